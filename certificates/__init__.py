@@ -1,0 +1,1 @@
+"""Certificate documents: a plain dataclass in, PDF bytes out. No web, no database."""

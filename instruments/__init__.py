@@ -1,0 +1,1 @@
+"""Measurement science of the laboratory: uncertainty, OIML rules and procedures. Pure: no web, no database."""

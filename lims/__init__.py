@@ -1,0 +1,1 @@
+"""Calibration and verification laboratory system: the Flask application."""
