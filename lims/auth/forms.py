@@ -1,0 +1,45 @@
+"""Sign-in and account forms."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp
+
+from lims.auth.models import ROLES
+from lims.core.forms import choices
+
+ROLE_LABELS = {
+    "admin": _l("Quản trị hệ thống"),
+    "manager": _l("Trưởng phòng thí nghiệm"),
+    "technician": _l("Kỹ thuật viên / kiểm định viên"),
+    "signatory": _l("Người ký giấy chứng nhận"),
+    "enterprise": _l("Doanh nghiệp"),
+    "inspector": _l("Thanh tra / kiểm tra nhà nước"),
+}
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("Tên đăng nhập"), validators=[DataRequired(), Length(max=80)])
+    password = PasswordField(_l("Mật khẩu"), validators=[DataRequired(), Length(max=200)])
+    remember = BooleanField(_l("Ghi nhớ đăng nhập"))
+
+
+class UserForm(FlaskForm):
+    username = StringField(
+        _l("Tên đăng nhập"),
+        validators=[DataRequired(), Length(min=3, max=80), Regexp(r"^[A-Za-z0-9_.-]+$", message=_l("Chỉ dùng chữ không dấu, số, dấu chấm, gạch dưới, gạch ngang."))],
+    )
+    full_name = StringField(_l("Họ và tên"), validators=[DataRequired(), Length(max=200)])
+    email = StringField(_l("Thư điện tử"), validators=[Optional(), Email(), Length(max=254)])
+    roles = SelectMultipleField(_l("Vai trò"), choices=choices((role, ROLE_LABELS[role]) for role in ROLES))
+    organisation_id = SelectField(_l("Tổ chức (doanh nghiệp)"), coerce=int, choices=[])
+    inspector_scope_ids = SelectMultipleField(_l("Phạm vi thanh tra (để trống: tất cả)"), coerce=int, choices=[])
+    active = BooleanField(_l("Đang hoạt động"), default=True)
+    password = PasswordField(_l("Mật khẩu mới"), validators=[Optional(), Length(min=10, max=200)])
+    password_again = PasswordField(_l("Nhập lại mật khẩu"), validators=[EqualTo("password", message=_l("Hai mật khẩu không khớp."))])
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField(_l("Mật khẩu hiện tại"), validators=[DataRequired()])
+    password = PasswordField(_l("Mật khẩu mới"), validators=[DataRequired(), Length(min=10, max=200)])
+    password_again = PasswordField(_l("Nhập lại mật khẩu"), validators=[EqualTo("password", message=_l("Hai mật khẩu không khớp."))])

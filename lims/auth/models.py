@@ -1,0 +1,104 @@
+"""People who use the system and the roles they hold."""
+
+from datetime import datetime
+from typing import Optional
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lims.core.model import utcnow
+from lims.customers.models import Organisation
+from lims.extensions import db
+
+ROLES = ("admin", "manager", "technician", "signatory", "enterprise", "inspector")
+LAB_ROLES = frozenset({"admin", "manager", "technician", "signatory"})
+
+
+class User(UserMixin, db.Model):
+    """A person with an account: lab staff, an enterprise's user or a state inspector."""
+
+    __tablename__ = "user_account"
+    __audit_redact__ = frozenset({"password_hash"})
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[Optional[str]] = mapped_column(String(254))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(default=True)
+    organisation_id: Mapped[Optional[int]] = mapped_column(ForeignKey("organisation.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[Optional[datetime]]
+
+    organisation: Mapped[Optional[Organisation]] = relationship(lazy="joined")
+    role_grants: Mapped[list["UserRole"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+    inspector_scopes: Mapped[list["InspectorScope"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return frozenset(grant.role for grant in self.role_grants)
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
+        return self.active
+
+    @property
+    def is_lab_staff(self) -> bool:
+        return bool(self.roles & LAB_ROLES)
+
+    def can_read_organisation(self, organisation_id: int | None) -> bool:
+        """Whether this person may read records belonging to an organisation."""
+        if self.is_lab_staff:
+            return True
+        if "inspector" in self.roles:
+            scopes = {scope.organisation_id for scope in self.inspector_scopes}
+            return not scopes or organisation_id in scopes
+        return organisation_id is not None and organisation_id == self.organisation_id
+
+
+class UserRole(db.Model):
+    """One role held by one person (a small lab's technician also signs)."""
+
+    __tablename__ = "user_role"
+    __table_args__ = (UniqueConstraint("user_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+
+    user: Mapped[User] = relationship(back_populates="role_grants")
+
+
+class InspectorScope(db.Model):
+    """An organisation an inspector may read; an inspector with none may read all."""
+
+    __tablename__ = "inspector_scope"
+    __table_args__ = (UniqueConstraint("user_id", "organisation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+
+    user: Mapped[User] = relationship(back_populates="inspector_scopes")
+
+
+class LoginAttempt(db.Model):
+    """A sign-in attempt, kept to throttle password guessing; written even when the request is refused."""
+
+    __tablename__ = "login_attempt"
+    __audited__ = False
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), index=True)
+    remote_addr: Mapped[Optional[str]] = mapped_column(String(64), index=True)
+    succeeded: Mapped[bool] = mapped_column(default=False)
+    attempted_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    user_agent: Mapped[Optional[str]] = mapped_column(String(300))

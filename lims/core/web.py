@@ -1,0 +1,143 @@
+"""The request boundary: which roles may use a route, and the one commit of a write request."""
+
+import logging
+from collections.abc import Callable, Iterable
+from functools import wraps
+
+from flask import abort, current_app, flash, jsonify, make_response, redirect, render_template, request
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+
+from lims.auth.models import ROLES
+from lims.core.errors import RuleViolation
+from lims.extensions import db, login_manager
+
+log = logging.getLogger(__name__)
+
+ALL_ROLES = frozenset(ROLES)
+LAB_STAFF = frozenset({"admin", "manager", "technician", "signatory"})
+READERS = LAB_STAFF | {"inspector"}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def _check_roles(roles: frozenset[str], public: bool) -> None:
+    if public:
+        return
+    if not current_user.is_authenticated:
+        if wants_json():
+            abort(401)
+        # Flask-Login's unauthorized() returns a redirect to the login page.
+        raise _Redirect(login_manager.unauthorized())
+    if not current_user.roles & roles:
+        abort(403)
+
+
+class _Redirect(Exception):
+    def __init__(self, response):
+        self.response = response
+
+
+def _declare(view: Callable, roles: Iterable[str], public: bool, writes: bool) -> None:
+    roles = frozenset(roles)
+    unknown = roles - ALL_ROLES
+    if unknown:
+        raise ValueError(f"{view.__name__} declares unknown roles {sorted(unknown)}")
+    if not roles and not public:
+        raise ValueError(f"{view.__name__} must declare the roles allowed, or public=True")
+    view.lims_roles = roles
+    view.lims_public = public
+    view.lims_writes = writes
+
+
+def read_view(*roles: str, public: bool = False):
+    """Declare the roles that may read a page (or public=True); others get 403, strangers the login page."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            try:
+                _check_roles(wrapper.lims_roles, public)
+            except _Redirect as redirect_:
+                return redirect_.response
+            try:
+                return view(*args, **kwargs)
+            except RuleViolation as exc:
+                return rule_violation_response(exc)
+
+        _declare(wrapper, roles, public, writes=False)
+        return wrapper
+
+    return decorator
+
+
+def write_view(*roles: str, public: bool = False, inspector_may: bool = False):
+    """Declare the roles that may use a write route and own its single commit.
+
+    The transaction commits when the response is not an error and rolls back otherwise, so a rule violated after a
+    flush leaves nothing half-written. Inspectors read and never write: they are refused on every write route
+    unless the route says ``inspector_may`` (signing out).
+    """
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            try:
+                _check_roles(wrapper.lims_roles, public)
+            except _Redirect as redirect_:
+                return redirect_.response
+            if current_user.is_authenticated and not inspector_may and current_user.roles == {"inspector"}:
+                abort(403)
+            try:
+                response = make_response(view(*args, **kwargs))
+            except RuleViolation as exc:
+                db.session.rollback()
+                return rule_violation_response(exc)
+            except Exception:
+                db.session.rollback()
+                raise
+            if response.status_code >= 400:
+                db.session.rollback()
+                return response
+            try:
+                db.session.commit()
+            except IntegrityError:
+                db.session.rollback()
+                log.warning("write refused by a database constraint on %s", request.path, exc_info=True)
+                return rule_violation_response(
+                    RuleViolation("Dữ liệu trùng hoặc không hợp lệ; không có gì được lưu. / Duplicate or invalid data; nothing was saved.")
+                )
+            return response
+
+        _declare(wrapper, roles, public, writes=True)
+        if inspector_may:
+            wrapper.lims_roles = wrapper.lims_roles | {"inspector"}
+        return wrapper
+
+    return decorator
+
+
+def rule_violation_response(exc: RuleViolation):
+    """Turn a refused operation into a JSON error, or a page that says why."""
+    if wants_json():
+        return jsonify({"error": exc.message, "field": exc.field}), exc.status
+    if request.method == "POST" and exc.status == 422 and request.referrer:
+        flash(exc.message, "danger")
+        return redirect(request.referrer)
+    return make_response(render_template("errors/error.html", code=exc.status, message=exc.message), exc.status)
+
+
+def route_roles(view: Callable) -> tuple[frozenset[str], bool] | None:
+    """Return the roles a view function declared and whether it is public (None when it declared nothing)."""
+    if not hasattr(view, "lims_roles"):
+        return None
+    return view.lims_roles, view.lims_public
+
+
+def declared_routes(app=None):
+    """Yield (rule, view) for every route of the app, for the permission tests and the admin overview."""
+    app = app or current_app
+    for rule in app.url_map.iter_rules():
+        yield rule, app.view_functions[rule.endpoint]

@@ -1,0 +1,1 @@
+"""Enterprises the lab serves, their instruments, and recall."""

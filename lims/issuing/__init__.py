@@ -1,0 +1,1 @@
+"""Certificates: approval, numbering, signing, amendment, public verification, stickers."""

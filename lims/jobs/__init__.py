@@ -1,0 +1,1 @@
+"""Service requests, jobs and measurement records."""

@@ -1,0 +1,1 @@
+"""The provincial plan: targets, actual figures, budget and the yearly report."""

@@ -1,0 +1,1 @@
+"""What enterprises see of their own instruments and certificates."""

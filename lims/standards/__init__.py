@@ -1,0 +1,1 @@
+"""Reference standards and equipment: calibration history, due dates, intermediate checks."""
