@@ -5,8 +5,9 @@ JSON-ready dict, or raises :class:`instruments.errors.InputError`. Imported lazi
 imports do not slow the others.
 """
 
+from collections.abc import Callable
 from importlib import import_module
-from typing import Any, Callable
+from typing import Any
 
 CALCULATIONS: dict[str, str] = {
     "uncertainty": "instruments.uncertainty.contract:calculate",

@@ -64,9 +64,9 @@ class Config:
 
     def validate(self) -> None:
         """Refuse to run production with settings that would make it unsafe."""
-        if self.ENV == "production":
-            if not self.SECRET_KEY or self.SECRET_KEY == DEFAULT_SECRET_KEY or len(self.SECRET_KEY) < 32:
-                raise ConfigError(
-                    "LIMS_SECRET_KEY must be set to a random value of at least 32 characters in production "
-                    '(e.g. python -c "import secrets; print(secrets.token_urlsafe(48))")'
-                )
+        weak_key = not self.SECRET_KEY or self.SECRET_KEY == DEFAULT_SECRET_KEY or len(self.SECRET_KEY) < 32
+        if self.ENV == "production" and weak_key:
+            raise ConfigError(
+                "LIMS_SECRET_KEY must be set to a random value of at least 32 characters in production "
+                '(e.g. python -c "import secrets; print(secrets.token_urlsafe(48))")'
+            )

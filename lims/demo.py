@@ -40,6 +40,6 @@ def demo_group() -> None:
 def load_command() -> None:
     """Load the demo data (idempotent) and print the demo logins."""
     logins = load_demo()
-    click.echo("Demo logins (password for all: %s):" % DEMO_PASSWORD)
+    click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
     for username, what in logins:
         click.echo(f"  {username:14} {what}")

@@ -25,7 +25,9 @@ def verify_command(as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(result.as_dict()))
     elif result.ok:
-        click.echo(f"audit chain intact: {result.checked} events and {result.anchors_checked} signed checkpoints checked")
+        click.echo(
+            f"audit chain intact: {result.checked} events and {result.anchors_checked} signed checkpoints checked"
+        )
     else:
         click.echo(f"audit chain BROKEN at event {result.first_bad_seq}: {result.problem}", err=True)
     sys.exit(0 if result.ok else 1)

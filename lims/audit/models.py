@@ -1,7 +1,6 @@
 """Audit events (append-only, hash-chained) and signed checkpoints of the chain's head."""
 
 from datetime import datetime
-from typing import Optional
 
 from sqlalchemy import BigInteger, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -17,14 +16,16 @@ class AuditEvent(db.Model):
     __audited__ = False
 
     # The sequence number is the chain position: assigned under a lock as head + 1, so it has no gaps.
-    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False
+    )
     occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
-    actor_id: Mapped[Optional[int]] = mapped_column(Integer, index=True)
+    actor_id: Mapped[int | None] = mapped_column(Integer, index=True)
     actor: Mapped[str] = mapped_column(String(200))
     action: Mapped[str] = mapped_column(String(20))  # insert | update | delete | event name
     entity: Mapped[str] = mapped_column(String(80), index=True)
     entity_id: Mapped[str] = mapped_column(String(80))
-    reason: Mapped[Optional[str]] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)
     # The exact canonical JSON that was hashed; the columns above are copies for querying, checked against it.
     payload: Mapped[str] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))

@@ -113,13 +113,18 @@ def verify_chain(session: Session) -> ChainVerification:
 def _check_anchor(anchor: AuditAnchor, head_seq: int, hashes: dict[int, str], trusted_key: str | None) -> str | None:
     try:
         public_key = Ed25519PublicKey.from_public_bytes(base64.b64decode(anchor.public_key))
-        public_key.verify(base64.b64decode(anchor.signature), _anchor_message(anchor.seq, anchor.hash, anchor.created_at))
+        public_key.verify(
+            base64.b64decode(anchor.signature), _anchor_message(anchor.seq, anchor.hash, anchor.created_at)
+        )
     except (InvalidSignature, ValueError):
         return f"checkpoint {anchor.id} at event {anchor.seq} has an invalid signature"
     if trusted_key is not None and anchor.public_key != trusted_key:
         return f"checkpoint {anchor.id} was signed by a key that is not the lab's audit key"
     if anchor.seq > head_seq:
-        return f"the chain was truncated: checkpoint {anchor.id} vouches for event {anchor.seq}, the chain ends at {head_seq}"
+        return (
+            f"the chain was truncated: checkpoint {anchor.id} vouches for event {anchor.seq}, "
+            f"the chain ends at {head_seq}"
+        )
     if hashes.get(anchor.seq) != anchor.hash:
         return f"event {anchor.seq} differs from the signed checkpoint {anchor.id}"
     return None
@@ -142,7 +147,9 @@ def _load_private_key(create: bool) -> Ed25519PrivateKey | None:
             return None
         _key_path.parent.mkdir(parents=True, exist_ok=True)
         key = Ed25519PrivateKey.generate()
-        pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        pem = key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
         fd = os.open(_key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as handle:
             handle.write(pem)

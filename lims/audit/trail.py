@@ -40,12 +40,13 @@ class Actor:
     label: str
 
 
-_actor: ContextVar[Actor] = ContextVar("audit_actor", default=Actor(None, "system"))
+SYSTEM_ACTOR = Actor(None, "system")
+_actor: ContextVar[Actor | None] = ContextVar("audit_actor", default=None)
 _reason: ContextVar[str | None] = ContextVar("audit_reason", default=None)
 
 
 def current_actor() -> Actor:
-    return _actor.get()
+    return _actor.get() or SYSTEM_ACTOR
 
 
 @contextmanager

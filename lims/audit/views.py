@@ -37,5 +37,9 @@ def verify():
 
 register_nav("audit.events", _l("Nhật ký thay đổi"), AUDIT_READERS, order=90)
 register_home_panel(
-    "audit", "audit/_panel.html", AUDIT_READERS, lambda user: {"anchors": db.session.scalars(queries.anchors_query().limit(1)).all()}, order=95
+    "audit",
+    "audit/_panel.html",
+    AUDIT_READERS,
+    lambda user: {"anchors": db.session.scalars(queries.anchors_query().limit(1)).all()},
+    order=95,
 )

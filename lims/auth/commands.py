@@ -31,14 +31,21 @@ def create_command(username, full_name, roles, email, organisation, password) ->
         organisation_id = None
         if organisation:
             found = session.scalar(
-                select(Organisation).where((Organisation.tax_code == organisation) | (Organisation.name == organisation))
+                select(Organisation).where(
+                    (Organisation.tax_code == organisation) | (Organisation.name == organisation)
+                )
             )
             if found is None:
                 raise click.BadParameter(f"no organisation {organisation!r}", param_hint="--organisation")
             organisation_id = found.id
         try:
             user = services.create_user(
-                session, username=username, full_name=full_name, password=password, roles=roles, email=email,
+                session,
+                username=username,
+                full_name=full_name,
+                password=password,
+                roles=roles,
+                email=email,
                 organisation_id=organisation_id,
             )
         except RuleViolation as exc:

@@ -37,7 +37,9 @@ def load(session: Session) -> list[tuple[str, str]]:
         organisations[name] = organisation
     for username, full_name, roles, organisation_name, _what in DEMO_ACCOUNTS:
         if session.scalar(select(User.id).where(User.username == username)) is None:
-            organisation = organisations.get(organisation_name) if organisation_name else organisations[DEMO_ORGANISATIONS[0][1]]
+            organisation = (
+                organisations.get(organisation_name) if organisation_name else organisations[DEMO_ORGANISATIONS[0][1]]
+            )
             services.create_user(
                 session,
                 username=username,

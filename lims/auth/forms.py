@@ -27,7 +27,11 @@ class LoginForm(FlaskForm):
 class UserForm(FlaskForm):
     username = StringField(
         _l("Tên đăng nhập"),
-        validators=[DataRequired(), Length(min=3, max=80), Regexp(r"^[A-Za-z0-9_.-]+$", message=_l("Chỉ dùng chữ không dấu, số, dấu chấm, gạch dưới, gạch ngang."))],
+        validators=[
+            DataRequired(),
+            Length(min=3, max=80),
+            Regexp(r"^[A-Za-z0-9_.-]+$", message=_l("Chỉ dùng chữ không dấu, số, dấu chấm, gạch dưới, gạch ngang.")),
+        ],
     )
     full_name = StringField(_l("Họ và tên"), validators=[DataRequired(), Length(max=200)])
     email = StringField(_l("Thư điện tử"), validators=[Optional(), Email(), Length(max=254)])
@@ -36,10 +40,14 @@ class UserForm(FlaskForm):
     inspector_scope_ids = SelectMultipleField(_l("Phạm vi thanh tra (để trống: tất cả)"), coerce=int, choices=[])
     active = BooleanField(_l("Đang hoạt động"), default=True)
     password = PasswordField(_l("Mật khẩu mới"), validators=[Optional(), Length(min=10, max=200)])
-    password_again = PasswordField(_l("Nhập lại mật khẩu"), validators=[EqualTo("password", message=_l("Hai mật khẩu không khớp."))])
+    password_again = PasswordField(
+        _l("Nhập lại mật khẩu"), validators=[EqualTo("password", message=_l("Hai mật khẩu không khớp."))]
+    )
 
 
 class PasswordChangeForm(FlaskForm):
     current_password = PasswordField(_l("Mật khẩu hiện tại"), validators=[DataRequired()])
     password = PasswordField(_l("Mật khẩu mới"), validators=[DataRequired(), Length(min=10, max=200)])
-    password_again = PasswordField(_l("Nhập lại mật khẩu"), validators=[EqualTo("password", message=_l("Hai mật khẩu không khớp."))])
+    password_again = PasswordField(
+        _l("Nhập lại mật khẩu"), validators=[EqualTo("password", message=_l("Hai mật khẩu không khớp."))]
+    )

@@ -28,7 +28,9 @@ class SignInResult:
 
 
 def _recent_failures(session: Session, since, **match) -> int:
-    query = select(func.count(LoginAttempt.id)).where(LoginAttempt.succeeded.is_(False), LoginAttempt.attempted_at >= since)
+    query = select(func.count(LoginAttempt.id)).where(
+        LoginAttempt.succeeded.is_(False), LoginAttempt.attempted_at >= since
+    )
     for column, value in match.items():
         query = query.where(getattr(LoginAttempt, column) == value)
     return session.scalar(query) or 0
@@ -39,20 +41,27 @@ def _record_attempt(username: str, remote_addr: str | None, user_agent: str | No
     with Session(db.engine) as own:
         own.add(
             LoginAttempt(
-                username=username[:80], remote_addr=remote_addr, user_agent=(user_agent or "")[:300], succeeded=succeeded
+                username=username[:80],
+                remote_addr=remote_addr,
+                user_agent=(user_agent or "")[:300],
+                succeeded=succeeded,
             )
         )
         own.commit()
 
 
-def sign_in(session: Session, username: str, password: str, remote_addr: str | None, user_agent: str | None = None) -> SignInResult:
+def sign_in(
+    session: Session, username: str, password: str, remote_addr: str | None, user_agent: str | None = None
+) -> SignInResult:
     """Check a username and password, refusing after repeated failures for that name or address."""
     username = nfc(username.strip())
     window = timedelta(minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"])
     limit = current_app.config["LOGIN_MAX_FAILURES"]
     since = utcnow() - window
     last_success = session.scalar(
-        select(func.max(LoginAttempt.attempted_at)).where(LoginAttempt.username == username, LoginAttempt.succeeded.is_(True))
+        select(func.max(LoginAttempt.attempted_at)).where(
+            LoginAttempt.username == username, LoginAttempt.succeeded.is_(True)
+        )
     )
     if last_success and last_success > since:
         since = last_success
@@ -95,12 +104,11 @@ def _validate_roles(roles) -> set[str]:
 
 
 def _check_organisation(session: Session, roles: set[str], organisation_id: int | None) -> Organisation | None:
-    if "enterprise" in roles:
-        if not organisation_id:
-            raise RuleViolation(
-                "Tài khoản doanh nghiệp phải thuộc một doanh nghiệp / an enterprise account belongs to an enterprise",
-                field="organisation_id",
-            )
+    if "enterprise" in roles and not organisation_id:
+        raise RuleViolation(
+            "Tài khoản doanh nghiệp phải thuộc một doanh nghiệp / an enterprise account belongs to an enterprise",
+            field="organisation_id",
+        )
     if not organisation_id:
         return None
     organisation = session.get(Organisation, organisation_id)
@@ -126,7 +134,9 @@ def create_user(
     if session.scalar(select(User.id).where(User.username == username)):
         raise RuleViolation(f"Tên đăng nhập đã có / username taken: {username}", field="username")
     if len(password) < 10:
-        raise RuleViolation("Mật khẩu cần ít nhất 10 ký tự / the password needs at least 10 characters", field="password")
+        raise RuleViolation(
+            "Mật khẩu cần ít nhất 10 ký tự / the password needs at least 10 characters", field="password"
+        )
     organisation = _check_organisation(session, roles, organisation_id)
     user = User(
         username=username,
@@ -160,7 +170,9 @@ def update_user(
     """Change an account's details, roles, scope or password."""
     roles = _validate_roles(roles)
     if user.id == actor.id and ("admin" not in roles or not active):
-        raise PermissionDenied("Không thể tự bỏ quyền quản trị hay tự khóa mình / you cannot remove your own admin role")
+        raise PermissionDenied(
+            "Không thể tự bỏ quyền quản trị hay tự khóa mình / you cannot remove your own admin role"
+        )
     organisation = _check_organisation(session, roles, organisation_id)
     user.full_name = full_name.strip()
     user.email = email or None

@@ -23,7 +23,11 @@ def _reject_non_finite(token: str) -> float:
 
 def _read_document(source: str) -> Any:
     try:
-        text = sys.stdin.read() if source == "-" else open(source, encoding="utf-8").read()
+        if source == "-":
+            text = sys.stdin.read()
+        else:
+            with open(source, encoding="utf-8") as handle:
+                text = handle.read()
     except OSError as exc:
         _refuse("FILE", f"cannot read {source}: {exc.strerror or exc}")
     except UnicodeDecodeError:

@@ -35,7 +35,9 @@ def navigation() -> list[NavItem]:
     if not current_user.is_authenticated:
         return []
     roles = current_user.roles
-    return sorted((item for item in _items.values() if item.roles & roles), key=lambda item: (item.order, item.endpoint))
+    return sorted(
+        (item for item in _items.values() if item.roles & roles), key=lambda item: (item.order, item.endpoint)
+    )
 
 
 @dataclass(frozen=True)

@@ -107,7 +107,10 @@ def write_view(*roles: str, public: bool = False, inspector_may: bool = False):
                 db.session.rollback()
                 log.warning("write refused by a database constraint on %s", request.path, exc_info=True)
                 return rule_violation_response(
-                    RuleViolation("Dữ liệu trùng hoặc không hợp lệ; không có gì được lưu. / Duplicate or invalid data; nothing was saved.")
+                    RuleViolation(
+                        "Dữ liệu trùng hoặc không hợp lệ; không có gì được lưu. "
+                        "/ Duplicate or invalid data; nothing was saved."
+                    )
                 )
             return response
 

@@ -44,9 +44,7 @@ def test_passwords_are_stored_as_argon2_hashes(session, make_user):
 
 def test_sign_in_never_redirects_off_site(client, make_user):
     user = make_user("technician")
-    response = client.post(
-        "/login?next=//evil.example/x", data={"username": user.username, "password": TEST_PASSWORD}
-    )
+    response = client.post("/login?next=//evil.example/x", data={"username": user.username, "password": TEST_PASSWORD})
     assert response.location.endswith("/home")
 
 
@@ -102,8 +100,14 @@ def test_admin_creates_an_account_with_roles_and_the_trail_records_it(client, lo
     login("admin")
     response = client.post(
         "/admin/users/new",
-        data={"username": "ktv.moi", "full_name": "Kỹ thuật viên mới", "roles": ["technician", "signatory"],
-              "organisation_id": 0, "password": "a-long-password-1", "password_again": "a-long-password-1"},
+        data={
+            "username": "ktv.moi",
+            "full_name": "Kỹ thuật viên mới",
+            "roles": ["technician", "signatory"],
+            "organisation_id": 0,
+            "password": "a-long-password-1",
+            "password_again": "a-long-password-1",
+        },
     )
     assert response.status_code == 302, response.text
     user = session.query(User).filter_by(username="ktv.moi").one()
@@ -114,8 +118,14 @@ def test_an_enterprise_account_must_belong_to_an_organisation(client, login):
     login("admin")
     response = client.post(
         "/admin/users/new",
-        data={"username": "dn.x", "full_name": "Doanh nghiệp", "roles": ["enterprise"], "organisation_id": 0,
-              "password": "a-long-password-1", "password_again": "a-long-password-1"},
+        data={
+            "username": "dn.x",
+            "full_name": "Doanh nghiệp",
+            "roles": ["enterprise"],
+            "organisation_id": 0,
+            "password": "a-long-password-1",
+            "password_again": "a-long-password-1",
+        },
     )
     assert response.status_code == 422
     assert "phải thuộc một doanh nghiệp" in response.text

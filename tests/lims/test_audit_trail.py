@@ -93,7 +93,10 @@ def test_times_come_back_zone_aware_in_utc(session):
 @pytest.mark.parametrize(
     ("tamper", "expected"),
     [
-        ("UPDATE audit_event SET payload = replace(payload, 'Cơ sở 2', 'Cơ sở X') WHERE seq = 3", "event 3 was altered"),
+        (
+            "UPDATE audit_event SET payload = replace(payload, 'Cơ sở 2', 'Cơ sở X') WHERE seq = 3",
+            "event 3 was altered",
+        ),
         ("UPDATE audit_event SET actor = 'someone-else' WHERE seq = 2", "event 2 was altered"),
         ("UPDATE audit_event SET reason = NULL WHERE seq = 6", "event 6 was altered"),
         ("DELETE FROM audit_event WHERE seq = 4", "event 4 is missing"),

@@ -44,9 +44,7 @@ def test_every_write_route_is_wrapped_by_write_view(app):
 
 def test_only_signing_out_lets_an_inspector_write(app):
     writable = [
-        rule.rule
-        for rule, view in _routes(app)
-        if rule.methods & WRITE_METHODS and "inspector" in view.lims_roles
+        rule.rule for rule, view in _routes(app) if rule.methods & WRITE_METHODS and "inspector" in view.lims_roles
     ]
     assert writable == ["/logout"]
 
@@ -77,7 +75,7 @@ def test_every_route_refuses_the_roles_it_does_not_list(app, client, login, role
 def test_inspector_is_refused_on_every_write_route_except_logout(app, client, login):
     login("inspector")
     allowed = []
-    for rule, view in _routes(app):
+    for rule, _view in _routes(app):
         if not rule.methods & WRITE_METHODS or rule.rule == "/logout":
             continue
         for method in sorted(rule.methods & WRITE_METHODS):

@@ -1,0 +1,167 @@
+"""Service requests (contract review), jobs, who may measure what, and measurement records with their revisions."""
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lims.auth.models import User
+from lims.core.model import utcnow
+from lims.customers.models import Instrument, Organisation
+from lims.extensions import db
+from lims.standards.models import Standard
+
+SERVICES = ("initial_verification", "periodic_verification", "after_repair_verification", "calibration")
+JOB_STATES = (
+    "received",
+    "scheduled",
+    "in_progress",
+    "measured",
+    "reviewed",
+    "certified",
+    "returned",
+    "on_hold",
+    "cancelled",
+)
+
+
+class ServiceRequest(db.Model):
+    """An enterprise's request for verification or calibration, and the lab's review of it (ISO/IEC 17025 7.1)."""
+
+    __tablename__ = "service_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="submitted")  # submitted | accepted | declined
+    place: Mapped[str] = mapped_column(String(20), default="lab")  # lab | on_site
+    site_address: Mapped[str | None] = mapped_column(String(500))
+    wants_conformity_statement: Mapped[bool] = mapped_column(default=True)
+    decision_rule: Mapped[str] = mapped_column(String(40), default="simple")  # instruments.decision rule code
+    requested_on: Mapped[date] = mapped_column(Date)
+    agreed_on: Mapped[date | None] = mapped_column(Date)  # the date the lab promised
+    contact_name: Mapped[str | None] = mapped_column(String(200))
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    reviewed_at: Mapped[datetime | None]
+    review_notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship()
+    jobs: Mapped[list["Job"]] = relationship(back_populates="request", order_by="Job.id")
+
+
+class Job(db.Model):
+    """One service (a verification or a calibration) of one instrument, from receipt to return."""
+
+    __tablename__ = "job"
+    __table_args__ = (Index("ix_job_technician_scheduled", "technician_id", "scheduled_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("service_request.id"), index=True)
+    instrument_id: Mapped[int] = mapped_column(ForeignKey("instrument.id"), index=True)
+    service: Mapped[str] = mapped_column(String(30))  # one of SERVICES
+    procedure_key: Mapped[str] = mapped_column(String(60))  # a key of instruments.procedures
+    method_code: Mapped[str | None] = mapped_column(String(60))  # e.g. "ĐLVN 286:2015"
+    method_name: Mapped[str | None] = mapped_column(String(300))
+    place: Mapped[str] = mapped_column(String(20), default="lab")
+    status: Mapped[str] = mapped_column(String(20), default="received", index=True)
+    status_before_hold: Mapped[str | None] = mapped_column(String(20))
+    technician_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    scheduled_on: Mapped[date | None] = mapped_column(Date)
+    received_on: Mapped[date] = mapped_column(Date)
+    measured_on: Mapped[date | None] = mapped_column(Date)
+    measured_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    reviewed_at: Mapped[datetime | None]
+    review_notes: Mapped[str | None] = mapped_column(Text)
+    passed: Mapped[bool | None]  # the overall decision of a verification (None for calibration)
+    adjusted: Mapped[bool] = mapped_column(default=False)  # as-found and as-left both recorded
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    request: Mapped[ServiceRequest] = relationship(back_populates="jobs")
+    instrument: Mapped[Instrument] = relationship()
+    technician: Mapped[User | None] = relationship(foreign_keys=[technician_id])
+    measured_by: Mapped[User | None] = relationship(foreign_keys=[measured_by_id])
+    reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])
+    records: Mapped[list["MeasurementRecord"]] = relationship(back_populates="job", order_by="MeasurementRecord.id")
+    standards_used: Mapped[list["JobStandard"]] = relationship(back_populates="job", cascade="all, delete-orphan")
+
+
+class JobStandard(db.Model):
+    """A standard used on a job, with the calibration (values, due date) it had on the measurement day."""
+
+    __tablename__ = "job_standard"
+    __table_args__ = (UniqueConstraint("job_id", "standard_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("job.id"), index=True)
+    standard_id: Mapped[int] = mapped_column(ForeignKey("standard.id"), index=True)
+    calibration_id: Mapped[int | None] = mapped_column(ForeignKey("standard_calibration.id"))
+    used_on: Mapped[date] = mapped_column(Date)
+
+    job: Mapped[Job] = relationship(back_populates="standards_used")
+    standard: Mapped[Standard] = relationship()
+
+
+class MeasurementRecord(db.Model):
+    """One revision of the observations of a job at one stage; an edit adds a revision, never overwrites."""
+
+    __tablename__ = "measurement_record"
+    __table_args__ = (UniqueConstraint("job_id", "stage", "revision"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("job.id"), index=True)
+    stage: Mapped[str] = mapped_column(String(20), default="as_left")  # as_found | as_left
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    observations: Mapped[dict[str, Any]] = mapped_column(JSON)  # as typed, per the procedure's schema
+    conditions: Mapped[dict[str, Any]] = mapped_column(JSON)  # temperature, humidity, pressure
+    standards_snapshot: Mapped[list[Any]] = mapped_column(JSON)  # the standards' values on that day
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)  # computed by instruments/, stored as computed
+    passed: Mapped[bool | None]
+    measured_on: Mapped[date] = mapped_column(Date)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    change_reason: Mapped[str | None] = mapped_column(Text)  # required for revision > 1
+    superseded: Mapped[bool] = mapped_column(default=False)
+
+    job: Mapped[Job] = relationship(back_populates="records")
+    recorded_by: Mapped[User] = relationship()
+
+
+class Authorisation(db.Model):
+    """Permission for one person to perform one measurement procedure, for a period, granted by a manager."""
+
+    __tablename__ = "authorisation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    procedure_key: Mapped[str] = mapped_column(String(60))
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked: Mapped[bool] = mapped_column(default=False)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class VerifierCard(db.Model):
+    """A certified verifier's card (thẻ kiểm định viên) for a measurement field, with its validity."""
+
+    __tablename__ = "verifier_card"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    card_number: Mapped[str] = mapped_column(String(60), unique=True)
+    field: Mapped[str] = mapped_column(String(100))  # e.g. "khối lượng" (mass)
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    issued_by: Mapped[str | None] = mapped_column(String(300))
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
