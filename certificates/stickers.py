@@ -55,18 +55,20 @@ def _draw_label(c: Canvas, s: Sticker, x: float, y: float) -> None:
     c.roundRect(x + 0.6 * mm, y + LABEL_H - 0.6 * mm - band_h, LABEL_W - 1.2 * mm, band_h, 2 * mm, stroke=0, fill=1)
     c.rect(x + 0.6 * mm, y + LABEL_H - 0.6 * mm - band_h, LABEL_W - 1.2 * mm, band_h / 2, stroke=0, fill=1)
     c.setFillColorRGB(1, 1, 1)
-    c.setFont(BOLD, 7.5)
-    c.drawString(x + pad, y + LABEL_H - 4.6 * mm, _fit(c, s.lab_short_name, BOLD, 7.5, 24 * mm))
-    c.setFont(BOLD, 7)
-    c.drawRightString(x + LABEL_W - pad, y + LABEL_H - 3.5 * mm, "TEM KIỂM ĐỊNH")
-    c.setFont(REGULAR, 5)
-    c.drawRightString(x + LABEL_W - pad, y + LABEL_H - 5.6 * mm, "VERIFICATION STICKER")
+    c.setFont(BOLD, 8)
+    c.drawString(x + pad, y + LABEL_H - 4.7 * mm, "TEM KIỂM ĐỊNH")
+    c.setFont(REGULAR, 6)
+    c.drawRightString(x + LABEL_W - pad, y + LABEL_H - 4.6 * mm, "VERIFICATION STICKER")
+    c.setFillColor(NAVY)
+    size = _fit_size(c, s.lab_short_name, BOLD, 7, LABEL_W - 2 * pad)
+    c.setFont(BOLD, size)
+    c.drawString(x + pad, y + LABEL_H - band_h - 3.6 * mm, s.lab_short_name)
 
-    qr = 24 * mm
+    qr = 22 * mm
     draw_qr(c, s.verification_url, x + LABEL_W - pad - qr + 1 * mm, y + 1.6 * mm, qr)
 
     left = x + pad
-    line = y + LABEL_H - band_h - 5 * mm
+    line = y + LABEL_H - band_h - 7.2 * mm
     c.setFillColor(GREY)
     c.setFont(REGULAR, 5.5)
     c.drawString(left, line, "Số tem / Sticker No.")
@@ -77,8 +79,8 @@ def _draw_label(c: Canvas, s: Sticker, x: float, y: float) -> None:
     c.setFont(REGULAR, 5.5)
     c.drawString(left, line - 8 * mm, "Số GCN / Certificate No.")
     c.setFillColor(INK)
-    c.setFont(BOLD, 8)
-    c.drawString(left, line - 11.2 * mm, _fit(c, s.certificate_number, BOLD, 8, 34 * mm))
+    c.setFont(BOLD, _fit_size(c, s.certificate_number, BOLD, 8, 34 * mm))
+    c.drawString(left, line - 11.2 * mm, s.certificate_number)
     c.setFillColor(GREY)
     c.setFont(REGULAR, 5.5)
     c.drawString(left, line - 15.2 * mm, "Có giá trị đến / Valid until")
@@ -87,10 +89,6 @@ def _draw_label(c: Canvas, s: Sticker, x: float, y: float) -> None:
     c.drawString(left, line - 19.4 * mm, vn_date(s.valid_until))
 
 
-def _fit(c: Canvas, value: str, font: str, size: float, width: float) -> str:
-    # A label has no room to wrap: shorten with an ellipsis rather than run into the QR code.
-    if c.stringWidth(value, font, size) <= width:
-        return value
-    while value and c.stringWidth(value + "…", font, size) > width:
-        value = value[:-1]
-    return value + "…"
+def _fit_size(c: Canvas, value: str, font: str, size: float, width: float) -> float:
+    """Return the largest size up to ``size`` at which ``value`` fits ``width``: identifiers are never shortened."""
+    return min(size, size * width / max(c.stringWidth(value, font, size), 1e-6))
