@@ -1,22 +1,43 @@
-"""QR codes drawn as vector graphics, shared by certificates and sticker sheets."""
+"""QR codes drawn as vector paths, shared by certificates and sticker sheets."""
 
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
+import qrcode
+from qrcode.constants import ERROR_CORRECT_M
+from reportlab.lib import colors
 from reportlab.pdfgen.canvas import Canvas
 
+QUIET_ZONE = 2  # modules of white around the code; the page margin or label border adds more
 
-def qr_drawing(data: str, size: float, level: str = "M") -> Drawing:
-    """Return a square drawing ``size`` points wide holding a QR code of ``data`` with its quiet zone."""
-    # Level M survives a smudged or partly scratched sticker better than the default L, at little size cost.
-    widget = QrCodeWidget(data, barLevel=level, barBorder=2)
-    x0, y0, x1, y1 = widget.getBounds()
-    drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
-    drawing.add(widget)
-    return drawing
+
+def qr_matrix(data: str) -> list[list[bool]]:
+    """Return the QR modules of ``data``, row by row from the top, True for dark."""
+    # Level M survives a smudged or partly scratched sticker better than L, at little cost in size.
+    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=0)
+    code.add_data(data)
+    code.make(fit=True)
+    return code.get_matrix()
 
 
 def draw_qr(canvas: Canvas, data: str, x: float, y: float, size: float) -> None:
-    """Draw a QR code of ``data`` with its lower-left corner at ``(x, y)``."""
-    from reportlab.graphics import renderPDF
-
-    renderPDF.draw(qr_drawing(data, size), canvas, x, y)
+    """Draw a QR code of ``data`` (quiet zone included) in the square of side ``size`` whose lower-left is (x, y)."""
+    matrix = qr_matrix(data)
+    count = len(matrix) + 2 * QUIET_ZONE
+    module = size / count
+    canvas.saveState()
+    canvas.setFillColor(colors.white)
+    canvas.rect(x, y, size, size, stroke=0, fill=1)
+    path = canvas.beginPath()
+    # One rectangle per horizontal run of dark modules: a tenth of the drawing operators of one per module.
+    for r, row in enumerate(matrix):
+        top = y + size - (r + QUIET_ZONE) * module
+        c = 0
+        while c < len(row):
+            if row[c]:
+                start = c
+                while c < len(row) and row[c]:
+                    c += 1
+                path.rect(x + (start + QUIET_ZONE) * module, top - module, (c - start) * module, module)
+            else:
+                c += 1
+    canvas.setFillColor(colors.black)
+    canvas.drawPath(path, stroke=0, fill=1)
+    canvas.restoreState()
