@@ -177,8 +177,10 @@ def result_table(table: ResultTable, width: float = CONTENT_WIDTH) -> Table:
     for col in table.columns:
         unit = f" ({text(col.unit)})" if col.unit else ""
         header.append(
-            Paragraph(f"{text(col.heading_vi)}{unit}<br/>{en(col.heading_en + (f' ({col.unit})' if col.unit else ''), 8)}",
-                      HEAD_CELL)
+            Paragraph(
+                f"{text(col.heading_vi)}{unit}<br/>{en(col.heading_en + (f' ({col.unit})' if col.unit else ''), 8)}",
+                HEAD_CELL,
+            )
         )
     # Short cells stay plain strings (much cheaper to lay out); long ones wrap as paragraphs.
     body = [[Paragraph(text(cell), CELL_CENTER) if len(cell) > 18 else cell for cell in row] for row in table.rows]

@@ -115,7 +115,9 @@ def _particulars(doc: Certificate) -> list:
     place_vi, place_en = ("Tại hiện trường", "On site") if doc.place.on_site else ("Tại phòng thí nghiệm", "In the lab")
     place = Paragraph(f"{text(place_vi)} {en('/ ' + place_en, 8.5)}: {text(doc.place.address)}", CELL)
     conditions = Paragraph(
-        ";&nbsp;&nbsp; ".join(f"{text(c.label_vi)} {en('/ ' + c.label_en, 8.5)}: {text(c.value)}" for c in doc.conditions),
+        ";&nbsp;&nbsp; ".join(
+            f"{text(c.label_vi)} {en('/ ' + c.label_en, 8.5)}: {text(c.value)}" for c in doc.conditions
+        ),
         CELL,
     )
     work = [
@@ -260,7 +262,9 @@ def _remarks(doc: Certificate) -> list:
         f"Tra cứu tính xác thực {en('/ Check authenticity', 8.5)}: {text(doc.verification_url)} — "
         f"mã {en('code', 8.5)} <b>{text(doc.verification_code)}</b>"
     )
-    items = [Paragraph(f"• {line}", style("remark", 8.5, leading=11, leftIndent=8, firstLineIndent=-8)) for line in lines]
+    items = [
+        Paragraph(f"• {line}", style("remark", 8.5, leading=11, leftIndent=8, firstLineIndent=-8)) for line in lines
+    ]
     return [section_heading("6. " if doc.decision or doc.valid_until else "5. ", "Ghi chú", "Remarks"), *items]
 
 
@@ -289,7 +293,10 @@ def _signatures(doc: Certificate) -> KeepTogether:
         en("Authorised signatory", 9),
     ]
     signer[-1] = Paragraph(signer[-1], style("sig-e", 9, align=TA_CENTER))
-    signer += [Spacer(1, 16 * mm), Paragraph(f"<b>{text(doc.signatory.name)}</b>", style("sig-n2", 9.5, align=TA_CENTER))]
+    signer += [
+        Spacer(1, 16 * mm),
+        Paragraph(f"<b>{text(doc.signatory.name)}</b>", style("sig-n2", 9.5, align=TA_CENTER)),
+    ]
     half = CONTENT_WIDTH / 2
     table = Table([[who, signer]], colWidths=[half, half])
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "BOTTOM")]))

@@ -51,7 +51,15 @@ def sample_verification(weighing_rows: int = 7) -> Certificate:
     rows = []
     for i in range(weighing_rows):
         load = loads[i % len(loads)]
-        rows.append((f"{i + 1}", f"{load:g}".replace(".", ","), f"{load:.2f}".replace(".", ","), errors[i % len(errors)], mpe[load]))
+        rows.append(
+            (
+                f"{i + 1}",
+                f"{load:g}".replace(".", ","),
+                f"{load:.2f}".replace(".", ","),
+                errors[i % len(errors)],
+                mpe[load],
+            )
+        )
     weighing = ResultTable(
         title_vi="Kiểm tra khả năng cân (tải tăng)",
         title_en="Weighing test (increasing loads)",
@@ -140,8 +148,10 @@ def sample_verification(weighing_rows: int = 7) -> Certificate:
         ),
         sticker_serial="VL 0012345",
         valid_until=measured.replace(year=measured.year + 1) - timedelta(days=1),
-        remarks=("Dấu kiểm định được niêm phong tại hộp đấu dây của bộ chỉ thị. / Seal applied on the indicator's "
-                 "junction box.",),
+        remarks=(
+            "Dấu kiểm định được niêm phong tại hộp đấu dây của bộ chỉ thị. / Seal applied on the indicator's "
+            "junction box.",
+        ),
         verifier=Verifier(name="Nguyễn Văn Thành", card_number="KĐV 0123"),
         signatory=Signatory(name="Trần Thị Mỹ Hạnh", title="Giám đốc"),
         verification_url=VERIFY_BASE + "3681-26?c=K7QX-2M9P",
@@ -150,17 +160,42 @@ def sample_verification(weighing_rows: int = 7) -> Certificate:
 
 
 # OIML R 111-1 Table 1, class M1 maximum permissible errors (mg)
-M1_MPE_MG = {"5 kg": "250", "2 kg": "100", "1 kg": "50", "500 g": "25", "200 g": "10", "100 g": "5", "50 g": "3",
-             "20 g": "2,5", "10 g": "2", "5 g": "1,6", "2 g": "1,2", "1 g": "1,0"}
+M1_MPE_MG = {
+    "5 kg": "250",
+    "2 kg": "100",
+    "1 kg": "50",
+    "500 g": "25",
+    "200 g": "10",
+    "100 g": "5",
+    "50 g": "3",
+    "20 g": "2,5",
+    "10 g": "2",
+    "5 g": "1,6",
+    "2 g": "1,2",
+    "1 g": "1,0",
+}
 
 
 def sample_calibration() -> Certificate:
     """Return a calibration of an M1 weight set (1 g to 5 kg) with corrections and expanded uncertainty."""
-    corrections = {"5 kg": ("+ 62", "27"), "2 kg": ("- 18", "11"), "2 kg*": ("+ 24", "11"), "1 kg": ("+ 9", "5,4"),
-                   "500 g": ("- 4,2", "2,7"), "200 g": ("+ 1,8", "1,1"), "200 g*": ("+ 2,6", "1,1"),
-                   "100 g": ("- 0,9", "0,54"), "50 g": ("+ 0,62", "0,32"), "20 g": ("- 0,41", "0,26"),
-                   "20 g*": ("+ 0,35", "0,26"), "10 g": ("+ 0,22", "0,21"), "5 g": ("- 0,18", "0,17"),
-                   "2 g": ("+ 0,11", "0,13"), "2 g*": ("- 0,07", "0,13"), "1 g": ("+ 0,05", "0,10")}
+    corrections = {
+        "5 kg": ("+ 62", "27"),
+        "2 kg": ("- 18", "11"),
+        "2 kg*": ("+ 24", "11"),
+        "1 kg": ("+ 9", "5,4"),
+        "500 g": ("- 4,2", "2,7"),
+        "200 g": ("+ 1,8", "1,1"),
+        "200 g*": ("+ 2,6", "1,1"),
+        "100 g": ("- 0,9", "0,54"),
+        "50 g": ("+ 0,62", "0,32"),
+        "20 g": ("- 0,41", "0,26"),
+        "20 g*": ("+ 0,35", "0,26"),
+        "10 g": ("+ 0,22", "0,21"),
+        "5 g": ("- 0,18", "0,17"),
+        "2 g": ("+ 0,11", "0,13"),
+        "2 g*": ("- 0,07", "0,13"),
+        "1 g": ("+ 0,05", "0,10"),
+    }
     rows = tuple(
         (str(i + 1), nominal, corr, u, "± " + M1_MPE_MG[nominal.rstrip("*")])
         for i, (nominal, (corr, u)) in enumerate(corrections.items())
@@ -182,8 +217,9 @@ def sample_calibration() -> Certificate:
         kind=Kind.CALIBRATION,
         number="3702-26",
         lab=SAMPLE_LAB,
-        customer=Customer(name="Công ty Cổ phần Dược phẩm Mekong", address="Số 8 Quốc lộ 1A, phường Tân Ngãi, "
-                          "tỉnh Vĩnh Long"),
+        customer=Customer(
+            name="Công ty Cổ phần Dược phẩm Mekong", address="Số 8 Quốc lộ 1A, phường Tân Ngãi, tỉnh Vĩnh Long"
+        ),
         instrument=Instrument(
             name="Bộ quả cân",
             type="Quả cân hình trụ, thép không gỉ",
@@ -227,9 +263,11 @@ def sample_calibration() -> Certificate:
             rule_vi="Phù hợp cấp M1 khi |sai số| + U không vượt sai số lớn nhất cho phép (OIML R 111-1).",
             rule_en="Conforms to class M1 when |error| + U is within the maximum permissible error (OIML R 111-1).",
         ),
-        remarks=("Quả cân đánh dấu * là quả cân thứ hai cùng giá trị danh định. / Weights marked * are the second "
-                 "weight of the same nominal value.",
-                 "Chu kỳ hiệu chuẩn khuyến nghị: 12 tháng. / Recommended calibration interval: 12 months."),
+        remarks=(
+            "Quả cân đánh dấu * là quả cân thứ hai cùng giá trị danh định. / Weights marked * are the second "
+            "weight of the same nominal value.",
+            "Chu kỳ hiệu chuẩn khuyến nghị: 12 tháng. / Recommended calibration interval: 12 months.",
+        ),
         verifier=Verifier(name="Lê Hoàng Phúc"),
         signatory=Signatory(name="Trần Thị Mỹ Hạnh", title="Giám đốc"),
         verification_url=VERIFY_BASE + "3702-26?c=R4TB-8WHN",

@@ -45,8 +45,10 @@ def certificate_html(doc: Certificate) -> str:
     for t in doc.results:
         head = "".join(f"<th>{e(c.heading_vi)}<small>{e(c.heading_en)} {e(c.unit)}</small></th>" for c in t.columns)
         body = "".join("<tr>" + "".join(f"<td>{e(c)}</td>" for c in r) + "</tr>" for r in t.rows)
-        tables.append(f"<h3>{e(t.title_vi)} <small>{e(t.title_en)}</small></h3><table class=r><thead><tr>{head}"
-                      f"</tr></thead><tbody>{body}</tbody></table>")
+        tables.append(
+            f"<h3>{e(t.title_vi)} <small>{e(t.title_en)}</small></h3><table class=r><thead><tr>{head}"
+            f"</tr></thead><tbody>{body}</tbody></table>"
+        )
     standards = "".join(
         f"<tr><td>{e(s.name)}</td><td>{e(s.serial)}</td><td>{e(s.certificate_number)}</td><td>{s.due_date}</td>"
         f"<td>{e(s.traceability)}</td></tr>"
@@ -88,8 +90,10 @@ def main() -> None:
         both_s = median_seconds(lambda: signer.sign(render_certificate(doc), "Cấp GCN", "Vĩnh Long", "Bench Signer"))
         pdf = render_certificate(doc)
         sign_s = median_seconds(lambda: signer.sign(pdf, "Cấp GCN", "Vĩnh Long", "Bench Signer"))
-    print(f"render and sign: {both_s * 1000:.1f} ms median; signing alone {sign_s * 1000:.1f} ms "
-          f"({sign_s / render_s:.2f} x render; target <= 1)")
+    print(
+        f"render and sign: {both_s * 1000:.1f} ms median; signing alone {sign_s * 1000:.1f} ms "
+        f"({sign_s / render_s:.2f} x render; target <= 1)"
+    )
 
     try:
         import weasyprint
@@ -98,8 +102,10 @@ def main() -> None:
         return
     page = certificate_html(doc)
     weasy_s = median_seconds(lambda: weasyprint.HTML(string=page).write_pdf(), runs=5)
-    print(f"render the same content with WeasyPrint {weasyprint.__version__}: {weasy_s * 1000:.1f} ms median of 5; "
-          f"reportlab is {weasy_s / render_s:.1f} x faster (target >= 10)")
+    print(
+        f"render the same content with WeasyPrint {weasyprint.__version__}: {weasy_s * 1000:.1f} ms median of 5; "
+        f"reportlab is {weasy_s / render_s:.1f} x faster (target >= 10)"
+    )
 
 
 if __name__ == "__main__":
