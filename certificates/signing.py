@@ -12,6 +12,7 @@ from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 from pyhanko.keys import load_cert_from_pemder, load_certs_from_pemder
@@ -40,15 +41,12 @@ class _KeptKeySigner(signers.SimpleSigner):
         self._key = serialization.load_der_private_key(self.signing_key.dump(), password=None)
 
     def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
-        if isinstance(self._key, ec.EllipticCurvePrivateKey):
-            mechanism = self.get_signature_mechanism_for_digest(digest_algorithm)
-            if mechanism.signature_algo == "ecdsa":
-                return self._key.sign(data, ec.ECDSA(_hash(digest_algorithm)))
-        if self.get_signature_mechanism_for_digest(digest_algorithm).signature_algo == "rsassa_pkcs1v15":
-            from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
-
+        mechanism = self.get_signature_mechanism_for_digest(digest_algorithm).signature_algo
+        if mechanism == "ecdsa":
+            return self._key.sign(data, ec.ECDSA(_hash(digest_algorithm)))
+        if mechanism == "rsassa_pkcs1v15":
             return self._key.sign(data, PKCS1v15(), _hash(digest_algorithm))
-        return super().sign_raw(data, digest_algorithm)
+        return super().sign_raw(data, digest_algorithm)  # PSS and rarer keys: pyHanko's own path
 
 
 def _hash(name: str) -> hashes.HashAlgorithm:
