@@ -169,11 +169,13 @@ def run_monte_carlo(
         bad = int(trials - finite.sum())
         raise InputError("model", f"the model has no finite value in {bad} of {trials} Monte Carlo trials")
     value = float(np.mean(outputs))
-    heavy_tails = any(item.distribution == "t" and item.dof <= 2 for item in inputs)
+    warnings = []
+    heavy_tails = [item.name for item in inputs if item.distribution == "t" and item.dof <= 2]
     # A t input with ν ≤ 2 has no variance, so neither has the output: a sample standard deviation would mislead.
     u = None if heavy_tails else float(np.std(outputs, ddof=1))
+    if heavy_tails:
+        warnings.append(f"no standard uncertainty: {', '.join(heavy_tails)} follow a t distribution with dof <= 2")
     low, high = coverage_interval(outputs, p)
-    warnings = []
     recommended = 1e4 / (1.0 - p)
     if trials < recommended:
         warnings.append(f"{trials} trials are fewer than the 10^4/(1 - p) = {math.ceil(recommended)} of JCGM 101 7.2.2")
