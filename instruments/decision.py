@@ -90,7 +90,9 @@ class Decision:
         }
 
 
-def decide(error: float, mpe: float, expanded_uncertainty: float = 0.0, rule: DecisionRule = SIMPLE_ACCEPTANCE) -> Decision:
+def decide(
+    error: float, mpe: float, expanded_uncertainty: float = 0.0, rule: DecisionRule = SIMPLE_ACCEPTANCE
+) -> Decision:
     """Decide whether ``error`` conforms to ±``mpe`` under ``rule`` (limits inclusive)."""
     for name, value in (("error", error), ("mpe", mpe), ("expanded_uncertainty", expanded_uncertainty)):
         if not math.isfinite(value):

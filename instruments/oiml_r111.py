@@ -7,7 +7,6 @@ the values the lab manager keeps in the database are the ones used.
 
 import csv
 import io
-import math
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
@@ -89,7 +88,7 @@ def nominal_mg(nominal: Any, field: str = "nominal", table: MpeTable | None = No
     """Read a nominal value ("500 g", or a number of kilograms) and check it is in R 111's 1-2-5 series."""
     table = table if table is not None else default_mpe_table()
     if isinstance(nominal, bool):
-        raise InputError(field, "must be a mass such as \"500 g\"")
+        raise InputError(field, 'must be a mass such as "500 g"')
     if isinstance(nominal, int | float):
         kilograms = number(nominal, field, minimum=0)
         value = Decimal(repr(kilograms)) * Decimal(1000000)
@@ -232,11 +231,3 @@ def mpe_contract(document: dict) -> dict:
     mpe = mpe_mg(cls, nominal)
     return {"class": cls, "nominal": nominal, "nominal_kg": float(key / Decimal(1000000)), "mpe_mg": mpe}
 
-
-def mass_from_kg(kilograms: float) -> str:
-    """Write a number of kilograms as text R 111 tables use ("0.5" -> "500 g")."""
-    return format_nominal(Decimal(repr(kilograms)) * Decimal(1000000))
-
-
-def is_finite_positive(value: float) -> bool:
-    return math.isfinite(value) and value > 0

@@ -29,13 +29,13 @@ def mass_unit_factor(unit: Any, field: str) -> Decimal:
 
 def parse_mass_mg(text: Any, field: str) -> Decimal:
     """Parse a mass written with its unit ("10 kg", "45 mg") into exact milligrams."""
-    if isinstance(text, bool) or isinstance(text, int | float):
-        raise InputError(field, f"a mass needs its unit, e.g. \"{text} g\"")
+    if isinstance(text, int | float):  # bool is an int too
+        raise InputError(field, f'a mass needs its unit, e.g. "{text} g"')
     if not isinstance(text, str):
-        raise InputError(field, "a mass must be text such as \"10 kg\"")
+        raise InputError(field, 'a mass must be text such as "10 kg"')
     match = _QUANTITY.match(text.replace("\u00b5", "µ"))
     if not match:
-        raise InputError(field, f"cannot read {text!r} as a mass with its unit, e.g. \"10 kg\"")
+        raise InputError(field, f'cannot read {text!r} as a mass with its unit, e.g. "10 kg"')
     try:
         number = Decimal(match.group(1))
     except InvalidOperation as exc:

@@ -8,15 +8,15 @@ environmental limits come in as arguments: the database is authoritative.
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from enum import Enum
+from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any, ClassVar
 
-from instruments.decision import Decision
+from instruments.decision import DecisionRule
 from instruments.errors import InputError
 
 
-class Stage(str, Enum):
+class Stage(StrEnum):
     """Which run of a procedure on one job: before adjustment (as found) or after it (as left)."""
 
     AS_FOUND = "as_found"
@@ -168,13 +168,10 @@ class ProcedureResult:
     stage: Stage
     values: Mapping[str, Any]
     tables: tuple[ResultTable, ...] = ()
-    decision: Decision | None = None
+    # Overall pass/fail (None for a calibration without a tolerance) and the rule every pass/fail used.
+    passed: bool | None = None
+    rule: DecisionRule | None = None
     method: MethodReference | None = None
-    budgets: Mapping[str, Any] = field(default_factory=dict)
-
-    @property
-    def passed(self) -> bool | None:
-        return None if self.decision is None else self.decision.passed
 
     def as_dict(self) -> dict:
         return {
@@ -182,9 +179,8 @@ class ProcedureResult:
             "stage": self.stage.value,
             "method": None if self.method is None else self.method.as_dict(),
             "passed": self.passed,
-            "decision": None if self.decision is None else self.decision.as_dict(),
+            "decision_rule": None if self.rule is None else self.rule.as_dict(),
             "values": dict(self.values),
-            "budgets": dict(self.budgets),
             "tables": [table.as_dict() for table in self.tables],
         }
 

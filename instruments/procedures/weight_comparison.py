@@ -7,12 +7,11 @@ conformity decision uses the unrounded U in the same unit as the MPE table.
 import math
 import statistics
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
 from instruments import oiml_r111
-from instruments.decision import Decision
 from instruments.errors import InputError
 from instruments.procedures.base import (
     Column,
@@ -23,7 +22,7 @@ from instruments.procedures.base import (
     ResultTable,
     Stage,
 )
-from instruments.quantities import mapping, mass_mg, mass_unit_factor, number, parse_mass_mg, path, required
+from instruments.quantities import mapping, mass_mg, mass_unit_factor, number, path, required
 from instruments.uncertainty import InputQuantity, UncertaintyBudget, evaluate_budget, report_gum
 
 CYCLE_ROW_LENGTH = {"ABBA": 4, "ABA": 3}
@@ -175,7 +174,9 @@ def _air(document: Any) -> oiml_r111.AirDensity:
         temperature=number(required(document, "temperature", "air"), "air.temperature"),
         pressure=number(required(document, "pressure", "air"), "air.pressure"),
         humidity=number(required(document, "humidity", "air"), "air.humidity"),
-        temperature_uncertainty=number(document.get("temperature_uncertainty", 0), "air.temperature_uncertainty", minimum=0),
+        temperature_uncertainty=number(
+            document.get("temperature_uncertainty", 0), "air.temperature_uncertainty", minimum=0
+        ),
         pressure_uncertainty=number(document.get("pressure_uncertainty", 0), "air.pressure_uncertainty", minimum=0),
         humidity_uncertainty=number(document.get("humidity_uncertainty", 0), "air.humidity_uncertainty", minimum=0),
     )
@@ -213,9 +214,7 @@ def _pooled(document: Any) -> PooledProcess | None:
     return PooledProcess(deviation, dof)
 
 
-def parse_input(
-    document: Mapping[str, Any], cycle_table: oiml_r111.CycleTable | None = None
-) -> ComparisonInput:
+def parse_input(document: Mapping[str, Any], cycle_table: oiml_r111.CycleTable | None = None) -> ComparisonInput:
     """Check a `calc weight` document and turn it into a :class:`ComparisonInput`."""
     mapping(document, "")
     cycle = required(document, "cycle")
@@ -246,8 +245,10 @@ def parse_input(
             raise InputError(path("readings", i), f"a {cycle} cycle has {row_length} readings")
         readings.append(tuple(number(value, f"readings[{i}][{j}]") * factor for j, value in enumerate(row)))
 
-    needed = 1 if pooled is not None else max(
-        [2] + [oiml_r111.min_cycles(weight.weight_class, cycle, cycle_table) for weight in weights]
+    needed = (
+        1
+        if pooled is not None
+        else max([2] + [oiml_r111.min_cycles(weight.weight_class, cycle, cycle_table) for weight in weights])
     )
     if len(readings) < needed:
         raise InputError(
@@ -279,14 +280,20 @@ def buoyancy_uncertainty_mg(
     variance = (
         (m * (rho_r - rho_t) / (rho_r * rho_t)) ** 2 * air.standard_uncertainty**2
         + m**2 * (rho_a - rho_0) ** 2 * test.density_uncertainty**2 / rho_t**4
-        + m**2 * (rho_a - rho_0) * ((rho_a - rho_0) - 2 * (rho_a1 - rho_0)) * reference.density_uncertainty**2 / rho_r**4
+        + m**2
+        * (rho_a - rho_0)
+        * ((rho_a - rho_0) - 2 * (rho_a1 - rho_0))
+        * reference.density_uncertainty**2
+        / rho_r**4
     )
     # The last term is negative when the reference was calibrated in air further from rho_0 than today's; the
     # sum of the three stays a variance only while it is not negative.
     return math.sqrt(max(variance, 0.0))
 
 
-def calibrate_weight(data: ComparisonInput, position: int = 0, mpe_table: oiml_r111.MpeTable | None = None) -> WeightCalibration:
+def calibrate_weight(
+    data: ComparisonInput, position: int = 0, mpe_table: oiml_r111.MpeTable | None = None
+) -> WeightCalibration:
     """Compute the conventional mass, its uncertainty budget and class conformity of one weight under test."""
     weight = data.weights[position]
     reference = data.reference
@@ -306,7 +313,9 @@ def calibrate_weight(data: ComparisonInput, position: int = 0, mpe_table: oiml_r
         InputQuantity.normal("weighing_process", mean, u_w, dof_w),
         InputQuantity.normal("reference", m_cr, reference.expanded_uncertainty_mg / reference.coverage_factor),
         InputQuantity.rectangular("reference_instability", 0.0, reference.instability_mg),
-        InputQuantity.normal("air_buoyancy", m_cr * correction, buoyancy_uncertainty_mg(m_cr, data.air, weight, reference)),
+        InputQuantity.normal(
+            "air_buoyancy", m_cr * correction, buoyancy_uncertainty_mg(m_cr, data.air, weight, reference)
+        ),
         InputQuantity.normal("balance_sensitivity", 0.0, data.balance.sensitivity_uncertainty_mg),
         InputQuantity.normal("balance_display", 0.0, display),
         InputQuantity.normal("balance_eccentricity", 0.0, data.balance.eccentricity_uncertainty_mg),
@@ -353,7 +362,10 @@ def _result_dict(result: WeightCalibration, unit: str, air: oiml_r111.AirDensity
         "cycles": len(result.differences_mg),
         "mean_difference": quantity(result.mean_difference_mg),
         "air_density": {"value": air.value, "standard_uncertainty": air.standard_uncertainty, "unit": "kg/m3"},
-        "buoyancy_correction": {"relative": result.buoyancy_correction, **quantity(budget_value(budget, "air_buoyancy"))},
+        "buoyancy_correction": {
+            "relative": result.buoyancy_correction,
+            **quantity(budget_value(budget, "air_buoyancy")),
+        },
         "budget": [
             {
                 "name": row.name,
@@ -404,10 +416,24 @@ _WEIGHT_FIELDS = (
     Field("nominal", "Giá trị danh định", "Nominal value", "mass", help_en=_MASS_HELP),
     Field("class", "Cấp chính xác", "Accuracy class", "choice", choices=oiml_r111.CLASSES),
     Field("density", "Khối lượng riêng", "Density", unit="kg/m3", required=False, minimum=0),
-    Field("density_uncertainty", "Độ không đảm bảo của khối lượng riêng", "Density standard uncertainty", unit="kg/m3",
-          required=False, minimum=0, default=0),
-    Field("assumed_density", "Khối lượng riêng giả định của vật liệu", "Assumed density of the material",
-          unit="kg/m3", required=False, minimum=0, help_en="when the density is unknown (R 111-1 Table 5 limits)"),
+    Field(
+        "density_uncertainty",
+        "Độ không đảm bảo của khối lượng riêng",
+        "Density standard uncertainty",
+        unit="kg/m3",
+        required=False,
+        minimum=0,
+        default=0,
+    ),
+    Field(
+        "assumed_density",
+        "Khối lượng riêng giả định của vật liệu",
+        "Assumed density of the material",
+        unit="kg/m3",
+        required=False,
+        minimum=0,
+        help_en="when the density is unknown (R 111-1 Table 5 limits)",
+    ),
 )
 
 
@@ -450,48 +476,129 @@ class WeightComparisonR111(Procedure):
         reading = Field("reading", "Số chỉ", "Indication", unit="reading_unit")
         return (
             Field("cycle", "Chu trình cân", "Weighing cycle", "choice", choices=oiml_r111.CYCLES),
-            Field("weight", "Quả cân cần hiệu chuẩn", "Weight under test", "group", fields=_WEIGHT_FIELDS,
-                  required=False, help_en="ABBA and ABA"),
-            Field("weights", "Các quả cân cần hiệu chuẩn", "Weights under test", "list", required=False,
-                  item=Field("weight", "Quả cân", "Weight", "group", fields=_WEIGHT_FIELDS), min_items=1,
-                  help_en="AB1...BnA"),
-            Field("reference", "Quả cân chuẩn", "Reference weight", "group", fields=(
-                Field("conventional_mass", "Khối lượng quy ước", "Conventional mass", "mass", help_en=_MASS_HELP),
-                Field("expanded_uncertainty", "Độ không đảm bảo mở rộng U", "Expanded uncertainty U", "mass"),
-                Field("coverage_factor", "Hệ số phủ k", "Coverage factor k", minimum=0),
-                Field("density", "Khối lượng riêng", "Density", unit="kg/m3", minimum=0),
-                Field("density_uncertainty", "Độ không đảm bảo của khối lượng riêng", "Density standard uncertainty",
-                      unit="kg/m3", required=False, default=0),
-                Field("instability", "Độ trôi (nửa khoảng D)", "Instability (half-width D)", "mass", required=False,
-                      default="0 mg"),
-                Field("air_density_at_calibration", "Khối lượng riêng không khí khi hiệu chuẩn chuẩn",
-                      "Air density when the reference was calibrated", unit="kg/m3", required=False, default=1.2),
-            )),
-            Field("air", "Điều kiện môi trường", "Air", "group", fields=(
-                Field("temperature", "Nhiệt độ", "Temperature", unit="°C", minimum=10, maximum=30),
-                Field("pressure", "Áp suất", "Pressure", unit="hPa", minimum=900, maximum=1100),
-                Field("humidity", "Độ ẩm", "Relative humidity", unit="%RH", minimum=0, maximum=80),
-                Field("temperature_uncertainty", "u(t)", "u(t)", unit="°C", required=False, default=0),
-                Field("pressure_uncertainty", "u(p)", "u(p)", unit="hPa", required=False, default=0),
-                Field("humidity_uncertainty", "u(hr)", "u(hr)", unit="%RH", required=False, default=0),
-            ), help_en='or {"density", "density_uncertainty"} in kg/m3'),
-            Field("readings", "Số chỉ theo chu trình", "Readings per cycle", "list", min_items=1,
-                  item=Field("cycle", "Chu trình", "Cycle", "list", item=reading, min_items=3),
-                  help_en="ABBA: I_r1 I_t1 I_t2 I_r2; ABA: I_r1 I_t I_r2; AB1...BnA: I_r1 I_t1..I_tn I_r2"),
+            Field(
+                "weight",
+                "Quả cân cần hiệu chuẩn",
+                "Weight under test",
+                "group",
+                fields=_WEIGHT_FIELDS,
+                required=False,
+                help_en="ABBA and ABA",
+            ),
+            Field(
+                "weights",
+                "Các quả cân cần hiệu chuẩn",
+                "Weights under test",
+                "list",
+                required=False,
+                item=Field("weight", "Quả cân", "Weight", "group", fields=_WEIGHT_FIELDS),
+                min_items=1,
+                help_en="AB1...BnA",
+            ),
+            Field(
+                "reference",
+                "Quả cân chuẩn",
+                "Reference weight",
+                "group",
+                fields=(
+                    Field("conventional_mass", "Khối lượng quy ước", "Conventional mass", "mass", help_en=_MASS_HELP),
+                    Field("expanded_uncertainty", "Độ không đảm bảo mở rộng U", "Expanded uncertainty U", "mass"),
+                    Field("coverage_factor", "Hệ số phủ k", "Coverage factor k", minimum=0),
+                    Field("density", "Khối lượng riêng", "Density", unit="kg/m3", minimum=0),
+                    Field(
+                        "density_uncertainty",
+                        "Độ không đảm bảo của khối lượng riêng",
+                        "Density standard uncertainty",
+                        unit="kg/m3",
+                        required=False,
+                        default=0,
+                    ),
+                    Field(
+                        "instability",
+                        "Độ trôi (nửa khoảng D)",
+                        "Instability (half-width D)",
+                        "mass",
+                        required=False,
+                        default="0 mg",
+                    ),
+                    Field(
+                        "air_density_at_calibration",
+                        "Khối lượng riêng không khí khi hiệu chuẩn chuẩn",
+                        "Air density when the reference was calibrated",
+                        unit="kg/m3",
+                        required=False,
+                        default=1.2,
+                    ),
+                ),
+            ),
+            Field(
+                "air",
+                "Điều kiện môi trường",
+                "Air",
+                "group",
+                fields=(
+                    Field("temperature", "Nhiệt độ", "Temperature", unit="°C", minimum=10, maximum=30),
+                    Field("pressure", "Áp suất", "Pressure", unit="hPa", minimum=900, maximum=1100),
+                    Field("humidity", "Độ ẩm", "Relative humidity", unit="%RH", minimum=0, maximum=80),
+                    Field("temperature_uncertainty", "u(t)", "u(t)", unit="°C", required=False, default=0),
+                    Field("pressure_uncertainty", "u(p)", "u(p)", unit="hPa", required=False, default=0),
+                    Field("humidity_uncertainty", "u(hr)", "u(hr)", unit="%RH", required=False, default=0),
+                ),
+                help_en='or {"density", "density_uncertainty"} in kg/m3',
+            ),
+            Field(
+                "readings",
+                "Số chỉ theo chu trình",
+                "Readings per cycle",
+                "list",
+                min_items=1,
+                item=Field("cycle", "Chu trình", "Cycle", "list", item=reading, min_items=3),
+                help_en="ABBA: I_r1 I_t1 I_t2 I_r2; ABA: I_r1 I_t I_r2; AB1...BnA: I_r1 I_t1..I_tn I_r2",
+            ),
             Field("reading_unit", "Đơn vị số chỉ", "Unit of the readings", "choice", choices=("µg", "mg", "g", "kg")),
-            Field("balance", "Cân so sánh", "Comparator balance", "group", fields=(
-                Field("resolution", "Giá trị độ chia d", "Scale interval d", "mass"),
-                Field("sensitivity_uncertainty", "u độ nhạy", "u sensitivity", "mass", required=False, default="0 mg"),
-                Field("eccentricity_uncertainty", "u lệch tâm", "u eccentricity", "mass", required=False,
-                      default="0 mg"),
-                Field("magnetism_uncertainty", "u từ tính", "u magnetism", "mass", required=False, default="0 mg"),
-            )),
-            Field("weighing_process", "Độ lệch chuẩn gộp", "Pooled weighing process", "group", required=False, fields=(
-                Field("pooled_standard_deviation", "Độ lệch chuẩn gộp s_p", "Pooled standard deviation s_p", "mass"),
-                Field("dof", "Bậc tự do", "Degrees of freedom", "integer", minimum=1),
-            )),
-            Field("output_unit", "Đơn vị kết quả", "Unit of the result", "choice", required=False,
-                  choices=("µg", "mg", "g", "kg"), default="mg"),
+            Field(
+                "balance",
+                "Cân so sánh",
+                "Comparator balance",
+                "group",
+                fields=(
+                    Field("resolution", "Giá trị độ chia d", "Scale interval d", "mass"),
+                    Field(
+                        "sensitivity_uncertainty", "u độ nhạy", "u sensitivity", "mass", required=False, default="0 mg"
+                    ),
+                    Field(
+                        "eccentricity_uncertainty",
+                        "u lệch tâm",
+                        "u eccentricity",
+                        "mass",
+                        required=False,
+                        default="0 mg",
+                    ),
+                    Field("magnetism_uncertainty", "u từ tính", "u magnetism", "mass", required=False, default="0 mg"),
+                ),
+            ),
+            Field(
+                "weighing_process",
+                "Độ lệch chuẩn gộp",
+                "Pooled weighing process",
+                "group",
+                required=False,
+                fields=(
+                    Field(
+                        "pooled_standard_deviation", "Độ lệch chuẩn gộp s_p", "Pooled standard deviation s_p", "mass"
+                    ),
+                    Field("dof", "Bậc tự do", "Degrees of freedom", "integer", minimum=1),
+                ),
+            ),
+            Field(
+                "output_unit",
+                "Đơn vị kết quả",
+                "Unit of the result",
+                "choice",
+                required=False,
+                choices=("µg", "mg", "g", "kg"),
+                default="mg",
+            ),
         )
 
     def calculate(self, observations: Mapping[str, Any], stage: Stage = Stage.AS_FOUND) -> ProcedureResult:
@@ -499,25 +606,27 @@ class WeightComparisonR111(Procedure):
         rows = []
         for result in results:
             out = _result_dict(result, "mg", data.air)
-            rows.append({
-                "nominal": out["nominal"],
-                "class": out["class"],
-                "conventional_mass": report_gum(
-                    result.conventional_mass_mg / 1000.0, result.expanded_uncertainty_mg / 1000.0
-                ).value,
-                "correction": out["reported"]["correction"],
-                "expanded_uncertainty": out["reported"]["expanded_uncertainty"],
-                "coverage_factor": round(result.budget.coverage_factor, 2),
-                "mpe": result.mpe_mg,
-                "conforms": result.conformity.conforms,
-            })
+            rows.append(
+                {
+                    "nominal": out["nominal"],
+                    "class": out["class"],
+                    "conventional_mass": report_gum(
+                        result.conventional_mass_mg / 1000.0, result.expanded_uncertainty_mg / 1000.0
+                    ).value,
+                    "correction": out["reported"]["correction"],
+                    "expanded_uncertainty": out["reported"]["expanded_uncertainty"],
+                    "coverage_factor": round(result.budget.coverage_factor, 2),
+                    "mpe": result.mpe_mg,
+                    "conforms": result.conformity.conforms,
+                }
+            )
         values = _contract_output(data, results)
-        decision: Decision | None = results[0].conformity.decision if len(results) == 1 else None
         return ProcedureResult(
             procedure=self.key,
             stage=stage,
             values=values,
-            tables=(ResultTable(**{**self.result_columns[0].__dict__, "rows": tuple(rows)}),),
-            decision=decision,
+            tables=(replace(self.result_columns[0], rows=tuple(rows)),),
+            passed=all(result.conformity.conforms for result in results),
+            rule=results[0].conformity.decision.rule,
             method=self.method,
         )
