@@ -17,6 +17,7 @@ from instruments.procedures.base import (
     Column,
     EnvironmentLimit,
     Field,
+    MethodReference,
     Procedure,
     ProcedureResult,
     ResultTable,
@@ -445,6 +446,18 @@ class WeightComparisonR111(Procedure):
     title_en = "Calibration of weights by comparison"
     kind = "calibration"
     standard = "OIML R 111-1:2004 Annex C"
+    seed_methods = (
+        MethodReference(
+            "ĐLVN 286:2015",
+            "Quả cân cấp chính xác F1, F2, M1 - Quy trình hiệu chuẩn",
+            "Weights of classes F1, F2, M1 - calibration procedure",
+        ),
+        MethodReference(
+            "ĐLVN 285",
+            "Quả cân cấp chính xác E1, E2 - Quy trình hiệu chuẩn",
+            "Weights of classes E1, E2 - calibration procedure",
+        ),
+    )
     result_columns = (
         ResultTable(
             "weights",
