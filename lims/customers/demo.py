@@ -1,7 +1,7 @@
 """Demo enterprises of the province, their contacts, programme enrolments and a few hundred instruments."""
 
 import random
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app

@@ -1,5 +1,6 @@
 """Reading instrument lists from CSV or XLSX files into plain rows (the checks and the insert are in services)."""
 
+import contextlib
 import csv
 import io
 import unicodedata
@@ -88,10 +89,8 @@ def read_sheet(content: bytes, filename: str) -> tuple[list[str | None], Iterato
         except UnicodeDecodeError as exc:
             raise UnreadableFile("tệp CSV cần mã hóa UTF-8 / CSV files must be UTF-8") from exc
         dialect = csv.excel
-        try:
+        with contextlib.suppress(csv.Error):
             dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-        except csv.Error:
-            pass
         reader = csv.reader(io.StringIO(text), dialect)
         return _rows_from_table(tuple(None if cell == "" else cell for cell in row) for row in reader)
     raise UnreadableFile("chỉ nhận tệp .csv hoặc .xlsx / only .csv or .xlsx files")
