@@ -711,9 +711,12 @@ def import_instruments(
     except UnreadableFile as exc:
         report.problems.append(ImportProblem(1, "-", str(exc)))
         return report
-    organisations = dict(
-        session.execute(select(Organisation.tax_code, Organisation.id).where(Organisation.tax_code.is_not(None)))
-    )
+    organisations = {
+        code: ident
+        for code, ident in session.execute(
+            select(Organisation.tax_code, Organisation.id).where(Organisation.tax_code.is_not(None))
+        )
+    }
     if organisation_id is not None and session.get(Organisation, organisation_id) is None:
         raise NotFound("Không có doanh nghiệp này / no such organisation")
     types = {t.code: t for t in session.scalars(select(InstrumentType).where(InstrumentType.active.is_(True)))}
@@ -764,7 +767,7 @@ def _refuse_known_serials(session: Session, seen: dict[tuple, int], report: Impo
         Instrument.organisation_id.in_(organisation_ids)
     )
     for known in session.execute(query):
-        row_number = seen.get(tuple(known))
+        row_number = seen.get((known[0], known[1], known[2]))
         if row_number is not None:
             report.problems.append(
                 ImportProblem(row_number, "serial", "phương tiện đo này đã có trong hệ thống / already registered")
