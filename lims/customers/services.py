@@ -575,12 +575,12 @@ def _as_date(value) -> date | None:
     if isinstance(value, date):
         return value
     text = str(value).strip()
-    for parse in (date.fromisoformat, lambda t: datetime.strptime(t, "%d/%m/%Y").date()):
-        try:
-            return parse(text)
-        except ValueError:
-            continue
-    raise ValueError(text)
+    if "/" in text:  # dd/mm/yyyy, as Vietnamese sheets write days (strptime is ten times slower)
+        day, month, year = text.split("/")
+        if len(year) != 4:
+            raise ValueError(text)
+        return date(int(year), int(month), int(day))
+    return date.fromisoformat(text[:10] if len(text) > 10 and text[10] in " T" else text)
 
 
 class CycleBook:
