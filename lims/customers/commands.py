@@ -1,5 +1,6 @@
 """`lims catalogue seed`, `lims import instruments FILE`, `lims reminders queue|send`."""
 
+import sys
 from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -59,9 +60,7 @@ def import_instruments_command(file: Path, organisation: str | None) -> None:
             organisation_id = session.scalar(select(Organisation.id).where(Organisation.tax_code == code))
             if organisation_id is None:
                 raise click.BadParameter(f"no enterprise with tax code {code}", param_hint="--organisation")
-        with click.progressbar(
-            length=total, label="Đọc và kiểm tra / checking", file=click.get_text_stream("stderr")
-        ) as bar:
+        with click.progressbar(length=total, label="Đọc và kiểm tra / checking", file=sys.stderr) as bar:
             report = services.import_instruments(
                 session, content, file.name, organisation_id=organisation_id, progress=bar.update
             )

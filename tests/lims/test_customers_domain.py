@@ -408,3 +408,43 @@ def test_the_demo_loads_twice_with_valid_tax_codes(app_context, session):
     codes = session.scalars(select(Organisation.tax_code).where(Organisation.kind == "enterprise")).all()
     assert len(codes) >= 12 and all(is_valid_tax_code(code) for code in codes)
     assert services.enrolled_enterprises_count(session, date.today()) >= 3
+
+
+def test_a_managers_pages_render(client, session, login, two_enterprises, catalogue):
+    mine, _theirs, own, _other = two_enterprises
+    login("manager")
+    for url in (
+        f"/customers/types/{catalogue['scale-truck'].id}",
+        "/customers/outbox",
+        f"/customers/{mine.id}/enrolment",
+        f"/customers/{mine.id}/edit",
+        "/customers/new",
+        "/customers/import",
+        f"/customers/{mine.id}/instruments/new",
+        f"/customers/instruments/{own.id}/edit",
+    ):
+        assert client.get(url).status_code == 200, url
+
+
+def test_an_enterprise_users_home_counts_only_its_own_due_instruments(client, login, two_enterprises):
+    mine, *_ = two_enterprises
+    login("enterprise", organisation=mine)
+    page = client.get("/home").get_data(as_text=True)
+    assert "Quá hạn: 0; đến hạn trong 30 ngày: 1" in page
+
+
+def test_the_command_line_import_refuses_a_bad_file_whole_and_takes_a_good_one(app, session, catalogue, tmp_path):
+    owner = services.create_organisation(session, name="Chợ Trà Vinh", tax_code="2100562341")
+    session.commit()
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(csv_bytes([["type_code", "serial"], ["scale-platform", "D-1"], ["scale-platform", ""]]))
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["import", "instruments", str(bad), "--organisation", owner.tax_code])
+    assert result.exit_code == 1 and "row 3" in result.output and "serial" in result.output
+    assert session.scalar(select(func.count(Instrument.id))) == 0
+    good = tmp_path / "good.csv"
+    good.write_bytes(csv_bytes([["type_code", "serial"], ["scale-platform", "D-1"], ["scale-platform", "D-2"]]))
+    result = runner.invoke(args=["import", "instruments", str(good), "--organisation", owner.tax_code])
+    assert result.exit_code == 0, result.output
+    session.expire_all()
+    assert session.scalar(select(func.count(Instrument.id))) == 2
