@@ -448,3 +448,41 @@ def test_the_command_line_import_refuses_a_bad_file_whole_and_takes_a_good_one(a
     assert result.exit_code == 0, result.output
     session.expire_all()
     assert session.scalar(select(func.count(Instrument.id))) == 2
+
+
+class FakeSMTP:
+    """Stands in for smtplib.SMTP: remembers the server it was given and the messages sent."""
+
+    sent: list = []
+
+    def __init__(self, host, port):
+        self.address = (host, port)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def starttls(self):
+        pass
+
+    def login(self, user, password):
+        self.credentials = (user, password)
+
+    def send_message(self, message):
+        FakeSMTP.sent.append((self.address, message["To"], message["Subject"]))
+
+
+def test_queued_emails_go_out_through_the_configured_server_once(session, due_instruments, monkeypatch):
+    monkeypatch.setattr(services.smtplib, "SMTP", FakeSMTP)
+    FakeSMTP.sent = []
+    assert services.send_outbox(session, None) == (0, 0)
+    services.queue_reminders(session, TODAY, 30, "email")
+    assert services.send_outbox(session, "smtp://lims%40lab.vn:secret@mail.lab.vn:2525") == (1, 0)
+    assert services.send_outbox(session, "smtp://mail.lab.vn:2525") == (0, 0)
+    assert FakeSMTP.sent == [
+        (("mail.lab.vn", 2525), "qa@cuulong.example.vn", FakeSMTP.sent[0][2]),
+    ]
+    message = session.scalars(select(OutboxMessage)).one()
+    assert message.status == "sent" and message.sent_at is not None
