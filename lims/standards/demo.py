@@ -79,7 +79,10 @@ def _weight_values(standard: Standard, certificate: int, spread: float, u_share:
         if (item.nominal, item.marking) == DRIFTING and standard.accuracy_class == "M1":
             correction = (8.0, 22.0, 36.0)[certificate]
         else:
-            correction = _two_digits(spread * mpe * _fraction(standard.code, item.nominal, item.marking, certificate))
+            # A weight keeps its own offset; certificates scatter a little around it.
+            offset = spread * _fraction(standard.code, item.nominal, item.marking)
+            scatter = 0.1 * _fraction(standard.code, item.nominal, item.marking, certificate)
+            correction = _two_digits(mpe * (offset + scatter))
         values.append(ValueInput(correction, _two_digits(u_share * mpe), "mg", 2.0, item.id, "correction"))
     return values
 

@@ -159,13 +159,17 @@ def item_history(session: Session, item: StandardItem) -> list[tuple[StandardCal
 
 
 def most_drifting_item(session: Session, standard: Standard) -> StandardItem | None:
-    """Return the weight whose correction moved most between its first and last certificate."""
+    """Return the weight whose correction moved most, as a share of its MPE, between its first and last certificate."""
     best, best_change = None, -1.0
     for item in standard.items:
         history = item_history(session, item)
         if len(history) < 2:
             continue
-        change = abs(to_mg(history[-1][1].value, history[-1][1].unit) - to_mg(history[0][1].value, history[0][1].unit))
+        try:
+            first, last = (to_mg(history[i][1].value, history[i][1].unit) for i in (0, -1))
+        except KeyError:
+            continue
+        change = abs(last - first) / (item_mpe_mg(item, standard) or 1.0)
         if change > best_change:
             best, best_change = item, change
     return best or (standard.items[0] if standard.items else None)
