@@ -8,7 +8,7 @@ environmental limits come in as arguments: the database is authoritative.
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any, ClassVar
 
@@ -129,7 +129,10 @@ class ObservationSchema:
 
 @dataclass(frozen=True)
 class Column:
-    """A column of a certificate's result table: its key in each row, bilingual heading and unit."""
+    """A column of a certificate's result table: its key in each row, bilingual heading and unit.
+
+    A unit such as ``"scale.unit"`` names the input field holding it; :meth:`ResultTable.filled` resolves it.
+    """
 
     key: str
     heading_vi: str
@@ -149,6 +152,12 @@ class ResultTable:
     title_en: str
     columns: tuple[Column, ...]
     rows: tuple[Mapping[str, Any], ...] = ()
+
+    def filled(self, rows: tuple[Mapping[str, Any], ...], units: Mapping[str, str] | None = None) -> "ResultTable":
+        """Return this table with its rows, and column units that name an input field (``scale.unit``) resolved."""
+        units = units or {}
+        columns = tuple(replace(column, unit=units.get(column.unit, column.unit)) for column in self.columns)
+        return replace(self, columns=columns, rows=tuple(rows))
 
     def as_dict(self) -> dict:
         return {
@@ -194,6 +203,8 @@ class Procedure(ABC):
     kind: ClassVar[str]  # "verification" (kiểm định) or "calibration" (hiệu chuẩn)
     standard: ClassVar[str]  # the international document followed, e.g. "OIML R 76-1:2006"
     result_columns: ClassVar[tuple[ResultTable, ...]] = ()  # the tables a certificate prints, without rows
+    # ĐLVN methods this procedure implements, to seed the database; the lab manager confirms or corrects them.
+    seed_methods: ClassVar[tuple[MethodReference, ...]] = ()
 
     def __init__(self, method: MethodReference | None = None, environment: tuple[EnvironmentLimit, ...] | None = None):
         self.method = method
@@ -238,6 +249,7 @@ class Procedure(ABC):
             "kind": cls.kind,
             "standard": cls.standard,
             "method": None if method is None else method.as_dict(),
+            "seed_methods": [seed.as_dict() for seed in cls.seed_methods],
             "schema": procedure.schema().as_dict(),
             "result_tables": [table.as_dict() for table in cls.result_columns],
         }

@@ -22,6 +22,7 @@ from instruments.procedures.base import (
     Column,
     EnvironmentLimit,
     Field,
+    MethodReference,
     Procedure,
     ProcedureResult,
     ResultTable,
@@ -328,6 +329,11 @@ class ScaleCalibrationCg18(Procedure):
     title_en = "Calibration of non-automatic weighing instruments"
     kind = "calibration"
     standard = "EURAMET cg-18 v4.0 (11/2015)"
+    seed_methods = (
+        MethodReference(
+            "ĐLVN 284", "Cân phân tích - Quy trình hiệu chuẩn", "Analytical balances - calibration procedure"
+        ),
+    )
     result_columns = (
         ResultTable(
             "errors",
@@ -629,9 +635,10 @@ class ScaleCalibrationCg18(Procedure):
         passed = None if tolerance is None else all(row["passed"] for row in rows)
         values["passed"] = passed
         verdict = {True: "Đạt", False: "Không đạt", None: ""}
+        units = {"scale.unit": scale.unit}
         tables = (
-            replace(
-                self.result_columns[0],
+            self.result_columns[0].filled(
+                units=units,
                 rows=tuple(
                     {
                         "load": row["load"],
@@ -644,8 +651,8 @@ class ScaleCalibrationCg18(Procedure):
                     for row in rows
                 ),
             ),
-            replace(
-                self.result_columns[1],
+            self.result_columns[1].filled(
+                units=units,
                 rows=(
                     {
                         "load": repeatability.load,
@@ -654,8 +661,8 @@ class ScaleCalibrationCg18(Procedure):
                     },
                 ),
             ),
-            replace(
-                self.result_columns[2],
+            self.result_columns[2].filled(
+                units=units,
                 rows=tuple(
                     {"position": i + 1, "indication": value, "deviation": deviation}
                     for i, (value, deviation) in enumerate(
