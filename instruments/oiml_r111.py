@@ -16,7 +16,6 @@ from typing import Any
 from instruments.decision import Decision, decide, guarded_acceptance
 from instruments.errors import InputError
 from instruments.quantities import mapping, number, parse_mass_mg, required
-from instruments.uncertainty import InputQuantity, evaluate_budget
 
 CLASSES: tuple[str, ...] = ("E1", "E2", "F1", "F2", "M1", "M1-2", "M2", "M2-3", "M3")
 CYCLES: tuple[str, ...] = ("ABBA", "ABA", "AB1...BnA")
@@ -162,6 +161,9 @@ def air_density(conditions: AirConditions, field: str = "air") -> AirDensity:
     ρa = (0.34848·p − 0.009·hr·exp(0.061·t)) / (273.15 + t), with the formula's own relative uncertainty 2×10⁻⁴
     entering as a factor (1 + f), so u²(ρa) = (2×10⁻⁴·ρa)² + Σ(∂ρa/∂x·u_x)² with exact derivatives.
     """
+    # Imported here: the engine loads scipy.stats (about 2 s), which MPE look-ups and conformity checks never need.
+    from instruments.uncertainty import InputQuantity, evaluate_budget
+
     for name, (low, high) in AIR_LIMITS.items():
         value = getattr(conditions, name)
         if not low <= value <= high:

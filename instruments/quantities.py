@@ -46,6 +46,8 @@ def parse_mass_mg(text: Any, field: str) -> Decimal:
 def mass_mg(text: Any, field: str, *, minimum: float | None = 0.0) -> float:
     """Parse a mass with its unit into float milligrams, refusing values below ``minimum``."""
     value = float(parse_mass_mg(text, field))
+    if not math.isfinite(value):
+        raise InputError(field, "must be a finite mass")
     if minimum is not None and value < minimum:
         raise InputError(field, f"must not be below {minimum} mg")
     return value

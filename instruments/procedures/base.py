@@ -194,6 +194,8 @@ class Procedure(ABC):
     kind: ClassVar[str]  # "verification" (kiểm định) or "calibration" (hiệu chuẩn)
     standard: ClassVar[str]  # the international document followed, e.g. "OIML R 76-1:2006"
     result_columns: ClassVar[tuple[ResultTable, ...]] = ()  # the tables a certificate prints, without rows
+    # ĐLVN methods this procedure implements, to seed the database; the lab manager confirms or corrects them.
+    seed_methods: ClassVar[tuple[MethodReference, ...]] = ()
 
     def __init__(self, method: MethodReference | None = None, environment: tuple[EnvironmentLimit, ...] | None = None):
         self.method = method
@@ -238,6 +240,7 @@ class Procedure(ABC):
             "kind": cls.kind,
             "standard": cls.standard,
             "method": None if method is None else method.as_dict(),
+            "seed_methods": [seed.as_dict() for seed in cls.seed_methods],
             "schema": procedure.schema().as_dict(),
             "result_tables": [table.as_dict() for table in cls.result_columns],
         }

@@ -22,6 +22,7 @@ from instruments.procedures.base import (
     Column,
     EnvironmentLimit,
     Field,
+    MethodReference,
     Procedure,
     ProcedureResult,
     ResultTable,
@@ -328,6 +329,11 @@ class ScaleCalibrationCg18(Procedure):
     title_en = "Calibration of non-automatic weighing instruments"
     kind = "calibration"
     standard = "EURAMET cg-18 v4.0 (11/2015)"
+    seed_methods = (
+        MethodReference(
+            "ĐLVN 284", "Cân phân tích - Quy trình hiệu chuẩn", "Analytical balances - calibration procedure"
+        ),
+    )
     result_columns = (
         ResultTable(
             "errors",

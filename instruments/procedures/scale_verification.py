@@ -15,6 +15,7 @@ from instruments.procedures.base import (
     Column,
     EnvironmentLimit,
     Field,
+    MethodReference,
     Procedure,
     ProcedureResult,
     ResultTable,
@@ -110,6 +111,17 @@ class ScaleVerificationR76(Procedure):
     title_en = "Verification of non-automatic weighing instruments"
     kind = "verification"
     standard = "OIML R 76-1:2006"
+    seed_methods = (
+        MethodReference(
+            "ĐLVN 16:2021",
+            "Cân phân tích và cân kỹ thuật - Quy trình kiểm định",
+            "Analytical and technical balances - verification procedure",
+        ),
+        MethodReference("ĐLVN 13:2019", "Cân ô tô - Quy trình kiểm định", "Truck scales - verification procedure"),
+        MethodReference(
+            "ĐLVN 30:2019", "Cân đồng hồ lò xo - Quy trình kiểm định", "Spring dial scales - verification procedure"
+        ),
+    )
     result_columns = (
         ResultTable(
             "weighing",

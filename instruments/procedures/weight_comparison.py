@@ -17,6 +17,7 @@ from instruments.procedures.base import (
     Column,
     EnvironmentLimit,
     Field,
+    MethodReference,
     Procedure,
     ProcedureResult,
     ResultTable,
@@ -392,10 +393,14 @@ def budget_value(budget: UncertaintyBudget, name: str) -> float:
     return next(row.value for row in budget.rows if row.name == name)
 
 
-def calibrate(document: Mapping[str, Any]) -> tuple[ComparisonInput, list[WeightCalibration]]:
+def calibrate(
+    document: Mapping[str, Any],
+    cycle_table: oiml_r111.CycleTable | None = None,
+    mpe_table: oiml_r111.MpeTable | None = None,
+) -> tuple[ComparisonInput, list[WeightCalibration]]:
     """Check a `calc weight` document and calibrate every weight under test in it."""
-    data = parse_input(document)
-    return data, [calibrate_weight(data, position) for position in range(len(data.weights))]
+    data = parse_input(document, cycle_table)
+    return data, [calibrate_weight(data, position, mpe_table) for position in range(len(data.weights))]
 
 
 def calculate_contract(document: dict) -> dict:
@@ -445,6 +450,18 @@ class WeightComparisonR111(Procedure):
     title_en = "Calibration of weights by comparison"
     kind = "calibration"
     standard = "OIML R 111-1:2004 Annex C"
+    seed_methods = (
+        MethodReference(
+            "ĐLVN 286:2015",
+            "Quả cân cấp chính xác F1, F2, M1 - Quy trình hiệu chuẩn",
+            "Weights of classes F1, F2, M1 - calibration procedure",
+        ),
+        MethodReference(
+            "ĐLVN 285",
+            "Quả cân cấp chính xác E1, E2 - Quy trình hiệu chuẩn",
+            "Weights of classes E1, E2 - calibration procedure",
+        ),
+    )
     result_columns = (
         ResultTable(
             "weights",
@@ -601,8 +618,19 @@ class WeightComparisonR111(Procedure):
             ),
         )
 
+    def __init__(
+        self,
+        method: MethodReference | None = None,
+        environment: tuple[EnvironmentLimit, ...] | None = None,
+        cycle_table: oiml_r111.CycleTable | None = None,
+        mpe_table: oiml_r111.MpeTable | None = None,
+    ):
+        super().__init__(method, environment)
+        self.cycle_table = cycle_table
+        self.mpe_table = mpe_table
+
     def calculate(self, observations: Mapping[str, Any], stage: Stage = Stage.AS_FOUND) -> ProcedureResult:
-        data, results = calibrate(observations)
+        data, results = calibrate(observations, self.cycle_table, self.mpe_table)
         rows = []
         for result in results:
             out = _result_dict(result, "mg", data.air)

@@ -4,8 +4,6 @@ import json
 
 import click
 
-from instruments.procedures import all_procedures
-
 
 @click.group("procedures")
 def procedures_group() -> None:
@@ -16,6 +14,9 @@ def procedures_group() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print every procedure with its schema as JSON.")
 def list_procedures(as_json: bool) -> None:
     """List the registered procedures: key, kind, standard and title."""
+    # Imported here so that every other `lims` command does not load the procedures' numerical libraries.
+    from instruments.procedures import all_procedures
+
     procedures = all_procedures()
     if as_json:
         click.echo(json.dumps([cls.describe() for cls in procedures], ensure_ascii=False, indent=2))
