@@ -155,3 +155,11 @@ def load_user(session: Session, user_id: int) -> User:
 def standards_to_choose(session: Session) -> list[Standard]:
     """Standards a record can name (out-of-service ones are listed too: the rule refuses them with its reason)."""
     return list(session.scalars(select(Standard).order_by(Standard.status != "in_service", Standard.code)))
+
+
+def authorisations_of(session: Session, user: User) -> list[Authorisation]:
+    return list(session.scalars(select(Authorisation).where(Authorisation.user_id == user.id)))
+
+
+def cards_of(session: Session, user: User) -> list[VerifierCard]:
+    return list(session.scalars(select(VerifierCard).where(VerifierCard.user_id == user.id)))

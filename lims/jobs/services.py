@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from instruments.errors import InputError
-from instruments.procedures import MethodReference, Procedure, get_procedure
+from instruments.procedures import MethodReference, Procedure, Stage, get_procedure
 from lims.audit.trail import audit_reason
 from lims.auth.models import User
 from lims.core.errors import NotFound, PermissionDenied, RuleViolation
@@ -592,7 +592,7 @@ def compute_result(job: Job, stage: str, observations: dict, conditions: dict) -
         raise RuleViolation("Giai đoạn không hợp lệ / stage must be as_found or as_left", field="stage")
     procedure = procedure_for(job)
     try:
-        result = procedure.calculate(observations, stage)
+        result = procedure.calculate(observations, Stage(stage))
     except InputError as exc:
         raise RuleViolation(f"Dữ liệu đo chưa đúng / {exc.message}", field=f"observations.{exc.field}") from exc
     return Preview(_json_ready(result.as_dict()), result.passed, check_conditions(procedure, conditions))
