@@ -11,6 +11,7 @@ from lims.core.errors import RuleViolation
 
 OBSERVATIONS = "obs"
 CONDITIONS = "env"
+DEFAULT_ROWS = 6  # rows a list offers at first: enough for a weighing test or six repeatability loadings
 EXTRA_ROWS = 2  # blank rows offered below the typed ones; blank rows are ignored when read back
 
 
@@ -77,7 +78,7 @@ def build(fields: list[dict], document: dict, prefix: str = OBSERVATIONS, root: 
             )
         elif field["kind"] == "list" and not _numbers_list(field):
             items = value if isinstance(value, list) else []
-            count = max(field.get("min_items") or 1, len(items)) + (EXTRA_ROWS if len(items) else 0)
+            count = max(field.get("min_items") or 1, len(items) + EXTRA_ROWS, DEFAULT_ROWS)
             if field.get("max_items"):
                 count = min(count, field["max_items"])
             item = field["item"]
@@ -163,7 +164,9 @@ def read(fields: list[dict], form, prefix: str = OBSERVATIONS) -> dict:
             while any(key == f"{name}.{index}" or key.startswith(f"{name}.{index}.") for key in form):
                 if item["kind"] == "group":
                     value = read(item["fields"], form, f"{name}.{index}")
-                    if value:
+                    # A row of only preselected choices (a loading's direction) is a blank row.
+                    typed = {column["name"] for column in item["fields"] if column["kind"] != "choice"}
+                    if value and (typed & set(value) or not typed):
                         items.append(value)
                 else:
                     raw = form.get(f"{name}.{index}", "")
