@@ -8,7 +8,7 @@ environmental limits come in as arguments: the database is authoritative.
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any, ClassVar
 
@@ -129,7 +129,10 @@ class ObservationSchema:
 
 @dataclass(frozen=True)
 class Column:
-    """A column of a certificate's result table: its key in each row, bilingual heading and unit."""
+    """A column of a certificate's result table: its key in each row, bilingual heading and unit.
+
+    A unit such as ``"scale.unit"`` names the input field holding it; :meth:`ResultTable.filled` resolves it.
+    """
 
     key: str
     heading_vi: str
@@ -149,6 +152,12 @@ class ResultTable:
     title_en: str
     columns: tuple[Column, ...]
     rows: tuple[Mapping[str, Any], ...] = ()
+
+    def filled(self, rows: tuple[Mapping[str, Any], ...], units: Mapping[str, str] | None = None) -> "ResultTable":
+        """Return this table with its rows, and column units that name an input field (``scale.unit``) resolved."""
+        units = units or {}
+        columns = tuple(replace(column, unit=units.get(column.unit, column.unit)) for column in self.columns)
+        return replace(self, columns=columns, rows=tuple(rows))
 
     def as_dict(self) -> dict:
         return {

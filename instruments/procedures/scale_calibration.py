@@ -635,9 +635,10 @@ class ScaleCalibrationCg18(Procedure):
         passed = None if tolerance is None else all(row["passed"] for row in rows)
         values["passed"] = passed
         verdict = {True: "Đạt", False: "Không đạt", None: ""}
+        units = {"scale.unit": scale.unit}
         tables = (
-            replace(
-                self.result_columns[0],
+            self.result_columns[0].filled(
+                units=units,
                 rows=tuple(
                     {
                         "load": row["load"],
@@ -650,8 +651,8 @@ class ScaleCalibrationCg18(Procedure):
                     for row in rows
                 ),
             ),
-            replace(
-                self.result_columns[1],
+            self.result_columns[1].filled(
+                units=units,
                 rows=(
                     {
                         "load": repeatability.load,
@@ -660,8 +661,8 @@ class ScaleCalibrationCg18(Procedure):
                     },
                 ),
             ),
-            replace(
-                self.result_columns[2],
+            self.result_columns[2].filled(
+                units=units,
                 rows=tuple(
                     {"position": i + 1, "indication": value, "deviation": deviation}
                     for i, (value, deviation) in enumerate(

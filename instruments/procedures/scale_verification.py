@@ -5,7 +5,7 @@ Loads, indications and additional loads ΔL are numbers in the instrument's unit
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from instruments import oiml_r76, oiml_r111
@@ -413,11 +413,12 @@ class ScaleVerificationR76(Procedure):
             "tests": tests,
             "passed": all(tests.values()),
         }
+        units = {"scale.unit": scale.unit}
         tables = (
-            replace(self.result_columns[0], rows=tuple(_table_row(row) for row in weighing_rows)),
-            replace(self.result_columns[1], rows=tuple(_table_row(row) for row in ecc_rows)),
-            replace(
-                self.result_columns[2],
+            self.result_columns[0].filled(units=units, rows=tuple(_table_row(row) for row in weighing_rows)),
+            self.result_columns[1].filled(units=units, rows=tuple(_table_row(row) for row in ecc_rows)),
+            self.result_columns[2].filled(
+                units=units,
                 rows=(
                     {
                         "load": rep_load,
@@ -427,8 +428,8 @@ class ScaleVerificationR76(Procedure):
                     },
                 ),
             ),
-            replace(
-                self.result_columns[3],
+            self.result_columns[3].filled(
+                units=units,
                 rows=tuple({"test": name, "verdict": _verdict(passed)} for name, passed in tests.items()),
             ),
         )

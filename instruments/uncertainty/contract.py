@@ -99,7 +99,7 @@ def _input(item: Any, field: str) -> tuple[InputQuantity, float | None]:
                 f"{field}.distribution", "a half_width needs a rectangular, triangular or arcsine distribution"
             )
         half_width = _number(item, "half_width", f"{field}.half_width", minimum=0)
-        return InputQuantity._bounded(name, value, half_width, distribution, dof), sensitivity
+        return getattr(InputQuantity, distribution)(name, value, half_width, dof), sensitivity
     if distribution in HALF_WIDTH_DIVISORS:
         raise InputError(f"{field}.half_width", f"a {distribution} input is given by its half_width")
     if distribution == "t" and math.isinf(dof):

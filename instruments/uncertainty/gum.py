@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 from instruments.errors import InputError
 from instruments.uncertainty.expression import Model, linear_model, parse_model
@@ -93,8 +93,8 @@ def coverage_factor(dof_effective: float, coverage_probability: float = DEFAULT_
     nu = truncated_dof(float(dof_effective))
     quantile = (1.0 + p) / 2.0
     if math.isinf(nu):
-        return float(stats.norm.ppf(quantile))
-    return float(stats.t.ppf(quantile, nu))
+        return float(special.ndtri(quantile))
+    return float(special.stdtrit(nu, quantile))
 
 
 def build_model(

@@ -15,6 +15,7 @@ from instruments.uncertainty.expression import RESERVED
 
 DISTRIBUTIONS = ("normal", "t", "rectangular", "triangular", "arcsine")
 # u = a / divisor for a distribution given by its half-width a (GUM 4.3.7, 4.3.9; JCGM 101 6.4.2-6.4.6).
+MAX_INPUTS = 1000
 HALF_WIDTH_DIVISORS = {"rectangular": math.sqrt(3.0), "triangular": math.sqrt(6.0), "arcsine": math.sqrt(2.0)}
 
 
@@ -109,6 +110,8 @@ def check_inputs(inputs: Sequence[InputQuantity]) -> None:
     """Refuse inputs that cannot be computed, naming the field as ``inputs[i].<field>``."""
     if len(inputs) == 0:
         raise InputError("inputs", "a budget needs at least one input")
+    if len(inputs) > MAX_INPUTS:
+        raise InputError("inputs", f"a budget has at most {MAX_INPUTS} inputs")
     seen: dict[str, int] = {}
     for index, item in enumerate(inputs):
         field = f"inputs[{index}]"

@@ -22,6 +22,8 @@ from instruments.uncertainty.inputs import Correlation, InputQuantity, check_inp
 DEFAULT_TRIALS = 1_000_000
 MAX_TRIALS = 10_000_000
 CHUNK_SIZE = 100_000
+# At most this many input draws (8 bytes each) exist at once, however many inputs the model has.
+CHUNK_VALUES = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -147,7 +149,7 @@ def run_monte_carlo(
     trials: int = DEFAULT_TRIALS,
     seed: int | None = None,
     gum: UncertaintyBudget | None = None,
-    chunk_size: int = CHUNK_SIZE,
+    chunk_size: int | None = None,
 ) -> MonteCarloResult:
     """Propagate the input distributions through the model; with ``gum``, validate it per JCGM 101 clause 8."""
     inputs = tuple(inputs)
@@ -158,6 +160,8 @@ def run_monte_carlo(
     correlations = tuple(correlations)
     sampler = _Sampler(inputs, correlations, correlation_matrix(inputs, correlations))
     rng = np.random.default_rng(seed)
+    if chunk_size is None:
+        chunk_size = max(1000, min(CHUNK_SIZE, CHUNK_VALUES // len(inputs)))
     # Only the outputs are kept (8 bytes a trial); the inputs exist one chunk at a time.
     outputs = np.empty(trials)
     for start in range(0, trials, chunk_size):
@@ -169,11 +173,13 @@ def run_monte_carlo(
         bad = int(trials - finite.sum())
         raise InputError("model", f"the model has no finite value in {bad} of {trials} Monte Carlo trials")
     value = float(np.mean(outputs))
-    heavy_tails = any(item.distribution == "t" and item.dof <= 2 for item in inputs)
+    warnings = []
+    heavy_tails = [item.name for item in inputs if item.distribution == "t" and item.dof <= 2]
     # A t input with ν ≤ 2 has no variance, so neither has the output: a sample standard deviation would mislead.
     u = None if heavy_tails else float(np.std(outputs, ddof=1))
+    if heavy_tails:
+        warnings.append(f"no standard uncertainty: {', '.join(heavy_tails)} follow a t distribution with dof <= 2")
     low, high = coverage_interval(outputs, p)
-    warnings = []
     recommended = 1e4 / (1.0 - p)
     if trials < recommended:
         warnings.append(f"{trials} trials are fewer than the 10^4/(1 - p) = {math.ceil(recommended)} of JCGM 101 7.2.2")

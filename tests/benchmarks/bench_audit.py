@@ -1,6 +1,7 @@
 """Time to create 10,000 records through the ORM with and without the audit trail, on SQLite and PostgreSQL.
 
-Records are saved in transactions of 100, as a busy lab's requests would. Run: .venv/bin/python tests/benchmarks/bench_audit.py
+Records are saved in transactions of 100, as a busy lab's requests would.
+Run: .venv/bin/python tests/benchmarks/bench_audit.py
 """
 
 import sys
@@ -28,7 +29,8 @@ def create_records(app, audited: bool) -> float:
         started = time.perf_counter()
         for batch in range(RECORDS // PER_TRANSACTION):
             for number in range(PER_TRANSACTION):
-                session.add(Organisation(name=f"Doanh nghiệp {batch}-{number}", kind="enterprise", province="Vĩnh Long"))
+                name = f"Doanh nghiệp {batch}-{number}"
+                session.add(Organisation(name=name, kind="enterprise", province="Vĩnh Long"))
             session.commit()
         elapsed = time.perf_counter() - started
         session.info.pop("audit_disabled", None)

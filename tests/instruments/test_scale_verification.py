@@ -161,3 +161,10 @@ def test_bad_input_names_the_field(mutate, field):
     with pytest.raises(InputError) as caught:
         run(document)
     assert caught.value.field == field
+
+
+def test_certificate_tables_carry_the_scale_unit_and_bilingual_verdicts():
+    weighing = run().tables[0]
+    assert {column.key: column.unit for column in weighing.columns}["error"] == "kg"
+    assert weighing.columns[0].heading_vi == "Tải trọng L"
+    assert weighing.rows[0]["verdict"] == "Đạt"

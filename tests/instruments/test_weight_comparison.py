@@ -199,3 +199,63 @@ def test_procedure_result_keeps_the_stage_and_prints_a_table():
     assert [column.key for column in table.columns][:3] == ["nominal", "class", "conventional_mass"]
     assert table.rows[0]["conventional_mass"] == "1000.0070"
     assert table.rows[0]["expanded_uncertainty"] == "2.1"
+
+
+def test_the_example_document_of_weight_calibration_md():
+    """The input shown in shared/spec/weight-calibration.md, worked by hand.
+
+    Air (E.3): exp(0.061 × 20.5) = 3.4920886; N = 0.34848 × 1012.3 − 0.009 × 55 × 3.4920886 = 351.03772;
+      ρa = N / 293.65 = 1.1954290 kg/m³.
+      ∂ρa/∂p = 0.34848/293.65 = 1.1867189e-3; ∂ρa/∂hr = −0.009 × 3.4920886/293.65 = −1.0702808e-4;
+      ∂ρa/∂t = −0.009 × 55 × 0.061 × 3.4920886/293.65 − N/293.65² = −4.4300105e-3;
+      u(ρa) = √((2e-4 ρa)² + (1.1867e-3 × 0.5)² + (1.0703e-4 × 3)² + (4.4300e-3 × 0.1)²) = 8.417734e-4.
+    Buoyancy: C = (1.1954290 − 1.2)(1/7950 − 1/8000) = −3.5935687e-9; m_cr·C = −0.0359357 mg.
+      u_b² = 4.379420e-5 + 2.563033e-3 + 4.591019e-4 (the three C.6.3 terms) -> u_b = 0.0553708 mg.
+    ΔI per ABBA cycle: 20, 21, 20.5 -> mean 20.5 mg, s = 0.5, u_w = 0.288675 mg (ν = 2).
+    u(m_cr) = 45/2 = 22.5 mg; u_inst = 15/√3 = 8.660254 mg; u_d = (1/(2√3))·√2 = 0.408248 mg; u_E = 2 mg.
+    u_c = √(0.083333 + 506.25 + 75 + 0.003066 + 0.166667 + 4) = 24.197171 mg; ν_eff ≈ 9.9e7 -> k = 2.0000025;
+    U = 48.394401 mg. m_ct = 10 000 005 + 20.5 − 0.0359357 = 10 000 025.464064 mg.
+    """
+    document = {
+        "weight": {"nominal": "10 kg", "class": "M1", "density": 7950, "density_uncertainty": 70},
+        "reference": {
+            "conventional_mass": "10000.005 g",
+            "expanded_uncertainty": "45 mg",
+            "coverage_factor": 2,
+            "density": 8000,
+            "density_uncertainty": 30,
+            "instability": "15 mg",
+            "air_density_at_calibration": 1.2,
+        },
+        "air": {
+            "temperature": 20.5,
+            "pressure": 1012.3,
+            "humidity": 55,
+            "temperature_uncertainty": 0.1,
+            "pressure_uncertainty": 0.5,
+            "humidity_uncertainty": 3,
+        },
+        "cycle": "ABBA",
+        "readings": [[0.0, 21.0, 20.0, 1.0], [0.5, 22.0, 21.0, 0.5], [0.0, 20.5, 21.5, 1.0]],
+        "reading_unit": "mg",
+        "balance": {
+            "resolution": "1 mg",
+            "sensitivity_uncertainty": "0 mg",
+            "eccentricity_uncertainty": "2 mg",
+            "magnetism_uncertainty": "0 mg",
+        },
+    }
+    result = wc.calculate_contract(document)
+    assert result["air_density"]["value"] == pytest.approx(1.1954290, rel=1e-7)
+    assert result["air_density"]["standard_uncertainty"] == pytest.approx(8.417734e-4, rel=1e-6)
+    assert result["buoyancy_correction"]["value"] == pytest.approx(-0.0359357, rel=1e-5)
+    rows = {row["name"]: row for row in result["budget"]}
+    assert rows["air_buoyancy"]["standard_uncertainty"] == pytest.approx(0.0553708, rel=1e-5)
+    assert rows["reference_instability"]["standard_uncertainty"] == pytest.approx(15 / math.sqrt(3))
+    assert result["conventional_mass"]["value"] == pytest.approx(10000025.464064, abs=1e-5)
+    assert result["standard_uncertainty"]["value"] == pytest.approx(24.197171, rel=1e-7)
+    assert result["coverage_factor"] == pytest.approx(2.0000025, rel=1e-7)
+    assert result["expanded_uncertainty"]["value"] == pytest.approx(48.394401, rel=1e-7)
+    assert result["reported"] == {"value": "10000025", "expanded_uncertainty": "48", "correction": "25", "unit": "mg"}
+    assert result["uncertainty_ok"] is True  # 48.4 ≤ 500/3
+    assert result["conforms"] is True  # |25.46| ≤ 500 − 48.4

@@ -163,3 +163,10 @@ def test_python_api_names_the_field_of_a_bad_input():
     with pytest.raises(InputError) as refused:
         run_monte_carlo([good], "a", trials=10)
     assert refused.value.field == "monte_carlo.trials"
+
+
+def test_a_budget_with_more_inputs_than_the_limit_is_refused_before_any_large_allocation():
+    document = {"inputs": [{"name": f"x{i}", "value": 1.0, "standard_uncertainty": 0.1} for i in range(1001)]}
+    with pytest.raises(InputError) as refused:
+        calculate(document)
+    assert refused.value.field == "inputs"
