@@ -1,5 +1,7 @@
 """Reads of certificates, stickers and batches, with the permission check of who may see them."""
 
+from datetime import date
+
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
@@ -7,6 +9,7 @@ from lims.auth.models import User
 from lims.core.errors import NotFound
 from lims.issuing.models import Certificate, ImpactNotice, IssueBatch
 from lims.jobs.models import Job
+from lims.standards.models import Standard
 
 
 def visible_certificates(user: User) -> Select:
@@ -73,3 +76,26 @@ def revisions_of(session: Session, certificate: Certificate) -> list[Certificate
 
 def notices_query() -> Select:
     return select(ImpactNotice).order_by(ImpactNotice.created_at.desc())
+
+
+def staff_query() -> Select:
+    return select(User).where(User.active.is_(True)).order_by(User.full_name)
+
+
+def standards_query() -> Select:
+    return select(Standard).order_by(Standard.code)
+
+
+def get_standard(session: Session, standard_id: int) -> Standard:
+    standard = session.get(Standard, standard_id)
+    if standard is None:
+        raise NotFound("Không có chuẩn này / no such standard")
+    return standard
+
+
+def since_arg(value: str | None) -> date | None:
+    """Parse an optional ISO date from a query string (None when absent or malformed)."""
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
