@@ -47,7 +47,9 @@ def start_batch(session: Session, signatory: User, password: str, job_ids: list[
     batch = IssueBatch(job_ids=job_ids, total=len(job_ids), signatory_id=signatory.id, errors=[])
     session.add(batch)
     session.flush()
-    record_event(session, "sign-batch", "issue_batch", batch.id, {"jobs": job_ids, "meaning": services.SIGNATURE_MEANING})
+    record_event(
+        session, "sign-batch", "issue_batch", batch.id, {"jobs": job_ids, "meaning": services.SIGNATURE_MEANING}
+    )
     return batch
 
 

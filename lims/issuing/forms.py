@@ -68,5 +68,7 @@ class NotifyForm(FlaskForm):
 
 
 class NumberFormatForm(FlaskForm):
-    series = SelectField(_l("Loại"), choices=choices([("verification", _l("Kiểm định")), ("calibration", _l("Hiệu chuẩn"))]))
+    series = SelectField(
+        _l("Loại"), choices=choices([("verification", _l("Kiểm định")), ("calibration", _l("Hiệu chuẩn"))])
+    )
     number_format = StringField(_l("Mẫu số"), validators=[DataRequired(), Length(max=80)])

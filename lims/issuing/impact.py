@@ -41,7 +41,7 @@ def last_good_calibration(session: Session, standard: Standard, found_on: date |
 
 
 def impact_of(session: Session, standard: Standard, since: date | None = None) -> Impact:
-    """List every job that used the standard on or after ``since`` (default: its last calibration) and its certificates."""
+    """List the jobs that used the standard on or after ``since`` (default: its last calibration), and certificates."""
     since = since if since is not None else last_good_calibration(session, standard)
     query = select(Job).join(JobStandard, JobStandard.job_id == Job.id).where(JobStandard.standard_id == standard.id)
     if since is not None:

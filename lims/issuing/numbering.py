@@ -14,13 +14,14 @@ from lims.audit.trail import lock_chain
 from lims.core.errors import RuleViolation
 from lims.issuing.models import NumberCounter, NumberingSeries
 
-DEFAULT_FORMAT = "{seq}-{yy}-{unit}"
+# The two series count separately, so their numbers must not look alike: "3681-26-VL" and "HC-412-26-VL".
+DEFAULT_FORMATS = {"verification": "{seq}-{yy}-{unit}", "calibration": "HC-{seq}-{yy}-{unit}"}
 
 
 def number_format(session: Session, series: str) -> str:
     """Return the series' number format (the lab's setting, or the default)."""
     found = session.scalar(select(NumberingSeries.number_format).where(NumberingSeries.key == series))
-    return found or DEFAULT_FORMAT
+    return found or DEFAULT_FORMATS[series]
 
 
 def set_number_format(session: Session, series: str, number_format_: str) -> NumberingSeries:
@@ -31,6 +32,14 @@ def set_number_format(session: Session, series: str, number_format_: str) -> Num
         format_number(number_format_, 1, 2026, "VL")
     except (KeyError, ValueError, IndexError) as exc:
         raise RuleViolation(f"Mẫu số không hợp lệ / invalid number format: {exc}", field="number_format") from exc
+    for other in DEFAULT_FORMATS:
+        if other != series and format_number(number_format(session, other), 1, 2026, "VL") == format_number(
+            number_format_, 1, 2026, "VL"
+        ):
+            raise RuleViolation(
+                f"Mẫu số trùng với loại {other} / the format gives the same numbers as the {other} series",
+                field="number_format",
+            )
     row = session.scalar(select(NumberingSeries).where(NumberingSeries.key == series))
     if row is None:
         row = NumberingSeries(key=series)

@@ -16,6 +16,7 @@ from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session, object_session
 
 from certificates.render import render_certificate
+from instruments.errors import InputError
 from lims.audit.trail import audit_reason, record_event
 from lims.auth.models import User
 from lims.auth.passwords import check_password
@@ -234,21 +235,27 @@ def _issue(session: Session, job: Job, signatory: User, *, lab: dict, remarks, s
     token = secrets.token_urlsafe(24)
     short_code = new_short_code()
     display = fields["number"] if fields["revision"] == 0 else f"{fields['number']}/R{fields['revision']}"
-    doc = document.build_certificate(
-        session,
-        job,
-        number=display,
-        issued=fields["issued_on"],
-        signatory=signatory,
-        lab=lab,
-        verification_url=verification_url(token),
-        verification_code=short_code,
-        sticker_serial=fields["sticker_serial"],
-        valid_until=fields["valid_until"],
-        revision=fields["revision"],
-        supersedes=supersedes.display_number if supersedes else None,
-        remarks=tuple(nfc(r) for r in remarks if r and r.strip()),
-    )
+    try:
+        doc = document.build_certificate(
+            session,
+            job,
+            number=display,
+            issued=fields["issued_on"],
+            signatory=signatory,
+            lab=lab,
+            verification_url=verification_url(token),
+            verification_code=short_code,
+            sticker_serial=fields["sticker_serial"],
+            valid_until=fields["valid_until"],
+            revision=fields["revision"],
+            supersedes=supersedes.display_number if supersedes else None,
+            remarks=tuple(nfc(r) for r in remarks if r and r.strip()),
+        )
+    except InputError as exc:
+        # The document refuses what a certificate may not say (dates out of order, a pass without validity...).
+        raise RuleViolation(
+            f"Không lập được giấy chứng nhận / the certificate cannot be made: {exc}", field="job"
+        ) from exc
     sha256, size, subject = _render_and_store(doc)
     certificate = Certificate(
         kind=doc.kind.value,
@@ -257,7 +264,9 @@ def _issue(session: Session, job: Job, signatory: User, *, lab: dict, remarks, s
         instrument_id=job.instrument_id,
         token=token,
         short_code=short_code,
-        instrument_summary=" · ".join(p for p in (doc.instrument.name, doc.instrument.model, doc.instrument.serial) if p),
+        instrument_summary=" · ".join(
+            p for p in (doc.instrument.name, doc.instrument.model, doc.instrument.serial) if p
+        ),
         customer_name=doc.customer.name,
         lab_snapshot=lab,
         content=document.as_json(doc),
@@ -339,7 +348,8 @@ def revoke_certificate(session: Session, certificate: Certificate, actor: User, 
         raise RuleViolation("Cần ghi lý do thu hồi / revocation needs its reason", field="reason")
     if certificate.status != "issued":
         raise RuleViolation(
-            f"Giấy chứng nhận đang '{certificate.status}' / the certificate is {certificate.status}", field="certificate"
+            f"Giấy chứng nhận đang '{certificate.status}' / the certificate is {certificate.status}",
+            field="certificate",
         )
     with audit_reason(f"thu hồi / revoked: {reason}"):
         certificate.status = "revoked"

@@ -141,7 +141,9 @@ def batch_accounting(session: Session) -> list[dict]:
     for batch in session.scalars(select(StickerBatch).order_by(StickerBatch.received_on, StickerBatch.id)):
         counts = dict(
             session.execute(
-                select(Sticker.state, func.count(Sticker.id)).where(Sticker.batch_id == batch.id).group_by(Sticker.state)
+                select(Sticker.state, func.count(Sticker.id))
+                .where(Sticker.batch_id == batch.id)
+                .group_by(Sticker.state)
             ).all()
         )
         size = batch.last_number - batch.first_number + 1

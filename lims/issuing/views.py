@@ -4,6 +4,7 @@ from flask import Blueprint, Response, current_app, flash, jsonify, redirect, re
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+
 from lims.auth.models import User
 from lims.core.errors import RuleViolation
 from lims.core.files import read_bytes
@@ -43,7 +44,9 @@ def _remarks(text: str | None) -> tuple[str, ...]:
 @read_view(*ALL_ROLES)
 def certificates():
     status = request.args.get("status") or None
-    query = queries.search_certificates(current_user, request.args.get("q"), status if status in CERTIFICATE_STATUSES else None)
+    query = queries.search_certificates(
+        current_user, request.args.get("q"), status if status in CERTIFICATE_STATUSES else None
+    )
     page = db.paginate(query, per_page=PER_PAGE, error_out=False)
     return render_template("issuing/certificates.html", page=page, statuses=CERTIFICATE_STATUSES)
 
@@ -169,7 +172,13 @@ def batch_page(batch_id: int):
 def batch_progress(batch_id: int):
     found = queries.get_batch(db.session, batch_id)
     return jsonify(
-        {"done": found.done, "failed": found.failed, "total": found.total, "status": found.status, "errors": found.errors}
+        {
+            "done": found.done,
+            "failed": found.failed,
+            "total": found.total,
+            "status": found.status,
+            "errors": found.errors,
+        }
     )
 
 
@@ -337,7 +346,9 @@ def verify_token(token: str):
 def verify_lookup():
     form = LookupForm(request.args)
     if not request.args:
-        return render_template("issuing/verify.html", verdict=None, form=LookupForm(formdata=None), upload_form=UploadForm())
+        return render_template(
+            "issuing/verify.html", verdict=None, form=LookupForm(formdata=None), upload_form=UploadForm()
+        )
     refused = _throttled()
     if refused:
         return refused
@@ -362,7 +373,9 @@ def verify_file():
         return refused
     form = UploadForm()
     if not form.validate_on_submit():
-        return render_template("issuing/verify.html", verdict=None, form=LookupForm(formdata=None), upload_form=form), 400
+        return render_template(
+            "issuing/verify.html", verdict=None, form=LookupForm(formdata=None), upload_form=form
+        ), 400
     expected = None
     token = request.form.get("token")
     if token:

@@ -8,7 +8,6 @@ from pypdf import PdfReader
 
 from lims.core.errors import PermissionDenied, RuleViolation
 from lims.issuing import services
-from lims.issuing.models import Certificate
 from tests.conftest import TEST_PASSWORD
 from tests.lims.test_issuing_support import make_world
 
@@ -195,7 +194,9 @@ def test_a_passed_verification_needs_an_available_sticker(world):
     world.session.rollback()
     issue(world, world.job(), sticker_serial="VL 0000001")
     with pytest.raises(RuleViolation, match="used"):
-        services.issue_certificate(world.session, world.job(), world.signatory, TEST_PASSWORD, sticker_serial="VL 0000001")
+        services.issue_certificate(
+            world.session, world.job(), world.signatory, TEST_PASSWORD, sticker_serial="VL 0000001"
+        )
     world.session.rollback()
 
 
@@ -217,3 +218,19 @@ def test_numbers_follow_the_series_format_and_count_per_series(world):
     world.stickers()
     verification = issue(world, world.job(), sticker_serial="VL 0000001", issued_on=date(2026, 11, 20))
     assert (first.number, second.number, verification.number) == ("HC0001/2026-VL", "HC0002/2026-VL", "1-26-VL")
+
+
+def test_a_record_the_certificate_cannot_state_is_refused_as_a_rule_not_a_crash(world):
+    job = world.job(kind="calibration")
+    job.received_on = date(2026, 12, 1)  # after the measurement day
+    world.session.commit()
+    with pytest.raises(RuleViolation, match="received ≤ measured"):
+        services.issue_certificate(world.session, job, world.signatory, TEST_PASSWORD)
+    world.session.rollback()
+
+
+def test_the_two_series_cannot_be_given_formats_that_collide(world):
+    from lims.issuing.numbering import set_number_format
+
+    with pytest.raises(RuleViolation, match="same numbers"):
+        set_number_format(world.session, "calibration", "{seq}-{yy}-{unit}")

@@ -19,7 +19,9 @@ def world(app, session, make_user, make_organisation):
 
 @pytest.fixture()
 def issued(world):
-    certificate = services.issue_certificate(world.session, world.job(kind="calibration"), world.signatory, TEST_PASSWORD)
+    certificate = services.issue_certificate(
+        world.session, world.job(kind="calibration"), world.signatory, TEST_PASSWORD
+    )
     world.session.commit()
     return certificate
 
@@ -79,14 +81,16 @@ def test_an_uploaded_pdf_is_recognised_only_when_byte_for_byte_the_issued_one(cl
 
     original = read_bytes(issued.pdf_sha256)
     same = client.post(
-        "/verify/file", data={"file": (io.BytesIO(original), "gcn.pdf"), "token": issued.token},
+        "/verify/file",
+        data={"file": (io.BytesIO(original), "gcn.pdf"), "token": issued.token},
         content_type="multipart/form-data",
     )
     assert same.status_code == 200 and 'data-match="yes"' in same.get_data(as_text=True)
     tampered = bytearray(original)
     tampered[len(original) // 2] ^= 1
     changed = client.post(
-        "/verify/file", data={"file": (io.BytesIO(bytes(tampered)), "gcn.pdf"), "token": issued.token},
+        "/verify/file",
+        data={"file": (io.BytesIO(bytes(tampered)), "gcn.pdf"), "token": issued.token},
         content_type="multipart/form-data",
     )
     assert 'data-match="no"' in changed.get_data(as_text=True)

@@ -54,8 +54,12 @@ WEIGHT_RESULT = {
             "columns": [
                 {"key": "nominal", "heading_vi": "Giá trị danh định", "heading_en": "Nominal value"},
                 {"key": "correction", "heading_vi": "Số hiệu chính", "heading_en": "Correction", "unit": "mg"},
-                {"key": "U", "heading_vi": "Độ không đảm bảo đo mở rộng", "heading_en": "Expanded uncertainty",
-                 "unit": "mg"},
+                {
+                    "key": "U",
+                    "heading_vi": "Độ không đảm bảo đo mở rộng",
+                    "heading_en": "Expanded uncertainty",
+                    "unit": "mg",
+                },
             ],
             "rows": [{"nominal": "1 kg", "correction": 9.0, "U": 5.4}],
         }
@@ -89,7 +93,11 @@ class World:
             )
         )
         self.standard = Standard(
-            code="QC-M1-03", name="Bộ quả cân chuẩn M1", kind="weight_set", serial="M1-2020-03", due_on=date(2027, 3, 31)
+            code="QC-M1-03",
+            name="Bộ quả cân chuẩn M1",
+            kind="weight_set",
+            serial="M1-2020-03",
+            due_on=date(2027, 3, 31),
         )
         session.add(self.standard)
         session.flush()
@@ -110,16 +118,23 @@ class World:
         self.count = 0
         session.commit()
 
-    def job(self, kind: str = "verification", passed: bool = True, organisation: Organisation | None = None,
-            used_on: date = MEASURED_ON) -> Job:
+    def job(
+        self,
+        kind: str = "verification",
+        passed: bool = True,
+        organisation: Organisation | None = None,
+        used_on: date = MEASURED_ON,
+    ) -> Job:
         """Return a new reviewed job of a platform scale (verification) or a weight (calibration)."""
         self.count += 1
         session = self.session
         request = self.request
         if organisation is not None:
             request = ServiceRequest(
-                number=f"YC-{organisation.id}-{self.count}", organisation_id=organisation.id,
-                requested_on=date(2026, 11, 10), status="accepted",
+                number=f"YC-{organisation.id}-{self.count}",
+                organisation_id=organisation.id,
+                requested_on=date(2026, 11, 10),
+                status="accepted",
             )
             session.add(request)
             session.flush()
@@ -151,7 +166,7 @@ class World:
             method_name=result["method"]["name_vi"],
             status="reviewed",
             technician_id=self.technician.id,
-            received_on=date(2026, 11, 17),
+            received_on=min(date(2026, 11, 17), used_on),
             measured_on=used_on,
             measured_by_id=self.technician.id,
             passed=passed if kind == "verification" else None,
@@ -172,7 +187,9 @@ class World:
             )
         )
         session.add(
-            JobStandard(job_id=job.id, standard_id=self.standard.id, calibration_id=self.calibration.id, used_on=used_on)
+            JobStandard(
+                job_id=job.id, standard_id=self.standard.id, calibration_id=self.calibration.id, used_on=used_on
+            )
         )
         session.commit()
         session.refresh(job)
@@ -190,9 +207,9 @@ class World:
 
 def make_world(session, make_user, make_organisation, app) -> World:
     """Return a World with a signing key in place (made once per app)."""
-    from lims.issuing.keys import create_lab_key
-
     from pathlib import Path
+
+    from lims.issuing.keys import create_lab_key
 
     if not Path(app.config["SIGNING_KEY_PATH"]).exists():
         create_lab_key("Phòng thí nghiệm thử", "TTKT TĐC", None)
