@@ -104,6 +104,7 @@ def run_batch(batch_id: int, progress: Callable[[int, int], None] | None = None)
             progress(index, len(job_ids))
     with unit_of_work("worker:batch-issue") as session:
         batch = session.get(IssueBatch, batch_id)
+        session.refresh(batch)  # the counts were written by their own short transactions
         batch.status, batch.finished_at = "finished", utcnow()
     return batch
 

@@ -26,8 +26,12 @@ def create_key_command(overwrite: bool) -> None:
     """Make a self-signed demo signing key at LIMS_SIGNING_KEY_PATH (a real lab configures its own)."""
     config = current_app.config
     try:
+        # X.509 limits a name attribute to 64 characters; the lab's full name is often longer.
         path = keys.create_lab_key(
-            config["LAB_NAME"], config["LAB_NAME"], config.get("SIGNING_KEY_PASSPHRASE") or None, overwrite
+            config["LAB_SHORT_NAME"][:64],
+            config["LAB_NAME"][:64],
+            config.get("SIGNING_KEY_PASSPHRASE") or None,
+            overwrite,
         )
     except RuleViolation as exc:
         raise click.ClickException(exc.message) from exc

@@ -99,3 +99,9 @@ def since_arg(value: str | None) -> date | None:
         return date.fromisoformat(value) if value else None
     except ValueError:
         return None
+
+
+def count_ready(session: Session) -> int:
+    from sqlalchemy import func
+
+    return session.scalar(select(func.count(Job.id)).where(Job.status == "reviewed")) or 0

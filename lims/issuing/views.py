@@ -9,7 +9,7 @@ from lims.auth.models import User
 from lims.core.errors import RuleViolation
 from lims.core.files import read_bytes
 from lims.core.forms import choices
-from lims.core.navigation import register_nav
+from lims.core.navigation import register_home_panel, register_nav
 from lims.core.web import ALL_ROLES, LAB_STAFF, READERS, read_view, write_view
 from lims.extensions import db
 from lims.issuing import batch as batches
@@ -387,3 +387,11 @@ def verify_file():
 register_nav("issuing.certificates", _l("Giấy chứng nhận"), ALL_ROLES, order=40)
 register_nav("issuing.ready", _l("Chờ cấp"), ("manager", "signatory"), order=41)
 register_nav("issuing.sticker_register", _l("Tem kiểm định"), READERS, order=42)
+register_nav("issuing.impact_index", _l("Truy xuất ngược"), ("manager", "signatory", "inspector"), order=43)
+
+
+def _ready_panel(_user) -> dict:
+    return {"ready": queries.count_ready(db.session)}
+
+
+register_home_panel("issuing-ready", "issuing/_panel.html", ("manager", "signatory"), _ready_panel, order=20)

@@ -213,3 +213,23 @@ def test_a_batch_started_from_the_page_runs_after_commit_and_reports_progress(wo
             break
         time.sleep(0.1)
     assert (data["done"], data["total"], data["status"]) == (2, 2, "finished")
+
+
+def test_the_command_line_issues_a_batch_with_a_progress_bar(app, world):
+    jobs = [world.job(kind="calibration") for _ in range(2)]
+    result = app.test_cli_runner().invoke(
+        args=[
+            "certificates",
+            "issue",
+            *[j.number for j in jobs],
+            "--batch",
+            "--signatory",
+            world.signatory.username,
+            "--password",
+            TEST_PASSWORD,
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    assert "issued 2 of 2; refused 0" in result.output
+    world.session.expire_all()
+    assert all(job.status == "certified" for job in jobs)
