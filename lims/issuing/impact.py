@@ -57,6 +57,23 @@ def impact_of(session: Session, standard: Standard, since: date | None = None) -
     return Impact(standard, since, list(jobs), list(certificates))
 
 
+def _queue_in_outbox(session: Session, organisation, standard: Standard, numbers: list[str], message: str) -> None:
+    # The customers domain's outbox sends letters and e-mails; until it is merged the ImpactNotice is the record.
+    try:
+        from lims.customers.models import OutboxMessage
+    except ImportError:
+        return
+    session.add(
+        OutboxMessage(
+            organisation_id=organisation.id,
+            channel="letter",
+            recipient=organisation.address or organisation.name,
+            subject=f"Thông báo về chuẩn {standard.code} / notice about standard {standard.code}",
+            body=f"{message}\n\nGiấy chứng nhận liên quan / certificates concerned: {', '.join(numbers)}",
+        )
+    )
+
+
 def notify_impact(session: Session, actor: User, impact: Impact, message: str) -> list[ImpactNotice]:
     """Queue one notice per enterprise whose certificates in force used the standard."""
     message = nfc((message or "").strip())
@@ -76,6 +93,7 @@ def notify_impact(session: Session, actor: User, impact: Impact, message: str) -
         )
         session.add(notice)
         notices.append(notice)
+        _queue_in_outbox(session, organisation, impact.standard, in_force, message)
     if not notices:
         raise RuleViolation("Không có doanh nghiệp nào cần thông báo / no enterprise to notify")
     session.flush()
