@@ -163,14 +163,18 @@ class Decision(_Normalised):
     passed: bool
     rule_vi: str = ""
     rule_en: str = ""
+    # A calibration's conformity statement names what it conforms to ("Phù hợp cấp chính xác M1"); a verification
+    # uses the legal wording, so these stay empty there.
+    statement_vi: str = ""
+    statement_en: str = ""
 
     @property
     def text_vi(self) -> str:
-        return PASS_TEXT_VI if self.passed else FAIL_TEXT_VI
+        return self.statement_vi or (PASS_TEXT_VI if self.passed else FAIL_TEXT_VI)
 
     @property
     def text_en(self) -> str:
-        return PASS_TEXT_EN if self.passed else FAIL_TEXT_EN
+        return self.statement_en or (PASS_TEXT_EN if self.passed else FAIL_TEXT_EN)
 
 
 @dataclass(frozen=True)
@@ -241,6 +245,8 @@ class Certificate(_Normalised):
     def _check_verification(self) -> None:
         if self.decision is None:
             raise InputError("decision", "a verification certificate states whether the instrument passed")
+        if self.decision.statement_vi:
+            raise InputError("decision.statement_vi", "a verification uses the legal wording of its result")
         if self.decision.passed:
             if self.valid_until is None:
                 raise InputError("valid_until", "a passed verification states its validity date")

@@ -125,7 +125,7 @@ def grid_style(extra: Sequence[tuple] = ()) -> TableStyle:
     )
 
 
-def field_grid(rows: Sequence[tuple], label_width: float = 36 * mm) -> Table:
+def field_grid(rows: Sequence[tuple], label_width: float = 38 * mm) -> Table:
     """Return a grid of bilingual labels and values, two pairs a row; a row marked wide takes the full width.
 
     Each row is ``(vi, en, value)`` or ``(vi, en, value, wide)``; a value is a string or a flowable.

@@ -271,7 +271,7 @@ def _remarks(doc: Certificate) -> list:
 def _signatures(doc: Certificate) -> KeepTogether:
     who = [
         bilingual("Người thực hiện", "Performed by", st=style("sig-h", 9, align=TA_CENTER), bold=True),
-        Spacer(1, 16 * mm),
+        Spacer(1, 13 * mm),
         Paragraph(f"<b>{text(doc.verifier.name)}</b>", style("sig-n", 9.5, align=TA_CENTER)),
     ]
     if doc.verifier.card_number:
@@ -294,10 +294,10 @@ def _signatures(doc: Certificate) -> KeepTogether:
     ]
     signer[-1] = Paragraph(signer[-1], style("sig-e", 9, align=TA_CENTER))
     signer += [
-        Spacer(1, 16 * mm),
+        Spacer(1, 13 * mm),
         Paragraph(f"<b>{text(doc.signatory.name)}</b>", style("sig-n2", 9.5, align=TA_CENTER)),
     ]
     half = CONTENT_WIDTH / 2
     table = Table([[who, signer]], colWidths=[half, half])
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "BOTTOM")]))
-    return KeepTogether([Spacer(1, 5 * mm), table, Spacer(1, 6 * mm), Paragraph(text(END_MARK), END)])
+    return KeepTogether([Spacer(1, 3 * mm), table, Spacer(1, 4 * mm), Paragraph(text(END_MARK), END)])

@@ -206,7 +206,7 @@ def sample_calibration() -> Certificate:
         columns=(
             Column("STT", "No."),
             Column("Giá trị danh định", "Nominal value"),
-            Column("Sai số (mc − m0)", "Error (mc − m0)", "mg"),
+            Column("Sai số mc − m0", "Error mc − m0", "mg"),
             Column("Độ không đảm bảo đo mở rộng U", "Expanded uncertainty U", "mg"),
             Column("Sai số lớn nhất cho phép cấp M1", "Class M1 maximum permissible error", "mg"),
         ),
@@ -262,6 +262,8 @@ def sample_calibration() -> Certificate:
             passed=True,
             rule_vi="Phù hợp cấp M1 khi |sai số| + U không vượt sai số lớn nhất cho phép (OIML R 111-1).",
             rule_en="Conforms to class M1 when |error| + U is within the maximum permissible error (OIML R 111-1).",
+            statement_vi="Phù hợp cấp chính xác M1",
+            statement_en="Conforms to accuracy class M1",
         ),
         remarks=(
             "Quả cân đánh dấu * là quả cân thứ hai cùng giá trị danh định. / Weights marked * are the second "

@@ -37,6 +37,7 @@ def test_a_row_with_the_wrong_number_of_cells_names_the_row():
         ({"issued": date(2026, 11, 1)}, "issued"),
         ({"decision": Decision(passed=False)}, "valid_until"),
         ({"number": "  "}, "number"),
+        ({"decision": Decision(passed=True, statement_vi="Phù hợp")}, "decision.statement_vi"),
     ],
 )
 def test_an_incomplete_verification_is_refused_naming_the_field(verification, change, field):

@@ -61,3 +61,38 @@ def test_one_signer_signs_many_certificates(demo_key, verification_pdf, calibrat
 def test_a_wrong_passphrase_is_a_clear_error(demo_key):
     with pytest.raises(SigningKeyError):
         CertificateSigner(demo_key["pkcs12"], "wrong")
+
+
+def test_a_pem_rsa_key_and_certificate_sign_as_well(tmp_path, verification_pdf):
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Phòng thí nghiệm RSA")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now - timedelta(hours=1))
+        .not_valid_after(now + timedelta(days=30))
+        .sign(key, hashes.SHA256())
+    )
+    key_path, cert_path = tmp_path / "key.pem", tmp_path / "cert.pem"
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(b"rsa-pw"),
+        )
+    )
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    signed = CertificateSigner(key_path, "rsa-pw", cert_path=cert_path).sign(verification_pdf, "r", "l", "n")
+    status = verify_signature(signed, [cert_path])
+    assert status.intact and status.valid and status.trusted
