@@ -50,7 +50,29 @@ class ServiceRequest(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     organisation: Mapped[Organisation] = relationship()
+    items: Mapped[list["ServiceRequestItem"]] = relationship(
+        back_populates="request", order_by="ServiceRequestItem.id", cascade="all, delete-orphan"
+    )
     jobs: Mapped[list["Job"]] = relationship(back_populates="request", order_by="Job.id")
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])
+
+
+class ServiceRequestItem(db.Model):
+    """One instrument on a request, with the service and the method asked for; acceptance makes it a job."""
+
+    __tablename__ = "service_request_item"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("service_request.id"), index=True)
+    instrument_id: Mapped[int] = mapped_column(ForeignKey("instrument.id"), index=True)
+    service: Mapped[str] = mapped_column(String(30))  # one of SERVICES
+    procedure_key: Mapped[str] = mapped_column(String(60))
+    method_code: Mapped[str | None] = mapped_column(String(60))
+    method_name: Mapped[str | None] = mapped_column(String(300))
+
+    request: Mapped[ServiceRequest] = relationship(back_populates="items")
+    instrument: Mapped[Instrument] = relationship()
 
 
 class Job(db.Model):
@@ -81,6 +103,9 @@ class Job(db.Model):
     passed: Mapped[bool | None]  # the overall decision of a verification (None for calibration)
     adjusted: Mapped[bool] = mapped_column(default=False)  # as-found and as-left both recorded
     cancel_reason: Mapped[str | None] = mapped_column(Text)
+    hold_reason: Mapped[str | None] = mapped_column(Text)
+    certified_at: Mapped[datetime | None]
+    returned_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     request: Mapped[ServiceRequest] = relationship(back_populates="jobs")
@@ -148,6 +173,7 @@ class Authorisation(db.Model):
     revoked: Mapped[bool] = mapped_column(default=False)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
+    granted_by: Mapped[User | None] = relationship(foreign_keys=[granted_by_id])
 
 
 class VerifierCard(db.Model):
@@ -163,5 +189,8 @@ class VerifierCard(db.Model):
     valid_until: Mapped[date | None] = mapped_column(Date)
     issued_by: Mapped[str | None] = mapped_column(String(300))
     granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked: Mapped[bool] = mapped_column(default=False)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
+    granted_by: Mapped[User | None] = relationship(foreign_keys=[granted_by_id])

@@ -1,0 +1,208 @@
+"""Demo authorisations, verifier cards, requests and jobs in every state, with records computed by the procedures.
+
+Instruments and standards come from the customers and standards demos; whatever is missing is skipped.
+"""
+
+import logging
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lims.auth.models import User
+from lims.core.errors import RuleViolation
+from lims.customers.models import Instrument, InstrumentType
+from lims.jobs import services
+from lims.jobs.models import Authorisation, ServiceRequest, VerifierCard
+from lims.standards.models import Standard
+
+log = logging.getLogger(__name__)
+
+DEMO_NOTE = "Dữ liệu mẫu (demo)"
+TECHNICIANS = ("ktv.an", "ktv.binh")
+STANDARD_CODES = ("M1-01", "CSS-01", "QC-M1-01", "SS-01")  # the standards demo's M1 set and comparator, if present
+SCALE_STATES = ("received", "scheduled", "in_progress", "measured", "reviewed", "certified", "returned", "on_hold")
+
+
+def _user(session: Session, username: str) -> User | None:
+    return session.scalar(select(User).where(User.username == username))
+
+
+def _grant(session: Session, manager: User, person: User, today) -> None:
+    if session.scalar(select(Authorisation.id).where(Authorisation.user_id == person.id)) is None:
+        for cls_key in services.PROCEDURE_FIELDS:
+            services.grant_authorisation(
+                session,
+                manager,
+                user_id=person.id,
+                procedure_key=cls_key,
+                valid_from=today - timedelta(days=365),
+                valid_until=today + timedelta(days=2 * 365),
+            )
+    if session.scalar(select(VerifierCard.id).where(VerifierCard.user_id == person.id)) is None:
+        services.grant_verifier_card(
+            session,
+            manager,
+            user_id=person.id,
+            card_number=f"KĐV-VL-{person.id:04d}",
+            field="khối lượng",
+            valid_from=today - timedelta(days=365),
+            valid_until=today + timedelta(days=4 * 365),
+            issued_by="Tổng cục Tiêu chuẩn Đo lường Chất lượng",
+        )
+
+
+def _standards(session: Session, today) -> list[Standard]:
+    found = list(session.scalars(select(Standard).where(Standard.code.in_(STANDARD_CODES))))
+    if not found:
+        found = list(session.scalars(select(Standard).where(Standard.kind.in_(("weight_set", "comparator")))))
+    return [s for s in found if s.status == "in_service" and s.due_on and s.due_on >= today]
+
+
+def _instruments(session: Session, key: str, limit: int) -> list[Instrument]:
+    query = (
+        select(Instrument)
+        .join(InstrumentType)
+        .where(InstrumentType.procedure_keys.contains(key), Instrument.active.is_(True))
+        .order_by(Instrument.id)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def scale_observations(instrument: Instrument) -> dict:
+    """Return plausible R 76 observations for a scale: every indication exact, so every test passes."""
+    e = instrument.verification_interval or instrument.resolution
+    maximum, minimum = instrument.range_max, instrument.range_min or 20 * e
+
+    def steps(value):
+        return round(round(value / e) * e, 10)
+
+    loads = [minimum, steps(maximum / 4), steps(maximum / 2), maximum]
+    third, half = steps(maximum / 3), steps(maximum / 2)
+    return {
+        "scale": {
+            "accuracy_class": instrument.accuracy_class,
+            "max": maximum,
+            "min": minimum,
+            "e": e,
+            "d": instrument.resolution or e,
+            "unit": instrument.unit,
+        },
+        "weighing": [{"load": load, "indication": load} for load in loads]
+        + [{"load": half, "indication": half, "direction": "decreasing"}],
+        "eccentricity": {"load": third, "positions": [{"indication": third} for _ in range(5)]},
+        "repeatability": {"load": half, "loadings": [{"indication": half} for _ in range(6)]},
+    }
+
+
+def weight_observations(instrument: Instrument) -> dict:
+    """Return ABBA observations for a weight against a reference of the same nominal value."""
+    nominal = f"{instrument.range_max:g} {instrument.unit or 'g'}"
+    return {
+        "weight": {"nominal": nominal, "class": instrument.accuracy_class or "M1", "density": 7950},
+        "reference": {
+            "conventional_mass": nominal,
+            "expanded_uncertainty": "1 mg",
+            "coverage_factor": 2,
+            "density": 8000,
+        },
+        "air": {"temperature": 22.0, "pressure": 1010.0, "humidity": 65},
+        "cycle": "ABBA",
+        "readings": [[0.0, 2.0, 2.5, 0.5], [0.5, 2.5, 2.0, 0.0], [0.0, 2.0, 2.0, 0.5]],
+        "reading_unit": "mg",
+        "balance": {"resolution": "0.1 mg"},
+    }
+
+
+def _advance(session: Session, job, state: str, people: dict, standards: list[Standard], observations, conditions):
+    """Take a demo job along the workflow up to a state; stop quietly where a rule or the data says no."""
+    today = services.lab_today()
+    target = "measured" if state == "on_hold" else state
+    order = ("received", "scheduled", "in_progress", "measured", "reviewed", "certified", "returned")
+    reach = order.index(target)
+    try:
+        if reach >= 1:
+            services.schedule_job(session, people["manager"], job, technician=people["an"], day=today)
+        if reach >= 2:
+            services.start_job(session, people["an"], job)
+        if reach >= 3:
+            if not standards:
+                return
+            services.record_measurement(
+                session,
+                people["an"],
+                job,
+                stage="as_found",
+                observations=observations,
+                conditions=conditions,
+                standard_ids=[s.id for s in standards],
+            )
+            services.finish_measurement(session, people["an"], job)
+        if reach >= 4:
+            services.review_job(session, people["binh"], job, notes="Đã kiểm tra số liệu và tính toán")
+        if reach >= 5:
+            services.mark_certified(session, job)
+        if reach >= 6:
+            services.mark_returned(session, job)
+        if state == "on_hold":
+            services.hold_job(session, people["manager"], job, "Chờ doanh nghiệp xác nhận phạm vi đo")
+    except RuleViolation as exc:
+        log.info("demo job %s stopped at %s: %s", job.number, job.status, exc.message)
+
+
+def load(session: Session) -> list[tuple[str, str]]:
+    today = services.lab_today()
+    people = {
+        "manager": _user(session, "truongphong"),
+        "an": _user(session, "ktv.an"),
+        "binh": _user(session, "ktv.binh"),
+    }
+    if any(person is None for person in people.values()):
+        return []
+    for key in ("an", "binh"):
+        _grant(session, people["manager"], people[key], today)
+    if session.scalar(select(ServiceRequest.id).where(ServiceRequest.notes == DEMO_NOTE)) is not None:
+        return []
+    standards = _standards(session, today)
+    scales = _instruments(session, "scale-verification-r76", len(SCALE_STATES) + 1)
+    weights = _instruments(session, "weight-comparison-r111", 2)
+    conditions = {"temperature": 24.0, "pressure": 1010.0, "humidity": 65.0}
+    plan = [
+        (inst, "periodic_verification", "scale-verification-r76", state)
+        for inst, state in zip(scales, SCALE_STATES, strict=False)
+    ]
+    if len(scales) > len(SCALE_STATES):
+        plan.append((scales[-1], "periodic_verification", "scale-verification-r76", "cancelled"))
+    plan += [(inst, "calibration", "weight-comparison-r111", "reviewed") for inst in weights]
+    for instrument, service, key, state in plan:
+        request = services.create_request(
+            session,
+            people["manager"],
+            organisation_id=instrument.organisation_id,
+            items=[services.RequestItem(instrument.id, service, key)],
+            agreed_on=today + timedelta(days=7),
+            notes=DEMO_NOTE,
+            contact_name="Phòng kỹ thuật",
+        )
+        (job,) = services.accept_request(session, people["manager"], request, notes="Đủ năng lực và chuẩn")
+        if state == "cancelled":
+            services.cancel_job(session, people["manager"], job, "Doanh nghiệp rút yêu cầu")
+            continue
+        try:
+            observations = (
+                scale_observations(instrument) if key.startswith("scale") else weight_observations(instrument)
+            )
+        except (TypeError, ZeroDivisionError):
+            continue
+        _advance(session, job, state, people, standards, observations, conditions)
+    # One request still waiting for contract review.
+    if scales:
+        services.create_request(
+            session,
+            people["manager"],
+            organisation_id=scales[0].organisation_id,
+            items=[services.RequestItem(scales[0].id, "after_repair_verification", "scale-verification-r76")],
+            notes=DEMO_NOTE,
+        )
+    return []

@@ -1,0 +1,87 @@
+"""Forms of requests, contract review, scheduling, transitions and authorisations."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, FieldList, Form, FormField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from lims.core.forms import choices
+from lims.jobs.services import DECISION_RULES, PLACES
+
+SERVICE_LABELS = {
+    "initial_verification": _l("Kiểm định ban đầu"),
+    "periodic_verification": _l("Kiểm định định kỳ"),
+    "after_repair_verification": _l("Kiểm định sau sửa chữa"),
+    "calibration": _l("Hiệu chuẩn"),
+}
+PLACE_LABELS = {"lab": _l("Tại phòng thí nghiệm"), "on_site": _l("Tại hiện trường")}
+RULE_LABELS = {
+    "simple": _l("Chấp nhận đơn giản (ILAC-G8 4.2.1)"),
+    "guarded": _l("Chấp nhận có dải bảo vệ w = U (ILAC-G8 4.2.2)"),
+}
+STATE_NAMES = {
+    "received": _l("Đã tiếp nhận"),
+    "scheduled": _l("Đã lên lịch"),
+    "in_progress": _l("Đang đo"),
+    "measured": _l("Đã đo"),
+    "reviewed": _l("Đã soát xét"),
+    "certified": _l("Đã cấp chứng chỉ"),
+    "returned": _l("Đã trả"),
+    "on_hold": _l("Tạm dừng"),
+    "cancelled": _l("Đã hủy"),
+}
+STAGE_NAMES = {"as_found": _l("Trước điều chỉnh (as found)"), "as_left": _l("Sau điều chỉnh (as left)")}
+REQUEST_STATUS_NAMES = {"submitted": _l("Chờ xem xét"), "accepted": _l("Đã chấp nhận"), "declined": _l("Từ chối")}
+ITEM_ROWS = 5
+
+
+class RequestItemForm(Form):
+    instrument_id = SelectField(_l("Phương tiện đo"), coerce=int, choices=[], validate_choice=False)
+    service = SelectField(_l("Dịch vụ"), choices=choices([("", "—"), *SERVICE_LABELS.items()]), validators=[Optional()])
+    procedure_key = SelectField(_l("Quy trình"), choices=[], validate_choice=False)
+
+
+class RequestForm(FlaskForm):
+    organisation_id = SelectField(_l("Doanh nghiệp"), coerce=int, choices=[], validate_choice=False)
+    items = FieldList(FormField(RequestItemForm), min_entries=ITEM_ROWS, max_entries=20)
+    place = SelectField(_l("Địa điểm"), choices=choices((p, PLACE_LABELS[p]) for p in PLACES))
+    site_address = StringField(_l("Địa chỉ hiện trường"), validators=[Optional(), Length(max=500)])
+    wants_conformity_statement = BooleanField(_l("Yêu cầu tuyên bố phù hợp"), default=True)
+    decision_rule = SelectField(_l("Quy tắc quyết định"), choices=choices((r, RULE_LABELS[r]) for r in DECISION_RULES))
+    agreed_on = DateField(_l("Ngày hẹn trả"), validators=[Optional()])
+    contact_name = StringField(_l("Người liên hệ"), validators=[Optional(), Length(max=200)])
+    notes = TextAreaField(_l("Ghi chú"), validators=[Optional(), Length(max=4000)])
+
+
+class ReviewRequestForm(FlaskForm):
+    agreed_on = DateField(_l("Ngày hẹn trả"), validators=[Optional()])
+    notes = TextAreaField(_l("Nhận xét xem xét hợp đồng"), validators=[Optional(), Length(max=4000)])
+
+
+class ScheduleForm(FlaskForm):
+    technician_id = SelectField(_l("Kỹ thuật viên"), coerce=int, choices=[], validate_choice=False)
+    day = DateField(_l("Ngày thực hiện"), validators=[DataRequired()])
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField(_l("Lý do"), validators=[Optional(), Length(max=4000)])
+
+
+class JobReviewForm(FlaskForm):
+    notes = TextAreaField(_l("Nhận xét soát xét"), validators=[Optional(), Length(max=4000)])
+
+
+class AuthorisationForm(FlaskForm):
+    user_id = SelectField(_l("Nhân viên"), coerce=int, choices=[], validate_choice=False)
+    procedure_key = SelectField(_l("Quy trình"), choices=[], validate_choice=False)
+    valid_from = DateField(_l("Hiệu lực từ"), validators=[DataRequired()])
+    valid_until = DateField(_l("Hiệu lực đến"), validators=[Optional()])
+
+
+class VerifierCardForm(FlaskForm):
+    user_id = SelectField(_l("Nhân viên"), coerce=int, choices=[], validate_choice=False)
+    card_number = StringField(_l("Số thẻ"), validators=[DataRequired(), Length(max=60)])
+    field = StringField(_l("Lĩnh vực"), default="khối lượng", validators=[DataRequired(), Length(max=100)])
+    valid_from = DateField(_l("Hiệu lực từ"), validators=[DataRequired()])
+    valid_until = DateField(_l("Hiệu lực đến"), validators=[Optional()])
+    issued_by = StringField(_l("Cơ quan cấp"), validators=[Optional(), Length(max=300)])

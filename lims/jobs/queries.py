@@ -1,0 +1,165 @@
+"""Reads of requests, jobs, records and authorisations; loaders that also check who may see them."""
+
+from datetime import date, timedelta
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session, selectinload
+
+from lims.auth.models import User, UserRole
+from lims.core.errors import NotFound
+from lims.customers.models import Instrument, Organisation
+from lims.jobs.models import Authorisation, Job, MeasurementRecord, ServiceRequest, VerifierCard
+from lims.standards.models import Standard
+
+BOARD_STATES = ("received", "scheduled", "in_progress", "measured", "reviewed", "certified", "on_hold")
+
+
+def requests_query(user: User) -> Select:
+    """Requests this person may see, newest first."""
+    query = select(ServiceRequest).order_by(ServiceRequest.id.desc())
+    if not user.is_lab_staff:
+        if "inspector" in user.roles:
+            scopes = [scope.organisation_id for scope in user.inspector_scopes]
+            if scopes:
+                query = query.where(ServiceRequest.organisation_id.in_(scopes))
+        else:
+            query = query.where(ServiceRequest.organisation_id == user.organisation_id)
+    return query
+
+
+def load_request(session: Session, user: User, request_id: int) -> ServiceRequest:
+    """Return a request this person may see; NotFound otherwise (another organisation's looks like none)."""
+    request = session.get(ServiceRequest, request_id)
+    if request is None or not user.can_read_organisation(request.organisation_id):
+        raise NotFound("Không có yêu cầu này / no such request")
+    return request
+
+
+def load_job(session: Session, user: User, job_id: int) -> Job:
+    """Return a job this person may see."""
+    job = session.get(Job, job_id)
+    if job is None or not user.can_read_organisation(job.request.organisation_id):
+        raise NotFound("Không có công việc này / no such job")
+    return job
+
+
+def load_record(session: Session, user: User, record_id: int) -> MeasurementRecord:
+    """Return a measurement record this person may see."""
+    record = session.get(MeasurementRecord, record_id)
+    if record is None or not user.can_read_organisation(record.job.request.organisation_id):
+        raise NotFound("Không có biên bản này / no such record")
+    return record
+
+
+def organisations_for(session: Session, user: User) -> list[Organisation]:
+    """Organisations this person may request for: its own for an enterprise user, every enterprise for the lab."""
+    if not user.is_lab_staff:
+        return [session.get(Organisation, user.organisation_id)] if user.organisation_id else []
+    return list(
+        session.scalars(select(Organisation).where(Organisation.kind == "enterprise").order_by(Organisation.name))
+    )
+
+
+def instruments_for(session: Session, user: User, organisation_id: int | None = None) -> list[Instrument]:
+    """Active instruments this person may put on a request."""
+    query = select(Instrument).where(Instrument.active.is_(True)).order_by(Instrument.organisation_id, Instrument.id)
+    if not user.is_lab_staff:
+        query = query.where(Instrument.organisation_id == user.organisation_id)
+    elif organisation_id:
+        query = query.where(Instrument.organisation_id == organisation_id)
+    return list(session.scalars(query.options(selectinload(Instrument.instrument_type))).all())
+
+
+def jobs_query(state: str | None = None) -> Select:
+    query = select(Job).order_by(Job.id.desc())
+    if state:
+        query = query.where(Job.status == state)
+    return query
+
+
+def board(session: Session, per_state: int = 50) -> dict[str, list[Job]]:
+    """The manager's board: the open jobs by state."""
+    return {state: list(session.scalars(jobs_query(state).limit(per_state))) for state in BOARD_STATES}
+
+
+def board_counts(session: Session) -> dict[str, int]:
+    from sqlalchemy import func
+
+    rows = session.execute(select(Job.status, func.count(Job.id)).group_by(Job.status)).all()
+    return {state: count for state, count in rows}
+
+
+def worklist(session: Session, user: User, day: date) -> list[Job]:
+    """A technician's jobs for the day: scheduled up to that day and not finished, and those in progress."""
+    return list(
+        session.scalars(
+            select(Job)
+            .where(
+                Job.technician_id == user.id,
+                ((Job.status == "scheduled") & (Job.scheduled_on <= day)) | (Job.status == "in_progress"),
+            )
+            .order_by(Job.scheduled_on, Job.id)
+        )
+    )
+
+
+def calendar(session: Session, first: date, last: date, technician_id: int | None = None) -> dict[date, list[Job]]:
+    """Scheduled jobs between two days (inclusive), by day."""
+    query = select(Job).where(Job.scheduled_on >= first, Job.scheduled_on <= last, Job.status != "cancelled")
+    if technician_id:
+        query = query.where(Job.technician_id == technician_id)
+    days: dict[date, list[Job]] = {first + timedelta(days=n): [] for n in range((last - first).days + 1)}
+    for job in session.scalars(query.order_by(Job.scheduled_on, Job.technician_id, Job.id)):
+        days[job.scheduled_on].append(job)
+    return days
+
+
+def technicians(session: Session) -> list[User]:
+    return list(
+        session.scalars(
+            select(User)
+            .join(UserRole)
+            .where(UserRole.role == "technician", User.active.is_(True))
+            .order_by(User.full_name)
+            .distinct()
+        )
+    )
+
+
+def lab_staff(session: Session) -> list[User]:
+    return [user for user in session.scalars(select(User).order_by(User.full_name)) if user.is_lab_staff]
+
+
+def authorisations(session: Session) -> list[Authorisation]:
+    return list(session.scalars(select(Authorisation).order_by(Authorisation.user_id, Authorisation.procedure_key)))
+
+
+def verifier_cards(session: Session) -> list[VerifierCard]:
+    return list(session.scalars(select(VerifierCard).order_by(VerifierCard.user_id, VerifierCard.card_number)))
+
+
+def load_authorisation(session: Session, authorisation_id: int) -> Authorisation:
+    authorisation = session.get(Authorisation, authorisation_id)
+    if authorisation is None:
+        raise NotFound("Không có phân quyền này / no such authorisation")
+    return authorisation
+
+
+def load_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("Không có tài khoản này / no such account")
+    return user
+
+
+def standards_to_choose(session: Session) -> list[Standard]:
+    """Standards a record can name (out-of-service ones are listed too: the rule refuses them with its reason)."""
+    return list(session.scalars(select(Standard).order_by(Standard.status != "in_service", Standard.code)))
+
+
+def authorisations_of(session: Session, user: User) -> list[Authorisation]:
+    return list(session.scalars(select(Authorisation).where(Authorisation.user_id == user.id)))
+
+
+def cards_of(session: Session, user: User) -> list[VerifierCard]:
+    return list(session.scalars(select(VerifierCard).where(VerifierCard.user_id == user.id)))

@@ -1,0 +1,758 @@
+"""Requests and contract review, authorisations, the job's life cycle and measurement records: rules, never a commit.
+
+Every transition goes through :func:`_move`, which checks the transition table and records the reason in the audit
+trail. Issuing calls :func:`mark_certified` and :func:`mark_returned`.
+"""
+
+import json
+import logging
+import math
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from instruments.errors import InputError
+from instruments.procedures import MethodReference, Procedure, Stage, get_procedure
+from lims.audit.trail import audit_reason
+from lims.auth.models import User
+from lims.core.errors import NotFound, PermissionDenied, RuleViolation
+from lims.core.model import utcnow
+from lims.customers.models import Instrument, Organisation
+from lims.jobs.models import (
+    SERVICES,
+    Authorisation,
+    Job,
+    JobStandard,
+    MeasurementRecord,
+    ServiceRequest,
+    ServiceRequestItem,
+    VerifierCard,
+)
+from lims.standards.models import Standard, StandardCalibration
+from lims.standards.services import ensure_usable_on
+
+log = logging.getLogger(__name__)
+
+VERIFICATION_SERVICES = ("initial_verification", "periodic_verification", "after_repair_verification")
+PLACES = ("lab", "on_site")
+DECISION_RULES = ("simple", "guarded")  # the codes instruments.decision.rule_from_input reads
+STAGES = ("as_found", "as_left")
+MANAGERS = frozenset({"admin", "manager"})
+REVIEWER_ROLES = frozenset({"admin", "manager", "signatory", "technician"})
+# The verifier card's field of measurement each procedure belongs to (Thông tư 24/2013 lists cards by field).
+PROCEDURE_FIELDS = {
+    "weight-comparison-r111": "khối lượng",
+    "scale-verification-r76": "khối lượng",
+    "scale-calibration-cg18": "khối lượng",
+}
+
+# Which state may follow which; on hold and cancel are handled apart (they apply to any open state).
+TRANSITIONS = {
+    "received": {"scheduled"},
+    "scheduled": {"in_progress", "scheduled"},
+    "in_progress": {"measured"},
+    "measured": {"reviewed", "in_progress"},
+    "reviewed": {"certified"},
+    "certified": {"returned"},
+    "returned": set(),
+}
+OPEN_STATES = ("received", "scheduled", "in_progress", "measured", "reviewed")
+STATE_LABELS = {
+    "received": "đã tiếp nhận / received",
+    "scheduled": "đã lên lịch / scheduled",
+    "in_progress": "đang đo / in progress",
+    "measured": "đã đo / measured",
+    "reviewed": "đã soát xét / reviewed",
+    "certified": "đã cấp chứng chỉ / certified",
+    "returned": "đã trả / returned",
+    "on_hold": "tạm dừng / on hold",
+    "cancelled": "đã hủy / cancelled",
+}
+
+
+def lab_today() -> date:
+    """Return today's date in the lab's time zone."""
+    return utcnow().astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date()
+
+
+def _new_number(prefix: str) -> str:
+    # Unique until the row has an id; then the number is derived from the id, which the database hands out.
+    return f"{prefix}-tmp-{uuid.uuid4().hex[:12]}"
+
+
+def _require_text(value: str | None, field: str, what: str) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise RuleViolation(f"Cần ghi {what}", field=field)
+    return text
+
+
+# --- requests and contract review ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RequestItem:
+    """One line of a request as typed: an instrument, the service, the procedure (and optionally the method)."""
+
+    instrument_id: int
+    service: str
+    procedure_key: str
+    method_code: str | None = None
+    method_name: str | None = None
+
+
+def _check_item(session: Session, actor: User, organisation_id: int, item: RequestItem, index: int) -> Instrument:
+    field = f"items[{index}]"
+    instrument = session.get(Instrument, item.instrument_id)
+    if instrument is None or instrument.organisation_id != organisation_id:
+        raise RuleViolation(
+            "Phương tiện đo không thuộc doanh nghiệp yêu cầu / the instrument does not belong to the requesting "
+            "organisation",
+            field=f"{field}.instrument_id",
+        )
+    if item.service not in SERVICES:
+        raise RuleViolation(f"Dịch vụ không hợp lệ / unknown service: {item.service}", field=f"{field}.service")
+    try:
+        procedure = get_procedure(item.procedure_key)
+    except InputError as exc:
+        raise RuleViolation(
+            f"Quy trình không tồn tại / unknown procedure: {item.procedure_key}", field=f"{field}.procedure_key"
+        ) from exc
+    is_verification = item.service in VERIFICATION_SERVICES
+    if is_verification != (procedure.kind == "verification"):
+        raise RuleViolation(
+            "Quy trình không phù hợp với dịch vụ (kiểm định / hiệu chuẩn) / the procedure does not match the service "
+            "(verification / calibration)",
+            field=f"{field}.procedure_key",
+        )
+    return instrument
+
+
+def create_request(
+    session: Session,
+    actor: User,
+    *,
+    organisation_id: int,
+    items: list[RequestItem],
+    requested_on: date | None = None,
+    place: str = "lab",
+    site_address: str | None = None,
+    wants_conformity_statement: bool = True,
+    decision_rule: str = "simple",
+    agreed_on: date | None = None,
+    contact_name: str | None = None,
+    notes: str | None = None,
+) -> ServiceRequest:
+    """Record an enterprise's request; an enterprise user may only request for its own organisation."""
+    if not actor.is_lab_staff and ("enterprise" not in actor.roles or actor.organisation_id != organisation_id):
+        raise PermissionDenied(
+            "Chỉ được gửi yêu cầu cho phương tiện đo của doanh nghiệp mình / you may only request for your own "
+            "organisation's instruments"
+        )
+    organisation = session.get(Organisation, organisation_id)
+    if organisation is None:
+        raise RuleViolation("Không có doanh nghiệp này / no such organisation", field="organisation_id")
+    if not items:
+        raise RuleViolation("Yêu cầu cần ít nhất một phương tiện đo / a request needs at least one item", field="items")
+    if place not in PLACES:
+        raise RuleViolation("Địa điểm không hợp lệ / unknown place", field="place")
+    if place == "on_site" and not (site_address or "").strip():
+        raise RuleViolation("Cần ghi địa chỉ hiện trường / the site address is required", field="site_address")
+    if decision_rule not in DECISION_RULES:
+        raise RuleViolation(
+            f"Quy tắc quyết định không hợp lệ / unknown decision rule: {decision_rule}", "decision_rule"
+        )
+    seen = set()
+    lines = []
+    for index, item in enumerate(items):
+        _check_item(session, actor, organisation_id, item, index)
+        if (item.instrument_id, item.service) in seen:
+            raise RuleViolation(
+                "Phương tiện đo bị lặp trong yêu cầu / the same instrument and service appear twice",
+                field=f"items[{index}].instrument_id",
+            )
+        seen.add((item.instrument_id, item.service))
+        procedure = get_procedure(item.procedure_key)
+        seed = procedure.seed_methods[0] if procedure.seed_methods else None
+        lines.append(
+            ServiceRequestItem(
+                instrument_id=item.instrument_id,
+                service=item.service,
+                procedure_key=item.procedure_key,
+                method_code=item.method_code or (seed.code if seed else None),
+                method_name=item.method_name or (seed.name_vi if seed else None),
+            )
+        )
+    request = ServiceRequest(
+        number=_new_number("YC"),
+        organisation_id=organisation_id,
+        status="submitted",
+        place=place,
+        site_address=(site_address or "").strip() or None,
+        wants_conformity_statement=wants_conformity_statement,
+        decision_rule=decision_rule,
+        requested_on=requested_on or lab_today(),
+        agreed_on=agreed_on,
+        contact_name=contact_name,
+        notes=notes,
+        created_by_id=actor.id,
+        items=lines,
+    )
+    session.add(request)
+    session.flush()
+    request.number = f"YC{request.requested_on:%Y}-{request.id:05d}"
+    session.flush()
+    log.info("request %s created by %s with %d items", request.number, actor.username, len(lines))
+    return request
+
+
+def _check_manager(actor: User) -> None:
+    if not actor.roles & MANAGERS:
+        raise PermissionDenied("Chỉ quản lý phòng thí nghiệm được làm việc này / only a lab manager may do this")
+
+
+def accept_request(
+    session: Session, actor: User, request: ServiceRequest, *, notes: str | None = None, agreed_on: date | None = None
+) -> list[Job]:
+    """Record the contract review as accepted and open one job per item."""
+    _check_manager(actor)
+    if request.status != "submitted":
+        raise RuleViolation("Yêu cầu đã được xem xét / the request was already reviewed", field="status")
+    request.status = "accepted"
+    request.reviewed_by_id = actor.id
+    request.reviewed_at = utcnow()
+    request.review_notes = notes
+    if agreed_on is not None:
+        request.agreed_on = agreed_on
+    jobs = []
+    for item in request.items:
+        job = Job(
+            number=_new_number("CV"),
+            request=request,
+            instrument_id=item.instrument_id,
+            service=item.service,
+            procedure_key=item.procedure_key,
+            method_code=item.method_code,
+            method_name=item.method_name,
+            place=request.place,
+            status="received",
+            received_on=lab_today(),
+        )
+        session.add(job)
+        jobs.append(job)
+    with audit_reason(f"contract review accepted: {notes or ''}".strip()):
+        session.flush()
+        for job in jobs:
+            job.number = f"CV{job.received_on:%Y}-{job.id:05d}"
+        session.flush()
+    return jobs
+
+
+def decline_request(session: Session, actor: User, request: ServiceRequest, *, notes: str) -> ServiceRequest:
+    """Record the contract review as declined, with the reason."""
+    _check_manager(actor)
+    notes = _require_text(notes, "review_notes", "lý do từ chối / the reason for declining")
+    if request.status != "submitted":
+        raise RuleViolation("Yêu cầu đã được xem xét / the request was already reviewed", field="status")
+    request.status = "declined"
+    request.reviewed_by_id = actor.id
+    request.reviewed_at = utcnow()
+    request.review_notes = notes
+    with audit_reason(notes):
+        session.flush()
+    return request
+
+
+# --- authorisations and verifier cards --------------------------------------------------------------------
+
+
+def _check_period(valid_from: date, valid_until: date | None) -> None:
+    if valid_until is not None and valid_until < valid_from:
+        raise RuleViolation("Ngày hết hạn trước ngày hiệu lực / valid until is before valid from", field="valid_until")
+
+
+def grant_authorisation(
+    session: Session, actor: User, *, user_id: int, procedure_key: str, valid_from: date, valid_until: date | None
+) -> Authorisation:
+    """Authorise a person to perform a procedure for a period."""
+    _check_manager(actor)
+    person = session.get(User, user_id)
+    if person is None or not person.is_lab_staff:
+        raise RuleViolation(
+            "Chỉ cấp quyền cho nhân viên phòng thí nghiệm / only lab staff can be authorised", "user_id"
+        )
+    try:
+        get_procedure(procedure_key)
+    except InputError as exc:
+        raise RuleViolation(f"Quy trình không tồn tại / unknown procedure: {procedure_key}", "procedure_key") from exc
+    _check_period(valid_from, valid_until)
+    authorisation = Authorisation(
+        user_id=user_id,
+        procedure_key=procedure_key,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        granted_by_id=actor.id,
+    )
+    session.add(authorisation)
+    session.flush()
+    return authorisation
+
+
+def revoke_authorisation(session: Session, actor: User, authorisation: Authorisation, reason: str) -> None:
+    """Withdraw an authorisation (kept, marked revoked)."""
+    _check_manager(actor)
+    reason = _require_text(reason, "reason", "lý do thu hồi / the reason for revoking")
+    authorisation.revoked = True
+    with audit_reason(reason):
+        session.flush()
+
+
+def grant_verifier_card(
+    session: Session,
+    actor: User,
+    *,
+    user_id: int,
+    card_number: str,
+    field: str,
+    valid_from: date,
+    valid_until: date | None,
+    issued_by: str | None = None,
+) -> VerifierCard:
+    """Record a verifier's card (thẻ kiểm định viên) for a field of measurement."""
+    _check_manager(actor)
+    person = session.get(User, user_id)
+    if person is None or not person.is_lab_staff:
+        raise RuleViolation("Chỉ nhân viên phòng thí nghiệm có thẻ / only lab staff hold verifier cards", "user_id")
+    card_number = _require_text(card_number, "card_number", "số thẻ / the card number")
+    if session.scalar(select(VerifierCard.id).where(VerifierCard.card_number == card_number)):
+        raise RuleViolation(f"Số thẻ đã có / card number already recorded: {card_number}", field="card_number")
+    _check_period(valid_from, valid_until)
+    card = VerifierCard(
+        user_id=user_id,
+        card_number=card_number,
+        field=_require_text(field, "field", "lĩnh vực / the field"),
+        valid_from=valid_from,
+        valid_until=valid_until,
+        issued_by=issued_by,
+        granted_by_id=actor.id,
+    )
+    session.add(card)
+    session.flush()
+    return card
+
+
+def _valid_on(row, day: date) -> bool:
+    return not row.revoked and row.valid_from <= day and (row.valid_until is None or day <= row.valid_until)
+
+
+def ensure_authorised(session: Session, person: User, job: Job, day: date) -> None:
+    """Refuse a person not authorised for the job's procedure on that day (or without a verifier card for it)."""
+    authorisations = session.scalars(
+        select(Authorisation).where(
+            Authorisation.user_id == person.id, Authorisation.procedure_key == job.procedure_key
+        )
+    ).all()
+    if not any(_valid_on(row, day) for row in authorisations):
+        raise RuleViolation(
+            f"{person.full_name} chưa được phân quyền thực hiện quy trình {job.procedure_key} vào ngày {day:%d/%m/%Y} "
+            f"/ {person.full_name} is not authorised for procedure {job.procedure_key} on {day:%d/%m/%Y}",
+            field="technician_id",
+        )
+    if job.service in VERIFICATION_SERVICES:
+        field = PROCEDURE_FIELDS.get(job.procedure_key)
+        cards = session.scalars(select(VerifierCard).where(VerifierCard.user_id == person.id)).all()
+        if not any(_valid_on(card, day) and card.field == field for card in cards):
+            raise RuleViolation(
+                f"{person.full_name} không có thẻ kiểm định viên còn hiệu lực cho lĩnh vực {field} vào ngày "
+                f"{day:%d/%m/%Y} / {person.full_name} holds no valid verifier card for {field} on {day:%d/%m/%Y}",
+                field="technician_id",
+            )
+
+
+# --- the job's life cycle ---------------------------------------------------------------------------------
+
+
+def _move(session: Session, job: Job, to: str, reason: str | None = None) -> None:
+    if to not in TRANSITIONS.get(job.status, set()):
+        raise RuleViolation(
+            f"Không thể chuyển công việc từ '{STATE_LABELS[job.status]}' sang '{STATE_LABELS[to]}' "
+            f"/ a job cannot go from {job.status} to {to}",
+            field="status",
+        )
+    with audit_reason(reason or f"{job.status} -> {to}"):
+        job.status = to
+        session.flush()
+
+
+def _check_lab_staff(actor: User) -> None:
+    if not actor.is_lab_staff:
+        raise PermissionDenied("Chỉ nhân viên phòng thí nghiệm / lab staff only")
+
+
+def _check_performer(actor: User, job: Job) -> None:
+    if actor.roles & MANAGERS:
+        return
+    if job.technician_id != actor.id:
+        raise PermissionDenied(
+            "Công việc này được giao cho người khác / this job is assigned to someone else", field="technician_id"
+        )
+
+
+def schedule_job(session: Session, actor: User, job: Job, *, technician: User, day: date) -> Job:
+    """Assign a job to a technician on a day (again, to reschedule)."""
+    _check_manager(actor)
+    if "technician" not in technician.roles:
+        raise RuleViolation(f"{technician.full_name} không phải kỹ thuật viên / is not a technician", "technician_id")
+    ensure_authorised(session, technician, job, day)
+    if job.status == "scheduled":
+        reason = f"rescheduled to {day.isoformat()} for {technician.username}"
+    else:
+        reason = f"scheduled on {day.isoformat()} for {technician.username}"
+    job.technician_id = technician.id
+    job.scheduled_on = day
+    _move(session, job, "scheduled", reason)
+    return job
+
+
+def start_job(session: Session, actor: User, job: Job) -> Job:
+    """Begin measuring: the assigned technician (or a manager) takes the job in hand."""
+    _check_performer(actor, job)
+    _move(session, job, "in_progress", "measurement started")
+    return job
+
+
+def finish_measurement(session: Session, actor: User, job: Job) -> Job:
+    """Declare the measurements complete: the job goes to review with the decision of its latest record."""
+    _check_performer(actor, job)
+    current = current_records(job)
+    if not current:
+        raise RuleViolation("Chưa có biên bản đo nào / no measurement record yet", field="records")
+    final = current.get("as_left") or current["as_found"]
+    job.measured_on = final.measured_on
+    job.measured_by_id = final.recorded_by_id
+    job.passed = final.passed
+    job.adjusted = len(current) == 2
+    _move(session, job, "measured", "measurement finished")
+    return job
+
+
+def reopen_measurement(session: Session, actor: User, job: Job, reason: str) -> Job:
+    """Send a measured job back to measuring (a reviewer's finding, a missed test)."""
+    _check_lab_staff(actor)
+    reason = _require_text(reason, "reason", "lý do / the reason")
+    _move(session, job, "in_progress", reason)
+    return job
+
+
+def review_job(session: Session, actor: User, job: Job, *, notes: str | None = None) -> Job:
+    """Record the second person's review; the person who measured may not review their own work."""
+    if not actor.roles & REVIEWER_ROLES:
+        raise PermissionDenied("Không có quyền soát xét / you may not review jobs")
+    measurers = {record.recorded_by_id for record in job.records} | {job.measured_by_id}
+    if actor.id in measurers:
+        raise RuleViolation(
+            "Người soát xét không được là người đã đo / the reviewer must not be the person who measured",
+            field="reviewed_by_id",
+        )
+    job.reviewed_by_id = actor.id
+    job.reviewed_at = utcnow()
+    job.review_notes = notes
+    _move(session, job, "reviewed", f"reviewed: {notes or ''}".strip())
+    return job
+
+
+def mark_certified(session: Session, job: Job) -> Job:
+    """Move a reviewed job to certified (called by issuing when its certificate is issued)."""
+    job.certified_at = utcnow()
+    _move(session, job, "certified", "certificate issued")
+    return job
+
+
+def mark_returned(session: Session, job: Job, returned_on: date | None = None) -> Job:
+    """Move a certified job to returned (the instrument and its certificate went back to the enterprise)."""
+    job.returned_on = returned_on or lab_today()
+    _move(session, job, "returned", "returned to the enterprise")
+    return job
+
+
+def hold_job(session: Session, actor: User, job: Job, reason: str) -> Job:
+    """Put an open job on hold, remembering the state to resume to."""
+    _check_lab_staff(actor)
+    reason = _require_text(reason, "reason", "lý do tạm dừng / the reason for the hold")
+    if job.status not in OPEN_STATES:
+        raise RuleViolation(
+            f"Không thể tạm dừng công việc ở trạng thái '{STATE_LABELS[job.status]}' / a {job.status} job cannot "
+            "be put on hold",
+            field="status",
+        )
+    with audit_reason(reason):
+        job.status_before_hold = job.status
+        job.hold_reason = reason
+        job.status = "on_hold"
+        session.flush()
+    return job
+
+
+def resume_job(session: Session, actor: User, job: Job) -> Job:
+    """Take a job off hold, back to the state it was in."""
+    _check_lab_staff(actor)
+    if job.status != "on_hold":
+        raise RuleViolation("Công việc không ở trạng thái tạm dừng / the job is not on hold", field="status")
+    with audit_reason(f"resumed to {job.status_before_hold}"):
+        job.status = job.status_before_hold or "received"
+        job.status_before_hold = None
+        job.hold_reason = None
+        session.flush()
+    return job
+
+
+def cancel_job(session: Session, actor: User, job: Job, reason: str) -> Job:
+    """Cancel a job that has not been certified, with the reason."""
+    _check_manager(actor)
+    reason = _require_text(reason, "reason", "lý do hủy / the reason for cancelling")
+    if job.status not in (*OPEN_STATES, "on_hold"):
+        raise RuleViolation(
+            f"Không thể hủy công việc ở trạng thái '{STATE_LABELS[job.status]}' / a {job.status} job cannot be "
+            "cancelled",
+            field="status",
+        )
+    with audit_reason(reason):
+        job.cancel_reason = reason
+        job.status = "cancelled"
+        session.flush()
+    return job
+
+
+# --- measurement records ----------------------------------------------------------------------------------
+
+
+def procedure_for(job: Job) -> Procedure:
+    """Return the job's procedure, carrying the job's ĐLVN method."""
+    cls = get_procedure(job.procedure_key)
+    method = MethodReference(job.method_code, job.method_name or "") if job.method_code else None
+    return cls(method=method)
+
+
+def _json_ready(value: Any) -> Any:
+    # Results hold floats (possibly inf/nan from a Welch-Satterthwaite sum) and enums: store what JSON can hold.
+    def clean(item):
+        if isinstance(item, float) and not math.isfinite(item):
+            return None
+        if isinstance(item, dict):
+            return {str(k): clean(v) for k, v in item.items()}
+        if isinstance(item, list | tuple):
+            return [clean(v) for v in item]
+        return item
+
+    return clean(json.loads(json.dumps(value, default=str, allow_nan=True)))
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What a record would say: the computed result and any environmental condition out of limits."""
+
+    result: dict
+    passed: bool | None
+    environment_problems: list[dict]
+
+
+def check_conditions(procedure: Procedure, conditions: dict) -> list[dict]:
+    """Return the environmental conditions that are missing or outside the procedure's limits."""
+    problems = []
+    for limit in procedure.environment:
+        value = conditions.get(limit.name)
+        field = f"conditions.{limit.name}"
+        if value is None:
+            problems.append({"field": field, "message": f"Cần ghi {limit.label_vi} / {limit.label_en} is required"})
+            continue
+        if (limit.minimum is not None and value < limit.minimum) or (
+            limit.maximum is not None and value > limit.maximum
+        ):
+            problems.append(
+                {
+                    "field": field,
+                    "message": (
+                        f"{limit.label_vi} {value:g} {limit.unit} ngoài giới hạn {limit.minimum:g}…{limit.maximum:g} "
+                        f"/ {limit.label_en} {value:g} {limit.unit} is outside {limit.minimum:g}…{limit.maximum:g}"
+                    ),
+                }
+            )
+    return problems
+
+
+def compute_result(job: Job, stage: str, observations: dict, conditions: dict) -> Preview:
+    """Compute what the procedure gives for these observations; saves nothing."""
+    if stage not in STAGES:
+        raise RuleViolation("Giai đoạn không hợp lệ / stage must be as_found or as_left", field="stage")
+    procedure = procedure_for(job)
+    try:
+        result = procedure.calculate(observations, Stage(stage))
+    except InputError as exc:
+        raise RuleViolation(f"Dữ liệu đo chưa đúng / {exc.message}", field=f"observations.{exc.field}") from exc
+    return Preview(_json_ready(result.as_dict()), result.passed, check_conditions(procedure, conditions))
+
+
+def snapshot_standard(session: Session, standard: Standard, day: date) -> dict:
+    """Return the standard's newest calibration on that day, with its values, as the record keeps it."""
+    calibration = session.scalars(
+        select(StandardCalibration)
+        .where(StandardCalibration.standard_id == standard.id, StandardCalibration.calibrated_on <= day)
+        .order_by(StandardCalibration.calibrated_on.desc(), StandardCalibration.id.desc())
+        .limit(1)
+    ).first()
+    entry = {
+        "standard_id": standard.id,
+        "code": standard.code,
+        "name": standard.name,
+        "accuracy_class": standard.accuracy_class,
+        "due_on": standard.due_on.isoformat() if standard.due_on else None,
+        "calibration": None,
+    }
+    if calibration is not None:
+        entry["calibration"] = {
+            "id": calibration.id,
+            "certificate_number": calibration.certificate_number,
+            "calibrating_lab": calibration.calibrating_lab,
+            "calibrated_on": calibration.calibrated_on.isoformat(),
+            "due_on": calibration.due_on.isoformat(),
+            "values": [
+                {
+                    "item": value.item.nominal if value.item else None,
+                    "marking": value.item.marking if value.item else None,
+                    "quantity": value.quantity,
+                    "value": value.value,
+                    "unit": value.unit,
+                    "expanded_uncertainty": value.expanded_uncertainty,
+                    "coverage_factor": value.coverage_factor,
+                }
+                for value in calibration.values
+            ],
+        }
+    return entry
+
+
+def current_records(job: Job) -> dict[str, MeasurementRecord]:
+    """Return the job's current (not superseded) record per stage."""
+    return {record.stage: record for record in job.records if not record.superseded}
+
+
+def record_measurement(
+    session: Session,
+    actor: User,
+    job: Job,
+    *,
+    stage: str,
+    observations: dict,
+    conditions: dict,
+    standard_ids: list[int],
+    measured_on: date | None = None,
+    change_reason: str | None = None,
+) -> MeasurementRecord:
+    """Save a stage's observations and computed result; a second save of a stage is a new revision with a reason."""
+    _check_performer(actor, job)
+    if job.status != "in_progress":
+        raise RuleViolation(
+            "Chỉ ghi kết quả đo khi công việc đang đo / records are written only while the job is in progress",
+            field="status",
+        )
+    day = measured_on or lab_today()
+    if day > lab_today():
+        raise RuleViolation(
+            "Ngày đo không thể ở tương lai / the measurement day cannot be in the future", "measured_on"
+        )
+    ensure_authorised(session, actor, job, day)
+    if not standard_ids:
+        raise RuleViolation("Cần chọn chuẩn đã dùng / choose the standards used", field="standards")
+    standards = []
+    for standard_id in dict.fromkeys(standard_ids):
+        standard = session.get(Standard, standard_id)
+        if standard is None:
+            raise RuleViolation("Không có chuẩn này / no such standard", field="standards")
+        ensure_usable_on(standard, day)
+        standards.append(standard)
+    preview = compute_result(job, stage, observations, conditions)
+    if preview.environment_problems:
+        problem = preview.environment_problems[0]
+        raise RuleViolation(problem["message"], field=problem["field"])
+    previous = current_records(job).get(stage)
+    revision = 1
+    if previous is not None:
+        change_reason = _require_text(change_reason, "change_reason", "lý do sửa / the reason for the change")
+        previous.superseded = True
+        revision = previous.revision + 1
+    snapshot = [snapshot_standard(session, standard, day) for standard in standards]
+    record = MeasurementRecord(
+        job=job,
+        stage=stage,
+        revision=revision,
+        observations=_json_ready(observations),
+        conditions=_json_ready(conditions),
+        standards_snapshot=snapshot,
+        result=preview.result,
+        passed=preview.passed,
+        measured_on=day,
+        recorded_by_id=actor.id,
+        recorded_at=utcnow(),
+        change_reason=change_reason if revision > 1 else None,
+    )
+    session.add(record)
+    used = {row.standard_id: row for row in job.standards_used}
+    for standard, entry in zip(standards, snapshot, strict=True):
+        calibration_id = entry["calibration"]["id"] if entry["calibration"] else None
+        if standard.id in used:
+            used[standard.id].calibration_id = calibration_id
+            used[standard.id].used_on = day
+        else:
+            job.standards_used.append(JobStandard(standard_id=standard.id, calibration_id=calibration_id, used_on=day))
+    with audit_reason(change_reason if revision > 1 else f"record {stage} revision 1"):
+        session.flush()
+    return record
+
+
+def initial_observations(job: Job) -> dict:
+    """Return the observations a new record starts from: what the instrument and the request already say."""
+    instrument = job.instrument
+    fields = {field.name: field for field in procedure_for(job).observation_fields()}
+    document: dict[str, Any] = {}
+    if "scale" in fields:
+        known = {
+            "accuracy_class": instrument.accuracy_class,
+            "max": instrument.range_max,
+            "min": instrument.range_min,
+            "e": instrument.verification_interval,
+            "d": instrument.resolution,
+            "unit": instrument.unit,
+        }
+        names = {child.name for child in fields["scale"].fields}
+        document["scale"] = {key: value for key, value in known.items() if key in names and value is not None}
+    if "decision_rule" in fields:
+        document["decision_rule"] = job.request.decision_rule
+    if "weight" in fields and instrument.range_max:
+        document["weight"] = {"nominal": f"{instrument.range_max:g} {instrument.unit or 'g'}"}
+        if instrument.accuracy_class:
+            document["weight"]["class"] = instrument.accuracy_class
+    return document
+
+
+def record_history(session: Session, record: MeasurementRecord) -> list[MeasurementRecord]:
+    """Return every revision of a record's job and stage, newest first."""
+    return list(
+        session.scalars(
+            select(MeasurementRecord)
+            .where(MeasurementRecord.job_id == record.job_id, MeasurementRecord.stage == record.stage)
+            .order_by(MeasurementRecord.revision.desc())
+        )
+    )
+
+
+def get_job(session: Session, job_id: int) -> Job:
+    job = session.get(Job, job_id)
+    if job is None:
+        raise NotFound("Không có công việc này / no such job")
+    return job

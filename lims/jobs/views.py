@@ -1,0 +1,499 @@
+"""Requests and contract review, the job board, calendar and worklist, measurement entry, authorisations."""
+
+import calendar as month_calendar
+from datetime import date, timedelta
+
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from instruments.procedures import all_procedures
+from lims.core.errors import RuleViolation
+from lims.core.forms import choices
+from lims.core.navigation import register_home_panel, register_nav
+from lims.core.web import ALL_ROLES, LAB_STAFF, READERS, read_view, write_view
+from lims.extensions import db
+from lims.jobs import observation_form, queries, services
+from lims.jobs.forms import (
+    PLACE_LABELS,
+    REQUEST_STATUS_NAMES,
+    RULE_LABELS,
+    SERVICE_LABELS,
+    STAGE_NAMES,
+    STATE_NAMES,
+    AuthorisationForm,
+    JobReviewForm,
+    ReasonForm,
+    RequestForm,
+    ReviewRequestForm,
+    ScheduleForm,
+    VerifierCardForm,
+)
+
+blueprint = Blueprint("jobs", __name__, url_prefix="/jobs")
+
+MANAGERS = ("admin", "manager")
+PERFORMERS = ("admin", "manager", "technician")
+REQUESTERS = ("admin", "manager", "enterprise")
+
+
+@blueprint.context_processor
+def labels():
+    return {
+        "SERVICE_LABELS": SERVICE_LABELS,
+        "PLACE_LABELS": PLACE_LABELS,
+        "RULE_LABELS": RULE_LABELS,
+        "STATE_NAMES": STATE_NAMES,
+        "STAGE_NAMES": STAGE_NAMES,
+        "REQUEST_STATUS_NAMES": REQUEST_STATUS_NAMES,
+        "PROCEDURES": {cls.key: cls for cls in all_procedures()},
+    }
+
+
+# --- requests ---------------------------------------------------------------------------------------------
+
+
+@blueprint.route("/requests")
+@read_view(*ALL_ROLES)
+def requests():
+    rows = db.session.scalars(queries.requests_query(current_user).limit(200)).all()
+    return render_template("jobs/requests.html", requests=rows)
+
+
+def _fill_request_choices(form: RequestForm) -> None:
+    organisations = queries.organisations_for(db.session, current_user)
+    form.organisation_id.choices = choices((o.id, o.name) for o in organisations)
+    instruments = queries.instruments_for(db.session, current_user)
+    instrument_choices = [(0, "—")] + [
+        (i.id, f"{i.organisation.name[:40]} · {i.instrument_type.name_vi} · {i.serial}") for i in instruments
+    ]
+    procedure_choices = [("", "—")] + [(cls.key, cls.title_vi) for cls in all_procedures()]
+    for entry in form.items:
+        entry.instrument_id.choices = choices(instrument_choices)
+        entry.procedure_key.choices = choices(procedure_choices)
+
+
+@blueprint.route("/requests/new", methods=["GET"])
+@read_view(*REQUESTERS)
+def request_new():
+    form = RequestForm()
+    _fill_request_choices(form)
+    return render_template("jobs/request_form.html", form=form)
+
+
+@blueprint.route("/requests/new", methods=["POST"])
+@write_view(*REQUESTERS)
+def request_create():
+    form = RequestForm()
+    _fill_request_choices(form)
+    if not form.validate_on_submit():
+        return render_template("jobs/request_form.html", form=form), 400
+    items = [
+        services.RequestItem(entry.instrument_id.data, entry.service.data, entry.procedure_key.data)
+        for entry in form.items
+        if entry.instrument_id.data
+    ]
+    try:
+        created = services.create_request(
+            db.session,
+            current_user,
+            organisation_id=form.organisation_id.data,
+            items=items,
+            place=form.place.data,
+            site_address=form.site_address.data,
+            wants_conformity_statement=form.wants_conformity_statement.data,
+            decision_rule=form.decision_rule.data,
+            agreed_on=form.agreed_on.data,
+            contact_name=form.contact_name.data,
+            notes=form.notes.data,
+        )
+    except RuleViolation as exc:
+        flash(exc.message, "danger")
+        return render_template("jobs/request_form.html", form=form), exc.status
+    flash(_("Đã ghi yêu cầu %(number)s.", number=created.number), "success")
+    return redirect(url_for("jobs.request_detail", request_id=created.id))
+
+
+@blueprint.route("/requests/<int:request_id>")
+@read_view(*ALL_ROLES)
+def request_detail(request_id: int):
+    service_request = queries.load_request(db.session, current_user, request_id)
+    return render_template("jobs/request_detail.html", req=service_request, form=ReviewRequestForm())
+
+
+@blueprint.route("/requests/<int:request_id>/accept", methods=["POST"])
+@write_view(*MANAGERS)
+def request_accept(request_id: int):
+    service_request = queries.load_request(db.session, current_user, request_id)
+    form = ReviewRequestForm()
+    form.validate_on_submit()
+    jobs = services.accept_request(
+        db.session, current_user, service_request, notes=form.notes.data, agreed_on=form.agreed_on.data
+    )
+    flash(_("Đã chấp nhận yêu cầu; đã mở %(count)s công việc.", count=len(jobs)), "success")
+    return redirect(url_for("jobs.request_detail", request_id=request_id))
+
+
+@blueprint.route("/requests/<int:request_id>/decline", methods=["POST"])
+@write_view(*MANAGERS)
+def request_decline(request_id: int):
+    service_request = queries.load_request(db.session, current_user, request_id)
+    form = ReviewRequestForm()
+    form.validate_on_submit()
+    services.decline_request(db.session, current_user, service_request, notes=form.notes.data)
+    flash(_("Đã từ chối yêu cầu."), "info")
+    return redirect(url_for("jobs.request_detail", request_id=request_id))
+
+
+# --- jobs -------------------------------------------------------------------------------------------------
+
+
+@blueprint.route("/")
+@read_view(*READERS)
+def board():
+    return render_template("jobs/board.html", board=queries.board(db.session))
+
+
+@blueprint.route("/<int:job_id>")
+@read_view(*READERS)
+def job_detail(job_id: int):
+    job = queries.load_job(db.session, current_user, job_id)
+    schedule = ScheduleForm(technician_id=job.technician_id or 0, day=job.scheduled_on or services.lab_today())
+    schedule.technician_id.choices = choices((u.id, u.full_name) for u in queries.technicians(db.session))
+    return render_template(
+        "jobs/job_detail.html",
+        job=job,
+        schedule_form=schedule,
+        reason_form=ReasonForm(),
+        review_form=JobReviewForm(),
+        current=services.current_records(job),
+        transitions=services.TRANSITIONS,
+    )
+
+
+def _job_action(job_id: int, action, message: str):
+    job = queries.load_job(db.session, current_user, job_id)
+    action(job)
+    flash(message, "success")
+    return redirect(url_for("jobs.job_detail", job_id=job_id))
+
+
+@blueprint.route("/<int:job_id>/schedule", methods=["POST"])
+@write_view(*MANAGERS)
+def job_schedule(job_id: int):
+    form = ScheduleForm()
+    if not form.validate_on_submit():
+        raise RuleViolation("Cần chọn kỹ thuật viên và ngày / choose a technician and a day", field="day")
+    technician = queries.load_user(db.session, form.technician_id.data)
+    return _job_action(
+        job_id,
+        lambda job: services.schedule_job(db.session, current_user, job, technician=technician, day=form.day.data),
+        _("Đã lên lịch."),
+    )
+
+
+@blueprint.route("/<int:job_id>/start", methods=["POST"])
+@write_view(*PERFORMERS)
+def job_start(job_id: int):
+    return _job_action(job_id, lambda job: services.start_job(db.session, current_user, job), _("Bắt đầu đo."))
+
+
+@blueprint.route("/<int:job_id>/finish", methods=["POST"])
+@write_view(*PERFORMERS)
+def job_finish(job_id: int):
+    return _job_action(
+        job_id, lambda job: services.finish_measurement(db.session, current_user, job), _("Đã hoàn thành phép đo.")
+    )
+
+
+@blueprint.route("/<int:job_id>/reopen", methods=["POST"])
+@write_view(*LAB_STAFF)
+def job_reopen(job_id: int):
+    reason = ReasonForm().reason.data
+    return _job_action(
+        job_id, lambda job: services.reopen_measurement(db.session, current_user, job, reason), _("Đã trả lại để đo.")
+    )
+
+
+@blueprint.route("/<int:job_id>/review", methods=["POST"])
+@write_view(*LAB_STAFF)
+def job_review(job_id: int):
+    notes = JobReviewForm().notes.data
+    return _job_action(
+        job_id, lambda job: services.review_job(db.session, current_user, job, notes=notes), _("Đã soát xét.")
+    )
+
+
+@blueprint.route("/<int:job_id>/hold", methods=["POST"])
+@write_view(*LAB_STAFF)
+def job_hold(job_id: int):
+    reason = ReasonForm().reason.data
+    return _job_action(
+        job_id, lambda job: services.hold_job(db.session, current_user, job, reason), _("Đã tạm dừng công việc.")
+    )
+
+
+@blueprint.route("/<int:job_id>/resume", methods=["POST"])
+@write_view(*LAB_STAFF)
+def job_resume(job_id: int):
+    return _job_action(job_id, lambda job: services.resume_job(db.session, current_user, job), _("Đã tiếp tục."))
+
+
+@blueprint.route("/<int:job_id>/cancel", methods=["POST"])
+@write_view(*MANAGERS)
+def job_cancel(job_id: int):
+    reason = ReasonForm().reason.data
+    return _job_action(
+        job_id, lambda job: services.cancel_job(db.session, current_user, job, reason), _("Đã hủy công việc.")
+    )
+
+
+# --- measurement records ----------------------------------------------------------------------------------
+
+
+def _stage() -> str:
+    stage = request.values.get("stage", "as_found")
+    if stage not in services.STAGES:
+        raise RuleViolation("Giai đoạn không hợp lệ / stage must be as_found or as_left", field="stage")
+    return stage
+
+
+def _render_record_form(job, stage, observations, conditions, standard_ids, measured_on, reason="", status=200):
+    schema = services.procedure_for(job).schema().as_dict()
+    return (
+        render_template(
+            "jobs/record_form.html",
+            job=job,
+            stage=stage,
+            widgets=observation_form.build(schema["fields"], observations),
+            environment=observation_form.environment_widgets(schema["environment"], conditions),
+            standards=queries.standards_to_choose(db.session),
+            chosen=set(standard_ids),
+            measured_on=measured_on,
+            change_reason=reason,
+            previous=services.current_records(job).get(stage),
+        ),
+        status,
+    )
+
+
+@blueprint.route("/<int:job_id>/record", methods=["GET"])
+@read_view(*PERFORMERS)
+def record_form(job_id: int):
+    job = queries.load_job(db.session, current_user, job_id)
+    stage = _stage()
+    previous = services.current_records(job).get(stage)
+    if previous is not None:
+        observations, conditions = previous.observations, previous.conditions
+        standard_ids = [entry["standard_id"] for entry in previous.standards_snapshot]
+    else:
+        observations, conditions = services.initial_observations(job), {}
+        standard_ids = [row.standard_id for row in job.standards_used]
+    return _render_record_form(job, stage, observations, conditions, standard_ids, services.lab_today())
+
+
+def _typed(job):
+    schema = services.procedure_for(job).schema().as_dict()
+    observations = observation_form.read(schema["fields"], request.form)
+    conditions = observation_form.read_conditions(schema["environment"], request.form)
+    return observations, conditions
+
+
+@blueprint.route("/<int:job_id>/record", methods=["POST"])
+@write_view(*PERFORMERS)
+def record_save(job_id: int):
+    job = queries.load_job(db.session, current_user, job_id)
+    stage = _stage()
+    standard_ids = [int(value) for value in request.form.getlist("standards") if value.isdigit()]
+    measured_on = date.fromisoformat(request.form["measured_on"]) if request.form.get("measured_on") else None
+    reason = request.form.get("change_reason", "")
+    try:
+        observations, conditions = _typed(job)
+        record = services.record_measurement(
+            db.session,
+            current_user,
+            job,
+            stage=stage,
+            observations=observations,
+            conditions=conditions,
+            standard_ids=standard_ids,
+            measured_on=measured_on,
+            change_reason=reason,
+        )
+    except RuleViolation as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        try:
+            observations, conditions = _typed(job)
+        except RuleViolation:
+            observations, conditions = {}, {}
+        day = measured_on or services.lab_today()
+        return _render_record_form(job, stage, observations, conditions, standard_ids, day, reason, exc.status)
+    flash(_("Đã lưu biên bản (lần %(revision)s).", revision=record.revision), "success")
+    return redirect(url_for("jobs.record_detail", record_id=record.id))
+
+
+@blueprint.route("/<int:job_id>/preview", methods=["POST"])
+@write_view(*PERFORMERS)
+def record_preview(job_id: int):
+    job = queries.load_job(db.session, current_user, job_id)
+    observations, conditions = _typed(job)
+    preview = services.compute_result(job, _stage(), observations, conditions)
+    db.session.rollback()  # a preview saves nothing, whatever the procedure touched
+    return jsonify(
+        {"result": preview.result, "passed": preview.passed, "environment_problems": preview.environment_problems}
+    )
+
+
+@blueprint.route("/records/<int:record_id>")
+@read_view(*READERS)
+def record_detail(record_id: int):
+    record = queries.load_record(db.session, current_user, record_id)
+    return render_template(
+        "jobs/record_detail.html", record=record, history=services.record_history(db.session, record)
+    )
+
+
+# --- calendar and worklist --------------------------------------------------------------------------------
+
+
+@blueprint.route("/calendar")
+@read_view(*READERS)
+def calendar():
+    view = request.args.get("view", "week")
+    try:
+        day = date.fromisoformat(request.args.get("day", "")) if request.args.get("day") else services.lab_today()
+    except ValueError:
+        day = services.lab_today()
+    technician_id = request.args.get("technician", type=int)
+    if view == "month":
+        first = day.replace(day=1)
+        last = first.replace(day=month_calendar.monthrange(first.year, first.month)[1])
+        previous, following = first - timedelta(days=1), last + timedelta(days=1)
+    else:
+        view = "week"
+        first = day - timedelta(days=day.weekday())
+        last = first + timedelta(days=6)
+        previous, following = first - timedelta(days=7), first + timedelta(days=7)
+    return render_template(
+        "jobs/calendar.html",
+        view=view,
+        first=first,
+        last=last,
+        previous=previous,
+        following=following,
+        days=queries.calendar(db.session, first, last, technician_id),
+        technicians=queries.technicians(db.session),
+        technician_id=technician_id,
+        today=services.lab_today(),
+    )
+
+
+@blueprint.route("/worklist")
+@read_view("technician")
+def worklist():
+    today = services.lab_today()
+    return render_template("jobs/worklist.html", jobs=queries.worklist(db.session, current_user, today), today=today)
+
+
+# --- authorisations ---------------------------------------------------------------------------------------
+
+
+def _authorisation_forms():
+    staff = choices((u.id, f"{u.full_name} ({u.username})") for u in queries.lab_staff(db.session))
+    grant, card = AuthorisationForm(prefix="auth"), VerifierCardForm(prefix="card")
+    grant.user_id.choices = staff
+    grant.procedure_key.choices = choices((cls.key, f"{cls.title_vi} ({cls.key})") for cls in all_procedures())
+    card.user_id.choices = staff
+    return grant, card
+
+
+def _render_authorisations(grant, card, status=200):
+    return (
+        render_template(
+            "jobs/authorisations.html",
+            authorisations=queries.authorisations(db.session),
+            cards=queries.verifier_cards(db.session),
+            grant=grant,
+            card=card,
+            today=services.lab_today(),
+            revoke_form=ReasonForm(),
+        ),
+        status,
+    )
+
+
+@blueprint.route("/authorisations")
+@read_view(*MANAGERS)
+def authorisations():
+    grant, card = _authorisation_forms()
+    return _render_authorisations(grant, card)
+
+
+@blueprint.route("/authorisations", methods=["POST"])
+@write_view(*MANAGERS)
+def authorisation_grant():
+    grant, card = _authorisation_forms()
+    if not grant.validate_on_submit():
+        return _render_authorisations(grant, card, 400)
+    services.grant_authorisation(
+        db.session,
+        current_user,
+        user_id=grant.user_id.data,
+        procedure_key=grant.procedure_key.data,
+        valid_from=grant.valid_from.data,
+        valid_until=grant.valid_until.data,
+    )
+    flash(_("Đã cấp quyền thực hiện quy trình."), "success")
+    return redirect(url_for("jobs.authorisations"))
+
+
+@blueprint.route("/authorisations/<int:authorisation_id>/revoke", methods=["POST"])
+@write_view(*MANAGERS)
+def authorisation_revoke(authorisation_id: int):
+    authorisation = queries.load_authorisation(db.session, authorisation_id)
+    services.revoke_authorisation(db.session, current_user, authorisation, ReasonForm().reason.data)
+    flash(_("Đã thu hồi quyền."), "info")
+    return redirect(url_for("jobs.authorisations"))
+
+
+@blueprint.route("/cards", methods=["POST"])
+@write_view(*MANAGERS)
+def card_grant():
+    grant, card = _authorisation_forms()
+    if not card.validate_on_submit():
+        return _render_authorisations(grant, card, 400)
+    services.grant_verifier_card(
+        db.session,
+        current_user,
+        user_id=card.user_id.data,
+        card_number=card.card_number.data,
+        field=card.field.data,
+        valid_from=card.valid_from.data,
+        valid_until=card.valid_until.data,
+        issued_by=card.issued_by.data,
+    )
+    flash(_("Đã ghi thẻ kiểm định viên."), "success")
+    return redirect(url_for("jobs.authorisations"))
+
+
+# --- menu and home panels ---------------------------------------------------------------------------------
+
+
+def _worklist_panel(user):
+    today = services.lab_today()
+    return {"jobs": queries.worklist(db.session, user, today), "today": today}
+
+
+def _board_panel(user):
+    return {"counts": queries.board_counts(db.session), "states": queries.BOARD_STATES, "names": STATE_NAMES}
+
+
+register_nav("jobs.requests", _l("Yêu cầu"), ("admin", "manager", "signatory", "technician", "inspector"), order=30)
+register_nav("jobs.board", _l("Công việc"), READERS, order=31)
+register_nav("jobs.calendar", _l("Lịch"), LAB_STAFF, order=32)
+register_nav("jobs.worklist", _l("Việc hôm nay"), ("technician",), order=33)
+register_nav("jobs.authorisations", _l("Phân quyền đo"), MANAGERS, order=90)
+register_home_panel("jobs-worklist", "jobs/_worklist_panel.html", ("technician",), _worklist_panel, order=10)
+register_home_panel("jobs-board", "jobs/_board_panel.html", ("manager",), _board_panel, order=10)

@@ -1,0 +1,187 @@
+// Live result of a measurement record: posts the form to /jobs/<id>/preview (which saves nothing) as the technician
+// types, and shows the decision, the result tables and every uncertainty budget the procedure returned.
+(function () {
+  "use strict";
+  var form = document.getElementById("record-form");
+  var panel = document.getElementById("preview");
+  if (!form || !panel) {
+    return;
+  }
+  var english = panel.dataset.lang === "en";
+  var statusLine = document.getElementById("preview-status");
+  var body = document.getElementById("preview-body");
+  var timer = null;
+  var sequence = 0;
+
+  function text(vi, en) {
+    return english ? en : vi;
+  }
+
+  function element(tag, className, content) {
+    var node = document.createElement(tag);
+    if (className) {
+      node.className = className;
+    }
+    if (content !== undefined && content !== null) {
+      node.textContent = content;
+    }
+    return node;
+  }
+
+  function shown(value) {
+    if (value === null || value === undefined) {
+      return "";
+    }
+    if (typeof value === "number") {
+      return Math.abs(value) >= 1e-4 || value === 0 ? String(+value.toPrecision(8)) : value.toExponential(4);
+    }
+    if (typeof value === "boolean") {
+      return value ? text("Đạt", "Pass") : text("Không đạt", "Fail");
+    }
+    if (typeof value === "object" && "value" in value) {
+      return shown(value.value) + (value.unit ? " " + value.unit : "");
+    }
+    return String(value);
+  }
+
+  function table(headings, rows, testid) {
+    var wrapper = element("table", "table table-sm small mb-2");
+    if (testid) {
+      wrapper.dataset.testid = testid;
+    }
+    var head = element("tr");
+    headings.forEach(function (heading) {
+      head.appendChild(element("th", null, heading));
+    });
+    wrapper.appendChild(element("thead")).appendChild(head);
+    var tbody = wrapper.appendChild(element("tbody"));
+    rows.forEach(function (cells) {
+      var tr = tbody.appendChild(element("tr"));
+      cells.forEach(function (cell) {
+        tr.appendChild(element("td", null, shown(cell)));
+      });
+    });
+    return wrapper;
+  }
+
+  // Budgets sit wherever the procedure put them (per weight, per load): find every list named "budget".
+  function budgets(value, path, found) {
+    if (Array.isArray(value)) {
+      value.forEach(function (item, index) {
+        budgets(item, path + "[" + index + "]", found);
+      });
+    } else if (value && typeof value === "object") {
+      Object.keys(value).forEach(function (key) {
+        if (key === "budget" && Array.isArray(value[key])) {
+          found.push({ path: path, rows: value[key], owner: value });
+        } else {
+          budgets(value[key], path ? path + "." + key : key, found);
+        }
+      });
+    }
+    return found;
+  }
+
+  function render(data) {
+    body.replaceChildren();
+    var result = data.result;
+    var decision = element("p", "fs-5 mb-2");
+    decision.dataset.testid = "preview-decision";
+    if (data.passed === null || data.passed === undefined) {
+      decision.textContent = text("Hiệu chuẩn: không kết luận đạt/không đạt", "Calibration: no pass/fail");
+    } else {
+      decision.textContent = data.passed ? text("Kết luận: Đạt", "Decision: Pass") : text("Kết luận: Không đạt", "Decision: Fail");
+      decision.className += data.passed ? " text-success" : " text-danger";
+    }
+    body.appendChild(decision);
+    if (result.decision_rule) {
+      body.appendChild(element("p", "small text-muted", english ? result.decision_rule.text_en : result.decision_rule.text_vi));
+    }
+    (data.environment_problems || []).forEach(function (problem) {
+      body.appendChild(element("div", "alert alert-warning py-1 small", problem.message));
+    });
+    (result.tables || []).forEach(function (resultTable) {
+      if (!resultTable.rows.length) {
+        return;
+      }
+      body.appendChild(element("h3", "h6 small mt-2", english ? resultTable.title_en : resultTable.title_vi));
+      var headings = resultTable.columns.map(function (column) {
+        return english ? column.heading_en : column.heading_vi;
+      });
+      var rows = resultTable.rows.map(function (row) {
+        return resultTable.columns.map(function (column) {
+          return row[column.key];
+        });
+      });
+      body.appendChild(table(headings, rows, "preview-table-" + resultTable.key));
+    });
+    budgets(result.values, "", []).forEach(function (budget) {
+      var title = text("Bảng ngân sách độ không đảm bảo", "Uncertainty budget") + (budget.path ? " — " + budget.path : "");
+      body.appendChild(element("h3", "h6 small mt-2", title));
+      var rows = budget.rows.map(function (row) {
+        return [row.name, row.value, row.standard_uncertainty, row.sensitivity, row.contribution, row.dof];
+      });
+      body.appendChild(
+        table(
+          [text("Đại lượng", "Quantity"), text("Giá trị", "Value"), "u", "c", "|c|·u", "ν"],
+          rows,
+          "preview-budget"
+        )
+      );
+      var owner = budget.owner;
+      var expanded = owner.expanded_uncertainty;
+      if (expanded !== undefined) {
+        body.appendChild(
+          element("p", "small", "U = " + shown(expanded) + (owner.coverage_factor ? ", k = " + shown(owner.coverage_factor) : ""))
+        );
+      }
+    });
+  }
+
+  function showError(message) {
+    body.replaceChildren();
+    var alert = element("div", "alert alert-info py-1 small", message);
+    alert.dataset.testid = "preview-error";
+    body.appendChild(alert);
+  }
+
+  function preview() {
+    var mine = ++sequence;
+    statusLine.textContent = text("Đang tính…", "Computing…");
+    fetch(form.dataset.previewUrl, {
+      method: "POST",
+      body: new FormData(form),
+      headers: { Accept: "application/json" },
+      credentials: "same-origin",
+    })
+      .then(function (response) {
+        return response.json().then(function (data) {
+          return { ok: response.ok, data: data };
+        });
+      })
+      .then(function (answer) {
+        if (mine !== sequence) {
+          return; // a later keystroke's answer will replace this one
+        }
+        if (answer.ok) {
+          statusLine.textContent = text("Kết quả tính từ số liệu đang nhập (chưa lưu).", "Computed from the values typed (not saved).");
+          render(answer.data);
+        } else {
+          statusLine.textContent = text("Chưa tính được:", "Cannot compute yet:");
+          showError(answer.data.error + (answer.data.field ? " [" + answer.data.field + "]" : ""));
+        }
+      })
+      .catch(function () {
+        statusLine.textContent = text("Không kết nối được máy chủ.", "The server cannot be reached.");
+      });
+  }
+
+  function schedule() {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(preview, 400);
+  }
+
+  form.addEventListener("input", schedule);
+  form.addEventListener("change", schedule);
+  preview();
+})();

@@ -1,0 +1,189 @@
+# ruff: noqa: F811 - the `lab` fixture is imported from the workflow tests
+"""The jobs pages: generated entry form, preview that saves nothing, request isolation, board, calendar, panels."""
+
+import copy
+
+import pytest
+from sqlalchemy import func, select
+
+from lims.jobs import demo, services
+from lims.jobs.models import Job, MeasurementRecord
+from tests.conftest import TEST_PASSWORD
+from tests.lims.test_jobs_workflow import CONDITIONS, SCALE_CASE, in_progress, lab, open_job, record  # noqa: F401
+
+
+def form_data(document, prefix="obs"):
+    """Flatten a document into the generated form's input names (what a browser would post)."""
+    data = {}
+    for key, value in document.items():
+        name = f"{prefix}.{key}"
+        if isinstance(value, dict):
+            data.update(form_data(value, name))
+        elif isinstance(value, list) and value and isinstance(value[0], dict):
+            for index, item in enumerate(value):
+                data.update(form_data(item, f"{name}.{index}"))
+        elif isinstance(value, list):
+            data[name] = " ".join(str(v) for v in value)
+        else:
+            data[name] = str(value)
+    return data
+
+
+def sign_in(client, user):
+    client.post("/logout")
+    response = client.post("/login", data={"username": user.username, "password": TEST_PASSWORD})
+    assert response.status_code == 302
+
+
+def posted(lab, document=SCALE_CASE, **extra):
+    data = form_data(document)
+    data.update({"env.temperature": "20,5", "stage": "as_found", "standards": str(lab["standard"].id)})
+    data.update(extra)
+    return data
+
+
+def count_records(session):
+    return session.scalar(select(func.count(MeasurementRecord.id)))
+
+
+def test_the_entry_form_is_generated_from_the_procedures_schema(client, session, lab):
+    job = in_progress(session, lab)
+    session.commit()
+    sign_in(client, lab["technician"])
+    page = client.get(f"/jobs/{job.id}/record?stage=as_found").get_data(as_text=True)
+    for name in ("obs.scale.max", "obs.weighing.0.load", "obs.eccentricity.positions.4.indication", "env.temperature"):
+        assert f'name="{name}"' in page
+    assert 'value="15"' in page  # Max prefilled from the instrument
+    assert "jobs.js" in page and "<script>" not in page
+
+
+def test_the_preview_returns_the_result_as_json_and_saves_nothing(client, session, lab):
+    job = in_progress(session, lab)
+    session.commit()
+    sign_in(client, lab["technician"])
+    response = client.post(f"/jobs/{job.id}/preview", data=posted(lab), headers={"Accept": "application/json"})
+    assert response.status_code == 200, response.data
+    body = response.get_json()
+    assert body["passed"] is True and body["result"]["values"]["tests"]["weighing"] is True
+    assert count_records(session) == 0
+    bad = posted(lab, **{"obs.scale.e": "-1"})
+    response = client.post(f"/jobs/{job.id}/preview", data=bad, headers={"Accept": "application/json"})
+    assert response.status_code == 422 and response.get_json()["field"].startswith("observations.scale.e")
+
+
+def test_saving_the_form_stores_what_the_procedure_computes(client, session, lab):
+    job = in_progress(session, lab)
+    session.commit()
+    sign_in(client, lab["technician"])
+    response = client.post(f"/jobs/{job.id}/record", data=posted(lab))
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    saved = session.scalars(select(MeasurementRecord)).one()
+    assert saved.observations["weighing"][1] == {"load": 2.5, "indication": 2.5, "additional_load": 0.001}
+    assert saved.conditions == {"temperature": 20.5}
+    direct = services.compute_result(job, "as_found", copy.deepcopy(SCALE_CASE), {})
+    assert saved.result == direct.result
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Lịch sử sửa đổi" in page
+
+
+def test_a_refused_save_keeps_what_was_typed_and_saves_nothing(client, session, lab):
+    job = in_progress(session, lab)
+    session.commit()
+    sign_in(client, lab["technician"])
+    response = client.post(f"/jobs/{job.id}/record", data=posted(lab, **{"env.temperature": "55"}))
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "ngoài giới hạn" in page and 'value="10.005"' in page
+    assert count_records(session) == 0
+
+
+def test_an_enterprise_user_sees_only_its_own_requests(client, session, lab, make_user, make_organisation):
+    own = make_user("enterprise", organisation=lab["enterprise"])
+    stranger = make_user("enterprise")
+    job = open_job(session, lab)
+    session.commit()
+    sign_in(client, stranger)
+    assert client.get(f"/jobs/requests/{job.request_id}").status_code == 404
+    assert job.request.number not in client.get("/jobs/requests").get_data(as_text=True)
+    sign_in(client, own)
+    assert client.get(f"/jobs/requests/{job.request_id}").status_code == 200
+    assert job.request.number in client.get("/jobs/requests").get_data(as_text=True)
+
+
+def test_an_enterprise_user_requests_through_the_form(client, session, lab, make_user):
+    own = make_user("enterprise", organisation=lab["enterprise"])
+    sign_in(client, own)
+    data = {
+        "organisation_id": str(lab["enterprise"].id),
+        "items-0-instrument_id": str(lab["scale"].id),
+        "items-0-service": "periodic_verification",
+        "items-0-procedure_key": "scale-verification-r76",
+        "place": "lab",
+        "decision_rule": "simple",
+        "wants_conformity_statement": "y",
+    }
+    response = client.post("/jobs/requests/new", data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)[:1500]
+    assert "Chờ xem xét" in client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_the_manager_accepts_and_schedules_through_the_pages(client, session, lab):
+    request = services.create_request(
+        session,
+        lab["manager"],
+        organisation_id=lab["enterprise"].id,
+        items=[services.RequestItem(lab["scale"].id, "periodic_verification", "scale-verification-r76")],
+    )
+    session.commit()
+    sign_in(client, lab["manager"])
+    assert client.post(f"/jobs/requests/{request.id}/accept", data={"notes": "ok"}).status_code == 302
+    job = session.scalars(select(Job)).one()
+    day = lab["today"].isoformat()
+    data = {"technician_id": str(lab["technician"].id), "day": day}
+    assert client.post(f"/jobs/{job.id}/schedule", data=data).status_code == 302
+    session.refresh(job)
+    assert job.status == "scheduled"
+    assert 'data-testid="board-panel"' in client.get("/home").get_data(as_text=True)
+    for path in ("/jobs/", f"/jobs/calendar?day={day}", f"/jobs/calendar?view=month&day={day}"):
+        page = client.get(path)
+        assert page.status_code == 200 and job.number in page.get_data(as_text=True), path
+    sign_in(client, lab["technician"])
+    for path in ("/jobs/worklist", "/home"):
+        assert job.number in client.get(path).get_data(as_text=True), path
+
+
+def test_the_reviewer_guard_is_shown_on_the_page(client, session, lab):
+    job = in_progress(session, lab)
+    record(session, lab, job)
+    services.finish_measurement(session, lab["technician"], job)
+    session.commit()
+    sign_in(client, lab["technician"])
+    response = client.post(f"/jobs/{job.id}/review", data={}, headers={"Referer": f"/jobs/{job.id}"})
+    assert response.status_code == 302
+    assert "must not be the person who measured" in client.get(f"/jobs/{job.id}").get_data(as_text=True)
+    session.refresh(job)
+    assert job.status == "measured"
+
+
+def test_the_authorisation_page_grants_and_lists(client, session, lab):
+    sign_in(client, lab["manager"])
+    data = {
+        "auth-user_id": str(lab["technician"].id),
+        "auth-procedure_key": "scale-calibration-cg18",
+        "auth-valid_from": lab["today"].isoformat(),
+    }
+    assert client.post("/jobs/authorisations", data=data).status_code == 302
+    assert "scale-calibration-cg18" in client.get("/jobs/authorisations").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("runs", [1, 2])
+def test_the_demo_loads_without_demo_standards_and_is_idempotent(session, runs):
+    from lims.auth import demo as auth_demo
+
+    auth_demo.load(session)
+    for _ in range(runs):
+        demo.load(session)
+    session.commit()
+    first = session.scalar(select(func.count(Job.id)))
+    demo.load(session)
+    assert session.scalar(select(func.count(Job.id))) == first
