@@ -1,0 +1,268 @@
+"""Fill the certificate dataclass of certificates/ from a job, its records, its standards and the lab's settings."""
+
+import dataclasses
+from datetime import date
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from certificates import document as doc
+from lims.auth.models import User
+from lims.jobs.models import Job, MeasurementRecord, VerifierCard
+from lims.standards.models import StandardCalibration
+
+SIGNATORY_TITLE = "Người được ủy quyền ký / Authorised signatory"
+CONDITION_LABELS = {
+    # key in MeasurementRecord.conditions: (Vietnamese, English, unit)
+    "temperature": ("Nhiệt độ", "Temperature", "°C"),
+    "humidity": ("Độ ẩm tương đối", "Relative humidity", "%"),
+    "relative_humidity": ("Độ ẩm tương đối", "Relative humidity", "%"),
+    "pressure": ("Áp suất không khí", "Air pressure", "hPa"),
+}
+
+
+def lab_snapshot() -> dict[str, str]:
+    """Return the lab's identity as configured today: copied onto each certificate at issue."""
+    config = current_app.config
+    return {
+        "name": config["LAB_NAME"],
+        "name_en": config["LAB_NAME_EN"],
+        "short_name": config["LAB_SHORT_NAME"],
+        "address": config["LAB_ADDRESS"],
+        "registration_number": config["LAB_REGISTRATION_NUMBER"],
+        "province": config["LAB_PROVINCE"],
+        "parent_body": config["LAB_PARENT_BODY"],
+        "unit_code": config["LAB_UNIT_CODE"],
+    }
+
+
+def kind_of(job: Job) -> doc.Kind:
+    return doc.Kind.CALIBRATION if job.service == "calibration" else doc.Kind.VERIFICATION
+
+
+def current_records(job: Job) -> dict[str, MeasurementRecord]:
+    """Return the newest revision of each stage's record (as_found, as_left) of a job."""
+    newest: dict[str, MeasurementRecord] = {}
+    for record in job.records:
+        if record.superseded:
+            continue
+        if record.stage not in newest or record.revision > newest[record.stage].revision:
+            newest[record.stage] = record
+    return newest
+
+
+def final_record(job: Job) -> MeasurementRecord | None:
+    """Return the record whose results the certificate states: as left if the item was adjusted or measured so."""
+    records = current_records(job)
+    return records.get("as_left") or records.get("as_found")
+
+
+def _number(value: Any) -> str:
+    # The science rounds; the certificate writes the decimal comma of Vietnamese usage.
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "Đạt / Pass" if value else "Không đạt / Fail"
+    if isinstance(value, float):
+        return f"{value:g}".replace(".", ",")
+    return str(value)
+
+
+def _tables(result: dict[str, Any]) -> list[doc.ResultTable]:
+    tables = []
+    for table in result.get("tables") or []:
+        columns = tuple(
+            doc.Column(c.get("heading_vi", c["key"]), c.get("heading_en", ""), c.get("unit") or "")
+            for c in table["columns"]
+        )
+        rows = tuple(tuple(_number(row.get(c["key"])) for c in table["columns"]) for row in table.get("rows") or [])
+        tables.append(
+            doc.ResultTable(
+                columns=columns, rows=rows, title_vi=table.get("title_vi", ""), title_en=table.get("title_en", "")
+            )
+        )
+    return tables
+
+
+def _conditions(conditions: dict[str, Any]) -> tuple[doc.Condition, ...]:
+    out = []
+    for key, value in (conditions or {}).items():
+        vi, en, unit = CONDITION_LABELS.get(key, (key, key, ""))
+        if isinstance(value, dict):
+            shown = _number(value.get("value"))
+            if value.get("uncertainty") is not None:
+                shown = f"({shown} ± {_number(value['uncertainty'])})"
+            unit = value.get("unit", unit)
+        else:
+            shown = _number(value)
+        out.append(doc.Condition(vi, en, f"{shown} {unit}".strip()))
+    return tuple(out)
+
+
+def _standards(session: Session, job: Job) -> tuple[doc.StandardUsed, ...]:
+    used = []
+    for link in sorted(job.standards_used, key=lambda item: item.standard.code):
+        calibration = session.get(StandardCalibration, link.calibration_id) if link.calibration_id else None
+        if calibration is None:
+            calibration = session.scalar(
+                select(StandardCalibration)
+                .where(StandardCalibration.standard_id == link.standard_id)
+                .where(StandardCalibration.calibrated_on <= link.used_on)
+                .order_by(StandardCalibration.calibrated_on.desc())
+                .limit(1)
+            )
+        trace = ""
+        if calibration is not None:
+            trace = calibration.traceability or ""
+            trace = f"{calibration.calibrating_lab}" + (f" — {trace}" if trace else "")
+        used.append(
+            doc.StandardUsed(
+                name=link.standard.name,
+                serial=link.standard.serial or link.standard.code,
+                certificate_number=calibration.certificate_number if calibration else "",
+                due_date=calibration.due_on if calibration else (link.standard.due_on or link.used_on),
+                traceability=trace,
+            )
+        )
+    return tuple(used)
+
+
+def _instrument(job: Job) -> doc.Instrument:
+    item = job.instrument
+    unit = item.unit or ""
+    measuring_range = ""
+    if item.range_max is not None:
+        low = _number(item.range_min if item.range_min is not None else 0.0)
+        measuring_range = f"({low} ÷ {_number(item.range_max)}) {unit}".strip()
+    resolution = ""
+    if item.verification_interval is not None:
+        resolution = f"e = {_number(item.verification_interval)} {unit}"
+    if item.resolution is not None:
+        resolution = (resolution + "; " if resolution else "") + f"d = {_number(item.resolution)} {unit}"
+    return doc.Instrument(
+        name=item.instrument_type.name_vi,
+        type=item.instrument_type.name_en,
+        maker=item.maker or "",
+        country=item.country or "",
+        model=item.model or "",
+        serial=item.serial,
+        measuring_range=measuring_range,
+        resolution=resolution.strip(),
+        accuracy_class=item.accuracy_class or "",
+    )
+
+
+def _verifier(session: Session, job: Job, on: date) -> doc.Verifier:
+    person = job.measured_by or job.technician
+    if person is None:
+        return doc.Verifier(name="")
+    card = session.scalar(
+        select(VerifierCard)
+        .where(VerifierCard.user_id == person.id, VerifierCard.valid_from <= on)
+        .where((VerifierCard.valid_until.is_(None)) | (VerifierCard.valid_until >= on))
+        .order_by(VerifierCard.valid_from.desc())
+        .limit(1)
+    )
+    return doc.Verifier(name=person.full_name, card_number=card.card_number if card else "")
+
+
+def build_certificate(
+    session: Session,
+    job: Job,
+    *,
+    number: str,
+    issued: date,
+    signatory: User,
+    lab: dict[str, str],
+    verification_url: str,
+    verification_code: str,
+    sticker_serial: str | None = None,
+    valid_until: date | None = None,
+    revision: int = 0,
+    supersedes: str | None = None,
+    remarks: tuple[str, ...] = (),
+) -> doc.Certificate:
+    """Return the certificate document of a reviewed job, as it will be printed."""
+    kind = kind_of(job)
+    record = final_record(job)
+    result = record.result if record else {}
+    records = current_records(job)
+    as_found = as_left = None
+    if job.adjusted and "as_found" in records and "as_left" in records:
+        found_tables = _tables(records["as_found"].result)
+        left_tables = _tables(records["as_left"].result)
+        if found_tables and left_tables:
+            as_found, as_left = found_tables[0], left_tables[0]
+    rule = result.get("decision_rule") or {}
+    decision = None
+    passed = job.passed if job.passed is not None else (record.passed if record else None)
+    if kind is doc.Kind.VERIFICATION or passed is not None:
+        decision = doc.Decision(passed=bool(passed), rule_vi=rule.get("text_vi", ""), rule_en=rule.get("text_en", ""))
+    uncertainty = None
+    if kind is doc.Kind.CALIBRATION:
+        values = result.get("values") or {}
+        uncertainty = doc.Uncertainty(
+            coverage_factor=_number(values.get("coverage_factor", 2)),
+            coverage_probability_percent=_number(values.get("coverage_probability_percent", 95)),
+        )
+    method = result.get("method") or {}
+    request = job.request
+    on_site = job.place == "on_site"
+    measured = job.measured_on or (record.measured_on if record else job.received_on)
+    return doc.Certificate(
+        kind=kind,
+        number=number,
+        lab=doc.Lab(
+            name=lab["name"],
+            address=lab["address"],
+            registration_number=lab["registration_number"],
+            province=lab["province"],
+            parent_body=lab["parent_body"],
+            short_name=lab.get("short_name", ""),
+        ),
+        customer=doc.Customer(name=request.organisation.name, address=request.organisation.address or ""),
+        instrument=_instrument(job),
+        method=doc.Method(
+            code=job.method_code or method.get("code", ""), name=job.method_name or method.get("name_vi", "")
+        ),
+        received=job.received_on,
+        measured=measured,
+        issued=issued,
+        place=doc.Place(
+            on_site=on_site,
+            address=(request.site_address or request.organisation.address or "") if on_site else lab["address"],
+        ),
+        verifier=_verifier(session, job, measured),
+        signatory=doc.Signatory(name=signatory.full_name, title=SIGNATORY_TITLE),
+        verification_url=verification_url,
+        verification_code=verification_code,
+        revision=revision,
+        supersedes=supersedes,
+        conditions=_conditions(record.conditions if record else {}),
+        standards=_standards(session, job),
+        results=tuple(_tables(result)),
+        uncertainty=uncertainty,
+        as_found=as_found,
+        as_left=as_left,
+        decision=decision,
+        sticker_serial=sticker_serial if kind is doc.Kind.VERIFICATION else None,
+        valid_until=valid_until if kind is doc.Kind.VERIFICATION else None,
+        remarks=tuple(remarks),
+    )
+
+
+def as_json(certificate: doc.Certificate) -> dict[str, Any]:
+    """Return the document as JSON-ready data (stored on the certificate row as what was printed)."""
+
+    def convert(value):
+        if isinstance(value, date):
+            return value.isoformat()
+        if isinstance(value, dict):
+            return {k: convert(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [convert(v) for v in value]
+        return value
+
+    return convert(dataclasses.asdict(certificate))

@@ -1,0 +1,107 @@
+"""Reads of certificates, stickers and batches, with the permission check of who may see them."""
+
+from datetime import date
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session
+
+from lims.auth.models import User
+from lims.core.errors import NotFound
+from lims.issuing.models import Certificate, ImpactNotice, IssueBatch
+from lims.jobs.models import Job
+from lims.standards.models import Standard
+
+
+def visible_certificates(user: User) -> Select:
+    """Return the certificates this person may see: lab staff all, an enterprise its own, an inspector its scope."""
+    query = select(Certificate).order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+    if user.is_lab_staff:
+        return query
+    if "inspector" in user.roles:
+        scopes = [scope.organisation_id for scope in user.inspector_scopes]
+        return query.where(Certificate.organisation_id.in_(scopes)) if scopes else query
+    return query.where(Certificate.organisation_id == (user.organisation_id or -1))
+
+
+def search_certificates(user: User, text: str | None = None, status: str | None = None) -> Select:
+    query = visible_certificates(user)
+    if text:
+        like = f"%{text.strip()}%"
+        query = query.where(
+            or_(
+                Certificate.number.ilike(like),
+                Certificate.customer_name.ilike(like),
+                Certificate.instrument_summary.ilike(like),
+            )
+        )
+    if status:
+        query = query.where(Certificate.status == status)
+    return query
+
+
+def get_certificate(session: Session, user: User, certificate_id: int) -> Certificate:
+    """Return a certificate this person may see; another organisation's is "not found", not "forbidden"."""
+    certificate = session.get(Certificate, certificate_id)
+    if certificate is None or not user.can_read_organisation(certificate.organisation_id):
+        raise NotFound("Không có giấy chứng nhận này / no such certificate")
+    return certificate
+
+
+def ready_jobs() -> Select:
+    """Return the reviewed jobs waiting for a certificate, oldest first."""
+    return select(Job).where(Job.status == "reviewed").order_by(Job.reviewed_at, Job.id)
+
+
+def get_job(session: Session, job_id: int) -> Job:
+    job = session.get(Job, job_id)
+    if job is None:
+        raise NotFound("Không có công việc này / no such job")
+    return job
+
+
+def get_batch(session: Session, batch_id: int) -> IssueBatch:
+    batch = session.get(IssueBatch, batch_id)
+    if batch is None:
+        raise NotFound("Không có đợt cấp này / no such batch")
+    return batch
+
+
+def revisions_of(session: Session, certificate: Certificate) -> list[Certificate]:
+    return list(
+        session.scalars(
+            select(Certificate).where(Certificate.number == certificate.number).order_by(Certificate.revision)
+        )
+    )
+
+
+def notices_query() -> Select:
+    return select(ImpactNotice).order_by(ImpactNotice.created_at.desc())
+
+
+def staff_query() -> Select:
+    return select(User).where(User.active.is_(True)).order_by(User.full_name)
+
+
+def standards_query() -> Select:
+    return select(Standard).order_by(Standard.code)
+
+
+def get_standard(session: Session, standard_id: int) -> Standard:
+    standard = session.get(Standard, standard_id)
+    if standard is None:
+        raise NotFound("Không có chuẩn này / no such standard")
+    return standard
+
+
+def since_arg(value: str | None) -> date | None:
+    """Parse an optional ISO date from a query string (None when absent or malformed)."""
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def count_ready(session: Session) -> int:
+    from sqlalchemy import func
+
+    return session.scalar(select(func.count(Job.id)).where(Job.status == "reviewed")) or 0

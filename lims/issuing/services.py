@@ -1,0 +1,380 @@
+"""Approve and issue certificates, correct them by a new revision, revoke them; never a commit.
+
+A certificate is rendered once, signed with the lab's key, stored by its SHA-256 and never rendered again. A
+correction (ISO/IEC 17025 7.8.8) is a new row with the same number and the next revision, printed "<number>/R<n>",
+naming the one it replaces; the replaced one then verifies as superseded.
+"""
+
+import logging
+import secrets
+from calendar import monthrange
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import event, inspect, select
+from sqlalchemy.orm import Session, object_session
+
+from certificates.render import render_certificate
+from instruments.errors import InputError
+from lims.audit.trail import audit_reason, record_event
+from lims.auth.models import User
+from lims.auth.passwords import check_password
+from lims.core.errors import PermissionDenied, RuleViolation
+from lims.core.files import store_bytes
+from lims.core.model import nfc, utcnow
+from lims.customers.models import Instrument, VerificationCycle
+from lims.issuing import document, stickers
+from lims.issuing.keys import lab_signer
+from lims.issuing.models import Certificate
+from lims.issuing.numbering import next_number
+from lims.jobs.models import Job
+
+log = logging.getLogger(__name__)
+
+SIGNATURE_MEANING = "Phê duyệt và ban hành / approved and issued"
+# Letters and digits that cannot be misread for one another when typed from paper.
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def lab_today() -> date:
+    """Return today's date in the lab's time zone."""
+    return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
+
+
+def new_short_code() -> str:
+    """Return an 8-character code printed as XXXX-XXXX, typed with the number on the public page."""
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+    return f"{raw[:4]}-{raw[4:]}"
+
+
+def normalise_code(code: str) -> str:
+    cleaned = "".join(ch for ch in (code or "").upper() if ch.isalnum())
+    return f"{cleaned[:4]}-{cleaned[4:]}" if len(cleaned) == 8 else cleaned
+
+
+def verification_url(token: str) -> str:
+    return f"{current_app.config['PUBLIC_URL']}/v/{token}"
+
+
+# --- the rules of other domains, called by their names; local stand-ins until those branches are merged ---
+
+
+def _add_months(day: date, months: int) -> date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, monthrange(year, month)[1]))
+
+
+def _cycle_valid_until(session: Session, instrument_type_id: int, verified_on: date):
+    # Stand-in for lims.customers.services.verification_valid_until: the rule in force on the day, the day before
+    # the anniversary (the lab's default rule).
+    cycle = session.scalar(
+        select(VerificationCycle)
+        .where(VerificationCycle.instrument_type_id == instrument_type_id)
+        .where(VerificationCycle.effective_from <= verified_on)
+        .order_by(VerificationCycle.effective_from.desc())
+        .limit(1)
+    )
+    if cycle is None or cycle.months is None:
+        return None, cycle
+    from datetime import timedelta
+
+    return _add_months(verified_on, cycle.months) - timedelta(days=1), cycle
+
+
+def valid_until_for(session: Session, instrument: Instrument, verified_on: date) -> date:
+    """Return "Có giá trị đến" of a passed verification, refusing a cycle a manager has not confirmed."""
+    try:
+        from lims.customers.services import verification_valid_until
+    except ImportError:
+        verification_valid_until = _cycle_valid_until
+    valid_until, cycle = verification_valid_until(session, instrument.instrument_type_id, verified_on)
+    if cycle is None:
+        raise RuleViolation(
+            "Loại phương tiện đo này chưa có chu kỳ kiểm định áp dụng vào ngày kiểm định "
+            "/ no verification cycle is in force for this instrument type on the day of verification",
+            field="valid_until",
+        )
+    if not cycle.confirmed:
+        raise RuleViolation(
+            f"Chu kỳ kiểm định theo {cycle.legal_source} chưa được xác nhận: trưởng phòng phải xác nhận trước khi cấp "
+            f"giấy chứng nhận / the verification cycle of {cycle.legal_source} is unconfirmed: a manager must "
+            "confirm it before certification",
+            field="valid_until",
+        )
+    if valid_until is None:
+        raise RuleViolation(
+            "Loại phương tiện đo này chỉ kiểm định ban đầu, không có chu kỳ "
+            "/ this instrument type has initial verification only, no periodic cycle",
+            field="valid_until",
+        )
+    return valid_until
+
+
+def _mark_certified(session: Session, job: Job) -> None:
+    try:
+        from lims.jobs.services import mark_certified
+    except ImportError:
+        job.status = "certified"
+        session.flush()
+        return
+    mark_certified(session, job)
+
+
+def _record_service(session: Session, instrument: Instrument, kind: str, on: date, valid_until: date | None) -> None:
+    try:
+        from lims.customers.services import record_service
+    except ImportError:
+        instrument.last_service_on = on
+        instrument.last_service_kind = kind
+        if valid_until is not None:
+            instrument.next_due_on = valid_until
+        session.flush()
+        return
+    record_service(session, instrument, kind, on, valid_until)
+
+
+# --- approval and issue ---
+
+
+def check_signatory(signatory: User, password: str | None, job: Job, batch_id: int | None = None) -> None:
+    """Refuse anyone but an authorised signatory who re-enters their password and did not measure the job."""
+    if not signatory.has_role("signatory"):
+        raise PermissionDenied("Chỉ người ký được ủy quyền mới ký / only an authorised signatory may sign")
+    if batch_id is not None:
+        from lims.issuing.models import IssueBatch
+
+        batch = object_session(job).get(IssueBatch, batch_id)
+        confirmed = batch is not None and batch.signatory_id == signatory.id and job.id in batch.job_ids
+        if not confirmed:
+            raise PermissionDenied("Công việc không thuộc đợt cấp đã ký / the job is not in the signed batch")
+    elif not check_password(signatory.password_hash, password or ""):
+        raise RuleViolation("Mật khẩu xác nhận chữ ký không đúng / the signing password is wrong", field="password")
+    measured_by = {job.measured_by_id, *(record.recorded_by_id for record in job.records)}
+    if signatory.id in measured_by:
+        raise PermissionDenied(
+            "Người ký không được là người đã đo công việc này / the signatory may not be the person who measured"
+        )
+
+
+def _render_and_store(doc) -> tuple[str, int, str]:
+    signer = lab_signer()
+    lab = doc.lab
+    pdf = render_certificate(doc)
+    signed = signer.sign(pdf, reason=SIGNATURE_MEANING, location=lab.province, signer_name=doc.signatory.name)
+    stored = store_bytes(signed)
+    return stored.sha256, stored.size, signer.subject
+
+
+def issue_certificate(
+    session: Session,
+    job: Job,
+    signatory: User,
+    password: str | None,
+    *,
+    sticker_serial: str | None = None,
+    remarks: tuple[str, ...] = (),
+    issued_on: date | None = None,
+    batch_id: int | None = None,
+) -> Certificate:
+    """Approve a reviewed job and issue its signed certificate, taking the next number of its series.
+
+    ``batch_id`` names a batch the same signatory confirmed with their password; the worker then passes no password.
+    """
+    if job.status != "reviewed":
+        raise RuleViolation(
+            f"Chỉ cấp giấy chứng nhận cho công việc đã soát xét (công việc {job.number} đang ở trạng thái "
+            f"'{job.status}') / only a reviewed job can be certified",
+            field="job",
+        )
+    check_signatory(signatory, password, job, batch_id=batch_id)
+    kind = document.kind_of(job)
+    issued_on = issued_on or lab_today()
+    record = document.final_record(job)
+    if record is None:
+        raise RuleViolation("Công việc chưa có biên bản đo / the job has no measurement record", field="job")
+    passed = job.passed if job.passed is not None else record.passed
+    valid_until = None
+    sticker = None
+    measured = job.measured_on or record.measured_on
+    if kind.value == "verification" and passed:
+        valid_until = valid_until_for(session, job.instrument, measured)
+        sticker = stickers.take_for_certificate(session, sticker_serial, signatory)
+    elif sticker_serial:
+        raise RuleViolation(
+            "Chỉ gắn tem cho phương tiện đo kiểm định đạt / a sticker goes only on a passed verification",
+            field="sticker_serial",
+        )
+    seq, number = next_number(session, kind.value, issued_on.year)
+    certificate = _issue(
+        session,
+        job,
+        signatory,
+        number=number,
+        series=kind.value,
+        year=issued_on.year,
+        seq=seq,
+        revision=0,
+        issued_on=issued_on,
+        passed=passed,
+        valid_until=valid_until,
+        sticker_serial=sticker.serial if sticker else None,
+        remarks=remarks,
+        lab=document.lab_snapshot(),
+    )
+    if sticker is not None:
+        stickers.mark_used(session, sticker, certificate)
+    _mark_certified(session, job)
+    _record_service(session, job.instrument, kind.value, measured, valid_until)
+    log.info("certificate %s issued for job %s by %s", number, job.number, signatory.username)
+    return certificate
+
+
+def _issue(session: Session, job: Job, signatory: User, *, lab: dict, remarks, supersedes=None, **fields):
+    token = secrets.token_urlsafe(24)
+    short_code = new_short_code()
+    display = fields["number"] if fields["revision"] == 0 else f"{fields['number']}/R{fields['revision']}"
+    try:
+        doc = document.build_certificate(
+            session,
+            job,
+            number=display,
+            issued=fields["issued_on"],
+            signatory=signatory,
+            lab=lab,
+            verification_url=verification_url(token),
+            verification_code=short_code,
+            sticker_serial=fields["sticker_serial"],
+            valid_until=fields["valid_until"],
+            revision=fields["revision"],
+            supersedes=supersedes.display_number if supersedes else None,
+            remarks=tuple(nfc(r) for r in remarks if r and r.strip()),
+        )
+    except InputError as exc:
+        # The document refuses what a certificate may not say (dates out of order, a pass without validity...).
+        raise RuleViolation(
+            f"Không lập được giấy chứng nhận / the certificate cannot be made: {exc}", field="job"
+        ) from exc
+    sha256, size, subject = _render_and_store(doc)
+    certificate = Certificate(
+        kind=doc.kind.value,
+        job=job,
+        organisation_id=job.request.organisation_id,
+        instrument_id=job.instrument_id,
+        token=token,
+        short_code=short_code,
+        instrument_summary=" · ".join(
+            p for p in (doc.instrument.name, doc.instrument.model, doc.instrument.serial) if p
+        ),
+        customer_name=doc.customer.name,
+        lab_snapshot=lab,
+        content=document.as_json(doc),
+        pdf_sha256=sha256,
+        pdf_size=size,
+        signed_by_id=signatory.id,
+        signature_meaning=SIGNATURE_MEANING,
+        signer_subject=subject,
+        supersedes_id=supersedes.id if supersedes else None,
+        issued_at=utcnow(),
+        **fields,
+    )
+    session.add(certificate)
+    session.flush()
+    record_event(
+        session,
+        "sign",
+        "certificate",
+        certificate.id,
+        {"number": certificate.display_number, "meaning": SIGNATURE_MEANING, "pdf_sha256": sha256},
+    )
+    return certificate
+
+
+def amend_certificate(
+    session: Session,
+    certificate: Certificate,
+    signatory: User,
+    password: str,
+    reason: str,
+    *,
+    remarks: tuple[str, ...] = (),
+    issued_on: date | None = None,
+) -> Certificate:
+    """Issue a corrected revision of a certificate (same number, next revision) that supersedes it."""
+    reason = nfc((reason or "").strip())
+    if not reason:
+        raise RuleViolation("Cần ghi lý do sửa đổi / a correction needs its reason", field="reason")
+    if certificate.status != "issued":
+        raise RuleViolation(
+            f"Giấy chứng nhận {certificate.display_number} đã '{certificate.status}', không sửa đổi được "
+            f"/ certificate {certificate.display_number} is {certificate.status} and cannot be amended",
+            field="certificate",
+        )
+    job = certificate.job
+    check_signatory(signatory, password, job)
+    issued_on = issued_on or lab_today()
+    # The replaced certificate's standing changes in the same transaction as the new one is issued.
+    with audit_reason(f"sửa đổi / amended: {reason}"):
+        certificate.status = "superseded"
+        session.flush()
+        amended = _issue(
+            session,
+            job,
+            signatory,
+            number=certificate.number,
+            series=certificate.series,
+            year=certificate.year,
+            seq=certificate.seq,
+            revision=certificate.revision + 1,
+            issued_on=issued_on,
+            passed=certificate.passed,
+            valid_until=certificate.valid_until,
+            sticker_serial=certificate.sticker_serial,
+            remarks=(*remarks, f"Sửa đổi / Amendment: {reason}"),
+            lab=document.lab_snapshot(),
+            supersedes=certificate,
+            amendment_reason=reason,
+        )
+    return amended
+
+
+def revoke_certificate(session: Session, certificate: Certificate, actor: User, reason: str) -> Certificate:
+    """Withdraw an issued certificate, recording who and why; it then verifies as revoked."""
+    if not actor.has_role("manager", "signatory"):
+        raise PermissionDenied("Chỉ trưởng phòng hoặc người ký được thu hồi / only a manager or signatory may revoke")
+    reason = nfc((reason or "").strip())
+    if not reason:
+        raise RuleViolation("Cần ghi lý do thu hồi / revocation needs its reason", field="reason")
+    if certificate.status != "issued":
+        raise RuleViolation(
+            f"Giấy chứng nhận đang '{certificate.status}' / the certificate is {certificate.status}",
+            field="certificate",
+        )
+    with audit_reason(f"thu hồi / revoked: {reason}"):
+        certificate.status = "revoked"
+        certificate.revoked_at = utcnow()
+        certificate.revoked_by_id = actor.id
+        certificate.revoke_reason = reason
+        session.flush()
+    return certificate
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_changes_to_issued_certificates(session: Session, flush_context, instances) -> None:
+    # The backstop behind every service: whatever code runs, an issued certificate's content stays as signed.
+    for instance in session.dirty:
+        if not isinstance(instance, Certificate):
+            continue
+        state = inspect(instance)
+        changed = {
+            attr.key for attr in state.mapper.column_attrs if state.attrs[attr.key].history.has_changes()
+        } - Certificate.MUTABLE_COLUMNS
+        if changed:
+            raise PermissionDenied(
+                "Giấy chứng nhận đã cấp không được thay đổi; hãy ban hành bản sửa đổi "
+                f"/ an issued certificate cannot change ({', '.join(sorted(changed))}); issue an amendment"
+            )
+    for instance in session.deleted:
+        if isinstance(instance, Certificate):
+            raise PermissionDenied("Giấy chứng nhận đã cấp không được xóa / an issued certificate cannot be deleted")

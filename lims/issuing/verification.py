@@ -1,0 +1,109 @@
+"""Public verification of certificates: by QR link, by number and code, or by an uploaded PDF; logged and limited."""
+
+import hashlib
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from lims.core.model import nfc, utcnow
+from lims.extensions import db
+from lims.issuing.models import Certificate, CertificateCheck
+from lims.issuing.services import normalise_code
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the public learns: the certificate's standing, a few identifying fields, and its replacement."""
+
+    outcome: str  # genuine | superseded | revoked | not_found
+    certificate: Certificate | None = None
+    replaced_by: Certificate | None = None
+    file_matches: bool | None = None  # for an uploaded file: byte-for-byte the issued one
+
+
+def limit_and_window() -> tuple[int, timedelta]:
+    config = current_app.config
+    return int(config.get("VERIFY_RATE_LIMIT", 30)), timedelta(minutes=int(config.get("VERIFY_RATE_MINUTES", 10)))
+
+
+def is_throttled(session: Session, remote_addr: str | None) -> bool:
+    """Whether this address has made too many look-ups in the window (30 in 10 minutes by default)."""
+    limit, window = limit_and_window()
+    recent = session.scalar(
+        select(func.count(CertificateCheck.id)).where(
+            CertificateCheck.remote_addr == remote_addr, CertificateCheck.checked_at >= utcnow() - window
+        )
+    )
+    return (recent or 0) >= limit
+
+
+def log_check(method: str, query_text: str | None, verdict: Verdict | None, remote_addr: str | None) -> None:
+    # Its own short transaction, like a sign-in attempt: a look-up counts whatever happens to the request.
+    from sqlalchemy.orm import Session as OwnSession
+
+    with OwnSession(db.engine) as own:
+        own.add(
+            CertificateCheck(
+                method=method,
+                query_text=(query_text or "")[:120],
+                certificate_id=verdict.certificate.id if verdict and verdict.certificate else None,
+                outcome=verdict.outcome if verdict else "throttled",
+                remote_addr=remote_addr,
+            )
+        )
+        own.commit()
+
+
+def _replacement(session: Session, certificate: Certificate) -> Certificate | None:
+    return session.scalar(select(Certificate).where(Certificate.supersedes_id == certificate.id))
+
+
+def verdict_for(session: Session, certificate: Certificate | None) -> Verdict:
+    if certificate is None:
+        return Verdict("not_found")
+    if certificate.status == "superseded":
+        # Follow the chain to the revision in force today.
+        newest = _replacement(session, certificate)
+        while newest is not None and newest.status == "superseded":
+            following = _replacement(session, newest)
+            if following is None:
+                break
+            newest = following
+        return Verdict("superseded", certificate, replaced_by=newest)
+    return Verdict(certificate.status if certificate.status == "revoked" else "genuine", certificate)
+
+
+def by_token(session: Session, token: str) -> Verdict:
+    return verdict_for(session, session.scalar(select(Certificate).where(Certificate.token == token)))
+
+
+def by_number(session: Session, number: str, code: str) -> Verdict:
+    """Find a certificate by its printed number (with "/R1" for a revision) and the code printed beside the QR."""
+    number = nfc((number or "").strip())
+    revision = 0
+    if "/R" in number:
+        base, _, rev = number.rpartition("/R")
+        if rev.isdigit():
+            number, revision = base, int(rev)
+    certificate = session.scalar(
+        select(Certificate).where(Certificate.number == number, Certificate.revision == revision)
+    )
+    if certificate is None or certificate.short_code != normalise_code(code):
+        return Verdict("not_found")
+    return verdict_for(session, certificate)
+
+
+def by_file(session: Session, data: bytes, expected: Certificate | None = None) -> Verdict:
+    """Compare an uploaded file with the issued PDFs by SHA-256: byte-for-byte the issued one, or not."""
+    digest = hashlib.sha256(data).hexdigest()
+    if expected is not None:
+        verdict = verdict_for(session, expected)
+        return Verdict(verdict.outcome, expected, verdict.replaced_by, file_matches=expected.pdf_sha256 == digest)
+    found = session.scalar(select(Certificate).where(Certificate.pdf_sha256 == digest))
+    if found is None:
+        return Verdict("not_found", file_matches=False)
+    verdict = verdict_for(session, found)
+    return Verdict(verdict.outcome, found, verdict.replaced_by, file_matches=True)

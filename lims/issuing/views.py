@@ -1,0 +1,397 @@
+"""Pages of issuing: certificates, signing, batches, stickers, impact of a failed standard, public verification."""
+
+from flask import Blueprint, Response, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from lims.auth.models import User
+from lims.core.errors import RuleViolation
+from lims.core.files import read_bytes
+from lims.core.forms import choices
+from lims.core.navigation import register_home_panel, register_nav
+from lims.core.web import ALL_ROLES, LAB_STAFF, READERS, read_view, write_view
+from lims.extensions import db
+from lims.issuing import batch as batches
+from lims.issuing import impact, numbering, queries, services, stickers, verification
+from lims.issuing.forms import (
+    AmendForm,
+    BatchForm,
+    IssueForm,
+    LookupForm,
+    NotifyForm,
+    NumberFormatForm,
+    RevokeForm,
+    StickerDiscardForm,
+    StickerHandOutForm,
+    StickerReceiveForm,
+    UploadForm,
+)
+from lims.issuing.models import CERTIFICATE_STATUSES
+
+blueprint = Blueprint("issuing", __name__)
+PER_PAGE = 50
+
+
+def _remarks(text: str | None) -> tuple[str, ...]:
+    return tuple(line.strip() for line in (text or "").splitlines() if line.strip())
+
+
+# --- certificates: lists, detail, download ---
+
+
+@blueprint.route("/certificates")
+@read_view(*ALL_ROLES)
+def certificates():
+    status = request.args.get("status") or None
+    query = queries.search_certificates(
+        current_user, request.args.get("q"), status if status in CERTIFICATE_STATUSES else None
+    )
+    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    return render_template("issuing/certificates.html", page=page, statuses=CERTIFICATE_STATUSES)
+
+
+@blueprint.route("/certificates/<int:certificate_id>")
+@read_view(*ALL_ROLES)
+def certificate(certificate_id: int):
+    found = queries.get_certificate(db.session, current_user, certificate_id)
+    return render_template(
+        "issuing/certificate.html",
+        certificate=found,
+        revisions=queries.revisions_of(db.session, found),
+        amend_form=AmendForm(),
+        revoke_form=RevokeForm(),
+        public_url=services.verification_url(found.token),
+    )
+
+
+@blueprint.route("/certificates/<int:certificate_id>/pdf")
+@read_view(*ALL_ROLES)
+def certificate_pdf(certificate_id: int):
+    found = queries.get_certificate(db.session, current_user, certificate_id)
+    # The stored, signed bytes, exactly as issued: never rendered again.
+    data = read_bytes(found.pdf_sha256)
+    filename = f"GCN-{found.display_number.replace('/', '-')}.pdf"
+    return Response(
+        data,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{filename}"', "X-Content-SHA256": found.pdf_sha256},
+    )
+
+
+# --- approval and issue ---
+
+
+@blueprint.route("/issuing/ready")
+@read_view("manager", "signatory")
+def ready():
+    jobs = db.session.scalars(queries.ready_jobs()).all()
+    return render_template("issuing/ready.html", jobs=jobs, form=BatchForm())
+
+
+@blueprint.route("/issuing/jobs/<int:job_id>", methods=["GET"])
+@read_view("signatory")
+def issue_form(job_id: int):
+    job = queries.get_job(db.session, job_id)
+    return render_template("issuing/issue.html", job=job, form=IssueForm())
+
+
+@blueprint.route("/issuing/jobs/<int:job_id>", methods=["POST"])
+@write_view("signatory")
+def issue_submit(job_id: int):
+    job = queries.get_job(db.session, job_id)
+    form = IssueForm()
+    if not form.validate_on_submit():
+        return render_template("issuing/issue.html", job=job, form=form), 400
+    try:
+        issued = services.issue_certificate(
+            db.session,
+            job,
+            current_user,
+            form.password.data,
+            sticker_serial=form.sticker_serial.data or None,
+            remarks=_remarks(form.remarks.data),
+        )
+    except RuleViolation as exc:
+        field = getattr(form, exc.field or "", None) or form.password
+        field.errors.append(exc.message)
+        return render_template("issuing/issue.html", job=job, form=form), exc.status
+    flash(_("Đã cấp giấy chứng nhận số %(number)s.", number=issued.display_number), "success")
+    return redirect(url_for("issuing.certificate", certificate_id=issued.id))
+
+
+@blueprint.route("/certificates/<int:certificate_id>/amend", methods=["POST"])
+@write_view("signatory")
+def amend(certificate_id: int):
+    found = queries.get_certificate(db.session, current_user, certificate_id)
+    form = AmendForm()
+    if not form.validate_on_submit():
+        raise RuleViolation(_("Cần lý do và mật khẩu để sửa đổi."), field="reason")
+    amended = services.amend_certificate(
+        db.session, found, current_user, form.password.data, form.reason.data, remarks=_remarks(form.remarks.data)
+    )
+    flash(_("Đã ban hành bản sửa đổi %(number)s.", number=amended.display_number), "success")
+    return redirect(url_for("issuing.certificate", certificate_id=amended.id))
+
+
+@blueprint.route("/certificates/<int:certificate_id>/revoke", methods=["POST"])
+@write_view("manager", "signatory")
+def revoke(certificate_id: int):
+    found = queries.get_certificate(db.session, current_user, certificate_id)
+    form = RevokeForm()
+    if not form.validate_on_submit():
+        raise RuleViolation(_("Cần ghi lý do thu hồi."), field="reason")
+    services.revoke_certificate(db.session, found, current_user, form.reason.data)
+    flash(_("Đã thu hồi giấy chứng nhận %(number)s.", number=found.display_number), "warning")
+    return redirect(url_for("issuing.certificate", certificate_id=found.id))
+
+
+# --- batch issue ---
+
+
+@blueprint.route("/issuing/batch", methods=["POST"])
+@write_view("signatory")
+def batch_start():
+    form = BatchForm()
+    if not form.validate_on_submit():
+        raise RuleViolation(_("Cần mật khẩu để ký."), field="password")
+    job_ids = [int(value) for value in request.form.getlist("job_ids") if value.isdigit()]
+    started = batches.start_batch(db.session, current_user, form.password.data, job_ids)
+    batches.enqueue_after_commit(db.session, started.id)
+    return redirect(url_for("issuing.batch_page", batch_id=started.id))
+
+
+@blueprint.route("/issuing/batch/<int:batch_id>")
+@read_view(*LAB_STAFF)
+def batch_page(batch_id: int):
+    return render_template("issuing/batch.html", batch=queries.get_batch(db.session, batch_id))
+
+
+@blueprint.route("/issuing/batch/<int:batch_id>/progress")
+@read_view(*LAB_STAFF)
+def batch_progress(batch_id: int):
+    found = queries.get_batch(db.session, batch_id)
+    return jsonify(
+        {
+            "done": found.done,
+            "failed": found.failed,
+            "total": found.total,
+            "status": found.status,
+            "errors": found.errors,
+        }
+    )
+
+
+# --- numbering settings ---
+
+
+@blueprint.route("/issuing/numbering", methods=["GET"])
+@read_view("admin", "manager")
+def numbering_form():
+    formats = {series: numbering.number_format(db.session, series) for series in ("verification", "calibration")}
+    return render_template("issuing/numbering.html", form=NumberFormatForm(), formats=formats)
+
+
+@blueprint.route("/issuing/numbering", methods=["POST"])
+@write_view("admin", "manager")
+def numbering_submit():
+    form = NumberFormatForm()
+    if not form.validate_on_submit():
+        raise RuleViolation(_("Mẫu số không hợp lệ."), field="number_format")
+    numbering.set_number_format(db.session, form.series.data, form.number_format.data)
+    flash(_("Đã lưu mẫu số."), "success")
+    return redirect(url_for("issuing.numbering_form"))
+
+
+# --- stickers ---
+
+
+def _staff_choices(form: StickerHandOutForm) -> None:
+    staff = db.session.scalars(queries.staff_query()).all()
+    form.holder_id.choices = choices((user.id, user.full_name) for user in staff if user.is_lab_staff)
+
+
+@blueprint.route("/stickers")
+@read_view(*READERS)
+def sticker_register():
+    hand_out = StickerHandOutForm()
+    _staff_choices(hand_out)
+    return render_template(
+        "issuing/stickers.html",
+        report=stickers.sticker_report(db.session),
+        batches=stickers.batch_accounting(db.session),
+        receive_form=StickerReceiveForm(),
+        hand_out_form=hand_out,
+        discard_form=StickerDiscardForm(),
+    )
+
+
+@blueprint.route("/stickers/receive", methods=["POST"])
+@write_view("manager")
+def stickers_receive():
+    form = StickerReceiveForm()
+    if not form.validate_on_submit():
+        raise RuleViolation(_("Thông tin nhận tem chưa hợp lệ."), field="first")
+    received = stickers.receive_stickers(
+        db.session,
+        current_user,
+        prefix=form.prefix.data or "",
+        first=form.first.data,
+        last=form.last.data,
+        digits=form.digits.data,
+        received_on=form.received_on.data,
+        supplier=form.supplier.data,
+    )
+    flash(_("Đã nhận %(count)s tem.", count=received.last_number - received.first_number + 1), "success")
+    return redirect(url_for("issuing.sticker_register"))
+
+
+@blueprint.route("/stickers/hand-out", methods=["POST"])
+@write_view("manager")
+def stickers_hand_out():
+    form = StickerHandOutForm()
+    _staff_choices(form)
+    if not form.validate_on_submit():
+        raise RuleViolation(_("Chọn người nhận và ghi số tem."), field="serials")
+    holder = db.session.get(User, form.holder_id.data)
+    handed = stickers.hand_out_stickers(db.session, _remarks(form.serials.data), holder)
+    flash(_("Đã giao %(count)s tem.", count=len(handed)), "success")
+    return redirect(url_for("issuing.sticker_register"))
+
+
+@blueprint.route("/stickers/discard", methods=["POST"])
+@write_view("manager", "technician", "signatory")
+def stickers_discard():
+    form = StickerDiscardForm()
+    if not form.validate_on_submit():
+        raise RuleViolation(_("Ghi số tem và lý do."), field="reason")
+    stickers.discard_sticker(db.session, current_user, form.serial.data, form.state.data, form.reason.data)
+    flash(_("Đã ghi nhận tem %(serial)s.", serial=form.serial.data), "success")
+    return redirect(url_for("issuing.sticker_register"))
+
+
+@blueprint.route("/stickers/sheet")
+@read_view(*LAB_STAFF)
+def sticker_sheet():
+    ids = [int(value) for value in request.args.getlist("certificate_id") if value.isdigit()]
+    found = [queries.get_certificate(db.session, current_user, cid) for cid in ids]
+    data = stickers.sticker_sheet(found, current_app.config["PUBLIC_URL"], current_app.config["LAB_SHORT_NAME"])
+    return Response(data, mimetype="application/pdf", headers={"Content-Disposition": 'inline; filename="tem.pdf"'})
+
+
+# --- impact of a standard found out of tolerance ---
+
+
+@blueprint.route("/issuing/impact/<int:standard_id>")
+@read_view("manager", "signatory", "inspector")
+def impact_page(standard_id: int):
+    standard = queries.get_standard(db.session, standard_id)
+    found = impact.impact_of(db.session, standard, queries.since_arg(request.args.get("since")))
+    visible = [c for c in found.certificates if current_user.can_read_organisation(c.organisation_id)]
+    return render_template("issuing/impact.html", impact=found, certificates=visible, form=NotifyForm())
+
+
+@blueprint.route("/issuing/impact/<int:standard_id>/notify", methods=["POST"])
+@write_view("manager")
+def impact_notify(standard_id: int):
+    standard = queries.get_standard(db.session, standard_id)
+    form = NotifyForm()
+    if not form.validate_on_submit():
+        raise RuleViolation(_("Cần nội dung thông báo."), field="message")
+    found = impact.impact_of(db.session, standard, queries.since_arg(request.form.get("since")))
+    notices = impact.notify_impact(db.session, current_user, found, form.message.data)
+    flash(_("Đã xếp %(count)s thông báo cho doanh nghiệp.", count=len(notices)), "success")
+    return redirect(url_for("issuing.impact_page", standard_id=standard_id))
+
+
+@blueprint.route("/issuing/impact")
+@read_view("manager", "signatory", "inspector")
+def impact_index():
+    return render_template("issuing/impact_index.html", standards=db.session.scalars(queries.standards_query()).all())
+
+
+# --- public verification ---
+
+
+def _throttled():
+    if verification.is_throttled(db.session, request.remote_addr):
+        verification.log_check("throttled", None, None, request.remote_addr)
+        return render_template("issuing/verify.html", verdict=None, form=LookupForm(), throttled=True), 429
+    return None
+
+
+def _verdict_page(verdict, method: str, query_text: str | None):
+    verification.log_check(method, query_text, verdict, request.remote_addr)
+    token = verdict.certificate.token if verdict.certificate else None
+    return render_template(
+        "issuing/verify.html",
+        verdict=verdict,
+        form=LookupForm(formdata=None),
+        upload_form=UploadForm(),
+        token=token,
+    )
+
+
+@blueprint.route("/v/<token>")
+@read_view(public=True)
+def verify_token(token: str):
+    refused = _throttled()
+    if refused:
+        return refused
+    return _verdict_page(verification.by_token(db.session, token[:64]), "link", token[:16])
+
+
+@blueprint.route("/verify")
+@read_view(public=True)
+def verify_lookup():
+    form = LookupForm(request.args)
+    if not request.args:
+        return render_template(
+            "issuing/verify.html", verdict=None, form=LookupForm(formdata=None), upload_form=UploadForm()
+        )
+    refused = _throttled()
+    if refused:
+        return refused
+    if not form.validate():
+        return render_template("issuing/verify.html", verdict=None, form=form, upload_form=UploadForm()), 400
+    verdict = verification.by_number(db.session, form.number.data, form.code.data)
+    return _verdict_page(verdict, "number", form.number.data)
+
+
+def _upload_bytes(form: UploadForm) -> bytes:
+    data = form.file.data.read(current_app.config["MAX_CONTENT_LENGTH"] + 1)
+    if not data.startswith(b"%PDF-"):
+        raise RuleViolation(_("Tệp không phải PDF."), field="file")
+    return data
+
+
+@blueprint.route("/verify/file", methods=["POST"])
+@write_view(public=True)
+def verify_file():
+    refused = _throttled()
+    if refused:
+        return refused
+    form = UploadForm()
+    if not form.validate_on_submit():
+        return render_template(
+            "issuing/verify.html", verdict=None, form=LookupForm(formdata=None), upload_form=form
+        ), 400
+    expected = None
+    token = request.form.get("token")
+    if token:
+        expected = verification.by_token(db.session, token[:64]).certificate
+    verdict = verification.by_file(db.session, _upload_bytes(form), expected)
+    return _verdict_page(verdict, "upload", None)
+
+
+register_nav("issuing.certificates", _l("Giấy chứng nhận"), ALL_ROLES, order=40)
+register_nav("issuing.ready", _l("Chờ cấp"), ("manager", "signatory"), order=41)
+register_nav("issuing.sticker_register", _l("Tem kiểm định"), READERS, order=42)
+register_nav("issuing.impact_index", _l("Truy xuất ngược"), ("manager", "signatory", "inspector"), order=43)
+
+
+def _ready_panel(_user) -> dict:
+    return {"ready": queries.count_ready(db.session)}
+
+
+register_home_panel("issuing-ready", "issuing/_panel.html", ("manager", "signatory"), _ready_panel, order=20)
