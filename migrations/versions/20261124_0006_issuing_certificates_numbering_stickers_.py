@@ -1,7 +1,7 @@
 """issuing: certificates, numbering, stickers, checks, batches, impact notices
 
 Revision ID: 0006
-Revises: 0004, 0005
+Revises: 0005
 Create Date: 2026-11-24 05:09:25.180937
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0006'
-down_revision = ('0004', '0005')  # also joins the two heads main holds today
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
