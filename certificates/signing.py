@@ -1,0 +1,209 @@
+"""PAdES signatures on certificates (pyHanko): load the key once, sign many PDFs, verify a signed PDF."""
+
+from __future__ import annotations
+
+import io
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import NameOID
+from pyhanko.keys import load_cert_from_pemder, load_certs_from_pemder
+from pyhanko.keys.internal import translate_pyca_cryptography_key_to_asn1
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign import fields, signers
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+SIGNATURE_FIELD = "LabSignature"
+# Room for a P-256 or RSA-2048 CMS signature with its certificate chain; fixing it skips pyHanko's trial signature.
+RESERVED_BYTES = 12_000
+
+
+class SigningKeyError(RuntimeError):
+    """The signing key or certificate could not be loaded."""
+
+
+class _KeptKeySigner(signers.SimpleSigner):
+    """A SimpleSigner that parses its private key once rather than on every signature."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._key = serialization.load_der_private_key(self.signing_key.dump(), password=None)
+
+    def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+        mechanism = self.get_signature_mechanism_for_digest(digest_algorithm).signature_algo
+        if mechanism == "ecdsa":
+            return self._key.sign(data, ec.ECDSA(_hash(digest_algorithm)))
+        if mechanism == "rsassa_pkcs1v15":
+            return self._key.sign(data, PKCS1v15(), _hash(digest_algorithm))
+        return super().sign_raw(data, digest_algorithm)  # PSS and rarer keys: pyHanko's own path
+
+
+def _hash(name: str) -> hashes.HashAlgorithm:
+    return {"sha256": hashes.SHA256(), "sha384": hashes.SHA384(), "sha512": hashes.SHA512()}[name]
+
+
+class CertificateSigner:
+    """The lab's signing identity, loaded once from PKCS#12 or from a PEM key and certificate."""
+
+    def __init__(
+        self,
+        key_path: str | os.PathLike,
+        passphrase: str | bytes | None = None,
+        cert_path: str | os.PathLike | None = None,
+        chain_paths: tuple[str | os.PathLike, ...] = (),
+    ):
+        """Load ``key_path`` (a .p12/.pfx holding key and certificate, or a PEM key with ``cert_path``)."""
+        secret = passphrase.encode() if isinstance(passphrase, str) else passphrase
+        try:
+            key_bytes = Path(key_path).read_bytes()
+            if cert_path is None:
+                key, cert, extra = pkcs12.load_key_and_certificates(key_bytes, secret)
+                if key is None or cert is None:
+                    raise SigningKeyError(f"{key_path} holds no private key and certificate")
+                extra_certs = [asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER)) for c in extra]
+            else:
+                key = serialization.load_pem_private_key(key_bytes, secret)
+                cert = x509.load_pem_x509_certificate(Path(cert_path).read_bytes())
+                extra_certs = []
+            extra_certs += list(load_certs_from_pemder([str(p) for p in chain_paths]))
+        except (OSError, ValueError, TypeError) as exc:
+            raise SigningKeyError(f"cannot load the signing key from {key_path}: {exc}") from exc
+        store = SimpleCertificateStore()
+        store.register_multiple(extra_certs)
+        self._signer = _KeptKeySigner(
+            signing_cert=asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER)),
+            signing_key=translate_pyca_cryptography_key_to_asn1(key),
+            cert_registry=store,
+        )
+
+    @property
+    def subject(self) -> str:
+        """Return the signer certificate's subject, as people read it."""
+        return self._signer.signing_cert.subject.human_friendly
+
+    def sign(self, pdf_bytes: bytes, reason: str, location: str, signer_name: str) -> bytes:
+        """Return ``pdf_bytes`` with an invisible PAdES signature appended as an incremental update."""
+        writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes), strict=False)
+        meta = signers.PdfSignatureMetadata(
+            field_name=SIGNATURE_FIELD,
+            reason=reason,
+            location=location,
+            name=signer_name,
+            subfilter=fields.SigSeedSubFilter.PADES,
+            md_algorithm="sha256",
+        )
+        pdf_signer = signers.PdfSigner(meta, self._signer, new_field_spec=fields.SigFieldSpec(SIGNATURE_FIELD))
+        out = pdf_signer.sign_pdf(writer, bytes_reserved=RESERVED_BYTES)
+        return out.getvalue()
+
+
+@dataclass(frozen=True)
+class SignatureStatus:
+    """What a reader needs to know about a certificate's signature."""
+
+    intact: bool  # the signed bytes are unchanged
+    valid: bool  # the cryptographic signature checks out
+    trusted: bool  # the signer's certificate chains to one of the given trust roots
+    signer_name: str = ""
+    signing_time: datetime | None = None
+    covers_whole_document: bool = False  # nothing was appended after signing
+    problem: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.intact and self.valid and self.trusted and self.covers_whole_document
+
+
+def verify_signature(pdf_bytes: bytes, trust_roots=()) -> SignatureStatus:
+    """Validate the last signature of ``pdf_bytes`` against ``trust_roots`` (paths or asn1crypto certificates)."""
+    roots = [load_cert_from_pemder(str(r)) if isinstance(r, str | os.PathLike) else r for r in trust_roots]
+    try:
+        reader = PdfFileReader(io.BytesIO(pdf_bytes), strict=False)
+        embedded = reader.embedded_signatures
+    except Exception as exc:  # a damaged file is a failed verification, not a crash
+        return SignatureStatus(False, False, False, problem=f"unreadable PDF: {exc}")
+    if not embedded:
+        return SignatureStatus(False, False, False, problem="the document carries no signature")
+    sig = embedded[-1]
+    context = ValidationContext(trust_roots=roots, allow_fetching=False)
+    try:
+        status = validate_pdf_signature(sig, signer_validation_context=context)
+    except Exception as exc:
+        return SignatureStatus(False, False, False, problem=f"signature cannot be validated: {exc}")
+    return SignatureStatus(
+        intact=bool(status.intact),
+        valid=bool(status.valid),
+        trusted=bool(status.trusted),
+        signer_name=status.signing_cert.subject.human_friendly if status.signing_cert else "",
+        signing_time=status.signer_reported_dt,
+        covers_whole_document=status.coverage is not None and status.coverage.name == "ENTIRE_FILE",
+        problem="" if status.bottom_line else status.summary(),
+    )
+
+
+def create_self_signed_key(
+    directory: str | os.PathLike,
+    common_name: str,
+    organisation: str,
+    passphrase: str,
+    valid_days: int = 3 * 365,
+) -> dict[str, Path]:
+    """Write a demo EC P-256 key with a self-signed signing certificate; return paths of the .p12 and .pem cert."""
+    folder = Path(directory)
+    folder.mkdir(parents=True, exist_ok=True)
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation),
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+        ]
+    )
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=valid_days))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=True,  # nonRepudiation
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    p12_path = folder / "signing.p12"
+    cert_path = folder / "signing-cert.pem"
+    p12_path.write_bytes(
+        pkcs12.serialize_key_and_certificates(
+            common_name.encode(), key, cert, None, serialization.BestAvailableEncryption(passphrase.encode())
+        )
+    )
+    p12_path.chmod(0o600)
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return {"pkcs12": p12_path, "certificate": cert_path}
