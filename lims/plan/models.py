@@ -17,6 +17,7 @@ METRICS = (
     "people_trained",
     "enterprises_enrolled",
     "criteria_applied",
+    "criteria_service",
     "inspections",
     "surveys",
     "media",
