@@ -82,7 +82,9 @@ def raise_for_failed_standard(session: Session, change, flush: bool = True) -> N
 def sweep_system_nonconformities(session: Session) -> list[Nonconformity]:
     """Open a nonconformity for every flagged record that has none yet (earlier records included)."""
     opened: list[Nonconformity] = []
-    existing = set(session.execute(select(Nonconformity.source, Nonconformity.source_ref)).tuples())
+    existing = {
+        (row.source, row.source_ref) for row in session.execute(select(Nonconformity.source, Nonconformity.source_ref))
+    }
     IntermediateCheck = optional_model("lims.standards.models", "IntermediateCheck")
     if IntermediateCheck is not None:
         for check in session.scalars(select(IntermediateCheck)):
