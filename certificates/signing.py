@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import io
 import os
 from dataclasses import dataclass
@@ -47,6 +49,20 @@ class _KeptKeySigner(signers.SimpleSigner):
         if mechanism == "rsassa_pkcs1v15":
             return self._key.sign(data, PKCS1v15(), _hash(digest_algorithm))
         return super().sign_raw(data, digest_algorithm)  # PSS and rarer keys: pyHanko's own path
+
+
+def _outside_event_loop(function, *args, **kwargs):
+    """Call one of pyHanko's synchronous functions, which start their own asyncio loop.
+
+    They fail inside a thread that already runs a loop (an async worker, or Playwright in the browser tests), so
+    there the call goes to a short-lived thread of its own.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return function(*args, **kwargs)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as executor:
+        return executor.submit(function, *args, **kwargs).result()
 
 
 def _hash(name: str) -> hashes.HashAlgorithm:
@@ -104,7 +120,7 @@ class CertificateSigner:
             md_algorithm="sha256",
         )
         pdf_signer = signers.PdfSigner(meta, self._signer, new_field_spec=fields.SigFieldSpec(SIGNATURE_FIELD))
-        out = pdf_signer.sign_pdf(writer, bytes_reserved=RESERVED_BYTES)
+        out = _outside_event_loop(pdf_signer.sign_pdf, writer, bytes_reserved=RESERVED_BYTES)
         return out.getvalue()
 
 
@@ -138,7 +154,7 @@ def verify_signature(pdf_bytes: bytes, trust_roots=()) -> SignatureStatus:
     sig = embedded[-1]
     context = ValidationContext(trust_roots=roots, allow_fetching=False)
     try:
-        status = validate_pdf_signature(sig, signer_validation_context=context)
+        status = _outside_event_loop(validate_pdf_signature, sig, signer_validation_context=context)
     except Exception as exc:
         return SignatureStatus(False, False, False, problem=f"signature cannot be validated: {exc}")
     return SignatureStatus(

@@ -5,6 +5,7 @@ JSON-ready dict, or raises :class:`instruments.errors.InputError`. Imported lazi
 imports do not slow the others.
 """
 
+import math
 from collections.abc import Callable
 from importlib import import_module
 from typing import Any
@@ -14,6 +15,17 @@ CALCULATIONS: dict[str, str] = {
     "mpe": "instruments.oiml_r111:mpe_contract",
     "weight": "instruments.procedures.weight_comparison:calculate_contract",
 }
+
+
+def json_ready(value: Any) -> Any:
+    """Replace non-finite floats by null, so a result is strict JSON (the contract prints infinite dof as null)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: json_ready(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_ready(item) for item in value]
+    return value
 
 
 def calculation(name: str) -> Callable[[dict[str, Any]], dict[str, Any]]:

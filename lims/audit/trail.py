@@ -113,13 +113,23 @@ def _identity(instance: Any) -> str:
     return ",".join("" if part is None else str(part) for part in key)
 
 
+def _column_keys(mapper) -> frozenset[str]:
+    keys = _COLUMN_KEYS.get(mapper)
+    if keys is None:
+        keys = _COLUMN_KEYS[mapper] = frozenset(attr.key for attr in mapper.column_attrs)
+    return keys
+
+
+_COLUMN_KEYS: dict[Any, frozenset[str]] = {}
+
+
 def _column_values(instance: Any) -> dict[str, Any]:
-    mapper = inspect(instance).mapper
+    state = inspect(instance)
     redact = type(instance).__audit_redact__
     values = {}
-    for column_attr in mapper.column_attrs:
-        key = column_attr.key
-        value = getattr(instance, key)
+    for key in sorted(_column_keys(state.mapper)):
+        # After a flush the state holds every column it wrote (defaults included); a deleted row may need a load.
+        value = state.dict[key] if key in state.dict else getattr(instance, key)
         values[key] = "[redacted]" if key in redact and value is not None else json_value(value)
     return values
 
@@ -228,19 +238,17 @@ def record_event(session: Session, action: str, entity: str, entity_id: Any, det
 
 @event.listens_for(Session, "before_flush")
 def _normalise_text(session: Session, flush_context, instances) -> None:
-    # Every text column, whatever its declared type, is stored NFC.
+    # Every text column, whatever its declared type, is stored NFC. Only loaded values can have been typed.
     for instance in list(session.new) + list(session.dirty):
         if not isinstance(instance, db.Model):
             continue
         state = inspect(instance)
-        for column_attr in state.mapper.column_attrs:
-            if column_attr.key in state.unloaded:
-                continue
-            value = state.dict.get(column_attr.key)
-            if isinstance(value, str):
+        column_keys = _column_keys(state.mapper)
+        for key, value in list(state.dict.items()):
+            if isinstance(value, str) and key in column_keys:
                 normalised = nfc(value)
                 if normalised != value:
-                    setattr(instance, column_attr.key, normalised)
+                    setattr(instance, key, normalised)
 
 
 @event.listens_for(Session, "after_flush")

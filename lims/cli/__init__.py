@@ -4,6 +4,7 @@ import click
 from flask.cli import FlaskGroup
 
 from lims.cli.calc import calc_group
+from lims.cli.procedures import procedures_group
 
 
 def _create_app():
@@ -18,3 +19,4 @@ def main() -> None:
 
 
 main.add_command(calc_group)
+main.add_command(procedures_group)

@@ -1,13 +1,12 @@
 """`lims calc NAME FILE|-`: the measurement science without the web app, its configuration or a database."""
 
 import json
-import math
 import sys
 from typing import Any
 
 import click
 
-from instruments.calculations import CALCULATIONS, calculation
+from instruments.calculations import CALCULATIONS, calculation, json_ready
 from instruments.errors import InputError
 
 
@@ -38,17 +37,6 @@ def _read_document(source: str) -> Any:
         _refuse("", f"input is not valid JSON: {exc}")
 
 
-def _finite_json(value: Any) -> Any:
-    """Replace non-finite floats by null, so the output is strict JSON."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {key: _finite_json(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite_json(item) for item in value]
-    return value
-
-
 def run_calculation(name: str, source: str) -> None:
     """Compute one document and print the JSON result; exit 2 with one JSON error object when refused."""
     document = _read_document(source)
@@ -61,7 +49,7 @@ def run_calculation(name: str, source: str) -> None:
     except (ValueError, ArithmeticError) as exc:
         # A numerical failure the science did not foresee is still a refusal, never a traceback.
         _refuse("", f"cannot compute: {exc}")
-    click.echo(json.dumps(_finite_json(result), ensure_ascii=False))
+    click.echo(json.dumps(json_ready(result), ensure_ascii=False))
 
 
 @click.group("calc")

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lims.core.model import utcnow
@@ -45,6 +45,12 @@ class Standard(db.Model):
     calibrations: Mapped[list["StandardCalibration"]] = relationship(
         back_populates="standard", order_by="StandardCalibration.calibrated_on", cascade="all, delete-orphan"
     )
+    status_changes: Mapped[list["StandardStatusChange"]] = relationship(
+        order_by="StandardStatusChange.changed_at", cascade="all, delete-orphan"
+    )
+    checks: Mapped[list["IntermediateCheck"]] = relationship(
+        back_populates="standard", order_by="IntermediateCheck.checked_on", cascade="all, delete-orphan"
+    )
 
 
 class StandardItem(db.Model):
@@ -79,10 +85,12 @@ class StandardCalibration(db.Model):
     traceability: Mapped[str | None] = mapped_column(Text)  # the chain up to the national standard
     document_sha256: Mapped[str | None] = mapped_column(String(64))
     document_name: Mapped[str | None] = mapped_column(String(200))
+    document_size: Mapped[int | None] = mapped_column(Integer)  # bytes
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     standard: Mapped[Standard] = relationship(back_populates="calibrations")
+    recorded_by: Mapped["User | None"] = relationship()  # noqa: F821
     values: Mapped[list["StandardCalibrationValue"]] = relationship(
         back_populates="calibration", cascade="all, delete-orphan"
     )
@@ -118,3 +126,30 @@ class StandardStatusChange(db.Model):
     reason: Mapped[str] = mapped_column(Text)
     changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    changed_by: Mapped["User | None"] = relationship()  # noqa: F821
+
+
+class IntermediateCheck(db.Model):
+    """A check between calibrations (ISO/IEC 17025 6.4.10), e.g. a check weight on the comparator, with its limits."""
+
+    __tablename__ = "standard_intermediate_check"
+    __table_args__ = (Index("ix_standard_intermediate_check_within", "within_limits", "checked_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    standard_id: Mapped[int] = mapped_column(ForeignKey("standard.id"), index=True)
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("standard_item.id"))
+    checked_on: Mapped[date] = mapped_column(Date)
+    description: Mapped[str] = mapped_column(String(300))  # what was checked with what, e.g. "quả cân kiểm 10 kg F1"
+    value: Mapped[float] = mapped_column(Float)  # the check result, e.g. the deviation from the check weight's value
+    unit: Mapped[str] = mapped_column(String(20))
+    lower_limit: Mapped[float] = mapped_column(Float)
+    upper_limit: Mapped[float] = mapped_column(Float)
+    # Stored, not derived at read time, so the quality module can open a nonconformity from it by a plain query.
+    within_limits: Mapped[bool] = mapped_column(Boolean)
+    notes: Mapped[str | None] = mapped_column(Text)
+    performed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    standard: Mapped[Standard] = relationship(back_populates="checks")
+    item: Mapped[StandardItem | None] = relationship()
+    performed_by: Mapped["User | None"] = relationship()  # noqa: F821

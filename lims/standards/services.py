@@ -1,9 +1,33 @@
-"""The standards registry's rules: what may be measured with, on which day."""
+"""The standards registry's rules: what may be measured with, on which day, and how its history is kept."""
 
+import calendar
+import math
+from dataclasses import dataclass
 from datetime import date
 
-from lims.core.errors import RuleViolation
-from lims.standards.models import Standard
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lims.audit.trail import audit_reason
+from lims.core.errors import PermissionDenied, RuleViolation
+from lims.core.files import accept_pdf_upload
+from lims.standards.models import (
+    STANDARD_KINDS,
+    STANDARD_LEVELS,
+    STANDARD_STATUSES,
+    IntermediateCheck,
+    Standard,
+    StandardCalibration,
+    StandardCalibrationValue,
+    StandardItem,
+    StandardStatusChange,
+)
+
+# Who may change the register (17025 6.4: the lab's management decides what is fit for use); technicians may
+# record intermediate checks, which is their daily work.
+STANDARD_WRITERS = frozenset({"admin", "manager"})
+CHECK_WRITERS = STANDARD_WRITERS | {"technician"}
+MAX_CERTIFICATE_BYTES = 10 * 1024 * 1024
 
 
 def ensure_usable_on(standard: Standard, day: date) -> None:
@@ -21,3 +45,361 @@ def ensure_usable_on(standard: Standard, day: date) -> None:
             f"/ standard {standard.code} is past its calibration due date ({due}) on the measurement day",
             field="standards",
         )
+
+
+def add_months(day: date, months: int) -> date:
+    """Return the same day ``months`` later, clamped to the month's end (31 Jan + 1 month = 28/29 Feb)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _require(user, roles: frozenset[str], what: str) -> None:
+    if user is None or not (user.roles & roles) or user.roles == {"inspector"}:
+        raise PermissionDenied(f"Bạn không được {what} / you may not {what}")
+
+
+def _text(value: str | None, field: str, *, required: bool = False, limit: int = 300) -> str | None:
+    value = (value or "").strip() or None
+    if required and value is None:
+        raise RuleViolation("Cần nhập thông tin này / this is required", field=field)
+    if value is not None and len(value) > limit:
+        raise RuleViolation(f"Quá {limit} ký tự / longer than {limit} characters", field=field)
+    return value
+
+
+def _finite(value, field: str, *, minimum: float | None = None, positive: bool = False) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise RuleViolation("Cần một số / a number is needed", field=field) from None
+    if not math.isfinite(number):
+        raise RuleViolation("Cần một số hữu hạn / a finite number is needed", field=field)
+    if positive and number <= 0:
+        raise RuleViolation("Phải lớn hơn 0 / must be greater than 0", field=field)
+    if minimum is not None and number < minimum:
+        raise RuleViolation(f"Không được nhỏ hơn {minimum:g} / must not be below {minimum:g}", field=field)
+    return number
+
+
+@dataclass(frozen=True)
+class ItemInput:
+    """One weight (or other piece) of a standard as typed on the form: "500 g", marking "2*", class, density."""
+
+    nominal: str
+    marking: str | None = None
+    accuracy_class: str | None = None
+    density: float | None = None
+    density_uncertainty: float | None = None
+
+
+def nominal_kg(nominal: str, field: str = "nominal") -> float:
+    """Read "500 g", "2 kg" or "10 mg" into kilograms."""
+    from instruments.errors import InputError
+    from instruments.quantities import parse_mass_mg
+
+    try:
+        return float(parse_mass_mg(nominal.strip(), field)) / 1e6
+    except InputError as exc:
+        raise RuleViolation(f"Không đọc được khối lượng danh định '{nominal}' / {exc}", field=field) from None
+
+
+def register_standard(
+    session: Session,
+    user,
+    *,
+    code: str,
+    name: str,
+    kind: str,
+    level: str = "working",
+    accuracy_class: str | None = None,
+    maker: str | None = None,
+    model: str | None = None,
+    serial: str | None = None,
+    range_text: str | None = None,
+    resolution_text: str | None = None,
+    location: str | None = None,
+    owner: str | None = None,
+    calibration_interval_months: int = 12,
+    put_in_service_on: date | None = None,
+    items: list[ItemInput] = (),
+) -> Standard:
+    """Register a standard or piece of equipment, in service, with its individual weights if it is a set."""
+    _require(user, STANDARD_WRITERS, "đăng ký chuẩn / register standards")
+    code = _text(code, "code", required=True, limit=40)
+    if session.scalar(select(Standard.id).where(Standard.code == code)) is not None:
+        raise RuleViolation(f"Mã {code} đã có trong sổ / code {code} is already registered", field="code")
+    if kind not in STANDARD_KINDS:
+        raise RuleViolation(f"Loại không hợp lệ: {kind} / unknown kind", field="kind")
+    if level not in STANDARD_LEVELS:
+        raise RuleViolation(f"Cấp không hợp lệ: {level} / unknown level", field="level")
+    if not 1 <= int(calibration_interval_months) <= 120:
+        raise RuleViolation(
+            "Chu kỳ hiệu chuẩn phải từ 1 đến 120 tháng / the interval must be 1 to 120 months",
+            field="calibration_interval_months",
+        )
+    standard = Standard(
+        code=code,
+        name=_text(name, "name", required=True),
+        kind=kind,
+        level=level,
+        accuracy_class=_text(accuracy_class, "accuracy_class", limit=20),
+        maker=_text(maker, "maker", limit=200),
+        model=_text(model, "model", limit=200),
+        serial=_text(serial, "serial", limit=100),
+        range_text=_text(range_text, "range_text", limit=200),
+        resolution_text=_text(resolution_text, "resolution_text", limit=100),
+        location=_text(location, "location", limit=200),
+        owner=_text(owner, "owner", limit=200),
+        status="in_service",
+        calibration_interval_months=int(calibration_interval_months),
+        put_in_service_on=put_in_service_on,
+    )
+    session.add(standard)
+    for index, item in enumerate(items):
+        add_standard_item(session, user, standard, item, field=f"items[{index}]")
+    session.flush()
+    session.add(
+        StandardStatusChange(
+            standard_id=standard.id,
+            from_status=None,
+            to_status="in_service",
+            reason="Đăng ký vào sổ chuẩn / registered",
+            changed_by_id=user.id,
+        )
+    )
+    session.flush()
+    return standard
+
+
+def add_standard_item(
+    session: Session, user, standard: Standard, item: ItemInput, field: str = "items"
+) -> StandardItem:
+    """Add one weight (with its nominal value, marking, class and density) to a standard."""
+    _require(user, STANDARD_WRITERS, "sửa chuẩn / change standards")
+    nominal = _text(item.nominal, f"{field}.nominal", required=True, limit=40)
+    marking = _text(item.marking, f"{field}.marking", limit=40)
+    for existing in standard.items:
+        if existing.nominal == nominal and (existing.marking or "") == (marking or ""):
+            raise RuleViolation(
+                f"Quả cân {nominal} {marking or ''} đã có; đánh dấu quả thứ hai bằng '*' "
+                f"/ {nominal} is already in the set: mark the second one with '*'",
+                field=f"{field}.marking",
+            )
+    density = _finite(item.density, f"{field}.density", positive=True) if item.density is not None else None
+    density_u = (
+        _finite(item.density_uncertainty, f"{field}.density_uncertainty", minimum=0)
+        if item.density_uncertainty is not None
+        else None
+    )
+    piece = StandardItem(
+        nominal=nominal,
+        nominal_kg=nominal_kg(nominal, f"{field}.nominal"),
+        marking=marking,
+        accuracy_class=_text(item.accuracy_class, f"{field}.accuracy_class", limit=20) or standard.accuracy_class,
+        density=density,
+        density_uncertainty=density_u,
+    )
+    standard.items.append(piece)
+    session.flush()
+    return piece
+
+
+def weight_set_composition(smallest: str, largest: str, accuracy_class: str | None = None) -> list[ItemInput]:
+    """Return the usual 1-2-2-5 weights from ``smallest`` to ``largest``, heaviest first (second 2 marked "*")."""
+    from decimal import Decimal
+
+    from instruments.oiml_r111 import format_nominal
+
+    low_mg = Decimal(repr(nominal_kg(smallest, "composition_from"))) * 1000000
+    high_mg = Decimal(repr(nominal_kg(largest, "composition_to"))) * 1000000
+    if low_mg > high_mg:
+        raise RuleViolation("Khoảng khối lượng ngược / the smallest weight is above the largest", "composition_to")
+    items = []
+    decade = Decimal("0.001")
+    while decade <= high_mg:
+        for factor, marking in ((1, None), (2, None), (2, "*"), (5, None)):
+            mass = decade * factor
+            # The largest weight of a set comes once: the doubled 2 only fills the gap below the next decade.
+            if low_mg <= mass <= high_mg and not (marking and mass == high_mg):
+                items.append(ItemInput(format_nominal(mass), marking, accuracy_class))
+        decade *= 10
+    return sorted(items, key=lambda i: (-nominal_kg(i.nominal), i.marking or ""))
+
+
+@dataclass(frozen=True)
+class ValueInput:
+    """One value of a calibration certificate: for a weight its conventional-mass correction, U and k."""
+
+    value: float
+    expanded_uncertainty: float
+    unit: str = "mg"
+    coverage_factor: float = 2.0
+    item_id: int | None = None
+    quantity: str = "correction"
+
+
+def record_calibration(
+    session: Session,
+    user,
+    standard: Standard,
+    *,
+    certificate_number: str,
+    calibrating_lab: str,
+    calibrated_on: date,
+    today: date,
+    lab_accreditation: str | None = None,
+    due_on: date | None = None,
+    traceability: str | None = None,
+    values: list[ValueInput] = (),
+    document=None,
+    max_document_bytes: int = MAX_CERTIFICATE_BYTES,
+) -> StandardCalibration:
+    """Record an external calibration certificate (never replacing an earlier one) and move the due date.
+
+    :param document: an uploaded file (werkzeug FileStorage) of the scanned certificate, or None.
+    :param due_on: when omitted, the calibration date plus the standard's interval.
+    """
+    _require(user, STANDARD_WRITERS, "ghi giấy chứng nhận hiệu chuẩn / record calibrations")
+    if standard.status == "retired":
+        raise RuleViolation("Chuẩn đã thanh lý / the standard is retired", field="status")
+    number = _text(certificate_number, "certificate_number", required=True, limit=100)
+    lab = _text(calibrating_lab, "calibrating_lab", required=True)
+    for earlier in standard.calibrations:
+        if earlier.certificate_number == number and earlier.calibrating_lab == lab:
+            raise RuleViolation(
+                f"Giấy chứng nhận {number} đã được ghi; một giấy mới không ghi đè giấy cũ "
+                f"/ certificate {number} is already recorded; a new certificate never overwrites an old one",
+                field="certificate_number",
+            )
+    if calibrated_on > today:
+        raise RuleViolation(
+            "Ngày hiệu chuẩn không được ở tương lai / the calibration date cannot be in the future",
+            field="calibrated_on",
+        )
+    due_on = due_on or add_months(calibrated_on, standard.calibration_interval_months)
+    if due_on <= calibrated_on:
+        raise RuleViolation(
+            "Hạn hiệu chuẩn phải sau ngày hiệu chuẩn / the due date must be after the calibration date", field="due_on"
+        )
+    item_ids = {item.id for item in standard.items}
+    calibration = StandardCalibration(
+        certificate_number=number,
+        calibrating_lab=lab,
+        lab_accreditation=_text(lab_accreditation, "lab_accreditation", limit=100),
+        calibrated_on=calibrated_on,
+        due_on=due_on,
+        traceability=_text(traceability, "traceability", limit=4000),
+        recorded_by_id=user.id,
+    )
+    for index, entry in enumerate(values):
+        field = f"values[{index}]"
+        if entry.item_id is not None and entry.item_id not in item_ids:
+            raise RuleViolation("Quả cân không thuộc bộ chuẩn này / not a piece of this standard", field=field)
+        calibration.values.append(
+            StandardCalibrationValue(
+                item_id=entry.item_id,
+                quantity=_text(entry.quantity, f"{field}.quantity", required=True, limit=60),
+                value=_finite(entry.value, f"{field}.value"),
+                unit=_text(entry.unit, f"{field}.unit", required=True, limit=20),
+                expanded_uncertainty=_finite(
+                    entry.expanded_uncertainty, f"{field}.expanded_uncertainty", positive=True
+                ),
+                coverage_factor=_finite(entry.coverage_factor, f"{field}.coverage_factor", positive=True),
+            )
+        )
+    if document is not None and getattr(document, "filename", ""):
+        stored = accept_pdf_upload(document, "document", max_document_bytes)
+        calibration.document_sha256 = stored.sha256
+        calibration.document_size = stored.size
+        calibration.document_name = _text(document.filename, "document", limit=200)
+    standard.calibrations.append(calibration)
+    session.flush()
+    _refresh_due_on(standard)
+    session.flush()
+    return calibration
+
+
+def _refresh_due_on(standard: Standard) -> None:
+    # The newest certificate decides: recording an old certificate late must not extend the due date.
+    newest = max(standard.calibrations, key=lambda c: (c.calibrated_on, c.id or 0), default=None)
+    standard.due_on = newest.due_on if newest else None
+
+
+def change_status(session: Session, user, standard: Standard, to_status: str, reason: str) -> StandardStatusChange:
+    """Put a standard in service, send it out for calibration, quarantine or retire it, saying why."""
+    _require(user, STANDARD_WRITERS, "đổi trạng thái chuẩn / change a standard's status")
+    if to_status not in STANDARD_STATUSES:
+        raise RuleViolation(f"Trạng thái không hợp lệ: {to_status} / unknown status", field="to_status")
+    reason = _text(reason, "reason", required=True, limit=2000)
+    if to_status == standard.status:
+        raise RuleViolation("Chuẩn đã ở trạng thái này / the standard already has this status", field="to_status")
+    if standard.status == "retired":
+        raise RuleViolation(
+            "Chuẩn đã thanh lý không thể dùng lại / a retired standard cannot come back", field="to_status"
+        )
+    change = StandardStatusChange(
+        standard_id=standard.id,
+        from_status=standard.status,
+        to_status=to_status,
+        reason=reason,
+        changed_by_id=user.id,
+    )
+    with audit_reason(reason):
+        standard.status = to_status
+        session.add(change)
+        session.flush()
+    session.expire(standard, ["status_changes"])
+    return change
+
+
+def record_intermediate_check(
+    session: Session,
+    user,
+    standard: Standard,
+    *,
+    checked_on: date,
+    today: date,
+    description: str,
+    value: float,
+    unit: str,
+    lower_limit: float,
+    upper_limit: float,
+    item_id: int | None = None,
+    notes: str | None = None,
+) -> IntermediateCheck:
+    """Record a check between calibrations; a result outside its limits is flagged for the quality module."""
+    _require(user, CHECK_WRITERS, "ghi kiểm tra giữa kỳ / record intermediate checks")
+    if standard.status == "retired":
+        raise RuleViolation("Chuẩn đã thanh lý / the standard is retired", field="status")
+    if checked_on > today:
+        raise RuleViolation(
+            "Ngày kiểm tra không được ở tương lai / the check date cannot be in the future", "checked_on"
+        )
+    low = _finite(lower_limit, "lower_limit")
+    high = _finite(upper_limit, "upper_limit")
+    if low >= high:
+        raise RuleViolation(
+            "Giới hạn dưới phải nhỏ hơn giới hạn trên / the lower limit must be below the upper limit",
+            field="upper_limit",
+        )
+    if item_id is not None and item_id not in {item.id for item in standard.items}:
+        raise RuleViolation("Quả cân không thuộc bộ chuẩn này / not a piece of this standard", field="item_id")
+    result = _finite(value, "value")
+    check = IntermediateCheck(
+        standard_id=standard.id,
+        item_id=item_id,
+        checked_on=checked_on,
+        description=_text(description, "description", required=True),
+        value=result,
+        unit=_text(unit, "unit", required=True, limit=20),
+        lower_limit=low,
+        upper_limit=high,
+        within_limits=low <= result <= high,
+        notes=_text(notes, "notes", limit=4000),
+        performed_by_id=user.id,
+    )
+    session.add(check)
+    session.flush()
+    session.expire(standard, ["checks"])
+    return check

@@ -1,0 +1,138 @@
+"""OIML R 76-1 non-automatic weighing instruments: accuracy classes, maximum permissible errors, the
+change-point method for the error before rounding, and which weight classes are good enough as test loads.
+
+Loads are numbers in the instrument's unit (kg, g or mg); a multi-interval instrument passes the e_i of the partial
+range the load falls in.
+"""
+
+import math
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from instruments import oiml_r111
+from instruments.errors import InputError
+from instruments.quantities import mass_unit_factor, number
+
+ACCURACY_CLASSES: tuple[str, ...] = ("I", "II", "III", "IIII")
+
+# R 76-1 Table 6 (3.5.1): MPE on initial verification, in e, for loads m expressed in e; upper limits inclusive.
+# The last band of class I is open; above the last band of the others there is no MPE (n ≤ n_max of Table 3).
+MPE_BANDS: dict[str, tuple[tuple[float, float], ...]] = {
+    "I": ((50_000, 0.5), (200_000, 1.0), (math.inf, 1.5)),
+    "II": ((5_000, 0.5), (20_000, 1.0), (100_000, 1.5)),
+    "III": ((500, 0.5), (2_000, 1.0), (10_000, 1.5)),
+    "IIII": ((50, 0.5), (200, 1.0), (1_000, 1.5)),
+}
+# R 76-1 A.4.10: number of loadings in the repeatability test (editable; a procedure may ask for more).
+REPEATABILITY_LOADINGS = {"I": 6, "II": 6, "III": 3, "IIII": 3}
+MPE_BASES = ("verification", "in_service")
+
+
+def normalize_accuracy_class(value: Any, field: str = "accuracy_class") -> str:
+    """Return the accuracy class I, II, III or IIII (roman numerals, or "1".."4")."""
+    aliases = {"1": "I", "2": "II", "3": "III", "4": "IIII"}
+    name = aliases.get(str(value).strip(), str(value).strip().upper()) if isinstance(value, str | int) else None
+    if isinstance(value, bool) or name not in ACCURACY_CLASSES:
+        raise InputError(field, f"unknown accuracy class {value!r}; use one of {', '.join(ACCURACY_CLASSES)}")
+    return name
+
+
+def _in_intervals(load: float, e: float) -> Decimal:
+    # Decimal on the shortest repr, so 2.5 kg / 0.005 kg is exactly 500 e and falls in the inclusive band.
+    return Decimal(repr(load)) / Decimal(repr(e))
+
+
+def mpe(load: float, e: float, accuracy_class: str, in_service: bool = False, field: str = "load") -> float:
+    """Return the maximum permissible error (in the load's unit) at ``load`` for verification scale interval e.
+
+    :param in_service: True for the MPE in service, twice the MPE on verification (R 76-1 3.5.2).
+    """
+    cls = normalize_accuracy_class(accuracy_class)
+    if not (math.isfinite(load) and load >= 0):
+        raise InputError(field, "must be a non-negative number")
+    if not (math.isfinite(e) and e > 0):
+        raise InputError("e", "must be positive")
+    m = _in_intervals(load, e)
+    for upper, multiple in MPE_BANDS[cls]:
+        if not math.isfinite(upper) or m <= Decimal(upper):
+            return multiple * e * (2.0 if in_service else 1.0)
+    raise InputError(field, f"{load:g} is {m:f} e, beyond the largest load class {cls} allows")
+
+
+def change_points(e: float, accuracy_class: str, maximum: float) -> tuple[float, ...]:
+    """Return the loads, up to ``maximum``, where the MPE steps from one band to the next."""
+    cls = normalize_accuracy_class(accuracy_class)
+    points = []
+    for upper, _ in MPE_BANDS[cls][:-1]:
+        load = float(Decimal(upper) * Decimal(repr(e)))
+        if load < maximum:
+            points.append(load)
+    return tuple(points)
+
+
+def required_test_loads(minimum: float, maximum: float, e: float, accuracy_class: str) -> tuple[float, ...]:
+    """Return the loads a weighing test must include: Min, the MPE change points, and Max (R 76-1 A.4.4.1)."""
+    points = {minimum, maximum, *(p for p in change_points(e, accuracy_class, maximum) if p > minimum)}
+    return tuple(sorted(points))
+
+
+def error_before_rounding(indication: float, additional_load: float, load: float, e: float) -> float:
+    """Return E = I + ½e − ΔL − L, the change-point error before rounding (R 76-1 A.4.4.3)."""
+    return indication + 0.5 * e - additional_load - load
+
+
+def weight_composition(load_mg: Decimal, weight_class: str, table: oiml_r111.MpeTable | None = None) -> list[Decimal]:
+    """Split a load into R 111 nominal values of one class, largest first (a 1-2-2-5 set); [] if impossible."""
+    table = table if table is not None else oiml_r111.default_mpe_table()
+    nominals = sorted((key for key, row in table.items() if weight_class in row), reverse=True)
+    parts, remaining = [], load_mg
+    for nominal in nominals:
+        while remaining >= nominal:
+            parts.append(nominal)
+            remaining -= nominal
+    return parts if remaining == 0 and parts else []
+
+
+def composition_mpe_mg(load_mg: Decimal, weight_class: str, table: oiml_r111.MpeTable | None = None) -> float | None:
+    """Return the sum of the MPEs of the weights composing the load, or None when the class cannot make it."""
+    table = table if table is not None else oiml_r111.default_mpe_table()
+    parts = weight_composition(load_mg, weight_class, table)
+    return sum(table[part][weight_class] for part in parts) if parts else None
+
+
+def sufficient_weight_classes(
+    load: float, scale_mpe: float, unit: str = "kg", table: oiml_r111.MpeTable | None = None
+) -> tuple[str, ...]:
+    """Return, best to worst, the weight classes whose MPE at the load's nominal composition is ≤ MPE/3.
+
+    R 76-1 3.7.1: the error of the standard weights shall not exceed one third of the instrument's MPE at the load.
+    ``load`` and ``scale_mpe`` are in ``unit``.
+    """
+    factor = mass_unit_factor(unit, "unit")
+    load_mg = Decimal(repr(number(load, "load", minimum=0))) * factor
+    limit_mg = number(scale_mpe, "mpe", minimum=0) * float(factor) / 3.0
+    suitable = []
+    for weight_class in oiml_r111.CLASSES:
+        total = composition_mpe_mg(load_mg, weight_class, table)
+        if total is not None and total <= limit_mg:
+            suitable.append(weight_class)
+    return tuple(suitable)
+
+
+@dataclass(frozen=True)
+class Scale:
+    """A non-automatic weighing instrument as verified: class, capacity, intervals, in its own unit."""
+
+    accuracy_class: str
+    maximum: float
+    minimum: float
+    e: float
+    d: float
+    unit: str = "kg"
+
+    def mpe(self, load: float, in_service: bool = False, field: str = "load") -> float:
+        """Return the MPE at ``load``, refusing loads above Max."""
+        if load > self.maximum * (1 + 1e-12):
+            raise InputError(field, f"{load:g} {self.unit} is above Max = {self.maximum:g} {self.unit}")
+        return mpe(load, self.e, self.accuracy_class, in_service, field)

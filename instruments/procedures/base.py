@@ -1,0 +1,255 @@
+"""The procedure interface: what a measurement procedure declares, computes and prints.
+
+A procedure declares the observations it needs (:class:`ObservationSchema`, from which the web form and the API are
+generated), computes a :class:`ProcedureResult` (values, errors, uncertainty budgets, decisions) and describes the
+result tables a certificate prints (:class:`ResultTable`). The ĐLVN method code and name, decision rule and
+environmental limits come in as arguments: the database is authoritative.
+"""
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from instruments.decision import DecisionRule
+from instruments.errors import InputError
+
+
+class Stage(StrEnum):
+    """Which run of a procedure on one job: before adjustment (as found) or after it (as left)."""
+
+    AS_FOUND = "as_found"
+    AS_LEFT = "as_left"
+
+
+def stage_from_input(value: Any, field: str = "stage") -> Stage:
+    """Read a stage name; the default run is "as_found"."""
+    if value is None:
+        return Stage.AS_FOUND
+    try:
+        return Stage(value)
+    except ValueError as exc:
+        raise InputError(field, 'must be "as_found" or "as_left"') from exc
+
+
+@dataclass(frozen=True)
+class MethodReference:
+    """The national method (ĐLVN) a procedure implements, as the database records it."""
+
+    code: str
+    name_vi: str
+    name_en: str = ""
+
+    def as_dict(self) -> dict:
+        return {"code": self.code, "name_vi": self.name_vi, "name_en": self.name_en}
+
+
+@dataclass(frozen=True)
+class Field:
+    """One entry of an observation schema: a value, a group of fields, or a list of repeated items.
+
+    ``kind`` is one of number, integer, mass (text with a mass unit), text, choice, boolean, group (``fields``
+    inside), list (``item`` repeated ``min_items``..``max_items`` times; readings are a list of numbers).
+    """
+
+    name: str
+    label_vi: str
+    label_en: str
+    kind: str = "number"
+    unit: str | None = None
+    required: bool = True
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[str, ...] = ()
+    fields: tuple["Field", ...] = ()
+    item: "Field | None" = None
+    min_items: int | None = None
+    max_items: int | None = None
+    default: Any = None
+    help_en: str = ""
+
+    def as_dict(self) -> dict:
+        out: dict[str, Any] = {
+            "name": self.name,
+            "label_vi": self.label_vi,
+            "label_en": self.label_en,
+            "kind": self.kind,
+            "required": self.required,
+        }
+        for key in ("unit", "minimum", "maximum", "min_items", "max_items", "default"):
+            if getattr(self, key) is not None:
+                out[key] = getattr(self, key)
+        if self.help_en:
+            out["help_en"] = self.help_en
+        if self.choices:
+            out["choices"] = list(self.choices)
+        if self.fields:
+            out["fields"] = [child.as_dict() for child in self.fields]
+        if self.item is not None:
+            out["item"] = self.item.as_dict()
+        return out
+
+
+@dataclass(frozen=True)
+class EnvironmentLimit:
+    """An environmental condition the procedure requires during measurement, with its permitted range."""
+
+    name: str
+    label_vi: str
+    label_en: str
+    unit: str
+    minimum: float | None = None
+    maximum: float | None = None
+
+    def as_dict(self) -> dict:
+        return {
+            "name": self.name,
+            "label_vi": self.label_vi,
+            "label_en": self.label_en,
+            "unit": self.unit,
+            "minimum": self.minimum,
+            "maximum": self.maximum,
+        }
+
+
+@dataclass(frozen=True)
+class ObservationSchema:
+    """The observations a procedure needs: the fields of its input document and its environmental limits."""
+
+    fields: tuple[Field, ...]
+    environment: tuple[EnvironmentLimit, ...] = ()
+
+    def as_dict(self) -> dict:
+        return {
+            "fields": [item.as_dict() for item in self.fields],
+            "environment": [limit.as_dict() for limit in self.environment],
+        }
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of a certificate's result table: its key in each row, bilingual heading and unit.
+
+    A unit such as ``"scale.unit"`` names the input field holding it; :meth:`ResultTable.filled` resolves it.
+    """
+
+    key: str
+    heading_vi: str
+    heading_en: str
+    unit: str | None = None
+
+    def as_dict(self) -> dict:
+        return {"key": self.key, "heading_vi": self.heading_vi, "heading_en": self.heading_en, "unit": self.unit}
+
+
+@dataclass(frozen=True)
+class ResultTable:
+    """A table a certificate prints: bilingual title, columns, and rows (dicts keyed by column key)."""
+
+    key: str
+    title_vi: str
+    title_en: str
+    columns: tuple[Column, ...]
+    rows: tuple[Mapping[str, Any], ...] = ()
+
+    def filled(self, rows: tuple[Mapping[str, Any], ...], units: Mapping[str, str] | None = None) -> "ResultTable":
+        """Return this table with its rows, and column units that name an input field (``scale.unit``) resolved."""
+        units = units or {}
+        columns = tuple(replace(column, unit=units.get(column.unit, column.unit)) for column in self.columns)
+        return replace(self, columns=columns, rows=tuple(rows))
+
+    def as_dict(self) -> dict:
+        return {
+            "key": self.key,
+            "title_vi": self.title_vi,
+            "title_en": self.title_en,
+            "columns": [column.as_dict() for column in self.columns],
+            "rows": [dict(row) for row in self.rows],
+        }
+
+
+@dataclass(frozen=True)
+class ProcedureResult:
+    """What one run of a procedure computed, at one stage (as found or as left) of a job."""
+
+    procedure: str
+    stage: Stage
+    values: Mapping[str, Any]
+    tables: tuple[ResultTable, ...] = ()
+    # Overall pass/fail (None for a calibration without a tolerance) and the rule every pass/fail used.
+    passed: bool | None = None
+    rule: DecisionRule | None = None
+    method: MethodReference | None = None
+
+    def as_dict(self) -> dict:
+        return {
+            "procedure": self.procedure,
+            "stage": self.stage.value,
+            "method": None if self.method is None else self.method.as_dict(),
+            "passed": self.passed,
+            "decision_rule": None if self.rule is None else self.rule.as_dict(),
+            "values": dict(self.values),
+            "tables": [table.as_dict() for table in self.tables],
+        }
+
+
+class Procedure(ABC):
+    """A measurement procedure: declares its observations, computes results, describes its certificate tables."""
+
+    key: ClassVar[str]
+    title_vi: ClassVar[str]
+    title_en: ClassVar[str]
+    kind: ClassVar[str]  # "verification" (kiểm định) or "calibration" (hiệu chuẩn)
+    standard: ClassVar[str]  # the international document followed, e.g. "OIML R 76-1:2006"
+    result_columns: ClassVar[tuple[ResultTable, ...]] = ()  # the tables a certificate prints, without rows
+    # ĐLVN methods this procedure implements, to seed the database; the lab manager confirms or corrects them.
+    seed_methods: ClassVar[tuple[MethodReference, ...]] = ()
+
+    def __init__(self, method: MethodReference | None = None, environment: tuple[EnvironmentLimit, ...] | None = None):
+        self.method = method
+        self.environment = environment if environment is not None else self.default_environment()
+
+    @classmethod
+    def default_environment(cls) -> tuple[EnvironmentLimit, ...]:
+        """Return the environmental limits used when the database gives none."""
+        return ()
+
+    @abstractmethod
+    def observation_fields(self) -> tuple[Field, ...]:
+        """Return the fields of the input document."""
+
+    def schema(self) -> ObservationSchema:
+        """Return the observations this procedure needs."""
+        return ObservationSchema(self.observation_fields(), self.environment)
+
+    @abstractmethod
+    def calculate(self, observations: Mapping[str, Any], stage: Stage = Stage.AS_FOUND) -> ProcedureResult:
+        """Compute the result of one run; InputError naming the field for input that cannot be computed."""
+
+    def run_stages(self, runs: Mapping[str, Mapping[str, Any]]) -> dict[Stage, ProcedureResult]:
+        """Compute the as-found and/or as-left runs of one job, keeping both results."""
+        results = {}
+        for name, observations in runs.items():
+            stage = stage_from_input(name, "stage")
+            try:
+                results[stage] = self.calculate(observations, stage)
+            except InputError as exc:
+                raise exc.within(stage.value) from exc
+        return results
+
+    @classmethod
+    def describe(cls, method: MethodReference | None = None) -> dict:
+        """Describe the procedure for `lims procedures list --json` and the API."""
+        procedure = cls(method=method)
+        return {
+            "key": cls.key,
+            "title_vi": cls.title_vi,
+            "title_en": cls.title_en,
+            "kind": cls.kind,
+            "standard": cls.standard,
+            "method": None if method is None else method.as_dict(),
+            "seed_methods": [seed.as_dict() for seed in cls.seed_methods],
+            "schema": procedure.schema().as_dict(),
+            "result_tables": [table.as_dict() for table in cls.result_columns],
+        }

@@ -1,0 +1,676 @@
+"""Calibration of a non-automatic weighing instrument (EURAMET cg-18 v4.0): repeatability, errors of indication
+with their uncertainty, eccentricity, and optionally a least-squares error curve over the range.
+
+Indications and nominal loads are numbers in the instrument's unit (``scale.unit``); weights' certificate values are
+text with a mass unit. Every uncertainty goes through the uncertainty engine.
+"""
+
+import math
+import statistics
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+from instruments import oiml_r76, oiml_r111
+from instruments.decision import DecisionRule, decide, rule_from_input
+from instruments.errors import InputError
+from instruments.procedures.base import (
+    Column,
+    EnvironmentLimit,
+    Field,
+    MethodReference,
+    Procedure,
+    ProcedureResult,
+    ResultTable,
+    Stage,
+)
+from instruments.quantities import mapping, mass_mg, mass_unit_factor, number, path, required
+from instruments.uncertainty import InputQuantity, UncertaintyBudget, evaluate_budget
+
+CURVES = ("proportional", "linear")
+
+
+@dataclass(frozen=True)
+class CalibratedScale:
+    """The instrument as calibrated: Max, scale interval d (d0 at zero) and unit."""
+
+    maximum: float
+    d: float
+    d0: float
+    unit: str
+
+
+@dataclass(frozen=True)
+class ReferenceLoad:
+    """The test load: its mass (calibrated value, or nominal) with standard uncertainty, drift and buoyancy."""
+
+    nominal: float
+    mass: float
+    standard_uncertainty: float
+    drift: float = 0.0  # half-width D of a rectangular distribution
+    buoyancy_uncertainty: float = 0.0
+
+
+@dataclass(frozen=True)
+class LoadPoint:
+    """One error-of-indication measurement: the reference load, the indication (mean of ``readings``) and zero."""
+
+    reference: ReferenceLoad
+    indication: float
+    zero_indication: float = 0.0
+    readings: int = 1
+    d: float | None = None
+
+
+@dataclass(frozen=True)
+class ErrorResult:
+    """The error of indication at one load and its uncertainty budget."""
+
+    point: LoadPoint
+    budget: UncertaintyBudget
+
+    @property
+    def error(self) -> float:
+        return self.budget.value
+
+
+def _scale(document: Any) -> CalibratedScale:
+    field = "scale"
+    document = mapping(document, field)
+    unit = required(document, "unit", field)
+    mass_unit_factor(unit, path(field, "unit"))
+    maximum = number(required(document, "max", field), path(field, "max"), minimum=0)
+    d = number(required(document, "d", field), path(field, "d"), minimum=0)
+    d0 = number(document.get("d0", d), path(field, "d0"), minimum=0)
+    if maximum <= 0 or d <= 0 or d0 <= 0:
+        raise InputError(path(field, "max" if maximum <= 0 else "d"), "must be positive")
+    return CalibratedScale(maximum, d, d0, unit.strip())
+
+
+def _in_scale_unit(text: Any, field: str, scale: CalibratedScale) -> float:
+    return mass_mg(text, field, minimum=None) / float(mass_unit_factor(scale.unit, "scale.unit"))
+
+
+def _reference(document: Any, field: str, scale: CalibratedScale) -> ReferenceLoad:
+    document = mapping(document, field)
+    nominal = number(required(document, "nominal", field), path(field, "nominal"), minimum=0)
+    if nominal > scale.maximum * (1 + 1e-12):
+        raise InputError(path(field, "nominal"), f"{nominal:g} {scale.unit} is above Max = {scale.maximum:g}")
+    drift = _in_scale_unit(document.get("drift", "0 mg"), path(field, "drift"), scale)
+    buoyancy = _in_scale_unit(document.get("buoyancy_uncertainty", "0 mg"), path(field, "buoyancy_uncertainty"), scale)
+    if drift < 0 or buoyancy < 0:
+        raise InputError(path(field, "drift" if drift < 0 else "buoyancy_uncertainty"), "must not be negative")
+    if document.get("conventional_mass") is not None:
+        mass = _in_scale_unit(document["conventional_mass"], path(field, "conventional_mass"), scale)
+        expanded = _in_scale_unit(
+            required(document, "expanded_uncertainty", field), path(field, "expanded_uncertainty"), scale
+        )
+        k = number(required(document, "coverage_factor", field), path(field, "coverage_factor"), minimum=1e-9)
+        if expanded < 0:
+            raise InputError(path(field, "expanded_uncertainty"), "must not be negative")
+        return ReferenceLoad(nominal, mass, expanded / k, drift, buoyancy)
+    if document.get("class") is None:
+        raise InputError(path(field, "conventional_mass"), "give the weights' calibrated values or their class")
+    # Weights used at nominal value: their error is only known to be within the MPE, u = MPE/√3 (cg-18 7.1.2).
+    weight_class = oiml_r111.normalize_class(document["class"], path(field, "class"))
+    load_mg = Decimal(repr(nominal)) * mass_unit_factor(scale.unit, "scale.unit")
+    total = oiml_r76.composition_mpe_mg(load_mg, weight_class)
+    if total is None:
+        raise InputError(path(field, "nominal"), f"cannot be composed of class {weight_class} weights")
+    mpe = total / float(mass_unit_factor(scale.unit, "scale.unit"))
+    return ReferenceLoad(nominal, nominal, mpe / math.sqrt(3.0), drift, buoyancy)
+
+
+def _indications(document: Mapping, key: str, prefix: str, minimum: int) -> list[float]:
+    values = required(document, key, prefix)
+    if not isinstance(values, list) or len(values) < minimum:
+        raise InputError(path(prefix, key), f"must be a list of at least {minimum} indications")
+    return [number(value, f"{path(prefix, key)}[{i}]") for i, value in enumerate(values)]
+
+
+@dataclass(frozen=True)
+class Repeatability:
+    """The repeatability test: n indications at one load; s with n − 1 degrees of freedom."""
+
+    load: float
+    indications: tuple[float, ...]
+
+    @property
+    def standard_deviation(self) -> float:
+        return statistics.stdev(self.indications)
+
+    @property
+    def dof(self) -> int:
+        return len(self.indications) - 1
+
+
+@dataclass(frozen=True)
+class Eccentricity:
+    """The eccentricity test: indications of one load, the centre first, then the off-centre positions."""
+
+    load: float
+    indications: tuple[float, ...]
+
+    @property
+    def deviations(self) -> tuple[float, ...]:
+        return tuple(value - self.indications[0] for value in self.indications)
+
+    @property
+    def largest_deviation(self) -> float:
+        return max(abs(value) for value in self.deviations)
+
+    def standard_uncertainty(self, indication: float) -> float:
+        """Return u(δI_ecc) = |ΔI_ecc|max·I / (2·L_ecc·√3) (cg-18 7.1.1.4), scaled to the indication I."""
+        return self.largest_deviation * abs(indication) / (2.0 * self.load * math.sqrt(3.0))
+
+
+def error_budget(
+    point: LoadPoint,
+    scale: CalibratedScale,
+    repeatability: Repeatability,
+    eccentricity: Eccentricity,
+    coverage_probability: float = 0.9545,
+) -> UncertaintyBudget:
+    """Return the budget of E = I − I0 − m_ref at one load (cg-18 7.1, 7.2, 7.3) through the engine."""
+    d_load = point.d if point.d is not None else scale.d
+    # cg-18 7.1.1.2: s for a single indication; s/√n only when I is the mean of n readings.
+    u_rep = repeatability.standard_deviation / math.sqrt(point.readings)
+    ref = point.reference
+    inputs = [
+        InputQuantity.rectangular("indication", point.indication, d_load / 2.0),
+        InputQuantity.rectangular("zero_indication", point.zero_indication, scale.d0 / 2.0),
+        InputQuantity.normal("repeatability", 0.0, u_rep, repeatability.dof),
+        InputQuantity.normal("eccentricity", 0.0, eccentricity.standard_uncertainty(point.indication)),
+        InputQuantity.normal("reference_mass", ref.mass, ref.standard_uncertainty),
+        InputQuantity.rectangular("reference_drift", 0.0, ref.drift),
+        InputQuantity.normal("air_buoyancy", 0.0, ref.buoyancy_uncertainty),
+    ]
+    sensitivities = {
+        "indication": 1.0,
+        "zero_indication": -1.0,
+        "repeatability": 1.0,
+        "eccentricity": 1.0,
+        "reference_mass": -1.0,
+        "reference_drift": -1.0,
+        "air_buoyancy": -1.0,
+    }
+    return evaluate_budget(inputs, coverage_probability=coverage_probability, sensitivities=sensitivities)
+
+
+@dataclass(frozen=True)
+class ErrorCurve:
+    """A weighted least-squares error curve E(R) = a + b·R (or b·R) through the calibration points (cg-18 C.2)."""
+
+    form: str
+    loads: tuple[float, ...]
+    errors: tuple[float, ...]
+    uncertainties: tuple[float, ...]
+    dofs: tuple[float, ...]
+    coefficients: tuple[float, ...]
+    chi_squared: float
+    dof: int
+    coverage_probability: float = 0.9545
+
+    def _design(self, loads) -> np.ndarray:
+        loads = np.asarray(loads, dtype=float)
+        return loads[:, None] if self.form == "proportional" else np.column_stack([np.ones_like(loads), loads])
+
+    def weights_at(self, load: float) -> np.ndarray:
+        """Return the coefficients h_j with E(load) = Σ h_j·E_j (the fitted value is linear in the errors)."""
+        x = self._design(self.loads)
+        w = np.diag(1.0 / np.square(self.uncertainties))
+        solver = np.linalg.solve(x.T @ w @ x, x.T @ w)
+        return (self._design([load]) @ solver)[0]
+
+    def evaluate(self, load: float) -> UncertaintyBudget:
+        """Return the fitted error at ``load`` with its uncertainty, propagated from the points by the engine."""
+        h = self.weights_at(load)
+        inputs = [
+            InputQuantity.normal(f"E_{j + 1}", self.errors[j], self.uncertainties[j], self.dofs[j])
+            for j in range(len(self.errors))
+        ]
+        sensitivities = {f"E_{j + 1}": float(h[j]) for j in range(len(self.errors))}
+        return evaluate_budget(inputs, coverage_probability=self.coverage_probability, sensitivities=sensitivities)
+
+    @property
+    def consistent(self) -> bool | None:
+        """χ² test of the fit at 95 % (cg-18 C.2.3); None with no residual degrees of freedom."""
+        return None if self.dof < 1 else bool(self.chi_squared <= stats.chi2.ppf(0.95, self.dof))
+
+
+def fit_error_curve(results: list[ErrorResult], form: str, coverage_probability: float = 0.9545) -> ErrorCurve:
+    """Fit E(R) by least squares weighted with 1/u²(E_j); the points are treated as uncorrelated."""
+    if form not in CURVES:
+        raise InputError("error_curve", f"must be one of {', '.join(CURVES)}")
+    parameters = 1 if form == "proportional" else 2
+    if len(results) < parameters:
+        raise InputError("loads", f"a {form} error curve needs at least {parameters} loads")
+    loads = tuple(result.point.indication for result in results)
+    errors = tuple(result.error for result in results)
+    uncertainties = tuple(result.budget.standard_uncertainty for result in results)
+    if min(uncertainties) <= 0:
+        raise InputError("loads", "an error curve needs a non-zero uncertainty at every load")
+    dofs = tuple(result.budget.dof_effective for result in results)
+    curve = ErrorCurve(
+        form, loads, errors, uncertainties, dofs, (), 0.0, len(results) - parameters, coverage_probability
+    )
+    x = curve._design(loads)
+    w = np.diag(1.0 / np.square(uncertainties))
+    coefficients = np.linalg.solve(x.T @ w @ x, x.T @ w @ np.asarray(errors))
+    residuals = np.asarray(errors) - x @ coefficients
+    chi_squared = float(np.sum(np.square(residuals) / np.square(uncertainties)))
+    return replace(curve, coefficients=tuple(float(c) for c in coefficients), chi_squared=chi_squared)
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """Optional conformity check of the errors against R 76 MPEs, with the decision rule to use."""
+
+    accuracy_class: str
+    e: float
+    in_service: bool
+    rule: DecisionRule
+
+
+def _tolerance(document: Any) -> Tolerance | None:
+    if document is None:
+        return None
+    field = "tolerance"
+    document = mapping(document, field)
+    basis = document.get("mpe_basis", "verification")
+    if basis not in oiml_r76.MPE_BASES:
+        raise InputError(path(field, "mpe_basis"), f"must be one of {', '.join(oiml_r76.MPE_BASES)}")
+    e = number(required(document, "e", field), path(field, "e"), minimum=0)
+    if e <= 0:
+        raise InputError(path(field, "e"), "must be positive")
+    return Tolerance(
+        oiml_r76.normalize_accuracy_class(required(document, "accuracy_class", field), path(field, "accuracy_class")),
+        e,
+        basis == "in_service",
+        rule_from_input(document.get("decision_rule"), path(field, "decision_rule")),
+    )
+
+
+def _budget_rows(budget: UncertaintyBudget) -> list[dict]:
+    return [
+        {
+            "name": row.name,
+            "value": row.value,
+            "standard_uncertainty": row.standard_uncertainty,
+            "dof": row.dof if math.isfinite(row.dof) else None,
+            "sensitivity": row.sensitivity,
+            "contribution": row.contribution,
+            "variance_share": row.variance_share,
+        }
+        for row in budget.rows
+    ]
+
+
+def _budget_summary(budget: UncertaintyBudget) -> dict:
+    return {
+        "value": budget.value,
+        "standard_uncertainty": budget.standard_uncertainty,
+        "dof_effective": budget.dof_effective if math.isfinite(budget.dof_effective) else None,
+        "coverage_factor": budget.coverage_factor,
+        "expanded_uncertainty": budget.expanded_uncertainty,
+        "reported": {"value": budget.reported.value, "expanded_uncertainty": budget.reported.expanded_uncertainty},
+    }
+
+
+class ScaleCalibrationCg18(Procedure):
+    """Calibration of a non-automatic weighing instrument (EURAMET cg-18)."""
+
+    key = "scale-calibration-cg18"
+    title_vi = "Hiệu chuẩn cân không tự động"
+    title_en = "Calibration of non-automatic weighing instruments"
+    kind = "calibration"
+    standard = "EURAMET cg-18 v4.0 (11/2015)"
+    seed_methods = (
+        MethodReference(
+            "ĐLVN 284", "Cân phân tích - Quy trình hiệu chuẩn", "Analytical balances - calibration procedure"
+        ),
+    )
+    result_columns = (
+        ResultTable(
+            "errors",
+            "Sai số chỉ thị",
+            "Errors of indication",
+            (
+                Column("load", "Tải trọng chuẩn", "Reference load", "scale.unit"),
+                Column("indication", "Số chỉ", "Indication", "scale.unit"),
+                Column("error", "Sai số E", "Error E", "scale.unit"),
+                Column("expanded_uncertainty", "Độ không đảm bảo mở rộng U", "Expanded uncertainty U", "scale.unit"),
+                Column("coverage_factor", "Hệ số phủ k", "Coverage factor k"),
+                Column("verdict", "Kết quả", "Result"),
+            ),
+        ),
+        ResultTable(
+            "repeatability",
+            "Độ lặp lại",
+            "Repeatability",
+            (
+                Column("load", "Tải trọng", "Load", "scale.unit"),
+                Column("n", "Số lần cân", "Number of loadings"),
+                Column("standard_deviation", "Độ lệch chuẩn s", "Standard deviation s", "scale.unit"),
+            ),
+        ),
+        ResultTable(
+            "eccentricity",
+            "Độ lệch tâm",
+            "Eccentricity",
+            (
+                Column("position", "Vị trí", "Position"),
+                Column("indication", "Số chỉ", "Indication", "scale.unit"),
+                Column("deviation", "Chênh lệch so với tâm", "Deviation from centre", "scale.unit"),
+            ),
+        ),
+    )
+
+    @classmethod
+    def default_environment(cls) -> tuple[EnvironmentLimit, ...]:
+        return (
+            EnvironmentLimit("temperature", "Nhiệt độ", "Temperature", "°C", 15, 30),
+            EnvironmentLimit("humidity", "Độ ẩm tương đối", "Relative humidity", "%RH", 20, 80),
+        )
+
+    def observation_fields(self) -> tuple[Field, ...]:
+        indication_list = Field("indication", "Số chỉ", "Indication", unit="scale.unit")
+        return (
+            Field(
+                "scale",
+                "Cân",
+                "Instrument",
+                "group",
+                fields=(
+                    Field("max", "Mức cân lớn nhất Max", "Maximum capacity Max", unit="scale.unit", minimum=0),
+                    Field("d", "Giá trị độ chia d", "Scale interval d", unit="scale.unit", minimum=0),
+                    Field(
+                        "d0",
+                        "Độ chia tại điểm không d0",
+                        "Scale interval at zero d0",
+                        unit="scale.unit",
+                        required=False,
+                        help_en="defaults to d",
+                    ),
+                    Field("unit", "Đơn vị", "Unit", "choice", choices=("kg", "g", "mg")),
+                ),
+            ),
+            Field(
+                "repeatability",
+                "Độ lặp lại",
+                "Repeatability",
+                "group",
+                fields=(
+                    Field("load", "Tải trọng", "Load", unit="scale.unit", minimum=0),
+                    Field("indications", "Các số chỉ", "Indications", "list", item=indication_list, min_items=2),
+                ),
+            ),
+            Field(
+                "eccentricity",
+                "Độ lệch tâm",
+                "Eccentricity",
+                "group",
+                fields=(
+                    Field("load", "Tải trọng", "Load", unit="scale.unit", minimum=0),
+                    Field(
+                        "indications",
+                        "Số chỉ, vị trí tâm trước",
+                        "Indications, centre first",
+                        "list",
+                        item=indication_list,
+                        min_items=2,
+                    ),
+                ),
+            ),
+            Field(
+                "loads",
+                "Sai số chỉ thị",
+                "Errors of indication",
+                "list",
+                min_items=1,
+                item=Field(
+                    "load",
+                    "Điểm tải",
+                    "Load point",
+                    "group",
+                    fields=(
+                        Field("indication", "Số chỉ", "Indication", unit="scale.unit"),
+                        Field(
+                            "zero_indication",
+                            "Số chỉ tại không",
+                            "Indication at zero",
+                            unit="scale.unit",
+                            required=False,
+                            default=0,
+                        ),
+                        Field(
+                            "readings",
+                            "Số lần đọc lấy trung bình",
+                            "Readings averaged",
+                            "integer",
+                            required=False,
+                            minimum=1,
+                            default=1,
+                        ),
+                        Field(
+                            "reference",
+                            "Tải chuẩn",
+                            "Reference load",
+                            "group",
+                            fields=(
+                                Field("nominal", "Giá trị danh định", "Nominal value", unit="scale.unit", minimum=0),
+                                Field(
+                                    "conventional_mass",
+                                    "Khối lượng quy ước",
+                                    "Conventional mass",
+                                    "mass",
+                                    required=False,
+                                ),
+                                Field("expanded_uncertainty", "U", "U", "mass", required=False),
+                                Field("coverage_factor", "k", "k", required=False),
+                                Field(
+                                    "class",
+                                    "Cấp quả cân (dùng giá trị danh định)",
+                                    "Weight class (used at nominal value)",
+                                    "choice",
+                                    choices=oiml_r111.CLASSES,
+                                    required=False,
+                                ),
+                                Field("drift", "Độ trôi D", "Drift D", "mass", required=False, default="0 mg"),
+                                Field(
+                                    "buoyancy_uncertainty",
+                                    "u lực đẩy không khí",
+                                    "u air buoyancy",
+                                    "mass",
+                                    required=False,
+                                    default="0 mg",
+                                ),
+                            ),
+                        ),
+                    ),
+                ),
+            ),
+            Field(
+                "coverage_probability",
+                "Xác suất phủ",
+                "Coverage probability",
+                required=False,
+                minimum=0.5,
+                maximum=0.999,
+                default=0.9545,
+            ),
+            Field("error_curve", "Đường sai số", "Error curve", "choice", choices=CURVES, required=False),
+            Field(
+                "tolerance",
+                "Đánh giá theo R 76",
+                "Conformity to R 76",
+                "group",
+                required=False,
+                fields=(
+                    Field(
+                        "accuracy_class", "Cấp chính xác", "Accuracy class", "choice", choices=oiml_r76.ACCURACY_CLASSES
+                    ),
+                    Field("e", "Giá trị độ chia kiểm e", "Verification scale interval e", unit="scale.unit"),
+                    Field(
+                        "mpe_basis",
+                        "Sai số cho phép",
+                        "MPE applied",
+                        "choice",
+                        choices=oiml_r76.MPE_BASES,
+                        required=False,
+                        default="verification",
+                    ),
+                    Field(
+                        "decision_rule",
+                        "Quy tắc quyết định",
+                        "Decision rule",
+                        "choice",
+                        choices=("simple", "guarded"),
+                        required=False,
+                        default="simple",
+                    ),
+                ),
+            ),
+        )
+
+    def calculate(self, observations: Mapping[str, Any], stage: Stage = Stage.AS_FOUND) -> ProcedureResult:
+        document = mapping(observations, "")
+        scale = _scale(required(document, "scale"))
+        p = number(document.get("coverage_probability", 0.9545), "coverage_probability", minimum=0.5, maximum=0.999)
+
+        rep_doc = mapping(required(document, "repeatability"), "repeatability")
+        repeatability = Repeatability(
+            number(required(rep_doc, "load", "repeatability"), "repeatability.load", minimum=0),
+            tuple(_indications(rep_doc, "indications", "repeatability", 2)),
+        )
+        ecc_doc = mapping(required(document, "eccentricity"), "eccentricity")
+        ecc_load = number(required(ecc_doc, "load", "eccentricity"), "eccentricity.load", minimum=0)
+        if ecc_load <= 0:
+            raise InputError("eccentricity.load", "must be positive")
+        eccentricity = Eccentricity(ecc_load, tuple(_indications(ecc_doc, "indications", "eccentricity", 2)))
+        for name, load in (("repeatability", repeatability.load), ("eccentricity", ecc_load)):
+            if load > scale.maximum * (1 + 1e-12):
+                raise InputError(f"{name}.load", f"{load:g} {scale.unit} is above Max = {scale.maximum:g}")
+
+        items = required(document, "loads")
+        if not isinstance(items, list) or not items:
+            raise InputError("loads", "must be a list of at least one load point")
+        results = []
+        for i, item in enumerate(items):
+            field = path("loads", i)
+            item = mapping(item, field)
+            readings = item.get("readings", 1)
+            if isinstance(readings, bool) or not isinstance(readings, int) or readings < 1:
+                raise InputError(path(field, "readings"), "must be a whole number of at least 1")
+            d_point = item.get("d")
+            point = LoadPoint(
+                _reference(required(item, "reference", field), path(field, "reference"), scale),
+                number(required(item, "indication", field), path(field, "indication")),
+                number(item.get("zero_indication", 0), path(field, "zero_indication")),
+                readings,
+                None if d_point is None else number(d_point, path(field, "d"), minimum=1e-300),
+            )
+            results.append(ErrorResult(point, error_budget(point, scale, repeatability, eccentricity, p)))
+
+        tolerance = _tolerance(document.get("tolerance"))
+        rows = []
+        for i, result in enumerate(results):
+            budget = result.budget
+            row = {
+                "load": result.point.reference.nominal,
+                "indication": result.point.indication,
+                "error": result.error,
+                "expanded_uncertainty": budget.expanded_uncertainty,
+                "coverage_factor": budget.coverage_factor,
+                "reported": {
+                    "error": budget.reported.value,
+                    "expanded_uncertainty": budget.reported.expanded_uncertainty,
+                },
+                "budget": _budget_rows(budget),
+                "uncertainty": _budget_summary(budget),
+            }
+            if tolerance is not None:
+                limit = oiml_r76.mpe(
+                    result.point.reference.nominal,
+                    tolerance.e,
+                    tolerance.accuracy_class,
+                    tolerance.in_service,
+                    path(path("loads", i), "reference.nominal"),
+                )
+                decision = decide(result.error, limit, budget.expanded_uncertainty, tolerance.rule)
+                row.update(mpe=limit, acceptance_limit=decision.acceptance_limit, passed=decision.passed)
+            rows.append(row)
+
+        values: dict[str, Any] = {
+            "scale": scale.__dict__,
+            "repeatability": {
+                "load": repeatability.load,
+                "n": len(repeatability.indications),
+                "standard_deviation": repeatability.standard_deviation,
+                "dof": repeatability.dof,
+            },
+            "eccentricity": {
+                "load": eccentricity.load,
+                "deviations": list(eccentricity.deviations),
+                "largest_deviation": eccentricity.largest_deviation,
+            },
+            "errors": rows,
+        }
+        curve_form = document.get("error_curve")
+        if curve_form is not None:
+            curve = fit_error_curve(results, curve_form, p)
+            at = sorted({*curve.loads, scale.maximum})
+            values["error_curve"] = {
+                "form": curve.form,
+                "coefficients": list(curve.coefficients),
+                "chi_squared": curve.chi_squared,
+                "dof": curve.dof,
+                "consistent": curve.consistent,
+                "points": [{"load": load, **_budget_summary(curve.evaluate(load))} for load in at],
+            }
+        passed = None if tolerance is None else all(row["passed"] for row in rows)
+        values["passed"] = passed
+        verdict = {True: "Đạt", False: "Không đạt", None: ""}
+        units = {"scale.unit": scale.unit}
+        tables = (
+            self.result_columns[0].filled(
+                units=units,
+                rows=tuple(
+                    {
+                        "load": row["load"],
+                        "indication": row["indication"],
+                        "error": row["reported"]["error"],
+                        "expanded_uncertainty": row["reported"]["expanded_uncertainty"],
+                        "coverage_factor": round(row["coverage_factor"], 2),
+                        "verdict": verdict[row.get("passed")],
+                    }
+                    for row in rows
+                ),
+            ),
+            self.result_columns[1].filled(
+                units=units,
+                rows=(
+                    {
+                        "load": repeatability.load,
+                        "n": len(repeatability.indications),
+                        "standard_deviation": repeatability.standard_deviation,
+                    },
+                ),
+            ),
+            self.result_columns[2].filled(
+                units=units,
+                rows=tuple(
+                    {"position": i + 1, "indication": value, "deviation": deviation}
+                    for i, (value, deviation) in enumerate(
+                        zip(eccentricity.indications, eccentricity.deviations, strict=True)
+                    )
+                ),
+            ),
+        )
+        return ProcedureResult(
+            self.key, stage, values, tables, passed, None if tolerance is None else tolerance.rule, self.method
+        )
