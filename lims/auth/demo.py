@@ -12,7 +12,7 @@ DEMO_ORGANISATIONS = [
     # kind, name, tax code, address
     ("lab", "Trung tâm Kỹ thuật Tiêu chuẩn Đo lường Chất lượng Vĩnh Long", None, "Phường Trà Vinh, tỉnh Vĩnh Long"),
     ("agency", "Sở Khoa học và Công nghệ tỉnh Vĩnh Long", None, "Phường 1, tỉnh Vĩnh Long"),
-    ("enterprise", "Công ty TNHH Thủy sản Cửu Long", "2100123456", "Khu công nghiệp Long Đức, tỉnh Vĩnh Long"),
+    ("enterprise", "Công ty TNHH Thủy sản Cửu Long", "2100123457", "Khu công nghiệp Long Đức, tỉnh Vĩnh Long"),
 ]
 
 DEMO_ACCOUNTS = [

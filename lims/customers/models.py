@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lims.core.model import utcnow
@@ -20,7 +20,16 @@ class Organisation(db.Model):
     tax_code: Mapped[str | None] = mapped_column(String(20), unique=True)
     address: Mapped[str | None] = mapped_column(String(500))
     province: Mapped[str | None] = mapped_column(String(100))
+    email: Mapped[str | None] = mapped_column(String(254))  # where reminders go when no contact asks for them
+    phone: Mapped[str | None] = mapped_column(String(40))
+    # The secret part of the enterprise's calendar feed link; a new token revokes the old link.
+    calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    contacts: Mapped[list["Contact"]] = relationship(
+        back_populates="organisation", order_by="Contact.id", cascade="all, delete-orphan"
+    )
+    enrolment: Mapped["AssuranceEnrolment | None"] = relationship(back_populates="organisation", uselist=False)
 
 
 class InstrumentType(db.Model):
@@ -94,3 +103,83 @@ class Instrument(db.Model):
 
     organisation: Mapped[Organisation] = relationship()
     instrument_type: Mapped[InstrumentType] = relationship()
+
+
+class Contact(db.Model):
+    """A person at an enterprise the lab deals with (and who may receive the recall reminders)."""
+
+    __tablename__ = "organisation_contact"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    position: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    email: Mapped[str | None] = mapped_column(String(254))
+    receives_reminders: Mapped[bool] = mapped_column(default=True)
+
+    organisation: Mapped[Organisation] = relationship(back_populates="contacts")
+
+
+# The steps of a measurement assurance programme in an enterprise (guidance of QĐ 510/QĐ-BKHCN, 17/03/2021).
+ENROLMENT_STEPS = ("survey", "commitment", "staff_trained", "procedures_written", "instruments_controlled", "assessed")
+ENROLMENT_STATES = ("surveyed", "enrolled", "completed", "withdrawn")
+
+
+class AssuranceEnrolment(db.Model):
+    """An enterprise's enrolment in the measurement assurance programme (counted by the provincial plan)."""
+
+    __tablename__ = "assurance_enrolment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), unique=True)
+    status: Mapped[str] = mapped_column(String(20), default="enrolled")  # one of ENROLMENT_STATES
+    enrolled_on: Mapped[date | None] = mapped_column(Date)  # None while only surveyed
+    withdrawn_on: Mapped[date | None] = mapped_column(Date)
+    steps_done: Mapped[list[str]] = mapped_column(JSON, default=list)  # keys of ENROLMENT_STEPS
+    notes: Mapped[str | None] = mapped_column(Text)
+
+    organisation: Mapped[Organisation] = relationship(back_populates="enrolment")
+
+
+class LabSetting(db.Model):
+    """One of the lab's own rules kept as data (e.g. how "valid until" follows from a cycle)."""
+
+    __tablename__ = "lab_setting"
+
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(String(300))
+
+
+class OutboxMessage(db.Model):
+    """A reminder letter or e-mail waiting to be sent (or sent): the lab's outbox."""
+
+    __tablename__ = "outbox_message"
+    __table_args__ = (Index("ix_outbox_message_status_created", "status", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(10))  # email | letter
+    recipient: Mapped[str] = mapped_column(String(500))  # e-mail addresses, or the postal address of a letter
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default="queued")  # queued | sent | failed | printed
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(String(500))
+
+    organisation: Mapped[Organisation] = relationship()
+
+
+class ReminderLog(db.Model):
+    """That an instrument's due date was announced on a channel: never twice for the same due date."""
+
+    __tablename__ = "reminder_log"
+    __table_args__ = (UniqueConstraint("instrument_id", "due_on", "channel"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instrument_id: Mapped[int] = mapped_column(ForeignKey("instrument.id", ondelete="CASCADE"))
+    due_on: Mapped[date] = mapped_column(Date)
+    channel: Mapped[str] = mapped_column(String(10))
+    outbox_message_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_message.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,96 @@
+"""Reading instrument lists from CSV or XLSX files into plain rows (the checks and the insert are in services)."""
+
+import contextlib
+import csv
+import io
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+# Column key -> the headings accepted for it (English keys, and the Vietnamese words labs use in their sheets).
+COLUMNS = {
+    "tax_code": ("tax_code", "mã số thuế", "mst"),
+    "type_code": ("type_code", "type", "mã loại", "loại phương tiện đo", "loại"),
+    "serial": ("serial", "số sản xuất", "số hiệu", "số máy"),
+    "maker": ("maker", "hãng sản xuất", "nhà sản xuất", "cơ sở sản xuất"),
+    "country": ("country", "nước sản xuất", "xuất xứ"),
+    "model": ("model", "kiểu", "ký hiệu"),
+    "range_min": ("range_min", "phạm vi đo từ", "min"),
+    "range_max": ("range_max", "phạm vi đo đến", "phạm vi đo", "max"),
+    "unit": ("unit", "đơn vị"),
+    "resolution": ("resolution", "giá trị độ chia", "d"),
+    "verification_interval": ("verification_interval", "giá trị độ chia kiểm", "e"),
+    "accuracy_class": ("accuracy_class", "cấp chính xác", "class"),
+    "location": ("location", "vị trí", "nơi sử dụng"),
+    "last_service_on": ("last_service_on", "ngày kiểm định/hiệu chuẩn gần nhất", "ngày kiểm định gần nhất"),
+    "last_service_kind": ("last_service_kind", "loại dịch vụ gần nhất"),
+    "next_due_on": ("next_due_on", "hạn kiểm định/hiệu chuẩn", "hạn tiếp theo", "có giá trị đến"),
+    "notes": ("notes", "ghi chú"),
+}
+_HEADINGS = {unicodedata.normalize("NFC", heading): key for key, headings in COLUMNS.items() for heading in headings}
+
+
+class UnreadableFile(ValueError):
+    """The file is not a CSV or XLSX sheet that can be read."""
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    """One data row of the sheet: its number as the person sees it (header is row 1) and its cells by column key."""
+
+    number: int
+    cells: dict[str, object]
+
+
+def column_key(heading: object) -> str | None:
+    """Return the column key of a heading, or None for a column the import does not use."""
+    if heading is None:
+        return None
+    text = unicodedata.normalize("NFC", str(heading)).strip().lower()
+    return _HEADINGS.get(text)
+
+
+def _rows_from_table(rows: Iterator[tuple]) -> tuple[list[str | None], Iterator[SheetRow]]:
+    try:
+        header = next(rows)
+    except StopIteration:
+        raise UnreadableFile("tệp trống / the file is empty") from None
+    keys = [column_key(heading) for heading in header]
+    if "serial" not in keys or "type_code" not in keys:
+        raise UnreadableFile(
+            "dòng tiêu đề cần ít nhất các cột type_code (mã loại) và serial (số sản xuất) "
+            "/ the header row needs at least the columns type_code and serial"
+        )
+
+    def generate() -> Iterator[SheetRow]:
+        for number, values in enumerate(rows, start=2):
+            cells = {key: value for key, value in zip(keys, values, strict=False) if key is not None}
+            if all(value is None or (isinstance(value, str) and not value.strip()) for value in cells.values()):
+                continue
+            yield SheetRow(number, cells)
+
+    return keys, generate()
+
+
+def read_sheet(content: bytes, filename: str) -> tuple[list[str | None], Iterator[SheetRow]]:
+    """Return the column keys of the header and an iterator over the data rows of a CSV or XLSX file."""
+    name = filename.lower()
+    if name.endswith(".xlsx"):
+        from openpyxl import load_workbook
+
+        try:
+            workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many kinds for a damaged or mislabelled file
+            raise UnreadableFile(f"không đọc được tệp XLSX / unreadable XLSX file: {exc}") from exc
+        return _rows_from_table(workbook.active.iter_rows(values_only=True))
+    if name.endswith(".csv") or name.endswith(".txt"):
+        try:
+            text = content.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise UnreadableFile("tệp CSV cần mã hóa UTF-8 / CSV files must be UTF-8") from exc
+        dialect = csv.excel
+        with contextlib.suppress(csv.Error):
+            dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+        reader = csv.reader(io.StringIO(text), dialect)
+        return _rows_from_table(tuple(None if cell == "" else cell for cell in row) for row in reader)
+    raise UnreadableFile("chỉ nhận tệp .csv hoặc .xlsx / only .csv or .xlsx files")

@@ -1,0 +1,180 @@
+"""Reads of enterprises, the catalogue and instruments; every list is limited to what the person may see."""
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select, true
+from sqlalchemy.orm import Session, joinedload
+
+from lims.customers.models import (
+    Instrument,
+    InstrumentType,
+    Organisation,
+    OutboxMessage,
+    ReminderLog,
+    VerificationCycle,
+)
+from lims.customers.rules import add_months
+
+
+def visible_to(user, organisation_column) -> ColumnElement[bool]:
+    """Return the condition limiting rows to the organisations this person may read."""
+    if user.is_lab_staff:
+        return true()
+    if "inspector" in user.roles:
+        scopes = [scope.organisation_id for scope in user.inspector_scopes]
+        return organisation_column.in_(scopes) if scopes else true()
+    if user.organisation_id is None:
+        return false()
+    return organisation_column == user.organisation_id
+
+
+def organisations_query(user, search: str | None = None, kind: str | None = "enterprise") -> Select:
+    query = select(Organisation).where(visible_to(user, Organisation.id)).order_by(Organisation.name)
+    if kind:
+        query = query.where(Organisation.kind == kind)
+    if search:
+        pattern = f"%{search.strip()}%"
+        query = query.where(or_(Organisation.name.ilike(pattern), Organisation.tax_code.ilike(pattern)))
+    return query
+
+
+@dataclass(frozen=True)
+class InstrumentFilter:
+    """The filters of the instrument list, shared by the page, the export and the recall."""
+
+    organisation_id: int | None = None
+    instrument_type_id: int | None = None
+    search: str | None = None
+    due: str | None = None  # None | "overdue" | "due" (due within `within_days`, overdue included)
+    within_days: int = 30
+    include_inactive: bool = False
+
+
+def instruments_query(user, filters: InstrumentFilter, today: date) -> Select:
+    query = (
+        select(Instrument)
+        .options(joinedload(Instrument.organisation), joinedload(Instrument.instrument_type))
+        .where(visible_to(user, Instrument.organisation_id))
+    )
+    if not filters.include_inactive:
+        query = query.where(Instrument.active.is_(True))
+    if filters.organisation_id:
+        query = query.where(Instrument.organisation_id == filters.organisation_id)
+    if filters.instrument_type_id:
+        query = query.where(Instrument.instrument_type_id == filters.instrument_type_id)
+    if filters.search:
+        pattern = f"%{filters.search.strip()}%"
+        query = query.where(or_(Instrument.serial.ilike(pattern), Instrument.model.ilike(pattern)))
+    if filters.due == "overdue":
+        query = query.where(Instrument.next_due_on < today)
+    elif filters.due == "due":
+        query = query.where(Instrument.next_due_on <= today + timedelta(days=filters.within_days))
+    if filters.due:
+        return query.order_by(Instrument.next_due_on, Instrument.id)
+    return query.order_by(Instrument.organisation_id, Instrument.id)
+
+
+def recall_query(user, today: date, within_days: int, organisation_id: int | None = None) -> Select:
+    """Instruments overdue or due within ``within_days``, soonest first (the recall list)."""
+    return instruments_query(user, InstrumentFilter(organisation_id, due="due", within_days=within_days), today)
+
+
+@dataclass(frozen=True)
+class RecallSummary:
+    """How many instruments are overdue, due soon, and due in each month ahead."""
+
+    overdue: int
+    due_soon: int
+    months: list[tuple[date, int]]
+
+
+def recall_summary(
+    session: Session, user, today: date, within_days: int = 30, months: int = 12, organisation_id: int | None = None
+) -> RecallSummary:
+    """Count overdue instruments, those due within ``within_days``, and those due in each of the next months."""
+    scope = [Instrument.active.is_(True), visible_to(user, Instrument.organisation_id)]
+    if organisation_id:
+        scope.append(Instrument.organisation_id == organisation_id)
+    overdue = session.scalar(select(func.count()).where(*scope, Instrument.next_due_on < today)) or 0
+    first_month = today.replace(day=1)
+    end = add_months(first_month, months)
+    # Counted per day (an index range scan, at most a year of groups) and bucketed here: portable and quick.
+    per_day = session.execute(
+        select(Instrument.next_due_on, func.count())
+        .where(*scope, Instrument.next_due_on >= today, Instrument.next_due_on < end)
+        .group_by(Instrument.next_due_on)
+    ).all()
+    horizon = today + timedelta(days=within_days)
+    due_soon = sum(count for day, count in per_day if day <= horizon)
+    by_month = Counter()
+    for day, count in per_day:
+        by_month[day.replace(day=1)] += count
+    month_starts = [add_months(first_month, offset) for offset in range(months)]
+    return RecallSummary(overdue, due_soon, [(start, by_month[start]) for start in month_starts])
+
+
+def reminder_candidates_query(horizon: date, channel: str) -> Select:
+    """Active instruments due by ``horizon`` whose current due date was not yet announced on this channel."""
+    announced = exists().where(
+        ReminderLog.instrument_id == Instrument.id,
+        ReminderLog.due_on == Instrument.next_due_on,
+        ReminderLog.channel == channel,
+    )
+    return (
+        select(Instrument, InstrumentType.name_vi)
+        .join(InstrumentType, InstrumentType.id == Instrument.instrument_type_id)
+        .where(Instrument.active.is_(True), Instrument.next_due_on <= horizon, ~announced)
+        .order_by(Instrument.organisation_id, Instrument.next_due_on)
+    )
+
+
+def calendar_items_query(organisation_id: int) -> Select:
+    return (
+        select(Instrument.id, Instrument.serial, Instrument.next_due_on, InstrumentType.name_vi)
+        .join(InstrumentType, InstrumentType.id == Instrument.instrument_type_id)
+        .where(
+            Instrument.organisation_id == organisation_id,
+            Instrument.active.is_(True),
+            Instrument.next_due_on.is_not(None),
+        )
+        .order_by(Instrument.next_due_on)
+    )
+
+
+def instrument_types_query(active_only: bool = False) -> Select:
+    query = select(InstrumentType).order_by(InstrumentType.legal_group.desc(), InstrumentType.name_vi)
+    return query.where(InstrumentType.active.is_(True)) if active_only else query
+
+
+def unconfirmed_cycles_query() -> Select:
+    return (
+        select(VerificationCycle)
+        .options(joinedload(VerificationCycle.instrument_type))
+        .where(VerificationCycle.confirmed.is_(False))
+        .order_by(VerificationCycle.effective_from, VerificationCycle.instrument_type_id)
+    )
+
+
+def outbox_query(status: str | None = None) -> Select:
+    query = select(OutboxMessage).options(joinedload(OutboxMessage.organisation))
+    if status:
+        query = query.where(OutboxMessage.status == status)
+    return query.order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+
+
+def instrument_counts_by_organisation(session: Session, organisation_ids: list[int], today: date) -> dict[int, tuple]:
+    """Return {organisation id: (instruments, overdue)} for a page of enterprises."""
+    if not organisation_ids:
+        return {}
+    rows = session.execute(
+        select(
+            Instrument.organisation_id,
+            func.count(),
+            func.count().filter(and_(Instrument.next_due_on.is_not(None), Instrument.next_due_on < today)),
+        )
+        .where(Instrument.organisation_id.in_(organisation_ids), Instrument.active.is_(True))
+        .group_by(Instrument.organisation_id)
+    ).all()
+    return {organisation_id: (total, overdue) for organisation_id, total, overdue in rows}

@@ -1,0 +1,941 @@
+"""Enterprises, the instrument catalogue and its cycles, enterprises' instruments, import, recall and reminders.
+
+Functions other domains call:
+- ``cycle_in_force(session, instrument_type_id, on_day)`` -> the VerificationCycle in force that day (or None);
+- ``verification_valid_until(session, instrument_type_id, verified_on)`` -> (valid until | None, cycle): the
+  "Có giá trị đến" date of a verification made that day, under the lab's valid-until rule; None when the type has
+  only an initial verification; raises RuleViolation when no rule was in force. Issuing must also refuse when
+  ``cycle.confirmed`` is False;
+- ``record_service(session, instrument, kind, service_on, valid_until)`` after a certificate is issued;
+- ``enrolled_enterprises_count(session, until)`` for the provincial plan.
+"""
+
+import hashlib
+import logging
+import os
+import secrets
+import smtplib
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from email.message import EmailMessage
+from importlib import resources
+from urllib.parse import unquote, urlsplit
+
+from flask import current_app, has_app_context
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from lims.audit.trail import audit_reason, record_event
+from lims.core.errors import NotFound, PermissionDenied, RuleViolation
+from lims.core.model import nfc, utcnow
+from lims.customers import rules
+from lims.customers.importing import SheetRow, UnreadableFile, read_sheet
+from lims.customers.models import (
+    ENROLMENT_STATES,
+    ENROLMENT_STEPS,
+    AssuranceEnrolment,
+    Contact,
+    Instrument,
+    InstrumentType,
+    LabSetting,
+    Organisation,
+    OutboxMessage,
+    ReminderLog,
+    VerificationCycle,
+)
+
+log = logging.getLogger(__name__)
+
+SERVICE_KINDS = ("verification", "calibration")
+CHANNELS = ("email", "letter")
+VALID_UNTIL_SETTING = "valid_until_rule"
+IMPORT_BATCH_SIZE = 5000
+
+
+# --- enterprises -----------------------------------------------------------------------------------------------
+
+
+def check_tax_code(text: str | None) -> str | None:
+    """Return a tax code in its normal form (None when blank), refusing one whose check digit is wrong."""
+    if text is None or not text.strip():
+        return None
+    try:
+        return rules.normalise_tax_code(text)
+    except rules.TaxCodeError as exc:
+        raise RuleViolation(f"Mã số thuế {text.strip()}: {exc}", field="tax_code") from exc
+
+
+def _check_tax_code_free(session: Session, tax_code: str | None, organisation_id: int | None) -> None:
+    if tax_code is None:
+        return
+    holder = session.scalar(select(Organisation.id).where(Organisation.tax_code == tax_code))
+    if holder is not None and holder != organisation_id:
+        raise RuleViolation(
+            f"Mã số thuế {tax_code} đã được dùng cho doanh nghiệp khác / tax code already registered",
+            field="tax_code",
+        )
+
+
+ORGANISATION_FIELDS = ("name", "tax_code", "address", "province", "email", "phone")
+
+
+def create_organisation(session: Session, *, name: str, kind: str = "enterprise", **fields) -> Organisation:
+    """Register an enterprise (or agency) with a checked tax code."""
+    if not (name or "").strip():
+        raise RuleViolation("Cần tên doanh nghiệp / the name is required", field="name")
+    tax_code = check_tax_code(fields.pop("tax_code", None))
+    if kind == "enterprise" and tax_code is None:
+        raise RuleViolation("Doanh nghiệp cần mã số thuế / an enterprise needs its tax code", field="tax_code")
+    _check_tax_code_free(session, tax_code, None)
+    organisation = Organisation(kind=kind, name=name.strip(), tax_code=tax_code, **_clean(fields))
+    session.add(organisation)
+    session.flush()
+    return organisation
+
+
+def update_organisation(session: Session, organisation: Organisation, **fields) -> Organisation:
+    """Change an organisation's name, tax code, address or contact details."""
+    if "name" in fields and not (fields["name"] or "").strip():
+        raise RuleViolation("Cần tên doanh nghiệp / the name is required", field="name")
+    if "tax_code" in fields:
+        fields["tax_code"] = check_tax_code(fields["tax_code"])
+        if organisation.kind == "enterprise" and fields["tax_code"] is None:
+            raise RuleViolation("Doanh nghiệp cần mã số thuế / an enterprise needs its tax code", field="tax_code")
+        _check_tax_code_free(session, fields["tax_code"], organisation.id)
+    for key, value in _clean(fields).items():
+        if key not in ORGANISATION_FIELDS:
+            raise ValueError(f"not an organisation field: {key}")
+        setattr(organisation, key, value)
+    session.flush()
+    return organisation
+
+
+def _clean(fields: dict) -> dict:
+    return {key: (value.strip() or None) if isinstance(value, str) else value for key, value in fields.items()}
+
+
+def get_organisation(session: Session, user, organisation_id: int) -> Organisation:
+    """Load an organisation this person may read (others are told it does not exist)."""
+    organisation = session.get(Organisation, organisation_id)
+    if organisation is None or not user.can_read_organisation(organisation.id):
+        raise NotFound("Không có doanh nghiệp này / no such organisation")
+    return organisation
+
+
+def add_contact(session: Session, organisation: Organisation, *, name: str, **fields) -> Contact:
+    """Add a contact person to an enterprise."""
+    if not (name or "").strip():
+        raise RuleViolation("Cần tên người liên hệ / the contact's name is required", field="name")
+    contact = Contact(organisation=organisation, name=name.strip(), **_clean(fields))
+    session.add(contact)
+    session.flush()
+    return contact
+
+
+def remove_contact(session: Session, organisation: Organisation, contact_id: int) -> None:
+    """Remove a contact person from an enterprise."""
+    contact = session.get(Contact, contact_id)
+    if contact is None or contact.organisation_id != organisation.id:
+        raise NotFound("Không có người liên hệ này / no such contact")
+    session.delete(contact)
+    session.flush()
+
+
+def save_enrolment(
+    session: Session,
+    organisation: Organisation,
+    *,
+    status: str,
+    enrolled_on: date | None,
+    steps_done: Iterable[str] = (),
+    withdrawn_on: date | None = None,
+    notes: str | None = None,
+) -> AssuranceEnrolment:
+    """Record or update an enterprise's enrolment in the measurement assurance programme (QĐ 510/QĐ-BKHCN)."""
+    if organisation.kind != "enterprise":
+        raise RuleViolation("Chỉ doanh nghiệp tham gia chương trình / only enterprises enrol", field="status")
+    if status not in ENROLMENT_STATES:
+        raise RuleViolation(f"Trạng thái không hợp lệ / unknown status: {status}", field="status")
+    steps = [step for step in ENROLMENT_STEPS if step in set(steps_done)]
+    unknown = set(steps_done) - set(ENROLMENT_STEPS)
+    if unknown:
+        raise RuleViolation(f"Bước không hợp lệ / unknown steps: {', '.join(sorted(unknown))}", field="steps_done")
+    if status in ("enrolled", "completed", "withdrawn") and enrolled_on is None:
+        raise RuleViolation("Cần ngày tham gia / the enrolment date is required", field="enrolled_on")
+    if status == "withdrawn" and withdrawn_on is None:
+        raise RuleViolation("Cần ngày rút khỏi chương trình / the withdrawal date is required", field="withdrawn_on")
+    if withdrawn_on and enrolled_on and withdrawn_on < enrolled_on:
+        raise RuleViolation("Ngày rút trước ngày tham gia / withdrawn before enrolled", field="withdrawn_on")
+    enrolment = organisation.enrolment or AssuranceEnrolment(organisation=organisation)
+    enrolment.status = status
+    enrolment.enrolled_on = enrolled_on
+    enrolment.withdrawn_on = withdrawn_on if status == "withdrawn" else None
+    enrolment.steps_done = steps
+    enrolment.notes = (notes or "").strip() or None
+    session.add(enrolment)
+    session.flush()
+    return enrolment
+
+
+def enrolled_enterprises_count(session: Session, until: date) -> int:
+    """Count the enterprises enrolled in the measurement assurance programme on ``until`` (the plan's target)."""
+    query = (
+        select(func.count(AssuranceEnrolment.id))
+        .join(Organisation, Organisation.id == AssuranceEnrolment.organisation_id)
+        .where(
+            Organisation.kind == "enterprise",
+            AssuranceEnrolment.enrolled_on.is_not(None),
+            AssuranceEnrolment.enrolled_on <= until,
+            (AssuranceEnrolment.withdrawn_on.is_(None)) | (AssuranceEnrolment.withdrawn_on > until),
+        )
+    )
+    return session.scalar(query) or 0
+
+
+# --- the catalogue and its verification cycles ------------------------------------------------------------------
+
+
+def _data_rows(name: str) -> list[dict[str, str]]:
+    import csv
+    import io
+
+    text = resources.files("lims.customers.data").joinpath(name).read_text(encoding="utf-8")
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def seed_catalogue(session: Session) -> tuple[int, int]:
+    """Add the instrument types and cycles of the seed files that the database lacks; return (types, cycles) added.
+
+    The database is authoritative: a type or cycle already there (perhaps corrected by a manager) is left alone.
+    """
+    types = {t.code: t for t in session.scalars(select(InstrumentType))}
+    added_types = added_cycles = 0
+    for row in _data_rows("instrument_types.csv"):
+        if row["code"] in types:
+            continue
+        instrument_type = InstrumentType(
+            code=row["code"],
+            name_vi=row["name_vi"],
+            name_en=row["name_en"],
+            legal_group=int(row["legal_group"]),
+            procedure_keys=",".join(row["procedure_keys"].split()),
+            calibration_interval_months=int(row["calibration_interval_months"] or 0) or None,
+        )
+        session.add(instrument_type)
+        types[row["code"]] = instrument_type
+        added_types += 1
+    session.flush()
+    existing = set(session.execute(select(VerificationCycle.instrument_type_id, VerificationCycle.effective_from)))
+    for row in _data_rows("verification_cycles.csv"):
+        instrument_type = types[row["code"]]
+        effective_from = date.fromisoformat(row["effective_from"])
+        if (instrument_type.id, effective_from) in existing:
+            continue
+        session.add(
+            VerificationCycle(
+                instrument_type_id=instrument_type.id,
+                months=int(row["months"]) if row["months"] else None,
+                effective_from=effective_from,
+                legal_source=row["legal_source"],
+                confirmed=row["confirmed"] == "yes",
+            )
+        )
+        added_cycles += 1
+    session.flush()
+    return added_types, added_cycles
+
+
+def cycle_in_force(session: Session, instrument_type_id: int, on_day: date) -> VerificationCycle | None:
+    """Return the verification cycle of a type in force on a day: the latest rule that took effect by then."""
+    return session.scalar(
+        select(VerificationCycle)
+        .where(VerificationCycle.instrument_type_id == instrument_type_id, VerificationCycle.effective_from <= on_day)
+        .order_by(VerificationCycle.effective_from.desc())
+        .limit(1)
+    )
+
+
+def valid_until_rule(session: Session) -> str:
+    """Return the lab's rule for "valid until": the setting stored by a manager, else LIMS_VALID_UNTIL_RULE."""
+    stored = session.get(LabSetting, VALID_UNTIL_SETTING)
+    if stored is not None:
+        return stored.value
+    configured = (current_app.config.get("VALID_UNTIL_RULE") if has_app_context() else None) or os.environ.get(
+        "LIMS_VALID_UNTIL_RULE"
+    )
+    return configured if configured in rules.VALID_UNTIL_RULES else rules.DEFAULT_VALID_UNTIL_RULE
+
+
+def set_valid_until_rule(session: Session, rule: str, reason: str | None = None) -> None:
+    """Choose how "valid until" follows from a verification's cycle (same_day, day_before or end_of_month)."""
+    if rule not in rules.VALID_UNTIL_RULES:
+        raise RuleViolation(f"Quy tắc không hợp lệ / unknown rule: {rule}", field="rule")
+    with audit_reason(reason):
+        setting = session.get(LabSetting, VALID_UNTIL_SETTING)
+        if setting is None:
+            session.add(LabSetting(key=VALID_UNTIL_SETTING, value=rule))
+        else:
+            setting.value = rule
+        session.flush()
+
+
+def verification_valid_until(
+    session: Session, instrument_type_id: int, verified_on: date
+) -> tuple[date | None, VerificationCycle]:
+    """Return the "Có giá trị đến" date of a verification made on ``verified_on`` and the cycle it rests on.
+
+    The cycle is the one in force on the verification day (a later rule applies only to later verifications).
+    The date is None when the type has an initial verification only. Raises RuleViolation when no rule was in
+    force that day. The caller must refuse to certify when ``cycle.confirmed`` is False.
+    """
+    cycle = cycle_in_force(session, instrument_type_id, verified_on)
+    if cycle is None:
+        raise RuleViolation(
+            f"Chưa có chu kỳ kiểm định có hiệu lực ngày {verified_on:%d/%m/%Y} cho loại phương tiện đo này "
+            "/ no verification cycle in force for this instrument type on that day",
+            field="instrument_type_id",
+        )
+    if cycle.months is None:
+        return None, cycle
+    return rules.valid_until_after(verified_on, cycle.months, valid_until_rule(session)), cycle
+
+
+def valid_until(instrument_type: InstrumentType, verified_on: date, settings=None) -> date | None:
+    """Return the "valid until" date of a verification (see verification_valid_until, which also gives the cycle)."""
+    from sqlalchemy.orm import object_session
+
+    session = object_session(instrument_type)
+    if session is None:
+        raise ValueError("the instrument type must belong to a session")
+    day, _cycle = verification_valid_until(session, instrument_type.id, verified_on)
+    return day
+
+
+def calibration_due(instrument_type: InstrumentType, calibrated_on: date) -> date | None:
+    """Return the next calibration the lab recommends (no legal validity: the lab's interval, if it has one)."""
+    if not instrument_type.calibration_interval_months:
+        return None
+    return rules.add_months(calibrated_on, instrument_type.calibration_interval_months)
+
+
+def record_service(
+    session: Session, instrument: Instrument, kind: str, service_on: date, valid_until: date | None
+) -> Instrument:
+    """Update an instrument's last service and next due date after its certificate is issued.
+
+    For a verification the next due date is the certificate's "valid until"; for a calibration it is the given
+    date or the lab's recommended interval. A certificate for an older service than the one on record changes
+    nothing (certificates may be issued out of order).
+    """
+    if kind not in SERVICE_KINDS:
+        raise ValueError(f"kind must be one of {SERVICE_KINDS}")
+    if instrument.last_service_on is not None and service_on < instrument.last_service_on:
+        return instrument
+    instrument.last_service_on = service_on
+    instrument.last_service_kind = kind
+    if kind == "verification":
+        instrument.next_due_on = valid_until
+    else:
+        instrument.next_due_on = valid_until or calibration_due(instrument.instrument_type, service_on)
+    session.flush()
+    return instrument
+
+
+def _require_manager(actor) -> None:
+    if not actor.has_role("manager", "admin"):
+        raise PermissionDenied("Chỉ trưởng phòng được sửa danh mục / only a lab manager edits the catalogue")
+
+
+TYPE_FIELDS = ("name_vi", "name_en", "legal_group", "procedure_keys", "calibration_interval_months", "active")
+
+
+def update_instrument_type(session: Session, actor, instrument_type: InstrumentType, **fields) -> InstrumentType:
+    """Change a catalogue entry (names, group, procedures that serve it, calibration interval)."""
+    _require_manager(actor)
+    if "procedure_keys" in fields:
+        keys = [key.strip() for key in (fields["procedure_keys"] or "").replace(" ", ",").split(",") if key.strip()]
+        fields["procedure_keys"] = ",".join(keys)
+    for key, value in fields.items():
+        if key not in TYPE_FIELDS:
+            raise ValueError(f"not an instrument type field: {key}")
+        setattr(instrument_type, key, value)
+    session.flush()
+    return instrument_type
+
+
+def add_cycle(
+    session: Session,
+    actor,
+    instrument_type: InstrumentType,
+    *,
+    months: int | None,
+    effective_from: date,
+    legal_source: str,
+    reason: str | None = None,
+) -> VerificationCycle:
+    """Add a rule changing a type's cycle from a date (entered by a manager, hence confirmed)."""
+    _require_manager(actor)
+    if months is not None and months <= 0:
+        raise RuleViolation("Chu kỳ phải dương / the cycle must be positive", field="months")
+    if not (legal_source or "").strip():
+        raise RuleViolation("Cần căn cứ pháp lý / the legal source is required", field="legal_source")
+    if any(cycle.effective_from == effective_from for cycle in instrument_type.cycles):
+        raise RuleViolation(
+            "Đã có quy định có hiệu lực từ ngày này / a rule already takes effect that day", field="effective_from"
+        )
+    with audit_reason(reason or "thêm chu kỳ kiểm định / new verification cycle"):
+        cycle = VerificationCycle(
+            instrument_type=instrument_type,
+            months=months,
+            effective_from=effective_from,
+            legal_source=legal_source.strip(),
+            confirmed=True,
+            confirmed_by_id=actor.id,
+            confirmed_at=utcnow(),
+        )
+        session.add(cycle)
+        session.flush()
+    return cycle
+
+
+def confirm_cycle(
+    session: Session, actor, cycle: VerificationCycle, *, months: int | None, legal_source: str, reason: str
+) -> VerificationCycle:
+    """Confirm (or correct, then confirm) a seeded rule after checking it against the official text."""
+    _require_manager(actor)
+    if not (reason or "").strip():
+        raise RuleViolation("Cần nêu căn cứ xác nhận / say what the rule was checked against", field="reason")
+    if months is not None and months <= 0:
+        raise RuleViolation("Chu kỳ phải dương / the cycle must be positive", field="months")
+    with audit_reason(reason.strip()):
+        cycle.months = months
+        cycle.legal_source = (legal_source or cycle.legal_source).strip()
+        cycle.confirmed = True
+        cycle.confirmed_by_id = actor.id
+        cycle.confirmed_at = utcnow()
+        session.flush()
+    return cycle
+
+
+# --- instruments ----------------------------------------------------------------------------------------------
+
+INSTRUMENT_FIELDS = (
+    "instrument_type_id",
+    "maker",
+    "country",
+    "model",
+    "serial",
+    "range_min",
+    "range_max",
+    "unit",
+    "resolution",
+    "verification_interval",
+    "accuracy_class",
+    "location",
+    "notes",
+    "last_service_on",
+    "last_service_kind",
+    "next_due_on",
+    "active",
+)
+
+
+def get_instrument(session: Session, user, instrument_id: int) -> Instrument:
+    """Load an instrument this person may read (another organisation's is "not found")."""
+    instrument = session.get(Instrument, instrument_id)
+    if instrument is None or not user.can_read_organisation(instrument.organisation_id):
+        raise NotFound("Không có phương tiện đo này / no such instrument")
+    return instrument
+
+
+def _check_instrument(session: Session, values: dict) -> None:
+    instrument_type = session.get(InstrumentType, values.get("instrument_type_id") or 0)
+    if instrument_type is None:
+        raise RuleViolation("Loại phương tiện đo không tồn tại / no such instrument type", field="instrument_type_id")
+    if not (values.get("serial") or "").strip():
+        raise RuleViolation("Cần số sản xuất (số hiệu) / the serial number is required", field="serial")
+    low, high = values.get("range_min"), values.get("range_max")
+    if low is not None and high is not None and low > high:
+        raise RuleViolation("Phạm vi đo: min lớn hơn max / range minimum above maximum", field="range_min")
+    for key in ("resolution", "verification_interval", "range_max"):
+        if values.get(key) is not None and values[key] <= 0:
+            raise RuleViolation("Giá trị phải dương / must be positive", field=key)
+    if values.get("last_service_kind") not in (None, *SERVICE_KINDS):
+        raise RuleViolation("Loại dịch vụ không hợp lệ / unknown service kind", field="last_service_kind")
+    if values.get("next_due_on") is None and values.get("last_service_on") is not None:
+        values["next_due_on"] = next_due_from_last(session, instrument_type, values)
+
+
+def next_due_from_last(session: Session, instrument_type: InstrumentType, values: dict) -> date | None:
+    """Derive the next due date from the last service: the legal cycle then in force, or the calibration interval."""
+    last = values["last_service_on"]
+    if (values.get("last_service_kind") or "verification") == "calibration" or instrument_type.legal_group != 2:
+        return calibration_due(instrument_type, last)
+    try:
+        day, _cycle = verification_valid_until(session, instrument_type.id, last)
+    except RuleViolation:
+        return None
+    return day
+
+
+def create_instrument(session: Session, organisation: Organisation, **values) -> Instrument:
+    """Register an enterprise's instrument."""
+    values = _clean(values)
+    _check_instrument(session, values)
+    instrument = Instrument(organisation_id=organisation.id, **values)
+    session.add(instrument)
+    session.flush()
+    return instrument
+
+
+def update_instrument(session: Session, instrument: Instrument, **values) -> Instrument:
+    """Change an instrument's description, location or dates."""
+    values = _clean(values)
+    merged = {key: getattr(instrument, key) for key in INSTRUMENT_FIELDS} | values
+    _check_instrument(session, merged)
+    for key in INSTRUMENT_FIELDS:
+        if key in merged:
+            setattr(instrument, key, merged[key])
+    session.flush()
+    return instrument
+
+
+# --- bulk import --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportProblem:
+    """Why one cell (or row) of an import file was refused."""
+
+    row: int
+    column: str
+    reason: str
+
+
+@dataclass
+class ImportReport:
+    """The outcome of an import: either every row inserted, or none and the problems found."""
+
+    filename: str
+    sha256: str
+    rows: int = 0
+    imported: int = 0
+    problems: list[ImportProblem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+MAX_REPORTED_PROBLEMS = 1000
+_TEXT_LIMITS = {
+    "maker": 200,
+    "country": 100,
+    "model": 200,
+    "serial": 100,
+    "unit": 20,
+    "accuracy_class": 20,
+    "location": 300,
+    "tax_code": 20,
+    "type_code": 40,
+}
+
+
+def _as_text(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = nfc(str(value)).strip()
+    return text or None
+
+
+def _as_number(value) -> float | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    text = str(value).strip().replace(" ", "")
+    # Vietnamese sheets write 0,5 for one half; "1.000,5" keeps the comma as the decimal mark.
+    if "," in text:
+        text = text.replace(".", "").replace(",", ".")
+    number = float(text)
+    if number != number or number in (float("inf"), float("-inf")):
+        raise ValueError("not finite")
+    return number
+
+
+def _as_date(value) -> date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = str(value).strip()
+    if "/" in text:  # dd/mm/yyyy, as Vietnamese sheets write days (strptime is ten times slower)
+        day, month, year = text.split("/")
+        if len(year) != 4:
+            raise ValueError(text)
+        return date(int(year), int(month), int(day))
+    return date.fromisoformat(text[:10] if len(text) > 10 and text[10] in " T" else text)
+
+
+class CycleBook:
+    """Every cycle of every type held in memory, so a 100,000-row import does not query per row."""
+
+    def __init__(self, session: Session, rule: str):
+        self.rule = rule
+        self.by_type: dict[int, list[VerificationCycle]] = defaultdict(list)
+        for cycle in session.scalars(select(VerificationCycle).order_by(VerificationCycle.effective_from)):
+            self.by_type[cycle.instrument_type_id].append(cycle)
+
+    def due_after(self, instrument_type: InstrumentType, kind: str, last: date) -> date | None:
+        if kind == "calibration" or instrument_type.legal_group != 2:
+            return calibration_due(instrument_type, last)
+        in_force = [c for c in self.by_type.get(instrument_type.id, ()) if c.effective_from <= last]
+        if not in_force or in_force[-1].months is None:
+            return None
+        return rules.valid_until_after(last, in_force[-1].months, self.rule)
+
+
+def _parse_row(
+    row: SheetRow,
+    organisation_id: int | None,
+    organisations: dict[str, int],
+    types: dict[str, InstrumentType],
+    cycles: CycleBook,
+    problems: list[ImportProblem],
+) -> dict | None:
+    cells = row.cells
+    before = len(problems)
+
+    def refuse(column: str, reason: str) -> None:
+        problems.append(ImportProblem(row.number, column, reason))
+
+    values: dict = {}
+    for key, limit in _TEXT_LIMITS.items():
+        text = _as_text(cells.get(key))
+        if text is not None and len(text) > limit:
+            refuse(key, f"dài quá {limit} ký tự / longer than {limit} characters")
+        values[key] = text
+    values["notes"] = _as_text(cells.get("notes"))
+    if organisation_id is not None:
+        values["organisation_id"] = organisation_id
+        if values["tax_code"] is not None:
+            try:
+                code = rules.normalise_tax_code(values["tax_code"])
+            except rules.TaxCodeError as exc:
+                refuse("tax_code", str(exc))
+            else:
+                if organisations.get(code) != organisation_id:
+                    refuse("tax_code", "không phải mã số thuế của doanh nghiệp này / not this enterprise's tax code")
+    elif values["tax_code"] is None:
+        refuse("tax_code", "cần mã số thuế của doanh nghiệp / the enterprise's tax code is required")
+    else:
+        try:
+            code = rules.normalise_tax_code(values["tax_code"])
+        except rules.TaxCodeError as exc:
+            refuse("tax_code", str(exc))
+        else:
+            if code not in organisations:
+                refuse("tax_code", f"không có doanh nghiệp mã số thuế {code} / no enterprise with this tax code")
+            else:
+                values["organisation_id"] = organisations[code]
+    instrument_type = None
+    if values["type_code"] is None:
+        refuse("type_code", "cần mã loại phương tiện đo / the instrument type code is required")
+    else:
+        instrument_type = types.get(values["type_code"])
+        if instrument_type is None:
+            refuse("type_code", f"không có loại '{values['type_code']}' trong danh mục / not in the catalogue")
+        else:
+            values["instrument_type_id"] = instrument_type.id
+    if values["serial"] is None:
+        refuse("serial", "cần số sản xuất / the serial number is required")
+    for key in ("range_min", "range_max", "resolution", "verification_interval"):
+        try:
+            values[key] = _as_number(cells.get(key))
+        except (ValueError, TypeError):
+            refuse(key, f"không phải số: {cells.get(key)!r} / not a number")
+            values[key] = None
+        else:
+            if key != "range_min" and values[key] is not None and values[key] <= 0:
+                refuse(key, "phải lớn hơn 0 / must be positive")
+    if (
+        values["range_min"] is not None
+        and values["range_max"] is not None
+        and values["range_min"] > values["range_max"]
+    ):
+        refuse("range_min", "lớn hơn phạm vi đo đến / above range_max")
+    for key in ("last_service_on", "next_due_on"):
+        try:
+            values[key] = _as_date(cells.get(key))
+        except (ValueError, TypeError):
+            refuse(key, f"ngày không hợp lệ (dd/mm/yyyy hoặc yyyy-mm-dd): {cells.get(key)!r} / invalid date")
+            values[key] = None
+    kind = _as_text(cells.get("last_service_kind"))
+    kind = {"kiểm định": "verification", "hiệu chuẩn": "calibration"}.get((kind or "").lower(), kind)
+    if kind is not None and kind not in SERVICE_KINDS:
+        refuse("last_service_kind", "chỉ 'verification' / 'kiểm định' hoặc 'calibration' / 'hiệu chuẩn'")
+    if kind is None and values["last_service_on"] is not None and instrument_type is not None:
+        kind = "verification" if instrument_type.legal_group == 2 else "calibration"
+    values["last_service_kind"] = kind
+    if len(problems) > before:
+        return None
+    if values["next_due_on"] is None and values["last_service_on"] is not None:
+        values["next_due_on"] = cycles.due_after(instrument_type, kind, values["last_service_on"])
+    del values["tax_code"], values["type_code"]
+    return values
+
+
+def import_instruments(
+    session: Session,
+    content: bytes,
+    filename: str,
+    *,
+    organisation_id: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Import instruments from a CSV or XLSX file: all rows, or none with the problem of each refused row.
+
+    With ``organisation_id`` every row belongs to that enterprise; otherwise each row names its enterprise by
+    tax code. Rows are inserted in batches by Core inserts (the ORM audit hook does not see them), so one
+    summary event records the count and the file's SHA-256.
+    """
+    report = ImportReport(filename=filename, sha256=hashlib.sha256(content).hexdigest())
+    try:
+        _keys, sheet_rows = read_sheet(content, filename)
+    except UnreadableFile as exc:
+        report.problems.append(ImportProblem(1, "-", str(exc)))
+        return report
+    organisations = {
+        code: ident
+        for code, ident in session.execute(
+            select(Organisation.tax_code, Organisation.id).where(Organisation.tax_code.is_not(None))
+        )
+    }
+    if organisation_id is not None and session.get(Organisation, organisation_id) is None:
+        raise NotFound("Không có doanh nghiệp này / no such organisation")
+    types = {t.code: t for t in session.scalars(select(InstrumentType).where(InstrumentType.active.is_(True)))}
+    cycles = CycleBook(session, valid_until_rule(session))
+    parsed: list[dict] = []
+    seen: dict[tuple, int] = {}
+    for sheet_row in sheet_rows:
+        report.rows += 1
+        values = _parse_row(sheet_row, organisation_id, organisations, types, cycles, report.problems)
+        if values is not None:
+            key = (values["organisation_id"], values["instrument_type_id"], values["serial"])
+            if key in seen:
+                report.problems.append(
+                    ImportProblem(sheet_row.number, "serial", f"trùng với dòng {seen[key]} / same as row {seen[key]}")
+                )
+            else:
+                seen[key] = sheet_row.number
+                parsed.append(values)
+        if progress is not None:
+            progress(1)
+        if len(report.problems) >= MAX_REPORTED_PROBLEMS:
+            break
+    if report.rows == 0 and not report.problems:
+        report.problems.append(ImportProblem(2, "-", "tệp không có dòng dữ liệu / the file has no data rows"))
+    if not report.problems:
+        _refuse_known_serials(session, seen, report)
+    if report.problems:
+        return report
+    for start in range(0, len(parsed), IMPORT_BATCH_SIZE):
+        session.execute(insert(Instrument), parsed[start : start + IMPORT_BATCH_SIZE])
+    report.imported = len(parsed)
+    record_event(
+        session,
+        "import",
+        "instrument",
+        organisation_id if organisation_id is not None else "*",
+        {"count": report.imported, "sha256": report.sha256, "filename": filename},
+    )
+    log.info("imported %d instruments from %s (%s)", report.imported, filename, report.sha256)
+    return report
+
+
+def _refuse_known_serials(session: Session, seen: dict[tuple, int], report: ImportReport) -> None:
+    organisation_ids = {key[0] for key in seen}
+    if not organisation_ids:
+        return
+    query = select(Instrument.organisation_id, Instrument.instrument_type_id, Instrument.serial).where(
+        Instrument.organisation_id.in_(organisation_ids)
+    )
+    for known in session.execute(query):
+        row_number = seen.get((known[0], known[1], known[2]))
+        if row_number is not None:
+            report.problems.append(
+                ImportProblem(row_number, "serial", "phương tiện đo này đã có trong hệ thống / already registered")
+            )
+            if len(report.problems) >= MAX_REPORTED_PROBLEMS:
+                break
+    report.problems.sort(key=lambda problem: problem.row)
+
+
+# --- reminders and the outbox ------------------------------------------------------------------------------------
+
+
+def queue_reminders(session: Session, today: date, within_days: int = 30, channel: str = "email") -> int:
+    """Queue one reminder per enterprise for its instruments due within ``within_days`` (or overdue).
+
+    An instrument's due date is announced once per channel: the reminder log (unique on instrument, due date and
+    channel) remembers it, so running this every day sends nothing twice. Returns the number of messages queued.
+    """
+    from datetime import timedelta
+
+    from lims.customers.queries import reminder_candidates_query
+
+    if channel not in CHANNELS:
+        raise RuleViolation(f"Kênh không hợp lệ / unknown channel: {channel}", field="channel")
+    horizon = today + timedelta(days=within_days)
+    due = session.execute(reminder_candidates_query(horizon, channel)).all()
+    by_organisation: dict[int, list] = defaultdict(list)
+    for instrument, type_name in due:
+        by_organisation[instrument.organisation_id].append((instrument, type_name))
+    queued = 0
+    for organisation_id, items in by_organisation.items():
+        organisation = session.get(Organisation, organisation_id)
+        recipient = _recipient(organisation, channel)
+        if recipient is None:
+            log.info("no %s address for organisation %s: reminder not queued", channel, organisation_id)
+            continue
+        message = OutboxMessage(
+            organisation_id=organisation_id,
+            channel=channel,
+            recipient=recipient,
+            subject=f"Thông báo phương tiện đo đến hạn kiểm định/hiệu chuẩn - {organisation.name}",
+            body=_reminder_body(organisation, items, today),
+        )
+        session.add(message)
+        session.flush()
+        for instrument, _type_name in items:
+            session.add(
+                ReminderLog(
+                    instrument_id=instrument.id,
+                    due_on=instrument.next_due_on,
+                    channel=channel,
+                    outbox_message_id=message.id,
+                )
+            )
+        queued += 1
+    session.flush()
+    return queued
+
+
+def _recipient(organisation: Organisation, channel: str) -> str | None:
+    if channel == "letter":
+        return organisation.address
+    emails = [c.email for c in organisation.contacts if c.receives_reminders and c.email]
+    if not emails and organisation.email:
+        emails = [organisation.email]
+    return ", ".join(emails) or None
+
+
+def _reminder_body(organisation: Organisation, items: list, today: date) -> str:
+    lines = [
+        f"Kính gửi {organisation.name},",
+        "",
+        "Các phương tiện đo sau đây của Quý đơn vị đã hoặc sắp đến hạn kiểm định/hiệu chuẩn:",
+        "",
+    ]
+    for instrument, type_name in sorted(items, key=lambda item: item[0].next_due_on):
+        state = "QUÁ HẠN" if instrument.next_due_on < today else "đến hạn"
+        lines.append(f"- {type_name}, số {instrument.serial}: {state} ngày {instrument.next_due_on:%d/%m/%Y}")
+    lines += ["", "Đề nghị Quý đơn vị liên hệ phòng thí nghiệm để đăng ký kiểm định/hiệu chuẩn.", "Trân trọng."]
+    return "\n".join(lines)
+
+
+def send_outbox(session: Session, smtp_url: str | None) -> tuple[int, int]:
+    """Send the queued e-mails through the SMTP server of ``smtp_url``; return (sent, failed).
+
+    Without a server nothing is sent and the messages stay listed in the outbox (letters are always printed).
+    """
+    if not smtp_url:
+        return 0, 0
+    queued = session.scalars(
+        select(OutboxMessage).where(OutboxMessage.status == "queued", OutboxMessage.channel == "email")
+    ).all()
+    if not queued:
+        return 0, 0
+    parts = urlsplit(smtp_url)
+    sender = os.environ.get("LIMS_SMTP_FROM") or (unquote(parts.username or "") or "lims@localhost")
+    sent = failed = 0
+    client_class = smtplib.SMTP_SSL if parts.scheme == "smtps" else smtplib.SMTP
+    with client_class(parts.hostname or "localhost", parts.port or (465 if parts.scheme == "smtps" else 25)) as smtp:
+        if parts.scheme == "smtp+starttls":
+            smtp.starttls()
+        if parts.username:
+            smtp.login(unquote(parts.username), unquote(parts.password or ""))
+        for message in queued:
+            email = EmailMessage()
+            email["From"] = sender
+            email["To"] = message.recipient
+            email["Subject"] = message.subject
+            email.set_content(message.body)
+            try:
+                smtp.send_message(email)
+            except smtplib.SMTPException as exc:
+                message.status, message.error = "failed", str(exc)[:500]
+                failed += 1
+            else:
+                message.status, message.sent_at = "sent", utcnow()
+                sent += 1
+    session.flush()
+    return sent, failed
+
+
+def mark_letter_printed(session: Session, message_id: int) -> OutboxMessage:
+    """Record that a reminder letter was printed and posted."""
+    message = session.get(OutboxMessage, message_id)
+    if message is None or message.channel != "letter":
+        raise NotFound("Không có thư này / no such letter")
+    message.status, message.sent_at = "printed", utcnow()
+    session.flush()
+    return message
+
+
+# --- calendar feed ---------------------------------------------------------------------------------------------
+
+
+def calendar_token(session: Session, organisation: Organisation, renew: bool = False) -> str:
+    """Return the enterprise's calendar link token, making one (or a new one, revoking the old link)."""
+    if organisation.calendar_token is None or renew:
+        organisation.calendar_token = secrets.token_urlsafe(32)
+        session.flush()
+    return organisation.calendar_token
+
+
+def organisation_by_calendar_token(session: Session, token: str) -> Organisation:
+    """Return the enterprise a calendar link belongs to."""
+    if not token or len(token) < 20:
+        raise NotFound("Không có lịch này / no such calendar")
+    organisation = session.scalar(select(Organisation).where(Organisation.calendar_token == token))
+    if organisation is None:
+        raise NotFound("Không có lịch này / no such calendar")
+    return organisation
+
+
+def calendar_feed(session: Session, organisation: Organisation, host: str) -> bytes:
+    """Return an iCalendar document of the due dates of an enterprise's active instruments."""
+    from icalendar import Calendar, Event
+
+    from lims.customers.queries import calendar_items_query
+
+    feed = Calendar()
+    feed.add("prodid", "-//LIMS//Recall//VI")
+    feed.add("version", "2.0")
+    feed.add("x-wr-calname", f"Hạn kiểm định - {organisation.name}")
+    stamp = utcnow()
+    for instrument_id, serial, due_on, type_name in session.execute(calendar_items_query(organisation.id)):
+        event = Event()
+        event.add("uid", f"instrument-{instrument_id}-{due_on:%Y%m%d}@{host}")
+        event.add("dtstamp", stamp)
+        event.add("dtstart", due_on)
+        event.add("summary", f"Đến hạn kiểm định/hiệu chuẩn: {type_name} số {serial}")
+        feed.add_component(event)
+    return feed.to_ical()
