@@ -1,7 +1,7 @@
 """quality and plan: requirements, evidence, people, validity, actions, plan
 
 Revision ID: 0007
-Revises: 0002
+Revises: 0003, 0004
 Create Date: 2026-11-24 05:10:03.108962
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0007'
-down_revision = '0002'
+down_revision = ('0003', '0004')
 branch_labels = None
 depends_on = None
 

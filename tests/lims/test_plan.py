@@ -173,3 +173,20 @@ def test_the_dashboard_draws_svg_charts_without_inline_style(client, login, sess
     assert page.count("<svg") == 3
     assert "style=" not in page
     assert client.get("/plan/report.xlsx?year=2025").status_code == 200
+
+
+def test_enterprises_enrolled_are_the_customers_modules_count_at_the_periods_end(session, make_organisation):
+    from lims.customers.models import AssuranceEnrolment
+
+    plan = load_plan_38(session)
+    for n, (enrolled, withdrawn) in enumerate(
+        [(date(2024, 5, 1), None), (date(2025, 6, 1), date(2026, 8, 1)), (date(2027, 1, 1), None), (None, None)]
+    ):
+        organisation = make_organisation(f"Doanh nghiệp {n}")
+        session.add(AssuranceEnrolment(organisation_id=organisation.id, enrolled_on=enrolled, withdrawn_on=withdrawn))
+    session.flush()
+    first, second = plan.periods
+    target = _item(plan, "target", "5")
+    assert services.item_figure(session, target, first).actual == 2  # both enrolled by 31/12/2025
+    assert services.item_figure(session, target, second).actual == 2  # one withdrew in 2026, one joined in 2027
+    assert services.item_figure(session, target, second, until=date(2026, 12, 31)).actual == 1

@@ -197,3 +197,49 @@ def test_an_enterprise_user_sees_nothing_of_the_quality_module(client, login):
     login("enterprise")
     for path in ("/quality/", "/quality/nonconformities", "/quality/pack", "/plan/", "/plan/report.pdf"):
         assert client.get(path).status_code == 403, path
+
+
+def _check(standard, within_limits, day=date(2026, 4, 2)):
+    from lims.standards.models import IntermediateCheck
+
+    return IntermediateCheck(
+        standard_id=standard.id,
+        checked_on=day,
+        description="quả cân kiểm 10 kg",
+        value=0.9 if within_limits else 3.1,
+        unit="mg",
+        lower_limit=-2.0,
+        upper_limit=2.0,
+        within_limits=within_limits,
+    )
+
+
+def test_an_intermediate_check_out_of_limits_opens_a_nonconformity_and_one_within_does_not(session):
+    standard = _standard(session)
+    session.add(_check(standard, True))
+    session.commit()
+    assert session.scalar(select(func.count(Nonconformity.id))) == 0
+    flagged = _check(standard, False)
+    session.add(flagged)
+    session.commit()
+    case = session.scalar(select(Nonconformity))
+    assert (case.source, case.source_ref, case.raised_on) == (
+        "intermediate_check",
+        f"intermediate_check:{flagged.id}",
+        date(2026, 4, 2),
+    )
+    assert "C-9" in case.title
+
+
+def test_intermediate_checks_evidence_the_validity_of_results(session):
+    from lims.quality.catalogue import seed_iso17025
+    from lims.quality.evidence import catalogue_readiness
+
+    iso = seed_iso17025(session)
+    standard = _standard(session)
+    session.add(_check(standard, True, day=date(2026, 4, 2)))
+    session.flush()
+    row = next(r for r in catalogue_readiness(session, iso, date(2026, 5, 1)).rows if r.requirement.code == "7.7")
+    assert row.status == "present" and any("intermediate checks: 1" in item.label for item in row.items)
+    row = next(r for r in catalogue_readiness(session, iso, date(2027, 6, 1)).rows if r.requirement.code == "7.7")
+    assert row.status == "stale"
