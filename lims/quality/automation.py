@@ -1,0 +1,153 @@
+"""Nonconformities the system raises by itself: a check out of limits, a failed standard, an unsatisfactory En.
+
+Two ways in, one idempotent function: a session hook notices such records as they are written (whatever module
+writes them), and a sweep finds the ones written before (or while this hook was not installed).
+"""
+
+from datetime import date
+
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from lims.quality.evidence import optional_model
+from lims.quality.models import Nonconformity, ProficiencyResult
+
+_PENDING_KEY = "quality_system_findings"
+FAILED_STANDARD_STATES = ("quarantined",)
+
+
+def check_is_out_of_limits(check) -> bool:
+    """Whether an intermediate check is flagged out of limits, whatever the standards module names the flag."""
+    for name in ("out_of_limits", "out_of_limit", "exceeds_limits", "flagged"):
+        if hasattr(check, name):
+            return bool(getattr(check, name))
+    for name in ("within_limits", "in_limits", "passed", "ok"):
+        if hasattr(check, name):
+            return getattr(check, name) is False
+    return False
+
+
+def _check_day(check) -> date:
+    for name in ("checked_on", "performed_on", "held_on", "measured_on"):
+        value = getattr(check, name, None)
+        if isinstance(value, date):
+            return value
+    from lims.quality.services import lab_today
+
+    return lab_today()
+
+
+def _standard_label(session: Session, standard_id) -> str:
+    Standard = optional_model("lims.standards.models", "Standard")
+    standard = session.get(Standard, standard_id) if Standard is not None and standard_id else None
+    return f"{standard.code} {standard.name}" if standard else f"#{standard_id}"
+
+
+def raise_for_check(session: Session, check, flush: bool = True) -> Nonconformity:
+    from lims.quality.services import open_system_nonconformity
+
+    label = _standard_label(session, getattr(check, "standard_id", None))
+    return open_system_nonconformity(
+        session,
+        source="intermediate_check",
+        source_ref=f"intermediate_check:{check.id}",
+        clause="6.4",
+        title=f"Kiểm tra giữa kỳ vượt giới hạn: {label} / intermediate check out of limits",
+        description=(
+            f"Kiểm tra giữa kỳ #{check.id} của {label} ngày {_check_day(check):%d/%m/%Y} vượt giới hạn cho phép. "
+            "Xem lại các kết quả đã dùng chuẩn này từ lần kiểm tra đạt gần nhất (17025 6.4.13, 7.10)."
+        ),
+        raised_on=_check_day(check),
+        flush=flush,
+    )
+
+
+def raise_for_failed_standard(session: Session, change, flush: bool = True) -> Nonconformity:
+    from lims.quality.services import lab_today, open_system_nonconformity
+
+    label = _standard_label(session, change.standard_id)
+    day = change.changed_at.date() if getattr(change, "changed_at", None) else lab_today()
+    return open_system_nonconformity(
+        session,
+        source="standard_failure",
+        source_ref=f"standard_status_change:{change.id}",
+        clause="6.4",
+        title=f"Chuẩn bị đình chỉ sử dụng: {label} / standard taken out of service",
+        description=f"{label} chuyển sang '{change.to_status}': {change.reason}",
+        raised_on=day,
+        flush=flush,
+    )
+
+
+def sweep_system_nonconformities(session: Session) -> list[Nonconformity]:
+    """Open a nonconformity for every flagged record that has none yet (earlier records included)."""
+    opened: list[Nonconformity] = []
+    existing = {
+        (row.source, row.source_ref) for row in session.execute(select(Nonconformity.source, Nonconformity.source_ref))
+    }
+    IntermediateCheck = optional_model("lims.standards.models", "IntermediateCheck")
+    if IntermediateCheck is not None:
+        for check in session.scalars(select(IntermediateCheck)):
+            if (
+                check_is_out_of_limits(check)
+                and ("intermediate_check", f"intermediate_check:{check.id}") not in existing
+            ):
+                opened.append(raise_for_check(session, check))
+    StatusChange = optional_model("lims.standards.models", "StandardStatusChange")
+    if StatusChange is not None:
+        query = select(StatusChange).where(StatusChange.to_status.in_(FAILED_STANDARD_STATES))
+        for change in session.scalars(query):
+            if ("standard_failure", f"standard_status_change:{change.id}") not in existing:
+                opened.append(raise_for_failed_standard(session, change))
+    from lims.quality.services import open_system_nonconformity
+
+    for result in session.scalars(select(ProficiencyResult).where(ProficiencyResult.satisfactory.is_(False))):
+        if ("proficiency", f"proficiency_result:{result.id}") not in existing:
+            opened.append(
+                open_system_nonconformity(
+                    session,
+                    source="proficiency",
+                    source_ref=f"proficiency_result:{result.id}",
+                    clause="7.7.2",
+                    title=f"Kết quả {result.round.code} không đạt: En = {result.en:.2f} / unsatisfactory En",
+                    description=f"{result.round.title}, {result.item}: En = {result.en:.2f} (|En| > 1).",
+                    raised_on=result.round.held_on,
+                )
+            )
+    return opened
+
+
+@event.listens_for(Session, "after_flush")
+def _notice_flagged_records(session: Session, flush_context) -> None:
+    # New rows have their ids here; the nonconformities are added after the flush (see below).
+    IntermediateCheck = optional_model("lims.standards.models", "IntermediateCheck")
+    StatusChange = optional_model("lims.standards.models", "StandardStatusChange")
+    found = []
+    for instance in list(session.new) + list(session.dirty):
+        if IntermediateCheck is not None and isinstance(instance, IntermediateCheck):
+            if check_is_out_of_limits(instance):
+                found.append(("check", instance))
+        elif (
+            StatusChange is not None
+            and isinstance(instance, StatusChange)
+            and instance in session.new
+            and instance.to_status in FAILED_STANDARD_STATES
+        ):
+            found.append(("standard", instance))
+    if found:
+        session.info.setdefault(_PENDING_KEY, []).extend(found)
+
+
+@event.listens_for(Session, "after_flush_postexec")
+def _raise_noticed(session: Session, flush_context) -> None:
+    found = session.info.pop(_PENDING_KEY, None)
+    if not found:
+        return
+    # Queries here must not autoflush (the session is still flushing); the new rows go out on the next flush,
+    # which the commit performs, in the same transaction as the record that raised them.
+    with session.no_autoflush:
+        for kind, instance in found:
+            if kind == "check":
+                raise_for_check(session, instance, flush=False)
+            else:
+                raise_for_failed_standard(session, instance, flush=False)

@@ -1,0 +1,480 @@
+"""Readiness: for each requirement, the evidence the lab can show, found in documents and in the records it keeps.
+
+A requirement is *present* when it has current evidence and none is stale, *stale* when any evidence is past its
+review date or rests on an overdue record (an overdue standard, an old audit), *missing* when nothing evidences it.
+Records of other modules are read when those modules exist, so this works before and after they land.
+"""
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from lims.quality.models import (
+    ChainCheck,
+    CompetenceRecord,
+    ControlledDocument,
+    InternalAudit,
+    ManagementReview,
+    Nonconformity,
+    ProficiencyResult,
+    ProficiencyRound,
+    Requirement,
+    RequirementCatalogue,
+    Risk,
+)
+
+# How old a record may be and still count as current evidence; a lab that wants other intervals changes them here.
+CHAIN_CHECK_MAX_AGE = timedelta(days=31)
+INTERMEDIATE_CHECK_MAX_AGE = timedelta(days=366)
+PROFICIENCY_MAX_AGE = timedelta(days=4 * 366)  # at least one PT per field in an accreditation cycle
+AUDIT_MAX_AGE = timedelta(days=366)
+REVIEW_MAX_AGE = timedelta(days=366)
+
+
+@dataclass(frozen=True)
+class EvidenceItem:
+    """One piece of evidence for a requirement, with its state."""
+
+    source: str  # document | personnel | standards | traceability | validity | certificates | integrity | ...
+    label: str
+    status: str  # present | stale | missing
+    detail: str = ""
+    endpoint: str | None = None  # where to read it
+    endpoint_args: tuple[tuple[str, object], ...] = ()
+
+
+@dataclass(frozen=True)
+class RequirementReadiness:
+    requirement: Requirement
+    status: str
+    items: tuple[EvidenceItem, ...]
+    heading: bool = False  # a section heading: its children carry the evidence
+
+
+@dataclass
+class CatalogueReadiness:
+    catalogue: RequirementCatalogue
+    rows: list[RequirementReadiness]
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def assessed(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def percent(self) -> float:
+        """Return the share of requirements with present evidence, in percent."""
+        return round(100.0 * self.counts.get("present", 0) / self.assessed, 1) if self.assessed else 0.0
+
+
+def combine(items: list[EvidenceItem] | tuple[EvidenceItem, ...]) -> str:
+    """Return a requirement's state from its evidence: any stale -> stale, else any present -> present."""
+    statuses = {item.status for item in items}
+    if "stale" in statuses:
+        return "stale"
+    if "present" in statuses:
+        return "present"
+    return "missing"
+
+
+def optional_model(module_name: str, class_name: str):
+    """Return a model class of another domain if that domain has it yet, else None."""
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError:
+        return None
+    return getattr(module, class_name, None)
+
+
+def _count(session: Session, query) -> int:
+    return session.scalar(query) or 0
+
+
+def _d(day: date | None) -> str:
+    return day.strftime("%d/%m/%Y") if day else "—"
+
+
+class EvidenceFinder:
+    """Finds the automatic evidence of each 17025 clause once per readiness computation."""
+
+    def __init__(self, session: Session, today: date):
+        self.session = session
+        self.today = today
+        self._cache: dict[str, list[EvidenceItem]] = {}
+        self.providers: dict[str, Callable[[], list[EvidenceItem]]] = {
+            "6.2": self.personnel,
+            "6.4": self.equipment,
+            "6.5": self.traceability,
+            "7.7": self.validity,
+            "7.8": self.reporting,
+            "7.9": self.complaints,
+            "7.10": self.nonconforming_work,
+            "7.11": self.integrity,
+            "8.3": self.documents,
+            "8.5": self.risks,
+            "8.7": self.corrective_actions,
+            "8.8": self.internal_audits,
+            "8.9": self.management_reviews,
+        }
+
+    def for_clause(self, clause: str | None) -> list[EvidenceItem]:
+        """Return the automatic evidence of a clause (a sub-clause such as 7.7.2 uses its clause's records)."""
+        if not clause:
+            return []
+        parts = clause.split(".")
+        for length in range(len(parts), 1, -1):
+            key = ".".join(parts[:length])
+            if key in self.providers:
+                if key not in self._cache:
+                    self._cache[key] = self.providers[key]()
+                return self._cache[key]
+        return []
+
+    # 6.2 -----------------------------------------------------------------------------------------------------
+    def personnel(self) -> list[EvidenceItem]:
+        items = []
+        records = _count(self.session, select(func.count(CompetenceRecord.id)))
+        items.append(
+            EvidenceItem(
+                "personnel",
+                f"Hồ sơ năng lực nhân sự: {records} mục / competence records: {records}",
+                "present" if records else "missing",
+                endpoint="quality.competence",
+            )
+        )
+        Authorisation = optional_model("lims.jobs.models", "Authorisation")
+        if Authorisation is not None:
+            rows = self.session.scalars(select(Authorisation).where(Authorisation.revoked.is_(False))).all()
+            valid = [
+                a for a in rows if a.valid_from <= self.today and (a.valid_until is None or a.valid_until >= self.today)
+            ]
+            expired = [a for a in rows if a.valid_until is not None and a.valid_until < self.today]
+            status = "present" if valid else ("stale" if expired else "missing")
+            items.append(
+                EvidenceItem(
+                    "personnel",
+                    f"Phân công được phép còn hiệu lực: {len(valid)}, hết hạn: {len(expired)} "
+                    f"/ valid authorisations: {len(valid)}, expired: {len(expired)}",
+                    status,
+                )
+            )
+        VerifierCard = optional_model("lims.jobs.models", "VerifierCard")
+        if VerifierCard is not None:
+            cards = self.session.scalars(select(VerifierCard)).all()
+            valid_cards = [c for c in cards if c.valid_until is None or c.valid_until >= self.today]
+            if cards:
+                items.append(
+                    EvidenceItem(
+                        "personnel",
+                        f"Thẻ kiểm định viên còn hiệu lực: {len(valid_cards)}/{len(cards)} "
+                        f"/ valid verifier cards: {len(valid_cards)}/{len(cards)}",
+                        "present" if valid_cards else "stale",
+                    )
+                )
+        return items
+
+    # 6.4 / 6.5 ------------------------------------------------------------------------------------------------
+    def _standards_in_service(self):
+        Standard = optional_model("lims.standards.models", "Standard")
+        if Standard is None:
+            return None
+        return self.session.scalars(select(Standard).where(Standard.status == "in_service")).all()
+
+    def equipment(self) -> list[EvidenceItem]:
+        standards = self._standards_in_service()
+        if standards is None:
+            return []
+        overdue = [s for s in standards if s.due_on is None or s.due_on < self.today]
+        status = "missing" if not standards else ("stale" if overdue else "present")
+        detail = ", ".join(f"{s.code} ({_d(s.due_on)})" for s in overdue[:10])
+        return [
+            EvidenceItem(
+                "standards",
+                f"Chuẩn và thiết bị đang sử dụng: {len(standards)}, quá hạn hiệu chuẩn: {len(overdue)} "
+                f"/ standards in service: {len(standards)}, overdue: {len(overdue)}",
+                status,
+                detail,
+            )
+        ]
+
+    def traceability(self) -> list[EvidenceItem]:
+        standards = self._standards_in_service()
+        if standards is None:
+            return []
+        untraced = [s for s in standards if not s.calibrations]
+        overdue = [s for s in standards if s.calibrations and (s.due_on is None or s.due_on < self.today)]
+        if not standards:
+            status = "missing"
+        elif overdue or untraced:
+            status = "stale"
+        else:
+            status = "present"
+        detail = ", ".join([f"{s.code}: chưa có chứng chỉ / no certificate" for s in untraced[:5]])
+        detail += ", ".join([f"{s.code}: quá hạn / overdue {_d(s.due_on)}" for s in overdue[:5]])
+        return [
+            EvidenceItem(
+                "traceability",
+                f"Chuẩn có chứng chỉ hiệu chuẩn còn hạn: {len(standards) - len(untraced) - len(overdue)}/"
+                f"{len(standards)} / standards with a current calibration certificate",
+                status,
+                detail,
+            )
+        ]
+
+    # 7.7 ------------------------------------------------------------------------------------------------------
+    def validity(self) -> list[EvidenceItem]:
+        items = []
+        latest_round = self.session.scalar(select(func.max(ProficiencyRound.held_on)))
+        results = _count(self.session, select(func.count(ProficiencyResult.id)))
+        unsatisfactory = _count(
+            self.session, select(func.count(ProficiencyResult.id)).where(ProficiencyResult.satisfactory.is_(False))
+        )
+        if latest_round is None:
+            status = "missing"
+        else:
+            status = "present" if self.today - latest_round <= PROFICIENCY_MAX_AGE else "stale"
+        items.append(
+            EvidenceItem(
+                "validity",
+                f"Thử nghiệm thành thạo/so sánh liên phòng: {results} kết quả, {unsatisfactory} không đạt, "
+                f"gần nhất {_d(latest_round)} / proficiency results: {results}, unsatisfactory {unsatisfactory}",
+                status,
+                endpoint="quality.proficiency",
+            )
+        )
+        IntermediateCheck = optional_model("lims.standards.models", "IntermediateCheck")
+        if IntermediateCheck is not None:
+            day_column = next(
+                (
+                    getattr(IntermediateCheck, name)
+                    for name in ("checked_on", "performed_on", "held_on", "on")
+                    if hasattr(IntermediateCheck, name)
+                ),
+                None,
+            )
+            count = _count(self.session, select(func.count()).select_from(IntermediateCheck))
+            latest = self.session.scalar(select(func.max(day_column))) if day_column is not None else None
+            if not count:
+                status = "missing"
+            elif latest is not None and self.today - latest > INTERMEDIATE_CHECK_MAX_AGE:
+                status = "stale"
+            else:
+                status = "present"
+            items.append(
+                EvidenceItem(
+                    "validity",
+                    f"Kiểm tra giữa kỳ: {count}, gần nhất {_d(latest)} / intermediate checks: {count}",
+                    status,
+                )
+            )
+        return items
+
+    # 7.8 ------------------------------------------------------------------------------------------------------
+    def reporting(self) -> list[EvidenceItem]:
+        Certificate = optional_model("lims.issuing.models", "Certificate")
+        if Certificate is None:
+            return []
+        count = _count(self.session, select(func.count()).select_from(Certificate))
+        return [
+            EvidenceItem(
+                "certificates",
+                f"Giấy chứng nhận đã cấp: {count} / certificates issued: {count}",
+                "present" if count else "missing",
+            )
+        ]
+
+    # 7.9, 7.10, 8.7 -------------------------------------------------------------------------------------------
+    def _nonconformities(self, kinds: tuple[str, ...], label_vi: str, label_en: str) -> list[EvidenceItem]:
+        rows = self.session.scalars(select(Nonconformity).where(Nonconformity.kind.in_(kinds))).all()
+        overdue = [n for n in rows if n.status != "closed" and n.due_on is not None and n.due_on < self.today]
+        closed = sum(1 for n in rows if n.status == "closed")
+        status = "missing" if not rows else "stale" if overdue else "present"
+        return [
+            EvidenceItem(
+                "nonconformities",
+                f"{label_vi}: {len(rows)}, đã đóng {closed}, quá hạn {len(overdue)} "
+                f"/ {label_en}: {len(rows)}, closed {closed}, overdue {len(overdue)}",
+                status,
+                ", ".join(n.number for n in overdue[:10]),
+                endpoint="quality.nonconformities",
+            )
+        ]
+
+    def complaints(self) -> list[EvidenceItem]:
+        return self._nonconformities(("complaint",), "Khiếu nại được ghi nhận", "complaints recorded")
+
+    def nonconforming_work(self) -> list[EvidenceItem]:
+        return self._nonconformities(("nonconformity",), "Sự không phù hợp được ghi nhận", "nonconformities recorded")
+
+    def corrective_actions(self) -> list[EvidenceItem]:
+        return self._nonconformities(("nonconformity", "complaint"), "Hồ sơ khắc phục", "corrective action records")
+
+    # 7.11 -----------------------------------------------------------------------------------------------------
+    def integrity(self) -> list[EvidenceItem]:
+        check = self.session.scalar(select(ChainCheck).order_by(ChainCheck.checked_at.desc()).limit(1))
+        if check is None:
+            return [
+                EvidenceItem(
+                    "integrity",
+                    "Chưa kiểm tra tính toàn vẹn nhật ký / the audit chain was never verified",
+                    "missing",
+                    endpoint="quality.chain_checks",
+                )
+            ]
+        age = self.today - check.checked_at.date()
+        if not check.ok:
+            status, label = "stale", "Lần kiểm tra gần nhất phát hiện can thiệp / the last check found tampering"
+        else:
+            status = "present" if age <= CHAIN_CHECK_MAX_AGE else "stale"
+            label = (
+                f"Nhật ký nguyên vẹn ({check.events_checked} sự kiện) lúc {_d(check.checked_at.date())} "
+                f"/ audit chain intact ({check.events_checked} events)"
+            )
+        return [EvidenceItem("integrity", label, status, check.problem or "", endpoint="quality.chain_checks")]
+
+    # 8.3, 8.5, 8.8, 8.9 ----------------------------------------------------------------------------------------
+    def documents(self) -> list[EvidenceItem]:
+        query = select(ControlledDocument).where(ControlledDocument.withdrawn.is_(False))
+        documents = self.session.scalars(query).all()
+        current = [d.current for d in documents if d.current is not None]
+        overdue = [v for v in current if v.review_due_on < self.today]
+        status = "missing" if not current else ("stale" if overdue else "present")
+        return [
+            EvidenceItem(
+                "documents",
+                f"Tài liệu được kiểm soát: {len(current)}, quá hạn xem xét: {len(overdue)} "
+                f"/ controlled documents: {len(current)}, past review: {len(overdue)}",
+                status,
+                ", ".join(v.document.code for v in overdue[:10]),
+                endpoint="quality.documents",
+            )
+        ]
+
+    def risks(self) -> list[EvidenceItem]:
+        risks = self.session.scalars(select(Risk).where(Risk.closed.is_(False))).all()
+        overdue = [r for r in risks if r.review_on is not None and r.review_on < self.today]
+        status = "missing" if not risks else ("stale" if overdue else "present")
+        return [
+            EvidenceItem(
+                "risks",
+                f"Rủi ro và cơ hội đang theo dõi: {len(risks)}, quá hạn xem xét: {len(overdue)} "
+                f"/ risks and opportunities: {len(risks)}, past review: {len(overdue)}",
+                status,
+                endpoint="quality.risks",
+            )
+        ]
+
+    def internal_audits(self) -> list[EvidenceItem]:
+        latest = self.session.scalar(select(func.max(InternalAudit.held_on)))
+        late = _count(
+            self.session,
+            select(func.count(InternalAudit.id)).where(
+                InternalAudit.held_on.is_(None), InternalAudit.planned_on < self.today
+            ),
+        )
+        if latest is None:
+            status = "stale" if late else "missing"
+        else:
+            status = "stale" if late or self.today - latest > AUDIT_MAX_AGE else "present"
+        return [
+            EvidenceItem(
+                "audits",
+                f"Đánh giá nội bộ gần nhất: {_d(latest)}, kế hoạch trễ: {late} / last internal audit, late plans",
+                status,
+                endpoint="quality.audits",
+            )
+        ]
+
+    def management_reviews(self) -> list[EvidenceItem]:
+        latest = self.session.scalar(select(ManagementReview).order_by(ManagementReview.held_on.desc()).limit(1))
+        if latest is None:
+            status = "missing"
+        else:
+            due = latest.next_review_on or latest.held_on + REVIEW_MAX_AGE
+            status = "present" if due >= self.today else "stale"
+        return [
+            EvidenceItem(
+                "reviews",
+                f"Xem xét của lãnh đạo gần nhất: {_d(latest.held_on if latest else None)} / last management review",
+                status,
+                endpoint="quality.reviews",
+            )
+        ]
+
+
+def document_evidence(requirement: Requirement, today: date) -> list[EvidenceItem]:
+    """Return the controlled documents linked to a requirement, each judged by its approval and review date."""
+    items = []
+    for link in requirement.links:
+        document = link.document
+        version = document.current
+        label = f"{document.code} {document.title}"
+        args = (("document_id", document.id),)
+        if document.withdrawn or version is None:
+            items.append(
+                EvidenceItem("document", label, "missing", "chưa ban hành / not approved", "quality.document", args)
+            )
+        elif version.review_due_on < today:
+            items.append(
+                EvidenceItem(
+                    "document",
+                    f"{label} (v{version.number})",
+                    "stale",
+                    f"quá hạn xem xét {_d(version.review_due_on)} / past its review date",
+                    "quality.document",
+                    args,
+                )
+            )
+        else:
+            items.append(
+                EvidenceItem(
+                    "document",
+                    f"{label} (v{version.number})",
+                    "present",
+                    f"xem xét trước {_d(version.review_due_on)} / review by",
+                    "quality.document",
+                    args,
+                )
+            )
+    return items
+
+
+def catalogue_readiness(session: Session, catalogue: RequirementCatalogue, today: date) -> CatalogueReadiness:
+    """Compute every requirement's readiness and the catalogue's overall figure (section headings excluded)."""
+    finder = EvidenceFinder(session, today)
+    requirements = catalogue.requirements
+    parents = {r.parent_id for r in requirements if r.parent_id is not None}
+    rows = []
+    counts = {state: 0 for state in ("present", "stale", "missing")}
+    for requirement in requirements:
+        # A top-level section with clauses under it is a heading; its clauses carry the evidence.
+        heading = requirement.parent_id is None and requirement.id in parents
+        items = document_evidence(requirement, today) + finder.for_clause(requirement.related_clause)
+        status = combine(items)
+        if not heading:
+            counts[status] += 1
+        rows.append(RequirementReadiness(requirement, status, tuple(items), heading))
+    # A heading shows the worst state found under it, so a section with one stale clause reads stale.
+    by_id = {row.requirement.id: row for row in rows}
+    order = {"present": 0, "stale": 1, "missing": 2}
+    worst: dict[int, str] = {}
+    for row in rows:
+        if row.heading:
+            continue
+        ancestor = row.requirement.parent_id
+        while ancestor is not None and ancestor in by_id:
+            if by_id[ancestor].heading:
+                current = worst.get(ancestor, "present")
+                worst[ancestor] = max(current, row.status, key=order.__getitem__)
+            ancestor = by_id[ancestor].requirement.parent_id
+    final = [
+        RequirementReadiness(row.requirement, worst.get(row.requirement.id, row.status), row.items, True)
+        if row.heading
+        else row
+        for row in rows
+    ]
+    return CatalogueReadiness(catalogue, final, counts)

@@ -1,0 +1,204 @@
+"""Forms of the quality system."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    DateField,
+    FloatField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from lims.core.forms import choices
+
+
+class ImportCatalogueForm(FlaskForm):
+    code = StringField(_l("Mã bộ tiêu chí"), validators=[DataRequired(), Length(max=60)])
+    name = StringField(_l("Tên bộ tiêu chí"), validators=[DataRequired(), Length(max=300)])
+    version = StringField(_l("Phiên bản"), validators=[Optional(), Length(max=60)])
+    file = FileField(_l("Tệp CSV (code, title, parent, field; tùy chọn title_en, clause)"))
+
+
+class DocumentForm(FlaskForm):
+    code = StringField(_l("Mã tài liệu"), validators=[DataRequired(), Length(max=40)])
+    title = StringField(_l("Tên tài liệu"), validators=[DataRequired(), Length(max=300)])
+    kind = SelectField(
+        _l("Loại"),
+        choices=choices(
+            [
+                ("procedure", _l("Quy trình")),
+                ("manual", _l("Sổ tay")),
+                ("instruction", _l("Hướng dẫn")),
+                ("form", _l("Biểu mẫu")),
+                ("other", _l("Khác")),
+            ]
+        ),
+    )
+
+
+class VersionForm(FlaskForm):
+    file = FileField(_l("Tệp PDF"))
+    review_due_on = DateField(_l("Hạn xem xét lại"), validators=[DataRequired()])
+    change_note = TextAreaField(_l("Nội dung thay đổi"), validators=[Optional(), Length(max=2000)])
+
+
+class ApproveForm(FlaskForm):
+    effective_on = DateField(_l("Ngày hiệu lực"), validators=[DataRequired()])
+
+
+class LinkForm(FlaskForm):
+    document_id = SelectField(_l("Tài liệu"), coerce=int, choices=[])
+    note = StringField(_l("Ghi chú"), validators=[Optional(), Length(max=300)])
+
+
+class CompetenceForm(FlaskForm):
+    user_id = SelectField(_l("Nhân viên"), coerce=int, choices=[])
+    kind = SelectField(
+        _l("Loại"),
+        choices=choices(
+            [
+                ("education", _l("Học vấn")),
+                ("training", _l("Đào tạo")),
+                ("experience", _l("Kinh nghiệm")),
+                ("qualification", _l("Chứng chỉ")),
+            ]
+        ),
+    )
+    title = StringField(_l("Nội dung"), validators=[DataRequired(), Length(max=300)])
+    institution = StringField(_l("Nơi đào tạo / công tác"), validators=[Optional(), Length(max=300)])
+    started_on = DateField(_l("Từ ngày"), validators=[Optional()])
+    ended_on = DateField(_l("Đến ngày"), validators=[Optional()])
+
+
+class TrainingEventForm(FlaskForm):
+    title = StringField(_l("Tên khóa tập huấn"), validators=[DataRequired(), Length(max=300)])
+    held_on = DateField(_l("Ngày bắt đầu"), validators=[DataRequired()])
+    ended_on = DateField(_l("Ngày kết thúc"), validators=[Optional()])
+    place = StringField(_l("Địa điểm"), validators=[Optional(), Length(max=300)])
+    organiser = StringField(_l("Đơn vị tổ chức"), validators=[Optional(), Length(max=300)])
+    hours = FloatField(_l("Số giờ"), validators=[Optional()])
+
+
+class AttendeeForm(FlaskForm):
+    full_name = StringField(_l("Họ và tên"), validators=[Optional(), Length(max=200)])
+    organisation_name = StringField(_l("Cơ quan / doanh nghiệp"), validators=[Optional(), Length(max=300)])
+    category = SelectField(
+        _l("Nhóm"),
+        choices=choices(
+            [("enterprise", _l("Doanh nghiệp")), ("agency", _l("Cơ quan nhà nước")), ("lab", _l("Phòng thí nghiệm"))]
+        ),
+    )
+    id_number = StringField(_l("Số CCCD (để không đếm trùng)"), validators=[Optional(), Length(max=20)])
+    email = StringField(_l("Thư điện tử"), validators=[Optional(), Length(max=254)])
+    user_id = SelectField(_l("Hoặc nhân viên có tài khoản"), coerce=int, choices=[])
+
+
+class RoundForm(FlaskForm):
+    code = StringField(_l("Mã vòng"), validators=[DataRequired(), Length(max=60)])
+    kind = SelectField(
+        _l("Loại"), choices=choices([("pt", _l("Thử nghiệm thành thạo")), ("ilc", _l("So sánh liên phòng"))])
+    )
+    provider = StringField(_l("Đơn vị tổ chức"), validators=[DataRequired(), Length(max=300)])
+    title = StringField(_l("Chương trình"), validators=[DataRequired(), Length(max=300)])
+    field = StringField(_l("Lĩnh vực"), validators=[Optional(), Length(max=100)])
+    held_on = DateField(_l("Ngày"), validators=[DataRequired()])
+
+
+class ResultForm(FlaskForm):
+    item = StringField(_l("Hạng mục"), validators=[DataRequired(), Length(max=200)])
+    unit = StringField(_l("Đơn vị"), validators=[DataRequired(), Length(max=20)])
+    lab_value = FloatField(_l("Giá trị của phòng (x_lab)"), validators=[DataRequired()])
+    lab_uncertainty = FloatField(_l("U của phòng (k=2)"), validators=[DataRequired()])
+    reference_value = FloatField(_l("Giá trị chuẩn (x_ref)"), validators=[DataRequired()])
+    reference_uncertainty = FloatField(_l("U của giá trị chuẩn (k=2)"), validators=[DataRequired()])
+
+
+class NonconformityForm(FlaskForm):
+    kind = SelectField(
+        _l("Loại"), choices=choices([("nonconformity", _l("Sự không phù hợp")), ("complaint", _l("Khiếu nại"))])
+    )
+    title = StringField(_l("Tiêu đề"), validators=[DataRequired(), Length(max=300)])
+    description = TextAreaField(_l("Mô tả"), validators=[DataRequired()])
+    clause = StringField(_l("Điều khoản"), validators=[Optional(), Length(max=20)])
+    raised_on = DateField(_l("Ngày phát hiện"), validators=[DataRequired()])
+    organisation_id = SelectField(_l("Tổ chức liên quan"), coerce=int, choices=[])
+
+
+class ActionPlanForm(FlaskForm):
+    root_cause = TextAreaField(_l("Nguyên nhân gốc"), validators=[DataRequired()])
+    owner_id = SelectField(_l("Người phụ trách"), coerce=int, choices=[])
+    due_on = DateField(_l("Hạn hoàn thành"), validators=[DataRequired()])
+    actions = TextAreaField(_l("Hành động khắc phục (mỗi dòng một hành động)"))
+
+
+class ActionDoneForm(FlaskForm):
+    done_on = DateField(_l("Ngày hoàn thành"), validators=[DataRequired()])
+    note = StringField(_l("Ghi chú"), validators=[Optional(), Length(max=500)])
+
+
+class EffectivenessForm(FlaskForm):
+    effective = BooleanField(_l("Hành động có hiệu lực"))
+    review = TextAreaField(_l("Đánh giá hiệu lực"), validators=[DataRequired()])
+    reviewed_on = DateField(_l("Ngày đánh giá"), validators=[DataRequired()])
+
+
+class AuditForm(FlaskForm):
+    title = StringField(_l("Tên cuộc đánh giá"), validators=[DataRequired(), Length(max=300)])
+    scope = TextAreaField(_l("Phạm vi"), validators=[DataRequired()])
+    auditors = StringField(_l("Chuyên gia đánh giá"), validators=[DataRequired(), Length(max=300)])
+    planned_on = DateField(_l("Ngày dự kiến"), validators=[DataRequired()])
+
+
+class AuditHeldForm(FlaskForm):
+    held_on = DateField(_l("Ngày đánh giá"), validators=[DataRequired()])
+    summary = TextAreaField(_l("Tóm tắt kết quả"), validators=[DataRequired()])
+
+
+class FindingForm(FlaskForm):
+    clause = StringField(_l("Điều khoản"), validators=[Optional(), Length(max=20)])
+    kind = SelectField(
+        _l("Loại phát hiện"),
+        choices=choices(
+            [
+                ("nonconformity", _l("Không phù hợp")),
+                ("observation", _l("Khuyến nghị")),
+                ("opportunity", _l("Cơ hội cải tiến")),
+            ]
+        ),
+    )
+    description = TextAreaField(_l("Mô tả"), validators=[DataRequired()])
+
+
+class ReviewForm(FlaskForm):
+    held_on = DateField(_l("Ngày họp"), validators=[DataRequired()])
+    chaired_by = StringField(_l("Chủ trì"), validators=[DataRequired(), Length(max=200)])
+    attendees = TextAreaField(_l("Thành phần"), validators=[Optional()])
+    inputs = TextAreaField(_l("Đầu vào"), validators=[DataRequired()])
+    decisions = TextAreaField(_l("Quyết định"), validators=[DataRequired()])
+    next_review_on = DateField(_l("Lần xem xét sau"), validators=[Optional()])
+
+
+class RiskForm(FlaskForm):
+    kind = SelectField(_l("Loại"), choices=choices([("risk", _l("Rủi ro")), ("opportunity", _l("Cơ hội"))]))
+    title = StringField(_l("Nội dung"), validators=[DataRequired(), Length(max=300)])
+    clause = StringField(_l("Điều khoản"), validators=[Optional(), Length(max=20)])
+    likelihood = IntegerField(_l("Khả năng (1-5)"), validators=[DataRequired(), NumberRange(1, 5)])
+    impact = IntegerField(_l("Mức ảnh hưởng (1-5)"), validators=[DataRequired(), NumberRange(1, 5)])
+    treatment = TextAreaField(_l("Biện pháp"), validators=[Optional()])
+    review_on = DateField(_l("Ngày xem xét lại"), validators=[Optional()])
+
+
+class AssessmentForm(FlaskForm):
+    catalogue_id = SelectField(_l("Bộ tiêu chí"), coerce=int, choices=[])
+    organisation_id = SelectField(_l("Tổ chức được đánh giá"), coerce=int, choices=[])
+    assessed_on = DateField(_l("Ngày đánh giá"), validators=[DataRequired()])
+    outcome = SelectField(
+        _l("Kết quả"),
+        choices=choices([("met", _l("Đáp ứng")), ("partly", _l("Đáp ứng một phần")), ("not_met", _l("Chưa đáp ứng"))]),
+    )
+    notes = TextAreaField(_l("Ghi chú"), validators=[Optional()])

@@ -1,0 +1,110 @@
+"""Reads of the quality system, with the permission checks of the person reading."""
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from lims.auth.models import User
+from lims.core.errors import NotFound
+from lims.customers.models import Organisation
+from lims.quality.models import (
+    ChainCheck,
+    CompetenceRecord,
+    ControlledDocument,
+    CriteriaAssessment,
+    InternalAudit,
+    ManagementReview,
+    Nonconformity,
+    ProficiencyRound,
+    RequirementCatalogue,
+    Risk,
+    TrainingEvent,
+)
+
+
+def catalogues_query() -> Select:
+    return select(RequirementCatalogue).order_by(RequirementCatalogue.kind.desc(), RequirementCatalogue.id)
+
+
+def documents_query() -> Select:
+    return select(ControlledDocument).order_by(ControlledDocument.code)
+
+
+def competence_query() -> Select:
+    return select(CompetenceRecord).order_by(CompetenceRecord.user_id, CompetenceRecord.started_on)
+
+
+def training_query() -> Select:
+    return select(TrainingEvent).order_by(TrainingEvent.held_on.desc())
+
+
+def rounds_query() -> Select:
+    return select(ProficiencyRound).order_by(ProficiencyRound.held_on.desc())
+
+
+def nonconformities_query(user: User, status: str | None = None) -> Select:
+    """Nonconformities and complaints; an inspector limited to some organisations sees the lab's own and theirs."""
+    query = select(Nonconformity).order_by(Nonconformity.raised_on.desc(), Nonconformity.id.desc())
+    if status == "open":
+        query = query.where(Nonconformity.status != "closed")
+    elif status:
+        query = query.where(Nonconformity.status == status)
+    scopes = _inspector_scopes(user)
+    if scopes is not None:
+        query = query.where(Nonconformity.organisation_id.is_(None) | Nonconformity.organisation_id.in_(scopes))
+    return query
+
+
+def _inspector_scopes(user: User) -> set[int] | None:
+    if user.is_lab_staff or "inspector" not in user.roles:
+        return None
+    scopes = {scope.organisation_id for scope in user.inspector_scopes}
+    return scopes or None
+
+
+def get_nonconformity(session: Session, user: User, nonconformity_id: int) -> Nonconformity:
+    """Load a nonconformity the person may read (a complaint of an organisation outside an inspector's scope: 404)."""
+    nonconformity = session.get(Nonconformity, nonconformity_id)
+    if nonconformity is None or (
+        nonconformity.organisation_id is not None and not user.can_read_organisation(nonconformity.organisation_id)
+    ):
+        raise NotFound("Không có hồ sơ này / no such record")
+    return nonconformity
+
+
+def audits_query() -> Select:
+    return select(InternalAudit).order_by(InternalAudit.planned_on.desc())
+
+
+def reviews_query() -> Select:
+    return select(ManagementReview).order_by(ManagementReview.held_on.desc())
+
+
+def risks_query() -> Select:
+    return select(Risk).order_by(Risk.closed, (Risk.likelihood * Risk.impact).desc())
+
+
+def chain_checks_query() -> Select:
+    return select(ChainCheck).order_by(ChainCheck.checked_at.desc())
+
+
+def assessments_query() -> Select:
+    return select(CriteriaAssessment).order_by(CriteriaAssessment.assessed_on.desc())
+
+
+def lab_staff(session: Session) -> list[User]:
+    return [
+        u for u in session.scalars(select(User).where(User.active.is_(True)).order_by(User.full_name)) if u.is_lab_staff
+    ]
+
+
+def readable_organisations(session: Session, user: User) -> list[Organisation]:
+    """Organisations the person may build an evidence pack for."""
+    organisations = session.scalars(select(Organisation).order_by(Organisation.kind.desc(), Organisation.name)).all()
+    return [o for o in organisations if user.can_read_organisation(o.id)]
+
+
+def get_readable_organisation(session: Session, user: User, organisation_id: int | None) -> Organisation:
+    organisation = session.get(Organisation, organisation_id) if organisation_id else None
+    if organisation is None or not user.can_read_organisation(organisation.id):
+        raise NotFound("Không có tổ chức này / no such organisation")
+    return organisation

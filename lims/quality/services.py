@@ -1,0 +1,685 @@
+"""The quality system's operations: check the lab's rules, change records, flush; never commit."""
+
+import logging
+import re
+import unicodedata
+from datetime import date
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from instruments.errors import InputError
+from instruments.proficiency import ComparisonResult, en_number
+from lims.audit.services import verify_chain
+from lims.audit.trail import audit_reason, current_actor
+from lims.auth.models import User
+from lims.core.errors import NotFound, RuleViolation
+from lims.core.files import StoredFile
+from lims.core.model import nfc
+from lims.customers.models import Organisation
+from lims.quality.models import (
+    COMPETENCE_KINDS,
+    DOCUMENT_KINDS,
+    FINDING_KINDS,
+    NC_KINDS,
+    NC_SOURCES,
+    RISK_KINDS,
+    AuditFinding,
+    ChainCheck,
+    CompetenceRecord,
+    ControlledDocument,
+    CorrectiveAction,
+    CriteriaAssessment,
+    DocumentVersion,
+    EvidenceLink,
+    InternalAudit,
+    ManagementReview,
+    Nonconformity,
+    ProficiencyResult,
+    ProficiencyRound,
+    Requirement,
+    RequirementCatalogue,
+    Risk,
+    TrainedPerson,
+    TrainingAttendance,
+    TrainingEvent,
+)
+
+log = logging.getLogger(__name__)
+
+
+def lab_today() -> date:
+    """Return today's date in the lab's time zone."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
+
+
+def _required(value: str | None, field: str, what: str) -> str:
+    value = nfc((value or "").strip())
+    if not value:
+        raise RuleViolation(f"Cần nhập {what} / {field} is required", field=field)
+    return value
+
+
+def _get(session: Session, model, ident: int, what: str):
+    row = session.get(model, ident)
+    if row is None:
+        raise NotFound(f"Không có {what} này / no such {model.__tablename__.replace('_', ' ')}")
+    return row
+
+
+# Controlled documents ------------------------------------------------------------------------------------------
+def create_document(session: Session, *, code: str, title: str, kind: str) -> ControlledDocument:
+    """Register a controlled document (its first version is uploaded next)."""
+    code = _required(code, "code", "mã tài liệu")
+    if kind not in DOCUMENT_KINDS:
+        raise RuleViolation("Loại tài liệu không hợp lệ / unknown document kind", field="kind")
+    if session.scalar(select(ControlledDocument.id).where(ControlledDocument.code == code)):
+        raise RuleViolation(f"Mã tài liệu đã có / document code taken: {code}", field="code")
+    document = ControlledDocument(code=code, title=_required(title, "title", "tên tài liệu"), kind=kind)
+    session.add(document)
+    session.flush()
+    return document
+
+
+def add_document_version(
+    session: Session,
+    document: ControlledDocument,
+    stored: StoredFile,
+    *,
+    file_name: str,
+    review_due_on: date,
+    change_note: str | None,
+    user: User,
+) -> DocumentVersion:
+    """Add a new version of a document from a file already stored by its SHA-256; it waits for approval."""
+    if document.withdrawn:
+        raise RuleViolation("Tài liệu đã bị thu hồi / the document was withdrawn", field="file")
+    if any(v.approved_at is None for v in document.versions):
+        raise RuleViolation("Còn một phiên bản chờ phê duyệt / a version is already waiting for approval", field="file")
+    if any(v.file_sha256 == stored.sha256 for v in document.versions):
+        raise RuleViolation("Tệp này trùng một phiên bản trước / this file is an earlier version", field="file")
+    number = max((v.number for v in document.versions), default=0) + 1
+    version = DocumentVersion(
+        document=document,
+        number=number,
+        file_sha256=stored.sha256,
+        file_name=nfc(file_name)[:200] or f"{document.code}-v{number}.pdf",
+        file_size=stored.size,
+        change_note=change_note or None,
+        uploaded_by_id=user.id,
+        review_due_on=review_due_on,
+    )
+    session.add(version)
+    session.flush()
+    return version
+
+
+def approve_document_version(session: Session, version: DocumentVersion, user: User, effective_on: date) -> None:
+    """Approve a document version: it becomes the one in force (a person does not approve their own upload)."""
+    if version.approved_at is not None:
+        raise RuleViolation("Phiên bản đã được phê duyệt / already approved", field="version")
+    if version.uploaded_by_id == user.id:
+        raise RuleViolation(
+            "Người tải lên không tự phê duyệt / the uploader cannot approve their own version", field="version"
+        )
+    from lims.core.model import utcnow
+
+    with audit_reason(f"phê duyệt {version.document.code} v{version.number} / approved"):
+        version.approved_by_id = user.id
+        version.approved_at = utcnow()
+        version.effective_on = effective_on
+        session.flush()
+
+
+def link_evidence(
+    session: Session, requirement: Requirement, document: ControlledDocument, note: str | None, user: User
+) -> EvidenceLink:
+    """Put a controlled document forward as evidence for a requirement."""
+    if any(link.document_id == document.id for link in requirement.links):
+        raise RuleViolation("Tài liệu đã được liên kết / already linked", field="document_id")
+    link = EvidenceLink(requirement=requirement, document=document, note=note or None, linked_by_id=user.id)
+    session.add(link)
+    session.flush()
+    return link
+
+
+def unlink_evidence(session: Session, link: EvidenceLink) -> None:
+    """Remove a document from a requirement's evidence."""
+    session.delete(link)
+    session.flush()
+
+
+def record_criteria_assessment(
+    session: Session,
+    *,
+    catalogue: RequirementCatalogue,
+    organisation_id: int,
+    assessed_on: date,
+    outcome: str,
+    readiness_percent: float | None,
+    notes: str | None,
+    user: User,
+) -> CriteriaAssessment:
+    """Record that an organisation was assessed against a national criteria set (a plan target counts these)."""
+    if outcome not in ("met", "partly", "not_met"):
+        raise RuleViolation("Kết quả không hợp lệ / unknown outcome", field="outcome")
+    _get(session, Organisation, organisation_id, "tổ chức")
+    assessment = CriteriaAssessment(
+        catalogue=catalogue,
+        organisation_id=organisation_id,
+        assessed_on=assessed_on,
+        outcome=outcome,
+        readiness_percent=readiness_percent,
+        notes=notes or None,
+        recorded_by_id=user.id,
+    )
+    session.add(assessment)
+    session.flush()
+    return assessment
+
+
+def record_chain_check(session: Session) -> ChainCheck:
+    """Verify the audit chain now and keep the result as evidence of data integrity (17025 7.11)."""
+    result = verify_chain(session)
+    check = ChainCheck(
+        ok=result.ok,
+        events_checked=result.checked,
+        head_seq=result.head_seq,
+        head_hash=result.head_hash,
+        problem=result.problem,
+        checked_by=current_actor().label,
+    )
+    session.add(check)
+    session.flush()
+    if not result.ok:
+        log.error("audit chain broken at %s: %s", result.first_bad_seq, result.problem)
+    return check
+
+
+# People ---------------------------------------------------------------------------------------------------------
+def add_competence_record(
+    session: Session,
+    *,
+    user_id: int,
+    kind: str,
+    title: str,
+    institution: str | None = None,
+    started_on: date | None = None,
+    ended_on: date | None = None,
+    notes: str | None = None,
+) -> CompetenceRecord:
+    """Add a line to a staff member's competence file."""
+    person = _get(session, User, user_id, "nhân viên")
+    if not person.is_lab_staff:
+        raise RuleViolation("Chỉ nhân viên phòng thí nghiệm / lab staff only", field="user_id")
+    if kind not in COMPETENCE_KINDS:
+        raise RuleViolation("Loại hồ sơ không hợp lệ / unknown kind", field="kind")
+    if started_on and ended_on and ended_on < started_on:
+        raise RuleViolation("Ngày kết thúc trước ngày bắt đầu / ends before it starts", field="ended_on")
+    record = CompetenceRecord(
+        user_id=person.id,
+        kind=kind,
+        title=_required(title, "title", "nội dung"),
+        institution=institution or None,
+        started_on=started_on,
+        ended_on=ended_on,
+        notes=notes or None,
+    )
+    session.add(record)
+    session.flush()
+    return record
+
+
+def create_training_event(
+    session: Session,
+    *,
+    title: str,
+    held_on: date,
+    ended_on: date | None = None,
+    place: str | None = None,
+    organiser: str | None = None,
+    hours: float | None = None,
+    notes: str | None = None,
+) -> TrainingEvent:
+    """Record a training course or workshop."""
+    if ended_on and ended_on < held_on:
+        raise RuleViolation("Ngày kết thúc trước ngày bắt đầu / ends before it starts", field="ended_on")
+    if hours is not None and hours <= 0:
+        raise RuleViolation("Số giờ phải dương / hours must be positive", field="hours")
+    event = TrainingEvent(
+        title=_required(title, "title", "tên khóa học"),
+        held_on=held_on,
+        ended_on=ended_on,
+        place=place or None,
+        organiser=organiser or None,
+        hours=hours,
+        notes=notes or None,
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+def _folded(text: str) -> str:
+    """Case-, space- and accent-insensitive form of a name, so "Nguyễn  Văn A" and "nguyen van a" match."""
+    decomposed = unicodedata.normalize("NFD", text.casefold().replace("đ", "d"))
+    bare = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    return re.sub(r"\s+", " ", bare).strip()
+
+
+def identity_key(
+    *,
+    full_name: str,
+    organisation_name: str | None = None,
+    user_id: int | None = None,
+    id_number: str | None = None,
+    email: str | None = None,
+) -> str:
+    """Return the key that identifies a trained person: account, ID card number, e-mail, else name + organisation."""
+    if user_id:
+        return f"user:{user_id}"
+    if id_number and id_number.strip():
+        return "id:" + re.sub(r"\s+", "", id_number)
+    if email and email.strip():
+        return "email:" + email.strip().lower()
+    return f"name:{_folded(full_name)}|{_folded(organisation_name or '')}"
+
+
+def add_attendee(
+    session: Session,
+    event: TrainingEvent,
+    *,
+    full_name: str = "",
+    organisation_name: str | None = None,
+    category: str = "enterprise",
+    user_id: int | None = None,
+    organisation_id: int | None = None,
+    id_number: str | None = None,
+    email: str | None = None,
+) -> TrainingAttendance:
+    """Add a person to a training event; the same person met again (same identity key) is reused, not duplicated."""
+    if category not in ("lab", "agency", "enterprise"):
+        raise RuleViolation("Nhóm học viên không hợp lệ / unknown category", field="category")
+    user = _get(session, User, user_id, "tài khoản") if user_id else None
+    if user is not None:
+        full_name = full_name or user.full_name
+        organisation_id = organisation_id or user.organisation_id
+    full_name = _required(full_name, "full_name", "họ tên")
+    organisation = _get(session, Organisation, organisation_id, "tổ chức") if organisation_id else None
+    organisation_name = nfc((organisation_name or (organisation.name if organisation else "") or "").strip()) or None
+    key = identity_key(
+        full_name=full_name,
+        organisation_name=organisation_name,
+        user_id=user.id if user else None,
+        id_number=id_number,
+        email=email,
+    )
+    person = session.scalar(select(TrainedPerson).where(TrainedPerson.identity_key == key))
+    if person is None:
+        person = TrainedPerson(
+            identity_key=key[:300],
+            full_name=full_name,
+            organisation_name=organisation_name,
+            organisation_id=organisation.id if organisation else None,
+            user_id=user.id if user else None,
+            category=category,
+        )
+        session.add(person)
+        session.flush()
+    if any(a.person_id == person.id for a in event.attendances):
+        raise RuleViolation(f"{full_name} đã có trong danh sách / already listed", field="full_name")
+    attendance = TrainingAttendance(event=event, person=person)
+    session.add(attendance)
+    session.flush()
+    return attendance
+
+
+def people_trained(session: Session, start: date, end: date) -> int:
+    """Count distinct people who attended training held between two days (inclusive)."""
+    query = (
+        select(func.count(func.distinct(TrainingAttendance.person_id)))
+        .join(TrainingEvent, TrainingAttendance.event_id == TrainingEvent.id)
+        .where(TrainingEvent.held_on >= start, TrainingEvent.held_on <= end)
+    )
+    return session.scalar(query) or 0
+
+
+# Proficiency testing --------------------------------------------------------------------------------------------
+def create_proficiency_round(
+    session: Session, *, code: str, kind: str, provider: str, title: str, field: str | None, held_on: date
+) -> ProficiencyRound:
+    """Record a proficiency test or comparison round the lab took part in."""
+    code = _required(code, "code", "mã vòng")
+    if kind not in ("pt", "ilc"):
+        raise RuleViolation("Loại không hợp lệ / unknown kind", field="kind")
+    if session.scalar(select(ProficiencyRound.id).where(ProficiencyRound.code == code)):
+        raise RuleViolation(f"Mã vòng đã có / round code taken: {code}", field="code")
+    round_ = ProficiencyRound(
+        code=code,
+        kind=kind,
+        provider=_required(provider, "provider", "đơn vị tổ chức"),
+        title=_required(title, "title", "tên chương trình"),
+        field=field or None,
+        held_on=held_on,
+    )
+    session.add(round_)
+    session.flush()
+    return round_
+
+
+def record_proficiency_result(
+    session: Session,
+    round_: ProficiencyRound,
+    *,
+    item: str,
+    unit: str,
+    lab_value: float,
+    lab_uncertainty: float,
+    reference_value: float,
+    reference_uncertainty: float,
+    user: User | None = None,
+) -> ProficiencyResult:
+    """Record a result, compute its En number, and open a nonconformity when |En| > 1."""
+    try:
+        assessment = en_number(ComparisonResult(lab_value, lab_uncertainty, reference_value, reference_uncertainty))
+    except InputError as error:
+        raise RuleViolation(f"{error.message} / {error.field}", field=error.field) from None
+    result = ProficiencyResult(
+        round=round_,
+        item=_required(item, "item", "hạng mục"),
+        unit=_required(unit, "unit", "đơn vị"),
+        lab_value=lab_value,
+        lab_uncertainty=lab_uncertainty,
+        reference_value=reference_value,
+        reference_uncertainty=reference_uncertainty,
+        en=assessment.en,
+        satisfactory=assessment.satisfactory,
+        recorded_by_id=user.id if user else None,
+    )
+    session.add(result)
+    session.flush()
+    if not assessment.satisfactory:
+        open_system_nonconformity(
+            session,
+            source="proficiency",
+            source_ref=f"proficiency_result:{result.id}",
+            clause="7.7.2",
+            title=f"Kết quả {round_.code} không đạt: En = {assessment.en:.2f} / unsatisfactory En",
+            description=(
+                f"{round_.title} ({round_.provider}), {result.item}: x_lab = {lab_value} ± {lab_uncertainty} {unit}, "
+                f"x_ref = {reference_value} ± {reference_uncertainty} {unit}, En = {assessment.en:.2f} (|En| > 1)."
+            ),
+            raised_on=round_.held_on,
+        )
+    return result
+
+
+# Nonconformities, complaints, corrective actions -----------------------------------------------------------------
+def _next_number(session: Session, year: int) -> str:
+    prefix = f"KPH-{year}-"
+    numbers = [
+        int(number[len(prefix) :])
+        for number in session.scalars(select(Nonconformity.number).where(Nonconformity.number.like(prefix + "%")))
+        if number[len(prefix) :].isdigit()
+    ]
+    # Nonconformities raised in this flush cycle are not in the database yet.
+    numbers += [
+        int(obj.number[len(prefix) :])
+        for obj in session.new
+        if isinstance(obj, Nonconformity) and obj.number and obj.number.startswith(prefix)
+    ]
+    return f"{prefix}{max(numbers, default=0) + 1:03d}"
+
+
+def raise_nonconformity(
+    session: Session,
+    *,
+    kind: str,
+    title: str,
+    description: str,
+    raised_on: date,
+    clause: str | None = None,
+    organisation_id: int | None = None,
+    source: str = "manual",
+    source_ref: str | None = None,
+    raised_by: str | None = None,
+    flush: bool = True,
+) -> Nonconformity:
+    """Open a nonconformity or record a complaint (flush=False from inside a flush hook)."""
+    if kind not in NC_KINDS:
+        raise RuleViolation("Loại không hợp lệ / unknown kind", field="kind")
+    if source not in NC_SOURCES:
+        raise RuleViolation("Nguồn không hợp lệ / unknown source", field="source")
+    if organisation_id:
+        _get(session, Organisation, organisation_id, "tổ chức")
+    nonconformity = Nonconformity(
+        number=_next_number(session, raised_on.year),
+        kind=kind,
+        source=source,
+        source_ref=source_ref,
+        clause=clause or None,
+        title=_required(title, "title", "tiêu đề")[:300],
+        description=_required(description, "description", "mô tả"),
+        organisation_id=organisation_id or None,
+        raised_on=raised_on,
+        raised_by=raised_by or current_actor().label,
+        status="open",
+    )
+    session.add(nonconformity)
+    if flush:
+        session.flush()
+    return nonconformity
+
+
+def open_system_nonconformity(
+    session: Session,
+    *,
+    source: str,
+    source_ref: str,
+    title: str,
+    description: str,
+    raised_on: date,
+    clause: str | None = None,
+    flush: bool = True,
+) -> Nonconformity:
+    """Open a nonconformity the system found (a check out of limits, a failed standard, an unsatisfactory En).
+
+    Idempotent: the record that raised it is named in (source, source_ref), so raising it twice returns the first.
+    """
+    existing = session.scalar(
+        select(Nonconformity).where(Nonconformity.source == source, Nonconformity.source_ref == source_ref)
+    )
+    if existing is not None:
+        return existing
+    for pending in session.new:
+        if isinstance(pending, Nonconformity) and (pending.source, pending.source_ref) == (source, source_ref):
+            return pending
+    with audit_reason(f"phát hiện tự động / raised by the system from {source_ref}"):
+        return raise_nonconformity(
+            session,
+            kind="nonconformity",
+            title=title,
+            description=description,
+            raised_on=raised_on,
+            clause=clause,
+            source=source,
+            source_ref=source_ref,
+            raised_by="system",
+            flush=flush,
+        )
+
+
+def plan_corrective_action(
+    session: Session,
+    nonconformity: Nonconformity,
+    *,
+    root_cause: str,
+    owner_id: int,
+    due_on: date,
+    actions: list[str],
+) -> Nonconformity:
+    """Record the root cause, the owner, the due date and the actions to take."""
+    if nonconformity.status == "closed":
+        raise RuleViolation("Đã đóng / already closed", field="root_cause")
+    owner = _get(session, User, owner_id, "người phụ trách")
+    if not owner.is_lab_staff:
+        raise RuleViolation("Người phụ trách phải là nhân viên / the owner must be lab staff", field="owner_id")
+    actions = [nfc(a.strip()) for a in actions if a and a.strip()]
+    if not actions and not nonconformity.actions:
+        raise RuleViolation("Cần ít nhất một hành động / at least one action", field="actions")
+    nonconformity.root_cause = _required(root_cause, "root_cause", "nguyên nhân gốc")
+    nonconformity.owner_id = owner.id
+    nonconformity.due_on = due_on
+    for text in actions:
+        nonconformity.actions.append(CorrectiveAction(description=text, owner_id=owner.id, due_on=due_on))
+    nonconformity.status = "action"
+    session.flush()
+    return nonconformity
+
+
+def complete_action(session: Session, action: CorrectiveAction, done_on: date, note: str | None) -> None:
+    """Mark a corrective action done."""
+    if action.done_on is not None:
+        raise RuleViolation("Hành động đã hoàn thành / already done", field="done_on")
+    action.done_on = done_on
+    action.done_note = note or None
+    if all(a.done_on is not None for a in action.nonconformity.actions):
+        action.nonconformity.status = "review"
+    session.flush()
+
+
+def review_effectiveness(
+    session: Session, nonconformity: Nonconformity, *, effective: bool, review: str, reviewed_on: date, user: User
+) -> Nonconformity:
+    """Record whether the actions worked; effective closes the case, not effective reopens it for new actions."""
+    if nonconformity.status == "closed":
+        raise RuleViolation("Đã đóng / already closed", field="effective")
+    if not nonconformity.actions or any(a.done_on is None for a in nonconformity.actions):
+        raise RuleViolation(
+            "Chưa hoàn thành mọi hành động khắc phục / not every corrective action is done", field="effective"
+        )
+    nonconformity.effectiveness_review = _required(review, "review", "nhận xét hiệu lực")
+    nonconformity.effective = effective
+    nonconformity.reviewed_on = reviewed_on
+    with audit_reason("đóng / closed" if effective else "chưa hiệu quả, mở lại / not effective, reopened"):
+        if effective:
+            nonconformity.status = "closed"
+            nonconformity.closed_on = reviewed_on
+            nonconformity.closed_by_id = user.id
+        else:
+            nonconformity.status = "action"
+        session.flush()
+    return nonconformity
+
+
+# Internal audits, management reviews, risks ----------------------------------------------------------------------
+def plan_internal_audit(session: Session, *, title: str, scope: str, auditors: str, planned_on: date) -> InternalAudit:
+    """Plan an internal audit."""
+    audit = InternalAudit(
+        title=_required(title, "title", "tên cuộc đánh giá"),
+        scope=_required(scope, "scope", "phạm vi"),
+        auditors=_required(auditors, "auditors", "chuyên gia đánh giá"),
+        planned_on=planned_on,
+    )
+    session.add(audit)
+    session.flush()
+    return audit
+
+
+def record_audit_held(session: Session, audit: InternalAudit, *, held_on: date, summary: str) -> InternalAudit:
+    """Record that a planned audit was held, with its summary."""
+    audit.held_on = held_on
+    audit.summary = _required(summary, "summary", "tóm tắt")
+    session.flush()
+    return audit
+
+
+def add_audit_finding(
+    session: Session, audit: InternalAudit, *, clause: str | None, kind: str, description: str
+) -> AuditFinding:
+    """Add a finding; a nonconformity finding opens a nonconformity at once."""
+    if kind not in FINDING_KINDS:
+        raise RuleViolation("Loại phát hiện không hợp lệ / unknown finding kind", field="kind")
+    if audit.held_on is None:
+        raise RuleViolation("Cuộc đánh giá chưa diễn ra / the audit has not been held", field="kind")
+    finding = AuditFinding(
+        audit=audit, clause=clause or None, kind=kind, description=_required(description, "description", "mô tả")
+    )
+    session.add(finding)
+    session.flush()
+    if kind == "nonconformity":
+        finding.nonconformity = raise_nonconformity(
+            session,
+            kind="nonconformity",
+            title=f"{audit.title}: {finding.description[:200]}",
+            description=finding.description,
+            raised_on=audit.held_on,
+            clause=clause,
+            source="internal_audit",
+            source_ref=f"audit_finding:{finding.id}",
+        )
+        session.flush()
+    return finding
+
+
+def record_management_review(
+    session: Session,
+    *,
+    held_on: date,
+    chaired_by: str,
+    attendees: str | None,
+    inputs: str,
+    decisions: str,
+    next_review_on: date | None,
+) -> ManagementReview:
+    """Record a management review."""
+    if next_review_on and next_review_on <= held_on:
+        raise RuleViolation("Lần sau phải sau lần này / the next review must come later", field="next_review_on")
+    review = ManagementReview(
+        held_on=held_on,
+        chaired_by=_required(chaired_by, "chaired_by", "người chủ trì"),
+        attendees=attendees or None,
+        inputs=_required(inputs, "inputs", "đầu vào"),
+        decisions=_required(decisions, "decisions", "quyết định"),
+        next_review_on=next_review_on,
+    )
+    session.add(review)
+    session.flush()
+    return review
+
+
+def record_risk(
+    session: Session,
+    *,
+    kind: str,
+    title: str,
+    clause: str | None,
+    likelihood: int,
+    impact: int,
+    treatment: str | None,
+    owner_id: int | None,
+    review_on: date | None,
+) -> Risk:
+    """Record a risk or an opportunity with its score (likelihood x impact, each 1 to 5)."""
+    if kind not in RISK_KINDS:
+        raise RuleViolation("Loại không hợp lệ / unknown kind", field="kind")
+    for name, value in (("likelihood", likelihood), ("impact", impact)):
+        if not 1 <= int(value) <= 5:
+            raise RuleViolation("Thang điểm 1 đến 5 / scores run from 1 to 5", field=name)
+    risk = Risk(
+        kind=kind,
+        title=_required(title, "title", "tên rủi ro"),
+        clause=clause or None,
+        likelihood=int(likelihood),
+        impact=int(impact),
+        treatment=treatment or None,
+        owner_id=owner_id or None,
+        review_on=review_on,
+    )
+    session.add(risk)
+    session.flush()
+    return risk

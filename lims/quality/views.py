@@ -1,0 +1,716 @@
+"""Pages of the quality system: readiness, evidence, documents, people, PT, nonconformities, audits, the pack."""
+
+from datetime import date
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+import lims.quality.automation  # noqa: F401 - installs the hook that raises nonconformities from flagged records
+from lims.core.errors import NotFound, RuleViolation
+from lims.core.files import accept_pdf_upload, read_bytes
+from lims.core.forms import choices
+from lims.core.navigation import register_home_panel, register_nav
+from lims.core.web import LAB_STAFF, READERS, read_view, write_view
+from lims.extensions import db
+from lims.quality import catalogue as catalogues
+from lims.quality import forms, queries, reports, services
+from lims.quality.automation import sweep_system_nonconformities
+from lims.quality.evidence import catalogue_readiness
+from lims.quality.models import (
+    ControlledDocument,
+    CorrectiveAction,
+    DocumentVersion,
+    EvidenceLink,
+    InternalAudit,
+    ProficiencyRound,
+    Requirement,
+    RequirementCatalogue,
+    TrainingEvent,
+)
+
+blueprint = Blueprint("quality", __name__, url_prefix="/quality")
+MANAGERS = ("admin", "manager")
+
+
+def _get(model, ident: int):
+    row = db.session.get(model, ident)
+    if row is None:
+        raise NotFound("Không có hồ sơ này / no such record")
+    return row
+
+
+def _invalid(form) -> None:
+    messages = [f"{getattr(form, name).label.text}: {'; '.join(errors)}" for name, errors in form.errors.items()]
+    raise RuleViolation("; ".join(messages) or _("Dữ liệu không hợp lệ."))
+
+
+def _staff_choices(form_field, blank: bool = False) -> None:
+    pairs = [(u.id, u.full_name) for u in queries.lab_staff(db.session)]
+    form_field.choices = choices(([(0, "—")] if blank else []) + pairs)
+
+
+# Readiness ------------------------------------------------------------------------------------------------------
+@blueprint.route("/")
+@read_view(*READERS)
+def readiness():
+    all_catalogues = db.session.scalars(queries.catalogues_query()).all()
+    chosen = request.args.get("catalogue", type=int)
+    catalogue = next((c for c in all_catalogues if c.id == chosen), all_catalogues[0] if all_catalogues else None)
+    result = catalogue_readiness(db.session, catalogue, services.lab_today()) if catalogue else None
+    return render_template("quality/readiness.html", catalogues=all_catalogues, catalogue=catalogue, result=result)
+
+
+@blueprint.route("/requirements/<int:requirement_id>")
+@read_view(*READERS)
+def requirement(requirement_id: int):
+    item = _get(Requirement, requirement_id)
+    result = catalogue_readiness(db.session, item.catalogue, services.lab_today())
+    row = next(r for r in result.rows if r.requirement.id == item.id)
+    form = forms.LinkForm()
+    form.document_id.choices = choices(
+        (d.id, f"{d.code} {d.title}") for d in db.session.scalars(queries.documents_query())
+    )
+    return render_template("quality/requirement.html", row=row, form=form)
+
+
+@blueprint.route("/requirements/<int:requirement_id>/links", methods=["POST"])
+@write_view(*MANAGERS)
+def requirement_link(requirement_id: int):
+    item = _get(Requirement, requirement_id)
+    form = forms.LinkForm()
+    form.document_id.choices = choices((d.id, d.code) for d in db.session.scalars(queries.documents_query()))
+    if not form.validate_on_submit():
+        _invalid(form)
+    services.link_evidence(
+        db.session, item, _get(ControlledDocument, form.document_id.data), form.note.data, current_user
+    )
+    flash(_("Đã liên kết bằng chứng."), "success")
+    return redirect(url_for("quality.requirement", requirement_id=item.id))
+
+
+@blueprint.route("/links/<int:link_id>/delete", methods=["POST"])
+@write_view(*MANAGERS)
+def requirement_unlink(link_id: int):
+    link = _get(EvidenceLink, link_id)
+    requirement_id = link.requirement_id
+    services.unlink_evidence(db.session, link)
+    return redirect(url_for("quality.requirement", requirement_id=requirement_id))
+
+
+@blueprint.route("/self-assessment.pdf")
+@read_view(*READERS)
+def self_assessment():
+    pdf = reports.self_assessment_pdf(db.session, services.lab_today())
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="tu-danh-gia-{services.lab_today():%Y%m%d}.pdf"'},
+    )
+
+
+# Catalogues -----------------------------------------------------------------------------------------------------
+@blueprint.route("/catalogues")
+@read_view(*READERS)
+def catalogue_list():
+    return render_template(
+        "quality/catalogues.html",
+        catalogues=db.session.scalars(queries.catalogues_query()).all(),
+        form=forms.ImportCatalogueForm(),
+        assessments=db.session.scalars(queries.assessments_query()).all(),
+        assessment_form=_assessment_form(),
+    )
+
+
+@blueprint.route("/catalogues/sample.csv")
+@read_view(*READERS)
+def catalogue_sample():
+    return Response(catalogues.sample_national_csv(), mimetype="text/csv; charset=utf-8")
+
+
+@blueprint.route("/catalogues/import", methods=["POST"])
+@write_view(*MANAGERS)
+def catalogue_import():
+    form = forms.ImportCatalogueForm()
+    if not form.validate_on_submit():
+        _invalid(form)
+    upload = form.file.data
+    if upload is None or not getattr(upload, "filename", ""):
+        raise RuleViolation("Chưa chọn tệp / no file chosen", field="file")
+    report = catalogues.import_catalogue(
+        db.session,
+        code=form.code.data,
+        name=form.name.data,
+        version=form.version.data or None,
+        data=upload.read(2 * 1024 * 1024),
+        user_id=current_user.id,
+    )
+    flash(
+        _("Đã nhập: thêm %(a)s, cập nhật %(u)s, bỏ %(r)s.", a=report.added, u=report.updated, r=report.removed),
+        "success",
+    )
+    return redirect(url_for("quality.readiness", catalogue=report.catalogue.id))
+
+
+def _assessment_form():
+    form = forms.AssessmentForm()
+    form.catalogue_id.choices = choices((c.id, c.name) for c in db.session.scalars(queries.catalogues_query()))
+    form.organisation_id.choices = choices(
+        (o.id, o.name) for o in queries.readable_organisations(db.session, current_user)
+    )
+    return form
+
+
+@blueprint.route("/assessments", methods=["POST"])
+@write_view(*MANAGERS)
+def assessment_create():
+    form = _assessment_form()
+    if not form.validate_on_submit():
+        _invalid(form)
+    catalogue = _get(RequirementCatalogue, form.catalogue_id.data)
+    percent = catalogue_readiness(db.session, catalogue, form.assessed_on.data).percent
+    services.record_criteria_assessment(
+        db.session,
+        catalogue=catalogue,
+        organisation_id=form.organisation_id.data,
+        assessed_on=form.assessed_on.data,
+        outcome=form.outcome.data,
+        readiness_percent=percent,
+        notes=form.notes.data,
+        user=current_user,
+    )
+    flash(_("Đã ghi nhận đánh giá."), "success")
+    return redirect(url_for("quality.catalogue_list"))
+
+
+# Documents ------------------------------------------------------------------------------------------------------
+@blueprint.route("/documents")
+@read_view(*READERS)
+def documents():
+    return render_template(
+        "quality/documents.html",
+        documents=db.session.scalars(queries.documents_query()).all(),
+        form=forms.DocumentForm(),
+        today=services.lab_today(),
+    )
+
+
+@blueprint.route("/documents", methods=["POST"])
+@write_view(*LAB_STAFF)
+def document_create():
+    form = forms.DocumentForm()
+    if not form.validate_on_submit():
+        _invalid(form)
+    document = services.create_document(db.session, code=form.code.data, title=form.title.data, kind=form.kind.data)
+    return redirect(url_for("quality.document", document_id=document.id))
+
+
+@blueprint.route("/documents/<int:document_id>")
+@read_view(*READERS)
+def document(document_id: int):
+    return render_template(
+        "quality/document.html",
+        document=_get(ControlledDocument, document_id),
+        form=forms.VersionForm(),
+        approve_form=forms.ApproveForm(data={"effective_on": services.lab_today()}),
+        today=services.lab_today(),
+    )
+
+
+@blueprint.route("/documents/<int:document_id>/versions", methods=["POST"])
+@write_view(*LAB_STAFF)
+def document_upload(document_id: int):
+    document = _get(ControlledDocument, document_id)
+    form = forms.VersionForm()
+    if not form.validate_on_submit():
+        _invalid(form)
+    stored = accept_pdf_upload(form.file.data, "file")
+    services.add_document_version(
+        db.session,
+        document,
+        stored,
+        file_name=form.file.data.filename,
+        review_due_on=form.review_due_on.data,
+        change_note=form.change_note.data,
+        user=current_user,
+    )
+    flash(_("Đã tải lên phiên bản mới, chờ phê duyệt."), "success")
+    return redirect(url_for("quality.document", document_id=document.id))
+
+
+@blueprint.route("/versions/<int:version_id>/approve", methods=["POST"])
+@write_view(*MANAGERS)
+def version_approve(version_id: int):
+    version = _get(DocumentVersion, version_id)
+    form = forms.ApproveForm()
+    if not form.validate_on_submit():
+        _invalid(form)
+    services.approve_document_version(db.session, version, current_user, form.effective_on.data)
+    flash(_("Đã phê duyệt."), "success")
+    return redirect(url_for("quality.document", document_id=version.document_id))
+
+
+@blueprint.route("/versions/<int:version_id>/file")
+@read_view(*READERS)
+def version_file(version_id: int):
+    version = _get(DocumentVersion, version_id)
+    return Response(
+        read_bytes(version.file_sha256),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{version.document.code}-v{version.number}.pdf"'},
+    )
+
+
+# People ---------------------------------------------------------------------------------------------------------
+@blueprint.route("/competence")
+@read_view(*READERS)
+def competence():
+    form = forms.CompetenceForm()
+    _staff_choices(form.user_id)
+    from lims.quality.evidence import optional_model
+
+    Authorisation = optional_model("lims.jobs.models", "Authorisation")
+    authorisations = db.session.scalars(db.select(Authorisation)).all() if Authorisation is not None else []
+    return render_template(
+        "quality/competence.html",
+        records=db.session.scalars(queries.competence_query()).all(),
+        authorisations=authorisations,
+        form=form,
+    )
+
+
+@blueprint.route("/competence", methods=["POST"])
+@write_view(*MANAGERS)
+def competence_create():
+    form = forms.CompetenceForm()
+    _staff_choices(form.user_id)
+    if not form.validate_on_submit():
+        _invalid(form)
+    services.add_competence_record(
+        db.session,
+        user_id=form.user_id.data,
+        kind=form.kind.data,
+        title=form.title.data,
+        institution=form.institution.data,
+        started_on=form.started_on.data,
+        ended_on=form.ended_on.data,
+    )
+    return redirect(url_for("quality.competence"))
+
+
+@blueprint.route("/training")
+@read_view(*READERS)
+def training():
+    year = request.args.get("year", type=int) or services.lab_today().year
+    return render_template(
+        "quality/training.html",
+        events=db.session.scalars(queries.training_query()).all(),
+        form=forms.TrainingEventForm(),
+        year=year,
+        trained_in_year=services.people_trained(db.session, date(year, 1, 1), date(year, 12, 31)),
+    )
+
+
+@blueprint.route("/training", methods=["POST"])
+@write_view(*LAB_STAFF)
+def training_create():
+    form = forms.TrainingEventForm()
+    if not form.validate_on_submit():
+        _invalid(form)
+    event = services.create_training_event(
+        db.session,
+        title=form.title.data,
+        held_on=form.held_on.data,
+        ended_on=form.ended_on.data,
+        place=form.place.data,
+        organiser=form.organiser.data,
+        hours=form.hours.data,
+    )
+    return redirect(url_for("quality.training_event", event_id=event.id))
+
+
+def _attendee_form():
+    form = forms.AttendeeForm()
+    _staff_choices(form.user_id, blank=True)
+    return form
+
+
+@blueprint.route("/training/<int:event_id>")
+@read_view(*READERS)
+def training_event(event_id: int):
+    return render_template("quality/training_event.html", event=_get(TrainingEvent, event_id), form=_attendee_form())
+
+
+@blueprint.route("/training/<int:event_id>/attendees", methods=["POST"])
+@write_view(*LAB_STAFF)
+def training_attendee(event_id: int):
+    event = _get(TrainingEvent, event_id)
+    form = _attendee_form()
+    if not form.validate_on_submit():
+        _invalid(form)
+    services.add_attendee(
+        db.session,
+        event,
+        full_name=form.full_name.data or "",
+        organisation_name=form.organisation_name.data,
+        category=form.category.data,
+        user_id=form.user_id.data or None,
+        id_number=form.id_number.data,
+        email=form.email.data,
+    )
+    return redirect(url_for("quality.training_event", event_id=event.id))
+
+
+# Proficiency testing --------------------------------------------------------------------------------------------
+@blueprint.route("/proficiency")
+@read_view(*READERS)
+def proficiency():
+    return render_template(
+        "quality/proficiency.html", rounds=db.session.scalars(queries.rounds_query()).all(), form=forms.RoundForm()
+    )
+
+
+@blueprint.route("/proficiency", methods=["POST"])
+@write_view(*LAB_STAFF)
+def proficiency_create():
+    form = forms.RoundForm()
+    if not form.validate_on_submit():
+        _invalid(form)
+    round_ = services.create_proficiency_round(
+        db.session,
+        code=form.code.data,
+        kind=form.kind.data,
+        provider=form.provider.data,
+        title=form.title.data,
+        field=form.field.data,
+        held_on=form.held_on.data,
+    )
+    return redirect(url_for("quality.proficiency_round", round_id=round_.id))
+
+
+@blueprint.route("/proficiency/<int:round_id>")
+@read_view(*READERS)
+def proficiency_round(round_id: int):
+    return render_template(
+        "quality/proficiency_round.html", round=_get(ProficiencyRound, round_id), form=forms.ResultForm()
+    )
+
+
+@blueprint.route("/proficiency/<int:round_id>/results", methods=["POST"])
+@write_view(*LAB_STAFF)
+def proficiency_result(round_id: int):
+    round_ = _get(ProficiencyRound, round_id)
+    form = forms.ResultForm()
+    if not form.validate_on_submit():
+        _invalid(form)
+    result = services.record_proficiency_result(
+        db.session,
+        round_,
+        item=form.item.data,
+        unit=form.unit.data,
+        lab_value=form.lab_value.data,
+        lab_uncertainty=form.lab_uncertainty.data,
+        reference_value=form.reference_value.data,
+        reference_uncertainty=form.reference_uncertainty.data,
+        user=current_user,
+    )
+    if not result.satisfactory:
+        flash(_("En = %(en).2f: không đạt; đã mở hồ sơ không phù hợp.", en=result.en), "warning")
+    return redirect(url_for("quality.proficiency_round", round_id=round_.id))
+
+
+# Nonconformities ------------------------------------------------------------------------------------------------
+def _nc_form():
+    form = forms.NonconformityForm()
+    form.organisation_id.choices = choices(
+        [(0, "—")] + [(o.id, o.name) for o in queries.readable_organisations(db.session, current_user)]
+    )
+    return form
+
+
+@blueprint.route("/nonconformities")
+@read_view(*READERS)
+def nonconformities():
+    status = request.args.get("status") or None
+    page = db.paginate(queries.nonconformities_query(current_user, status), per_page=30, error_out=False)
+    form = _nc_form()
+    form.raised_on.data = services.lab_today()
+    return render_template("quality/nonconformities.html", page=page, form=form, status=status)
+
+
+@blueprint.route("/nonconformities", methods=["POST"])
+@write_view(*LAB_STAFF)
+def nonconformity_create():
+    form = _nc_form()
+    if not form.validate_on_submit():
+        _invalid(form)
+    nonconformity = services.raise_nonconformity(
+        db.session,
+        kind=form.kind.data,
+        title=form.title.data,
+        description=form.description.data,
+        raised_on=form.raised_on.data,
+        clause=form.clause.data,
+        organisation_id=form.organisation_id.data or None,
+        source="complaint" if form.kind.data == "complaint" else "manual",
+    )
+    return redirect(url_for("quality.nonconformity", nonconformity_id=nonconformity.id))
+
+
+@blueprint.route("/nonconformities/sweep", methods=["POST"])
+@write_view(*MANAGERS)
+def nonconformity_sweep():
+    opened = sweep_system_nonconformities(db.session)
+    flash(_("Đã mở %(n)s hồ sơ từ dữ liệu hệ thống.", n=len(opened)), "info")
+    return redirect(url_for("quality.nonconformities"))
+
+
+@blueprint.route("/nonconformities/<int:nonconformity_id>")
+@read_view(*READERS)
+def nonconformity(nonconformity_id: int):
+    item = queries.get_nonconformity(db.session, current_user, nonconformity_id)
+    plan_form = forms.ActionPlanForm()
+    _staff_choices(plan_form.owner_id)
+    today = services.lab_today()
+    return render_template(
+        "quality/nonconformity.html",
+        item=item,
+        plan_form=plan_form,
+        done_form=forms.ActionDoneForm(data={"done_on": today}),
+        review_form=forms.EffectivenessForm(data={"reviewed_on": today}),
+    )
+
+
+@blueprint.route("/nonconformities/<int:nonconformity_id>/plan", methods=["POST"])
+@write_view(*LAB_STAFF)
+def nonconformity_plan(nonconformity_id: int):
+    item = queries.get_nonconformity(db.session, current_user, nonconformity_id)
+    form = forms.ActionPlanForm()
+    _staff_choices(form.owner_id)
+    if not form.validate_on_submit():
+        _invalid(form)
+    services.plan_corrective_action(
+        db.session,
+        item,
+        root_cause=form.root_cause.data,
+        owner_id=form.owner_id.data,
+        due_on=form.due_on.data,
+        actions=(form.actions.data or "").splitlines(),
+    )
+    return redirect(url_for("quality.nonconformity", nonconformity_id=item.id))
+
+
+@blueprint.route("/actions/<int:action_id>/done", methods=["POST"])
+@write_view(*LAB_STAFF)
+def action_done(action_id: int):
+    action = _get(CorrectiveAction, action_id)
+    form = forms.ActionDoneForm()
+    if not form.validate_on_submit():
+        _invalid(form)
+    services.complete_action(db.session, action, form.done_on.data, form.note.data)
+    return redirect(url_for("quality.nonconformity", nonconformity_id=action.nonconformity_id))
+
+
+@blueprint.route("/nonconformities/<int:nonconformity_id>/review", methods=["POST"])
+@write_view(*MANAGERS)
+def nonconformity_review(nonconformity_id: int):
+    item = queries.get_nonconformity(db.session, current_user, nonconformity_id)
+    form = forms.EffectivenessForm()
+    if not form.validate_on_submit():
+        _invalid(form)
+    services.review_effectiveness(
+        db.session,
+        item,
+        effective=form.effective.data,
+        review=form.review.data,
+        reviewed_on=form.reviewed_on.data,
+        user=current_user,
+    )
+    return redirect(url_for("quality.nonconformity", nonconformity_id=item.id))
+
+
+# Internal audits, reviews, risks, chain checks ------------------------------------------------------------------
+@blueprint.route("/audits")
+@read_view(*READERS)
+def audits():
+    return render_template(
+        "quality/audits.html", audits=db.session.scalars(queries.audits_query()).all(), form=forms.AuditForm()
+    )
+
+
+@blueprint.route("/audits", methods=["POST"])
+@write_view(*MANAGERS)
+def audit_create():
+    form = forms.AuditForm()
+    if not form.validate_on_submit():
+        _invalid(form)
+    audit = services.plan_internal_audit(
+        db.session,
+        title=form.title.data,
+        scope=form.scope.data,
+        auditors=form.auditors.data,
+        planned_on=form.planned_on.data,
+    )
+    return redirect(url_for("quality.audit", audit_id=audit.id))
+
+
+@blueprint.route("/audits/<int:audit_id>")
+@read_view(*READERS)
+def audit(audit_id: int):
+    return render_template(
+        "quality/audit.html",
+        audit=_get(InternalAudit, audit_id),
+        held_form=forms.AuditHeldForm(),
+        finding_form=forms.FindingForm(),
+    )
+
+
+@blueprint.route("/audits/<int:audit_id>/held", methods=["POST"])
+@write_view(*MANAGERS)
+def audit_held(audit_id: int):
+    audit_ = _get(InternalAudit, audit_id)
+    form = forms.AuditHeldForm()
+    if not form.validate_on_submit():
+        _invalid(form)
+    services.record_audit_held(db.session, audit_, held_on=form.held_on.data, summary=form.summary.data)
+    return redirect(url_for("quality.audit", audit_id=audit_.id))
+
+
+@blueprint.route("/audits/<int:audit_id>/findings", methods=["POST"])
+@write_view(*MANAGERS)
+def audit_finding(audit_id: int):
+    audit_ = _get(InternalAudit, audit_id)
+    form = forms.FindingForm()
+    if not form.validate_on_submit():
+        _invalid(form)
+    services.add_audit_finding(
+        db.session, audit_, clause=form.clause.data, kind=form.kind.data, description=form.description.data
+    )
+    return redirect(url_for("quality.audit", audit_id=audit_.id))
+
+
+@blueprint.route("/reviews")
+@read_view(*READERS)
+def reviews():
+    return render_template(
+        "quality/reviews.html", reviews=db.session.scalars(queries.reviews_query()).all(), form=forms.ReviewForm()
+    )
+
+
+@blueprint.route("/reviews", methods=["POST"])
+@write_view(*MANAGERS)
+def review_create():
+    form = forms.ReviewForm()
+    if not form.validate_on_submit():
+        _invalid(form)
+    services.record_management_review(
+        db.session,
+        held_on=form.held_on.data,
+        chaired_by=form.chaired_by.data,
+        attendees=form.attendees.data,
+        inputs=form.inputs.data,
+        decisions=form.decisions.data,
+        next_review_on=form.next_review_on.data,
+    )
+    return redirect(url_for("quality.reviews"))
+
+
+@blueprint.route("/risks")
+@read_view(*READERS)
+def risks():
+    return render_template(
+        "quality/risks.html",
+        risks=db.session.scalars(queries.risks_query()).all(),
+        form=forms.RiskForm(),
+        today=services.lab_today(),
+    )
+
+
+@blueprint.route("/risks", methods=["POST"])
+@write_view(*MANAGERS)
+def risk_create():
+    form = forms.RiskForm()
+    if not form.validate_on_submit():
+        _invalid(form)
+    services.record_risk(
+        db.session,
+        kind=form.kind.data,
+        title=form.title.data,
+        clause=form.clause.data,
+        likelihood=form.likelihood.data,
+        impact=form.impact.data,
+        treatment=form.treatment.data,
+        owner_id=current_user.id,
+        review_on=form.review_on.data,
+    )
+    return redirect(url_for("quality.risks"))
+
+
+@blueprint.route("/chain-checks")
+@read_view(*READERS)
+def chain_checks():
+    return render_template(
+        "quality/chain_checks.html", checks=db.session.scalars(queries.chain_checks_query().limit(50)).all()
+    )
+
+
+@blueprint.route("/chain-checks", methods=["POST"])
+@write_view(*MANAGERS)
+def chain_check_create():
+    check = services.record_chain_check(db.session)
+    flash(_("Chuỗi nguyên vẹn.") if check.ok else _("Chuỗi bị can thiệp: %(p)s", p=check.problem), "info")
+    return redirect(url_for("quality.chain_checks"))
+
+
+# The inspector's evidence pack ----------------------------------------------------------------------------------
+def _period_args() -> tuple[date, date]:
+    today = services.lab_today()
+    try:
+        start = date.fromisoformat(request.args.get("start") or f"{today.year}-01-01")
+        end = date.fromisoformat(request.args.get("end") or today.isoformat())
+    except ValueError:
+        abort(400)
+    if end < start:
+        raise RuleViolation("Ngày cuối trước ngày đầu / the period ends before it starts", field="end")
+    return start, end
+
+
+@blueprint.route("/pack")
+@read_view(*READERS)
+def pack():
+    start, end = _period_args()
+    return render_template(
+        "quality/pack.html",
+        organisations=queries.readable_organisations(db.session, current_user),
+        start=start,
+        end=end,
+    )
+
+
+@blueprint.route("/pack/download")
+@read_view(*READERS)
+def pack_download():
+    start, end = _period_args()
+    organisation = queries.get_readable_organisation(
+        db.session, current_user, request.args.get("organisation_id", type=int)
+    )
+    pack_ = reports.build_evidence_pack(
+        db.session, organisation, start, end, services.lab_today(), current_user.username
+    )
+    return Response(
+        pack_.data,
+        mimetype="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{pack_.file_name}"'},
+    )
+
+
+def _panel(user) -> dict:
+    catalogue = db.session.scalar(queries.catalogues_query().limit(1))
+    result = catalogue_readiness(db.session, catalogue, services.lab_today()) if catalogue else None
+    open_count = len(db.session.scalars(queries.nonconformities_query(user, "open")).all())
+    return {"result": result, "open_count": open_count}
+
+
+register_nav("quality.readiness", _l("Chất lượng"), READERS, order=70)
+register_home_panel("quality", "quality/_panel.html", READERS, _panel, order=70)
