@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from flask import url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 
@@ -30,14 +31,48 @@ def register_nav(endpoint: str, label, roles, order: int = 50) -> None:
     _items[endpoint] = NavItem(endpoint, label, frozenset(roles), order)
 
 
-def navigation() -> list[NavItem]:
-    """Return the menu entries the signed-in person may use."""
+@dataclass(frozen=True)
+class NavGroup:
+    """A top-level menu entry: one link, or a drop-down of a domain's links."""
+
+    label: object
+    items: tuple[NavItem, ...]
+
+    @property
+    def key(self) -> str:
+        return self.items[0].prefix.rstrip(".")
+
+    def contains(self, endpoint: str | None) -> bool:
+        """Whether the page being shown belongs to this entry (to highlight it)."""
+        return bool(endpoint) and any(endpoint.startswith(item.prefix) for item in self.items)
+
+
+# Blueprints whose entries share one drop-down, and its label; others stand alone. Central so the bar stays short.
+_GROUP_OF_BLUEPRINT = {
+    "customers": ("customers", _l("Khách hàng")),
+    "jobs": ("jobs", _l("Công việc")),
+    "issuing": ("issuing", _l("Chứng nhận")),
+    "quality": ("quality", _l("Chất lượng")),
+    "plan": ("quality", _l("Chất lượng")),
+    "audit": ("system", _l("Hệ thống")),
+    "auth": ("system", _l("Hệ thống")),
+}
+
+
+def navigation() -> list[NavGroup]:
+    """Return the menu the signed-in person may use, grouped by domain, in menu order."""
     if not current_user.is_authenticated:
         return []
     roles = current_user.roles
-    return sorted(
-        (item for item in _items.values() if item.roles & roles), key=lambda item: (item.order, item.endpoint)
-    )
+    visible = sorted((item for item in _items.values() if item.roles & roles), key=lambda i: (i.order, i.endpoint))
+    grouped: dict[str, list[NavItem]] = {}
+    labels: dict[str, object] = {}
+    for item in visible:
+        blueprint = item.endpoint.split(".")[0]
+        key, label = _GROUP_OF_BLUEPRINT.get(blueprint, (item.endpoint, item.label))
+        grouped.setdefault(key, []).append(item)
+        labels.setdefault(key, label)
+    return [NavGroup(labels[key] if len(items) > 1 else items[0].label, tuple(items)) for key, items in grouped.items()]
 
 
 @dataclass(frozen=True)
