@@ -4,6 +4,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from lims.core.dates import lab_today
 from lims.core.errors import NotFound, RuleViolation
 from lims.core.forms import choices
 from lims.core.navigation import register_nav
@@ -13,7 +14,6 @@ from lims.plan import forms, queries, services
 from lims.plan.charts import Group, grouped_bars
 from lims.plan.models import BudgetLine, PlanItem, PlanPeriod
 from lims.plan.reports import yearly_report, yearly_report_pdf, yearly_report_xlsx
-from lims.quality.services import lab_today
 
 blueprint = Blueprint("plan", __name__, url_prefix="/plan")
 MANAGERS = ("admin", "manager")

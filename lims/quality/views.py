@@ -8,12 +8,14 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 import lims.quality.automation  # noqa: F401 - installs the hook that raises nonconformities from flagged records
+from lims.core.dates import lab_today
 from lims.core.errors import NotFound, RuleViolation
 from lims.core.files import accept_pdf_upload, read_bytes
 from lims.core.forms import choices
 from lims.core.navigation import register_home_panel, register_nav
 from lims.core.web import LAB_STAFF, READERS, read_view, write_view
 from lims.extensions import db
+from lims.jobs import queries as job_queries
 from lims.quality import catalogue as catalogues
 from lims.quality import forms, queries, reports, services
 from lims.quality.automation import sweep_system_nonconformities
@@ -58,7 +60,7 @@ def readiness():
     all_catalogues = db.session.scalars(queries.catalogues_query()).all()
     chosen = request.args.get("catalogue", type=int)
     catalogue = next((c for c in all_catalogues if c.id == chosen), all_catalogues[0] if all_catalogues else None)
-    result = catalogue_readiness(db.session, catalogue, services.lab_today()) if catalogue else None
+    result = catalogue_readiness(db.session, catalogue, lab_today()) if catalogue else None
     return render_template("quality/readiness.html", catalogues=all_catalogues, catalogue=catalogue, result=result)
 
 
@@ -66,7 +68,7 @@ def readiness():
 @read_view(*READERS)
 def requirement(requirement_id: int):
     item = _get(Requirement, requirement_id)
-    result = catalogue_readiness(db.session, item.catalogue, services.lab_today())
+    result = catalogue_readiness(db.session, item.catalogue, lab_today())
     row = next(r for r in result.rows if r.requirement.id == item.id)
     form = forms.LinkForm()
     form.document_id.choices = choices(
@@ -102,11 +104,11 @@ def requirement_unlink(link_id: int):
 @blueprint.route("/self-assessment.pdf")
 @read_view(*READERS)
 def self_assessment():
-    pdf = reports.self_assessment_pdf(db.session, services.lab_today())
+    pdf = reports.self_assessment_pdf(db.session, lab_today())
     return Response(
         pdf,
         mimetype="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="tu-danh-gia-{services.lab_today():%Y%m%d}.pdf"'},
+        headers={"Content-Disposition": f'attachment; filename="tu-danh-gia-{lab_today():%Y%m%d}.pdf"'},
     )
 
 
@@ -192,7 +194,7 @@ def documents():
         "quality/documents.html",
         documents=db.session.scalars(queries.documents_query()).all(),
         form=forms.DocumentForm(),
-        today=services.lab_today(),
+        today=lab_today(),
     )
 
 
@@ -213,8 +215,8 @@ def document(document_id: int):
         "quality/document.html",
         document=_get(ControlledDocument, document_id),
         form=forms.VersionForm(),
-        approve_form=forms.ApproveForm(data={"effective_on": services.lab_today()}),
-        today=services.lab_today(),
+        approve_form=forms.ApproveForm(data={"effective_on": lab_today()}),
+        today=lab_today(),
     )
 
 
@@ -268,14 +270,10 @@ def version_file(version_id: int):
 def competence():
     form = forms.CompetenceForm()
     _staff_choices(form.user_id)
-    from lims.quality.evidence import optional_model
-
-    Authorisation = optional_model("lims.jobs.models", "Authorisation")
-    authorisations = db.session.scalars(db.select(Authorisation)).all() if Authorisation is not None else []
     return render_template(
         "quality/competence.html",
         records=db.session.scalars(queries.competence_query()).all(),
-        authorisations=authorisations,
+        authorisations=job_queries.authorisations(db.session),
         form=form,
     )
 
@@ -302,7 +300,7 @@ def competence_create():
 @blueprint.route("/training")
 @read_view(*READERS)
 def training():
-    year = request.args.get("year", type=int) or services.lab_today().year
+    year = request.args.get("year", type=int) or lab_today().year
     return render_template(
         "quality/training.html",
         events=db.session.scalars(queries.training_query()).all(),
@@ -435,7 +433,7 @@ def nonconformities():
     status = request.args.get("status") or None
     page = db.paginate(queries.nonconformities_query(current_user, status), per_page=30, error_out=False)
     form = _nc_form()
-    form.raised_on.data = services.lab_today()
+    form.raised_on.data = lab_today()
     return render_template("quality/nonconformities.html", page=page, form=form, status=status)
 
 
@@ -472,7 +470,7 @@ def nonconformity(nonconformity_id: int):
     item = queries.get_nonconformity(db.session, current_user, nonconformity_id)
     plan_form = forms.ActionPlanForm()
     _staff_choices(plan_form.owner_id)
-    today = services.lab_today()
+    today = lab_today()
     return render_template(
         "quality/nonconformity.html",
         item=item,
@@ -623,7 +621,7 @@ def risks():
         "quality/risks.html",
         risks=db.session.scalars(queries.risks_query()).all(),
         form=forms.RiskForm(),
-        today=services.lab_today(),
+        today=lab_today(),
     )
 
 
@@ -665,7 +663,7 @@ def chain_check_create():
 
 # The inspector's evidence pack ----------------------------------------------------------------------------------
 def _period_args() -> tuple[date, date]:
-    today = services.lab_today()
+    today = lab_today()
     try:
         start = date.fromisoformat(request.args.get("start") or f"{today.year}-01-01")
         end = date.fromisoformat(request.args.get("end") or today.isoformat())
@@ -695,9 +693,7 @@ def pack_download():
     organisation = queries.get_readable_organisation(
         db.session, current_user, request.args.get("organisation_id", type=int)
     )
-    pack_ = reports.build_evidence_pack(
-        db.session, organisation, start, end, services.lab_today(), current_user.username
-    )
+    pack_ = reports.build_evidence_pack(db.session, organisation, start, end, lab_today(), current_user.username)
     return Response(
         pack_.data,
         mimetype="application/zip",
@@ -707,7 +703,7 @@ def pack_download():
 
 def _panel(user) -> dict:
     catalogue = db.session.scalar(queries.catalogues_query().limit(1))
-    result = catalogue_readiness(db.session, catalogue, services.lab_today()) if catalogue else None
+    result = catalogue_readiness(db.session, catalogue, lab_today()) if catalogue else None
     open_count = len(db.session.scalars(queries.nonconformities_query(user, "open")).all())
     return {"result": result, "open_count": open_count}
 
