@@ -491,7 +491,8 @@ def _board_panel(user):
     return {"counts": queries.board_counts(db.session), "states": queries.BOARD_STATES, "names": STATE_NAMES}
 
 
-register_nav("jobs.requests", _l("Yêu cầu"), ("admin", "manager", "signatory", "technician", "inspector"), order=30)
+# Enterprises see their own requests (requests_query scopes the list to their organisation).
+register_nav("jobs.requests", _l("Yêu cầu"), ALL_ROLES, order=30)
 register_nav("jobs.board", _l("Công việc"), READERS, order=31)
 register_nav("jobs.calendar", _l("Lịch"), LAB_STAFF, order=32)
 register_nav("jobs.worklist", _l("Việc hôm nay"), ("technician",), order=33)

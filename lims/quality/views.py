@@ -705,7 +705,8 @@ def _panel(user) -> dict:
     catalogue = db.session.scalar(queries.catalogues_query().limit(1))
     result = catalogue_readiness(db.session, catalogue, lab_today()) if catalogue else None
     open_count = len(db.session.scalars(queries.nonconformities_query(user, "open")).all())
-    return {"result": result, "open_count": open_count}
+    last_check = db.session.scalar(queries.chain_checks_query().limit(1))
+    return {"result": result, "open_count": open_count, "last_check": last_check}
 
 
 register_nav("quality.readiness", _l("Chất lượng"), READERS, order=70)

@@ -32,7 +32,8 @@ from lims.standards.forms import (
 blueprint = Blueprint("standards", __name__, url_prefix="/standards")
 WRITERS = tuple(sorted(services.STANDARD_WRITERS))
 CHECKERS = tuple(sorted(services.CHECK_WRITERS))
-PANEL_ROLES = ("admin", "manager", "technician")
+# Inspectors see what is due too: an overdue standard is the first thing an inspection looks for.
+PANEL_ROLES = ("admin", "manager", "technician", "inspector")
 LABELS = {"kinds": KIND_LABELS, "levels": LEVEL_LABELS, "statuses": STATUS_LABELS}
 
 
