@@ -11,7 +11,7 @@ import lims.quality.automation  # noqa: F401 - installs the hook that raises non
 from lims.core.dates import lab_today
 from lims.core.errors import NotFound, RuleViolation
 from lims.core.files import accept_pdf_upload, read_bytes
-from lims.core.forms import choices
+from lims.core.forms import choices, refuse_invalid
 from lims.core.navigation import register_home_panel, register_nav
 from lims.core.web import LAB_STAFF, READERS, read_view, write_view
 from lims.extensions import db
@@ -41,11 +41,6 @@ def _get(model, ident: int):
     if row is None:
         raise NotFound("Không có hồ sơ này / no such record")
     return row
-
-
-def _invalid(form) -> None:
-    messages = [f"{getattr(form, name).label.text}: {'; '.join(errors)}" for name, errors in form.errors.items()]
-    raise RuleViolation("; ".join(messages) or _("Dữ liệu không hợp lệ."))
 
 
 def _staff_choices(form_field, blank: bool = False) -> None:
@@ -84,7 +79,7 @@ def requirement_link(requirement_id: int):
     form = forms.LinkForm()
     form.document_id.choices = choices((d.id, d.code) for d in db.session.scalars(queries.documents_query()))
     if not form.validate_on_submit():
-        _invalid(form)
+        refuse_invalid(form)
     services.link_evidence(
         db.session, item, _get(ControlledDocument, form.document_id.data), form.note.data, current_user
     )
@@ -136,7 +131,7 @@ def catalogue_sample():
 def catalogue_import():
     form = forms.ImportCatalogueForm()
     if not form.validate_on_submit():
-        _invalid(form)
+        refuse_invalid(form)
     upload = form.file.data
     if upload is None or not getattr(upload, "filename", ""):
         raise RuleViolation("Chưa chọn tệp / no file chosen", field="file")
@@ -169,7 +164,7 @@ def _assessment_form():
 def assessment_create():
     form = _assessment_form()
     if not form.validate_on_submit():
-        _invalid(form)
+        refuse_invalid(form)
     catalogue = _get(RequirementCatalogue, form.catalogue_id.data)
     percent = catalogue_readiness(db.session, catalogue, form.assessed_on.data).percent
     services.record_criteria_assessment(
@@ -203,7 +198,7 @@ def documents():
 def document_create():
     form = forms.DocumentForm()
     if not form.validate_on_submit():
-        _invalid(form)
+        refuse_invalid(form)
     document = services.create_document(db.session, code=form.code.data, title=form.title.data, kind=form.kind.data)
     return redirect(url_for("quality.document", document_id=document.id))
 
@@ -226,7 +221,7 @@ def document_upload(document_id: int):
     document = _get(ControlledDocument, document_id)
     form = forms.VersionForm()
     if not form.validate_on_submit():
-        _invalid(form)
+        refuse_invalid(form)
     stored = accept_pdf_upload(form.file.data, "file")
     services.add_document_version(
         db.session,
@@ -247,7 +242,7 @@ def version_approve(version_id: int):
     version = _get(DocumentVersion, version_id)
     form = forms.ApproveForm()
     if not form.validate_on_submit():
-        _invalid(form)
+        refuse_invalid(form)
     services.approve_document_version(db.session, version, current_user, form.effective_on.data)
     flash(_("Đã phê duyệt."), "success")
     return redirect(url_for("quality.document", document_id=version.document_id))
@@ -284,7 +279,7 @@ def competence_create():
     form = forms.CompetenceForm()
     _staff_choices(form.user_id)
     if not form.validate_on_submit():
-        _invalid(form)
+        refuse_invalid(form)
     services.add_competence_record(
         db.session,
         user_id=form.user_id.data,
@@ -315,7 +310,7 @@ def training():
 def training_create():
     form = forms.TrainingEventForm()
     if not form.validate_on_submit():
-        _invalid(form)
+        refuse_invalid(form)
     event = services.create_training_event(
         db.session,
         title=form.title.data,
@@ -346,7 +341,7 @@ def training_attendee(event_id: int):
     event = _get(TrainingEvent, event_id)
     form = _attendee_form()
     if not form.validate_on_submit():
-        _invalid(form)
+        refuse_invalid(form)
     services.add_attendee(
         db.session,
         event,
@@ -374,7 +369,7 @@ def proficiency():
 def proficiency_create():
     form = forms.RoundForm()
     if not form.validate_on_submit():
-        _invalid(form)
+        refuse_invalid(form)
     round_ = services.create_proficiency_round(
         db.session,
         code=form.code.data,
@@ -401,7 +396,7 @@ def proficiency_result(round_id: int):
     round_ = _get(ProficiencyRound, round_id)
     form = forms.ResultForm()
     if not form.validate_on_submit():
-        _invalid(form)
+        refuse_invalid(form)
     result = services.record_proficiency_result(
         db.session,
         round_,
@@ -442,7 +437,7 @@ def nonconformities():
 def nonconformity_create():
     form = _nc_form()
     if not form.validate_on_submit():
-        _invalid(form)
+        refuse_invalid(form)
     nonconformity = services.raise_nonconformity(
         db.session,
         kind=form.kind.data,
@@ -487,7 +482,7 @@ def nonconformity_plan(nonconformity_id: int):
     form = forms.ActionPlanForm()
     _staff_choices(form.owner_id)
     if not form.validate_on_submit():
-        _invalid(form)
+        refuse_invalid(form)
     services.plan_corrective_action(
         db.session,
         item,
@@ -505,7 +500,7 @@ def action_done(action_id: int):
     action = _get(CorrectiveAction, action_id)
     form = forms.ActionDoneForm()
     if not form.validate_on_submit():
-        _invalid(form)
+        refuse_invalid(form)
     services.complete_action(db.session, action, form.done_on.data, form.note.data)
     return redirect(url_for("quality.nonconformity", nonconformity_id=action.nonconformity_id))
 
@@ -516,7 +511,7 @@ def nonconformity_review(nonconformity_id: int):
     item = queries.get_nonconformity(db.session, current_user, nonconformity_id)
     form = forms.EffectivenessForm()
     if not form.validate_on_submit():
-        _invalid(form)
+        refuse_invalid(form)
     services.review_effectiveness(
         db.session,
         item,
@@ -542,7 +537,7 @@ def audits():
 def audit_create():
     form = forms.AuditForm()
     if not form.validate_on_submit():
-        _invalid(form)
+        refuse_invalid(form)
     audit = services.plan_internal_audit(
         db.session,
         title=form.title.data,
@@ -570,7 +565,7 @@ def audit_held(audit_id: int):
     audit_ = _get(InternalAudit, audit_id)
     form = forms.AuditHeldForm()
     if not form.validate_on_submit():
-        _invalid(form)
+        refuse_invalid(form)
     services.record_audit_held(db.session, audit_, held_on=form.held_on.data, summary=form.summary.data)
     return redirect(url_for("quality.audit", audit_id=audit_.id))
 
@@ -581,7 +576,7 @@ def audit_finding(audit_id: int):
     audit_ = _get(InternalAudit, audit_id)
     form = forms.FindingForm()
     if not form.validate_on_submit():
-        _invalid(form)
+        refuse_invalid(form)
     services.add_audit_finding(
         db.session, audit_, clause=form.clause.data, kind=form.kind.data, description=form.description.data
     )
@@ -601,7 +596,7 @@ def reviews():
 def review_create():
     form = forms.ReviewForm()
     if not form.validate_on_submit():
-        _invalid(form)
+        refuse_invalid(form)
     services.record_management_review(
         db.session,
         held_on=form.held_on.data,
@@ -630,7 +625,7 @@ def risks():
 def risk_create():
     form = forms.RiskForm()
     if not form.validate_on_submit():
-        _invalid(form)
+        refuse_invalid(form)
     services.record_risk(
         db.session,
         kind=form.kind.data,
