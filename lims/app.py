@@ -2,6 +2,7 @@
 
 import logging
 from datetime import date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from flask import Flask, request, session
@@ -19,6 +20,8 @@ def create_app(config: Config | None = None) -> Flask:
     """Create the lab system's Flask application."""
     config = config or Config()
     config.validate()
+    # SQLite, keys and stored files live in the instance folder; a new deployment starts without one.
+    Path(config.INSTANCE_PATH).mkdir(parents=True, exist_ok=True)
     app = Flask(
         __name__,
         instance_path=config.INSTANCE_PATH,

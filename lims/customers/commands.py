@@ -1,25 +1,18 @@
 """`lims catalogue seed`, `lims import instruments FILE`, `lims reminders queue|send`."""
 
 import sys
-from datetime import date
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from lims.core.dates import lab_today
 from lims.core.unit_of_work import unit_of_work
 from lims.customers import services
 from lims.customers.importing import read_sheet
 from lims.customers.models import Organisation
-
-
-def lab_today() -> date:
-    from datetime import datetime
-
-    return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
 
 
 @click.group("catalogue")

@@ -1,13 +1,12 @@
 """Demo enterprises of the province, their contacts, programme enrolments and a few hundred instruments."""
 
 import random
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
-from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from lims.core.dates import lab_today
 from lims.customers import rules, services
 from lims.customers.models import Instrument, InstrumentType, Organisation
 
@@ -177,7 +176,7 @@ def _kind_of(name: str) -> str | None:
 
 def load(session: Session) -> list[tuple[str, str]]:
     services.seed_catalogue(session)
-    today = datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
+    today = lab_today()
     types = {t.code: t for t in session.scalars(select(InstrumentType))}
     cycles = services.CycleBook(session, services.valid_until_rule(session))
     generator = random.Random(2026)

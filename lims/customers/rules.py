@@ -4,6 +4,8 @@ import calendar
 import re
 from datetime import date, timedelta
 
+from lims.core.dates import add_months
+
 # The tax administration's check digit: weights for the first nine digits, remainder modulo 11.
 TAX_CODE_WEIGHTS = (31, 29, 23, 19, 17, 13, 7, 5, 3)
 _TAX_CODE = re.compile(r"(\d{10})(?:-?(\d{3}))?")
@@ -46,14 +48,6 @@ def is_valid_tax_code(text: str) -> bool:
     except TaxCodeError:
         return False
     return True
-
-
-def add_months(day: date, months: int) -> date:
-    """Return the same day ``months`` later; a day missing from the target month becomes its last day."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    month += 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def valid_until_after(verified_on: date, months: int, rule: str = DEFAULT_VALID_UNTIL_RULE) -> date:

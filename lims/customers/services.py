@@ -45,6 +45,7 @@ from lims.customers.models import (
     ReminderLog,
     VerificationCycle,
 )
+from lims.customers.queries import calendar_items_query, reminder_candidates_query
 
 log = logging.getLogger(__name__)
 
@@ -788,8 +789,6 @@ def queue_reminders(session: Session, today: date, within_days: int = 30, channe
     """
     from datetime import timedelta
 
-    from lims.customers.queries import reminder_candidates_query
-
     if channel not in CHANNELS:
         raise RuleViolation(f"Kênh không hợp lệ / unknown channel: {channel}", field="channel")
     horizon = today + timedelta(days=within_days)
@@ -923,8 +922,6 @@ def organisation_by_calendar_token(session: Session, token: str) -> Organisation
 def calendar_feed(session: Session, organisation: Organisation, host: str) -> bytes:
     """Return an iCalendar document of the due dates of an enterprise's active instruments."""
     from icalendar import Calendar, Event
-
-    from lims.customers.queries import calendar_items_query
 
     feed = Calendar()
     feed.add("prodid", "-//LIMS//Recall//VI")

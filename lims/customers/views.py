@@ -1,16 +1,13 @@
 """Enterprises, their instruments, recall and reminders, the instrument catalogue, and the calendar feed."""
 
-import csv
-import io
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
-
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from lims.core.dates import lab_today
 from lims.core.errors import NotFound, RuleViolation
+from lims.core.exports import csv_response
 from lims.core.forms import choices
 from lims.core.navigation import register_home_panel, register_nav
 from lims.core.web import ALL_ROLES, READERS, read_view, write_view
@@ -37,10 +34,6 @@ from lims.extensions import db
 blueprint = Blueprint("customers", __name__, url_prefix="/customers")
 EDITORS = ("admin", "manager", "technician")
 MANAGERS = ("admin", "manager")
-
-
-def lab_today() -> date:
-    return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
 
 
 def _int_arg(name: str, default: int | None = None) -> int | None:
@@ -260,22 +253,11 @@ EXPORT_COLUMNS = (
 @read_view(*ALL_ROLES)
 def instruments_export():
     query = queries.instruments_query(current_user, _instrument_filter(), lab_today())
-    output = io.StringIO()
-    writer = csv.writer(output)
-    writer.writerow(EXPORT_COLUMNS)
-    for item in db.session.scalars(query):
-        writer.writerow(
-            [
-                item.organisation.tax_code,
-                item.instrument_type.code,
-                *(getattr(item, name) for name in EXPORT_COLUMNS[2:]),
-            ]
-        )
-    return Response(
-        "\ufeff" + output.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": "attachment; filename=phuong-tien-do.csv"},
+    rows = (
+        [item.organisation.tax_code, item.instrument_type.code, *(getattr(item, name) for name in EXPORT_COLUMNS[2:])]
+        for item in db.session.scalars(query)
     )
+    return csv_response(EXPORT_COLUMNS, rows, "phuong-tien-do.csv")
 
 
 @blueprint.route("/instruments/<int:instrument_id>")

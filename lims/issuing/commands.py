@@ -1,7 +1,6 @@
 """`lims keys create`, `lims certificates issue`, `lims certificates numbering`."""
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
@@ -24,15 +23,8 @@ def keys_group() -> None:
 @with_appcontext
 def create_key_command(overwrite: bool) -> None:
     """Make a self-signed demo signing key at LIMS_SIGNING_KEY_PATH (a real lab configures its own)."""
-    config = current_app.config
     try:
-        # X.509 limits a name attribute to 64 characters; the lab's full name is often longer.
-        path = keys.create_lab_key(
-            config["LAB_SHORT_NAME"][:64],
-            config["LAB_NAME"][:64],
-            config.get("SIGNING_KEY_PASSPHRASE") or None,
-            overwrite,
-        )
+        path = keys.create_configured_lab_key(overwrite)
     except RuleViolation as exc:
         raise click.ClickException(exc.message) from exc
     click.echo(f"signing key written to {path}; certificate: {keys.certificate_path(path)}")

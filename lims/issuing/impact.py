@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from lims.auth.models import User
 from lims.core.errors import RuleViolation
 from lims.core.model import nfc
-from lims.customers.models import Organisation
+from lims.customers.models import Organisation, OutboxMessage
 from lims.issuing.models import Certificate, ImpactNotice
 from lims.jobs.models import Job, JobStandard
 from lims.standards.models import Standard, StandardCalibration
@@ -58,11 +58,7 @@ def impact_of(session: Session, standard: Standard, since: date | None = None) -
 
 
 def _queue_in_outbox(session: Session, organisation, standard: Standard, numbers: list[str], message: str) -> None:
-    # The customers domain's outbox sends letters and e-mails; until it is merged the ImpactNotice is the record.
-    try:
-        from lims.customers.models import OutboxMessage
-    except ImportError:
-        return
+    # The customers domain's outbox sends the letter; the ImpactNotice stays the lab's record of what was said.
     session.add(
         OutboxMessage(
             organisation_id=organisation.id,

@@ -71,3 +71,15 @@ def create_lab_key(common_name: str, organisation: str, passphrase: str | None, 
         os.replace(made["pkcs12"], target)
     target.chmod(0o600)
     return target
+
+
+def create_configured_lab_key(overwrite: bool = False) -> Path:
+    """Write the demo signing key named by the app's config (lab names, passphrase) at SIGNING_KEY_PATH."""
+    config = current_app.config
+    # X.509 limits a name attribute to 64 characters; the lab's full name is often longer.
+    return create_lab_key(
+        config["LAB_SHORT_NAME"][:64],
+        config["LAB_NAME"][:64],
+        config.get("SIGNING_KEY_PASSPHRASE") or None,
+        overwrite,
+    )

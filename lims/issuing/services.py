@@ -7,12 +7,10 @@ naming the one it replaces; the replaced one then verifies as superseded.
 
 import logging
 import secrets
-from calendar import monthrange
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from flask import current_app
-from sqlalchemy import event, inspect, select
+from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session, object_session
 
 from certificates.render import render_certificate
@@ -20,26 +18,24 @@ from instruments.errors import InputError
 from lims.audit.trail import audit_reason, record_event
 from lims.auth.models import User
 from lims.auth.passwords import check_password
+from lims.core.dates import lab_today
 from lims.core.errors import PermissionDenied, RuleViolation
 from lims.core.files import store_bytes
 from lims.core.model import nfc, utcnow
-from lims.customers.models import Instrument, VerificationCycle
+from lims.customers.models import Instrument
+from lims.customers.services import record_service, verification_valid_until
 from lims.issuing import document, stickers
 from lims.issuing.keys import lab_signer
-from lims.issuing.models import Certificate
+from lims.issuing.models import Certificate, IssueBatch
 from lims.issuing.numbering import next_number
 from lims.jobs.models import Job
+from lims.jobs.services import mark_certified
 
 log = logging.getLogger(__name__)
 
 SIGNATURE_MEANING = "Phê duyệt và ban hành / approved and issued"
 # Letters and digits that cannot be misread for one another when typed from paper.
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-
-
-def lab_today() -> date:
-    """Return today's date in the lab's time zone."""
-    return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
 
 
 def new_short_code() -> str:
@@ -57,45 +53,10 @@ def verification_url(token: str) -> str:
     return f"{current_app.config['PUBLIC_URL']}/v/{token}"
 
 
-# --- the rules of other domains, called by their names; local stand-ins until those branches are merged ---
-
-
-def _add_months(day: date, months: int) -> date:
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(day.day, monthrange(year, month)[1]))
-
-
-def _cycle_valid_until(session: Session, instrument_type_id: int, verified_on: date):
-    # Stand-in for lims.customers.services.verification_valid_until: the rule in force on the day, the day before
-    # the anniversary (the lab's default rule).
-    cycle = session.scalar(
-        select(VerificationCycle)
-        .where(VerificationCycle.instrument_type_id == instrument_type_id)
-        .where(VerificationCycle.effective_from <= verified_on)
-        .order_by(VerificationCycle.effective_from.desc())
-        .limit(1)
-    )
-    if cycle is None or cycle.months is None:
-        return None, cycle
-    from datetime import timedelta
-
-    return _add_months(verified_on, cycle.months) - timedelta(days=1), cycle
-
-
 def valid_until_for(session: Session, instrument: Instrument, verified_on: date) -> date:
     """Return "Có giá trị đến" of a passed verification, refusing a cycle a manager has not confirmed."""
-    try:
-        from lims.customers.services import verification_valid_until
-    except ImportError:
-        verification_valid_until = _cycle_valid_until
+    # Refuses by itself when no cycle was in force on the day.
     valid_until, cycle = verification_valid_until(session, instrument.instrument_type_id, verified_on)
-    if cycle is None:
-        raise RuleViolation(
-            "Loại phương tiện đo này chưa có chu kỳ kiểm định áp dụng vào ngày kiểm định "
-            "/ no verification cycle is in force for this instrument type on the day of verification",
-            field="valid_until",
-        )
     if not cycle.confirmed:
         raise RuleViolation(
             f"Chu kỳ kiểm định theo {cycle.legal_source} chưa được xác nhận: trưởng phòng phải xác nhận trước khi cấp "
@@ -112,29 +73,6 @@ def valid_until_for(session: Session, instrument: Instrument, verified_on: date)
     return valid_until
 
 
-def _mark_certified(session: Session, job: Job) -> None:
-    try:
-        from lims.jobs.services import mark_certified
-    except ImportError:
-        job.status = "certified"
-        session.flush()
-        return
-    mark_certified(session, job)
-
-
-def _record_service(session: Session, instrument: Instrument, kind: str, on: date, valid_until: date | None) -> None:
-    try:
-        from lims.customers.services import record_service
-    except ImportError:
-        instrument.last_service_on = on
-        instrument.last_service_kind = kind
-        if valid_until is not None:
-            instrument.next_due_on = valid_until
-        session.flush()
-        return
-    record_service(session, instrument, kind, on, valid_until)
-
-
 # --- approval and issue ---
 
 
@@ -143,8 +81,6 @@ def check_signatory(signatory: User, password: str | None, job: Job, batch_id: i
     if not signatory.has_role("signatory"):
         raise PermissionDenied("Chỉ người ký được ủy quyền mới ký / only an authorised signatory may sign")
     if batch_id is not None:
-        from lims.issuing.models import IssueBatch
-
         batch = object_session(job).get(IssueBatch, batch_id)
         confirmed = batch is not None and batch.signatory_id == signatory.id and job.id in batch.job_ids
         if not confirmed:
@@ -225,8 +161,8 @@ def issue_certificate(
     )
     if sticker is not None:
         stickers.mark_used(session, sticker, certificate)
-    _mark_certified(session, job)
-    _record_service(session, job.instrument, kind.value, measured, valid_until)
+    mark_certified(session, job)
+    record_service(session, job.instrument, kind.value, measured, valid_until)
     log.info("certificate %s issued for job %s by %s", number, job.number, signatory.username)
     return certificate
 

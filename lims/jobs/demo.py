@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lims.auth.models import User
+from lims.core.dates import lab_today
 from lims.core.errors import RuleViolation
 from lims.customers.models import Instrument, InstrumentType
 from lims.jobs import services
@@ -21,7 +22,8 @@ log = logging.getLogger(__name__)
 DEMO_NOTE = "Dữ liệu mẫu (demo)"
 TECHNICIANS = ("ktv.an", "ktv.binh")
 STANDARD_CODES = ("M1-01", "CSS-01", "QC-M1-01", "SS-01")  # the standards demo's M1 set and comparator, if present
-SCALE_STATES = ("received", "scheduled", "in_progress", "measured", "reviewed", "certified", "returned", "on_hold")
+# Three scales are reviewed: issuing's demo signs two of them (and hands one back), the third waits for a signatory.
+SCALE_STATES = ("received", "scheduled", "in_progress", "measured", "reviewed", "reviewed", "reviewed", "on_hold")
 
 
 def _user(session: Session, username: str) -> User | None:
@@ -117,9 +119,10 @@ def weight_observations(instrument: Instrument) -> dict:
 
 def _advance(session: Session, job, state: str, people: dict, standards: list[Standard], observations, conditions):
     """Take a demo job along the workflow up to a state; stop quietly where a rule or the data says no."""
-    today = services.lab_today()
+    today = lab_today()
     target = "measured" if state == "on_hold" else state
-    order = ("received", "scheduled", "in_progress", "measured", "reviewed", "certified", "returned")
+    # Certified and returned follow a real certificate, which only issuing's demo makes.
+    order = ("received", "scheduled", "in_progress", "measured", "reviewed")
     reach = order.index(target)
     try:
         if reach >= 1:
@@ -141,10 +144,6 @@ def _advance(session: Session, job, state: str, people: dict, standards: list[St
             services.finish_measurement(session, people["an"], job)
         if reach >= 4:
             services.review_job(session, people["binh"], job, notes="Đã kiểm tra số liệu và tính toán")
-        if reach >= 5:
-            services.mark_certified(session, job)
-        if reach >= 6:
-            services.mark_returned(session, job)
         if state == "on_hold":
             services.hold_job(session, people["manager"], job, "Chờ doanh nghiệp xác nhận phạm vi đo")
     except RuleViolation as exc:
@@ -152,7 +151,7 @@ def _advance(session: Session, job, state: str, people: dict, standards: list[St
 
 
 def load(session: Session) -> list[tuple[str, str]]:
-    today = services.lab_today()
+    today = lab_today()
     people = {
         "manager": _user(session, "truongphong"),
         "an": _user(session, "ktv.an"),

@@ -31,7 +31,7 @@ STATE_NAMES = {
     "cancelled": _l("Đã hủy"),
 }
 STAGE_NAMES = {"as_found": _l("Trước điều chỉnh (as found)"), "as_left": _l("Sau điều chỉnh (as left)")}
-REQUEST_STATUS_NAMES = {"submitted": _l("Chờ xem xét"), "accepted": _l("Đã chấp nhận"), "declined": _l("Từ chối")}
+REQUEST_STATUS_NAMES = {"submitted": _l("Chờ xem xét"), "accepted": _l("Đã chấp nhận"), "declined": _l("Đã từ chối")}
 ITEM_ROWS = 5
 
 

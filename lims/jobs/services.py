@@ -11,9 +11,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -21,6 +19,7 @@ from instruments.errors import InputError
 from instruments.procedures import MethodReference, Procedure, Stage, get_procedure
 from lims.audit.trail import audit_reason
 from lims.auth.models import User
+from lims.core.dates import lab_today
 from lims.core.errors import NotFound, PermissionDenied, RuleViolation
 from lims.core.model import utcnow
 from lims.customers.models import Instrument, Organisation
@@ -74,11 +73,6 @@ STATE_LABELS = {
     "on_hold": "tạm dừng / on hold",
     "cancelled": "đã hủy / cancelled",
 }
-
-
-def lab_today() -> date:
-    """Return today's date in the lab's time zone."""
-    return utcnow().astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date()
 
 
 def _new_number(prefix: str) -> str:

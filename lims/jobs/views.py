@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from instruments.procedures import all_procedures
+from lims.core.dates import lab_today
 from lims.core.errors import RuleViolation
 from lims.core.forms import choices
 from lims.core.navigation import register_home_panel, register_nav
@@ -159,7 +160,7 @@ def board():
 @read_view(*READERS)
 def job_detail(job_id: int):
     job = queries.load_job(db.session, current_user, job_id)
-    schedule = ScheduleForm(technician_id=job.technician_id or 0, day=job.scheduled_on or services.lab_today())
+    schedule = ScheduleForm(technician_id=job.technician_id or 0, day=job.scheduled_on or lab_today())
     schedule.technician_id.choices = choices((u.id, u.full_name) for u in queries.technicians(db.session))
     return render_template(
         "jobs/job_detail.html",
@@ -290,7 +291,7 @@ def record_form(job_id: int):
     else:
         observations, conditions = services.initial_observations(job), {}
         standard_ids = [row.standard_id for row in job.standards_used]
-    return _render_record_form(job, stage, observations, conditions, standard_ids, services.lab_today())
+    return _render_record_form(job, stage, observations, conditions, standard_ids, lab_today())
 
 
 def _typed(job):
@@ -328,7 +329,7 @@ def record_save(job_id: int):
             observations, conditions = _typed(job)
         except RuleViolation:
             observations, conditions = {}, {}
-        day = measured_on or services.lab_today()
+        day = measured_on or lab_today()
         return _render_record_form(job, stage, observations, conditions, standard_ids, day, reason, exc.status)
     flash(_("Đã lưu biên bản (lần %(revision)s).", revision=record.revision), "success")
     return redirect(url_for("jobs.record_detail", record_id=record.id))
@@ -363,9 +364,9 @@ def record_detail(record_id: int):
 def calendar():
     view = request.args.get("view", "week")
     try:
-        day = date.fromisoformat(request.args.get("day", "")) if request.args.get("day") else services.lab_today()
+        day = date.fromisoformat(request.args.get("day", "")) if request.args.get("day") else lab_today()
     except ValueError:
-        day = services.lab_today()
+        day = lab_today()
     technician_id = request.args.get("technician", type=int)
     if view == "month":
         first = day.replace(day=1)
@@ -386,14 +387,14 @@ def calendar():
         days=queries.calendar(db.session, first, last, technician_id),
         technicians=queries.technicians(db.session),
         technician_id=technician_id,
-        today=services.lab_today(),
+        today=lab_today(),
     )
 
 
 @blueprint.route("/worklist")
 @read_view("technician")
 def worklist():
-    today = services.lab_today()
+    today = lab_today()
     return render_template("jobs/worklist.html", jobs=queries.worklist(db.session, current_user, today), today=today)
 
 
@@ -417,7 +418,7 @@ def _render_authorisations(grant, card, status=200):
             cards=queries.verifier_cards(db.session),
             grant=grant,
             card=card,
-            today=services.lab_today(),
+            today=lab_today(),
             revoke_form=ReasonForm(),
         ),
         status,
@@ -482,7 +483,7 @@ def card_grant():
 
 
 def _worklist_panel(user):
-    today = services.lab_today()
+    today = lab_today()
     return {"jobs": queries.worklist(db.session, user, today), "today": today}
 
 
@@ -490,7 +491,8 @@ def _board_panel(user):
     return {"counts": queries.board_counts(db.session), "states": queries.BOARD_STATES, "names": STATE_NAMES}
 
 
-register_nav("jobs.requests", _l("Yêu cầu"), ("admin", "manager", "signatory", "technician", "inspector"), order=30)
+# Enterprises see their own requests (requests_query scopes the list to their organisation).
+register_nav("jobs.requests", _l("Yêu cầu"), ALL_ROLES, order=30)
 register_nav("jobs.board", _l("Công việc"), READERS, order=31)
 register_nav("jobs.calendar", _l("Lịch"), LAB_STAFF, order=32)
 register_nav("jobs.worklist", _l("Việc hôm nay"), ("technician",), order=33)

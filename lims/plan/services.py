@@ -1,6 +1,5 @@
 """The plan's operations and figures: actuals counted from the records, budget and spending; never a commit."""
 
-import importlib
 from dataclasses import dataclass
 from datetime import date
 
@@ -10,6 +9,7 @@ from sqlalchemy.orm import Session
 from lims.core.errors import NotFound, RuleViolation
 from lims.core.model import nfc
 from lims.customers.models import Organisation
+from lims.customers.services import enrolled_enterprises_count
 from lims.plan.models import (
     ACTIVITY_KINDS,
     FUNDING_SOURCES,
@@ -23,9 +23,9 @@ from lims.plan.models import (
     PlanItem,
     PlanPeriod,
 )
-from lims.quality.evidence import optional_model
 from lims.quality.models import CriteriaAssessment
 from lims.quality.services import people_trained
+from lims.standards.models import Standard
 
 MILLION = 1_000_000
 
@@ -45,30 +45,18 @@ METRIC_EVIDENCE = {
 ACTIVITY_METRICS = {"inspections": "inspection", "surveys": "survey", "media": "media", "conferences": "conference"}
 
 
-def _enrolled_enterprises(session: Session, until: date) -> int | None:
-    try:
-        customers = importlib.import_module("lims.customers.services")
-    except ImportError:
-        return None
-    count = getattr(customers, "enrolled_enterprises_count", None)
-    return None if count is None else int(count(session, until))
-
-
 def count_metric(session: Session, metric: str, start: date, end: date) -> int | None:
     """Count what a metric measures between two days (inclusive); None when its records are not kept yet."""
     if metric == "people_trained":
         return people_trained(session, start, end)
     if metric == "reference_standards":
-        Standard = optional_model("lims.standards.models", "Standard")
-        if Standard is None or not hasattr(Standard, "put_in_service_on"):
-            return None
         query = select(func.count(Standard.id)).where(
             Standard.level == "reference", Standard.put_in_service_on >= start, Standard.put_in_service_on <= end
         )
         return session.scalar(query) or 0
     if metric == "enterprises_enrolled":
         # Enrolment is a state, not an event: the count of enterprises enrolled on the period's last day.
-        return _enrolled_enterprises(session, end)
+        return enrolled_enterprises_count(session, end)
     if metric in ("criteria_applied", "criteria_service"):
         lab = Organisation.kind == "lab"
         query = (

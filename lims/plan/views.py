@@ -4,8 +4,9 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from lims.core.dates import lab_today
 from lims.core.errors import NotFound, RuleViolation
-from lims.core.forms import choices
+from lims.core.forms import choices, refuse_invalid
 from lims.core.navigation import register_nav
 from lims.core.web import READERS, read_view, write_view
 from lims.extensions import db
@@ -13,7 +14,6 @@ from lims.plan import forms, queries, services
 from lims.plan.charts import Group, grouped_bars
 from lims.plan.models import BudgetLine, PlanItem, PlanPeriod
 from lims.plan.reports import yearly_report, yearly_report_pdf, yearly_report_xlsx
-from lims.quality.services import lab_today
 
 blueprint = Blueprint("plan", __name__, url_prefix="/plan")
 MANAGERS = ("admin", "manager")
@@ -24,11 +24,6 @@ def _plan(plan_id: int | None = None):
     if plan is None:
         raise NotFound("Chưa có kế hoạch / no plan recorded yet")
     return plan
-
-
-def _invalid(form) -> None:
-    messages = [f"{getattr(form, name).label.text}: {'; '.join(errors)}" for name, errors in form.errors.items()]
-    raise RuleViolation("; ".join(messages) or _("Dữ liệu không hợp lệ."))
 
 
 def _goal_form(plan):
@@ -97,7 +92,7 @@ def goal_update():
     plan = _plan()
     form = _goal_form(plan)
     if not form.validate_on_submit():
-        _invalid(form)
+        refuse_invalid(form)
     item = db.session.get(PlanItem, form.item_id.data)
     period = db.session.get(PlanPeriod, form.period_id.data)
     services.set_goal(
@@ -146,7 +141,7 @@ def expense_create():
     plan = _plan()
     _lines, form, _line_form = _budget_forms(plan)
     if not form.validate_on_submit():
-        _invalid(form)
+        refuse_invalid(form)
     line = db.session.get(BudgetLine, form.budget_line_id.data)
     services.record_expense(
         db.session,
@@ -166,7 +161,7 @@ def budget_line_save():
     plan = _plan()
     _lines, _expense, form = _budget_forms(plan)
     if not form.validate_on_submit():
-        _invalid(form)
+        refuse_invalid(form)
     services.set_budget_line(
         db.session,
         db.session.get(PlanItem, form.item_id.data),
@@ -192,7 +187,7 @@ def activities():
 def activity_create():
     form = forms.ActivityForm()
     if not form.validate_on_submit():
-        _invalid(form)
+        refuse_invalid(form)
     services.record_activity(
         db.session,
         kind=form.kind.data,

@@ -4,13 +4,13 @@ Two ways in, one idempotent function: a session hook notices such records as the
 writes them), and a sweep finds the ones written before (or while this hook was not installed).
 """
 
-from datetime import date
-
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from lims.quality.evidence import optional_model
+from lims.core.dates import lab_today
 from lims.quality.models import Nonconformity, ProficiencyResult
+from lims.quality.services import open_system_nonconformity
+from lims.standards.models import IntermediateCheck, Standard, StandardStatusChange
 
 _PENDING_KEY = "quality_system_findings"
 FAILED_STANDARD_STATES = ("quarantined",)
@@ -27,26 +27,13 @@ def check_is_out_of_limits(check) -> bool:
     return False
 
 
-def _check_day(check) -> date:
-    for name in ("checked_on", "performed_on", "held_on", "measured_on"):
-        value = getattr(check, name, None)
-        if isinstance(value, date):
-            return value
-    from lims.quality.services import lab_today
-
-    return lab_today()
-
-
-def _standard_label(session: Session, standard_id) -> str:
-    Standard = optional_model("lims.standards.models", "Standard")
-    standard = session.get(Standard, standard_id) if Standard is not None and standard_id else None
+def _standard_label(session: Session, standard_id: int | None) -> str:
+    standard = session.get(Standard, standard_id) if standard_id else None
     return f"{standard.code} {standard.name}" if standard else f"#{standard_id}"
 
 
-def raise_for_check(session: Session, check, flush: bool = True) -> Nonconformity:
-    from lims.quality.services import open_system_nonconformity
-
-    label = _standard_label(session, getattr(check, "standard_id", None))
+def raise_for_check(session: Session, check: IntermediateCheck, flush: bool = True) -> Nonconformity:
+    label = _standard_label(session, check.standard_id)
     return open_system_nonconformity(
         session,
         source="intermediate_check",
@@ -54,19 +41,17 @@ def raise_for_check(session: Session, check, flush: bool = True) -> Nonconformit
         clause="6.4",
         title=f"Kiểm tra giữa kỳ vượt giới hạn: {label} / intermediate check out of limits",
         description=(
-            f"Kiểm tra giữa kỳ #{check.id} của {label} ngày {_check_day(check):%d/%m/%Y} vượt giới hạn cho phép. "
+            f"Kiểm tra giữa kỳ #{check.id} của {label} ngày {check.checked_on:%d/%m/%Y} vượt giới hạn cho phép. "
             "Xem lại các kết quả đã dùng chuẩn này từ lần kiểm tra đạt gần nhất (17025 6.4.13, 7.10)."
         ),
-        raised_on=_check_day(check),
+        raised_on=check.checked_on,
         flush=flush,
     )
 
 
-def raise_for_failed_standard(session: Session, change, flush: bool = True) -> Nonconformity:
-    from lims.quality.services import lab_today, open_system_nonconformity
-
+def raise_for_failed_standard(session: Session, change: StandardStatusChange, flush: bool = True) -> Nonconformity:
     label = _standard_label(session, change.standard_id)
-    day = change.changed_at.date() if getattr(change, "changed_at", None) else lab_today()
+    day = change.changed_at.date() if change.changed_at else lab_today()
     return open_system_nonconformity(
         session,
         source="standard_failure",
@@ -85,22 +70,13 @@ def sweep_system_nonconformities(session: Session) -> list[Nonconformity]:
     existing = {
         (row.source, row.source_ref) for row in session.execute(select(Nonconformity.source, Nonconformity.source_ref))
     }
-    IntermediateCheck = optional_model("lims.standards.models", "IntermediateCheck")
-    if IntermediateCheck is not None:
-        for check in session.scalars(select(IntermediateCheck)):
-            if (
-                check_is_out_of_limits(check)
-                and ("intermediate_check", f"intermediate_check:{check.id}") not in existing
-            ):
-                opened.append(raise_for_check(session, check))
-    StatusChange = optional_model("lims.standards.models", "StandardStatusChange")
-    if StatusChange is not None:
-        query = select(StatusChange).where(StatusChange.to_status.in_(FAILED_STANDARD_STATES))
-        for change in session.scalars(query):
-            if ("standard_failure", f"standard_status_change:{change.id}") not in existing:
-                opened.append(raise_for_failed_standard(session, change))
-    from lims.quality.services import open_system_nonconformity
-
+    for check in session.scalars(select(IntermediateCheck).where(IntermediateCheck.within_limits.is_(False))):
+        if ("intermediate_check", f"intermediate_check:{check.id}") not in existing:
+            opened.append(raise_for_check(session, check))
+    query = select(StandardStatusChange).where(StandardStatusChange.to_status.in_(FAILED_STANDARD_STATES))
+    for change in session.scalars(query):
+        if ("standard_failure", f"standard_status_change:{change.id}") not in existing:
+            opened.append(raise_for_failed_standard(session, change))
     for result in session.scalars(select(ProficiencyResult).where(ProficiencyResult.satisfactory.is_(False))):
         if ("proficiency", f"proficiency_result:{result.id}") not in existing:
             opened.append(
@@ -120,16 +96,13 @@ def sweep_system_nonconformities(session: Session) -> list[Nonconformity]:
 @event.listens_for(Session, "after_flush")
 def _notice_flagged_records(session: Session, flush_context) -> None:
     # New rows have their ids here; the nonconformities are added after the flush (see below).
-    IntermediateCheck = optional_model("lims.standards.models", "IntermediateCheck")
-    StatusChange = optional_model("lims.standards.models", "StandardStatusChange")
     found = []
     for instance in list(session.new) + list(session.dirty):
-        if IntermediateCheck is not None and isinstance(instance, IntermediateCheck):
+        if isinstance(instance, IntermediateCheck):
             if check_is_out_of_limits(instance):
                 found.append(("check", instance))
         elif (
-            StatusChange is not None
-            and isinstance(instance, StatusChange)
+            isinstance(instance, StandardStatusChange)
             and instance in session.new
             and instance.to_status in FAILED_STANDARD_STATES
         ):

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lims.auth.models import User
+from lims.core.dates import lab_today
 from lims.core.files import store_bytes
 from lims.customers.models import Organisation
 from lims.quality import services
@@ -51,7 +52,7 @@ def load(session: Session) -> list[tuple[str, str]]:
         )
     if session.scalar(select(ControlledDocument.id).limit(1)) is not None:
         return []
-    today = services.lab_today()
+    today = lab_today()
     users = {u.username: u for u in session.scalars(select(User))}
     manager, tech, tech2 = users.get("truongphong"), users.get("ktv.an"), users.get("ktv.binh")
     if manager is None or tech is None or tech2 is None:

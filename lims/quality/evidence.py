@@ -2,10 +2,9 @@
 
 A requirement is *present* when it has current evidence and none is stale, *stale* when any evidence is past its
 review date or rests on an overdue record (an overdue standard, an old audit), *missing* when nothing evidences it.
-Records of other modules are read when those modules exist, so this works before and after they land.
+Records of the other domains (authorisations, standards, checks, certificates) are read directly.
 """
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -13,6 +12,8 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from lims.issuing.models import Certificate
+from lims.jobs.models import Authorisation, VerifierCard
 from lims.quality.models import (
     ChainCheck,
     CompetenceRecord,
@@ -26,6 +27,7 @@ from lims.quality.models import (
     RequirementCatalogue,
     Risk,
 )
+from lims.standards.models import IntermediateCheck, Standard
 
 # How old a record may be and still count as current evidence; a lab that wants other intervals changes them here.
 CHAIN_CHECK_MAX_AGE = timedelta(days=31)
@@ -79,15 +81,6 @@ def combine(items: list[EvidenceItem] | tuple[EvidenceItem, ...]) -> str:
     if "present" in statuses:
         return "present"
     return "missing"
-
-
-def optional_model(module_name: str, class_name: str):
-    """Return a model class of another domain if that domain has it yet, else None."""
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError:
-        return None
-    return getattr(module, class_name, None)
 
 
 def _count(session: Session, query) -> int:
@@ -146,48 +139,39 @@ class EvidenceFinder:
                 endpoint="quality.competence",
             )
         )
-        Authorisation = optional_model("lims.jobs.models", "Authorisation")
-        if Authorisation is not None:
-            rows = self.session.scalars(select(Authorisation).where(Authorisation.revoked.is_(False))).all()
-            valid = [
-                a for a in rows if a.valid_from <= self.today and (a.valid_until is None or a.valid_until >= self.today)
-            ]
-            expired = [a for a in rows if a.valid_until is not None and a.valid_until < self.today]
-            status = "present" if valid else ("stale" if expired else "missing")
+        rows = self.session.scalars(select(Authorisation).where(Authorisation.revoked.is_(False))).all()
+        valid = [
+            a for a in rows if a.valid_from <= self.today and (a.valid_until is None or a.valid_until >= self.today)
+        ]
+        expired = [a for a in rows if a.valid_until is not None and a.valid_until < self.today]
+        status = "present" if valid else ("stale" if expired else "missing")
+        items.append(
+            EvidenceItem(
+                "personnel",
+                f"Phân công được phép còn hiệu lực: {len(valid)}, hết hạn: {len(expired)} "
+                f"/ valid authorisations: {len(valid)}, expired: {len(expired)}",
+                status,
+            )
+        )
+        cards = self.session.scalars(select(VerifierCard)).all()
+        valid_cards = [c for c in cards if c.valid_until is None or c.valid_until >= self.today]
+        if cards:
             items.append(
                 EvidenceItem(
                     "personnel",
-                    f"Phân công được phép còn hiệu lực: {len(valid)}, hết hạn: {len(expired)} "
-                    f"/ valid authorisations: {len(valid)}, expired: {len(expired)}",
-                    status,
+                    f"Thẻ kiểm định viên còn hiệu lực: {len(valid_cards)}/{len(cards)} "
+                    f"/ valid verifier cards: {len(valid_cards)}/{len(cards)}",
+                    "present" if valid_cards else "stale",
                 )
             )
-        VerifierCard = optional_model("lims.jobs.models", "VerifierCard")
-        if VerifierCard is not None:
-            cards = self.session.scalars(select(VerifierCard)).all()
-            valid_cards = [c for c in cards if c.valid_until is None or c.valid_until >= self.today]
-            if cards:
-                items.append(
-                    EvidenceItem(
-                        "personnel",
-                        f"Thẻ kiểm định viên còn hiệu lực: {len(valid_cards)}/{len(cards)} "
-                        f"/ valid verifier cards: {len(valid_cards)}/{len(cards)}",
-                        "present" if valid_cards else "stale",
-                    )
-                )
         return items
 
     # 6.4 / 6.5 ------------------------------------------------------------------------------------------------
-    def _standards_in_service(self):
-        Standard = optional_model("lims.standards.models", "Standard")
-        if Standard is None:
-            return None
+    def _standards_in_service(self) -> list[Standard]:
         return self.session.scalars(select(Standard).where(Standard.status == "in_service")).all()
 
     def equipment(self) -> list[EvidenceItem]:
         standards = self._standards_in_service()
-        if standards is None:
-            return []
         overdue = [s for s in standards if s.due_on is None or s.due_on < self.today]
         status = "missing" if not standards else ("stale" if overdue else "present")
         detail = ", ".join(f"{s.code} ({_d(s.due_on)})" for s in overdue[:10])
@@ -203,8 +187,6 @@ class EvidenceFinder:
 
     def traceability(self) -> list[EvidenceItem]:
         standards = self._standards_in_service()
-        if standards is None:
-            return []
         untraced = [s for s in standards if not s.calibrations]
         overdue = [s for s in standards if s.calibrations and (s.due_on is None or s.due_on < self.today)]
         if not standards:
@@ -246,39 +228,26 @@ class EvidenceFinder:
                 endpoint="quality.proficiency",
             )
         )
-        IntermediateCheck = optional_model("lims.standards.models", "IntermediateCheck")
-        if IntermediateCheck is not None:
-            day_column = next(
-                (
-                    getattr(IntermediateCheck, name)
-                    for name in ("checked_on", "performed_on", "held_on", "on")
-                    if hasattr(IntermediateCheck, name)
-                ),
-                None,
+        count = _count(self.session, select(func.count(IntermediateCheck.id)))
+        latest = self.session.scalar(select(func.max(IntermediateCheck.checked_on)))
+        if not count:
+            status = "missing"
+        elif latest is not None and self.today - latest > INTERMEDIATE_CHECK_MAX_AGE:
+            status = "stale"
+        else:
+            status = "present"
+        items.append(
+            EvidenceItem(
+                "validity",
+                f"Kiểm tra giữa kỳ: {count}, gần nhất {_d(latest)} / intermediate checks: {count}",
+                status,
             )
-            count = _count(self.session, select(func.count()).select_from(IntermediateCheck))
-            latest = self.session.scalar(select(func.max(day_column))) if day_column is not None else None
-            if not count:
-                status = "missing"
-            elif latest is not None and self.today - latest > INTERMEDIATE_CHECK_MAX_AGE:
-                status = "stale"
-            else:
-                status = "present"
-            items.append(
-                EvidenceItem(
-                    "validity",
-                    f"Kiểm tra giữa kỳ: {count}, gần nhất {_d(latest)} / intermediate checks: {count}",
-                    status,
-                )
-            )
+        )
         return items
 
     # 7.8 ------------------------------------------------------------------------------------------------------
     def reporting(self) -> list[EvidenceItem]:
-        Certificate = optional_model("lims.issuing.models", "Certificate")
-        if Certificate is None:
-            return []
-        count = _count(self.session, select(func.count()).select_from(Certificate))
+        count = _count(self.session, select(func.count(Certificate.id)))
         return [
             EvidenceItem(
                 "certificates",

@@ -1,6 +1,5 @@
 """The self-assessment report (PDF) and the inspector's evidence pack (ZIP with a SHA-256 manifest)."""
 
-import csv
 import hashlib
 import io
 import json
@@ -15,9 +14,12 @@ from sqlalchemy.orm import Session
 from certificates.document import Column, Lab, ResultTable
 from certificates.report import Section, render_report
 from lims.audit.services import verify_chain
+from lims.core.exports import csv_bytes
 from lims.customers.models import Organisation
-from lims.quality.evidence import CatalogueReadiness, catalogue_readiness, optional_model
+from lims.issuing.models import Certificate
+from lims.quality.evidence import CatalogueReadiness, catalogue_readiness
 from lims.quality.models import ChainCheck, Nonconformity, RequirementCatalogue
+from lims.standards.models import Standard
 
 STATUS_WORDS = {
     "present": "Có bằng chứng / present",
@@ -157,71 +159,30 @@ class EvidencePack:
     file_name: str
 
 
-def _csv(header: list[str], rows) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    # A BOM so that spreadsheet programs open the Vietnamese text as UTF-8.
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-
-
 def standards_csv(session: Session, today: date) -> bytes:
     """The standards register with each standard's due status on a day."""
-    Standard = optional_model("lims.standards.models", "Standard")
     rows = []
-    if Standard is not None:
-        for s in session.scalars(select(Standard).order_by(Standard.code)):
-            if s.status != "in_service":
-                due_status = s.status
-            elif s.due_on is None or s.due_on < today:
-                due_status = "overdue"
-            else:
-                due_status = "valid"
-            rows.append(
-                [s.code, s.name, s.level, s.kind, s.status, s.due_on.isoformat() if s.due_on else "", due_status]
-            )
-    return _csv(["code", "name", "level", "kind", "status", "due_on", "due_status"], rows)
+    for s in session.scalars(select(Standard).order_by(Standard.code)):
+        if s.status != "in_service":
+            due_status = s.status
+        elif s.due_on is None or s.due_on < today:
+            due_status = "overdue"
+        else:
+            due_status = "valid"
+        rows.append([s.code, s.name, s.level, s.kind, s.status, s.due_on.isoformat() if s.due_on else "", due_status])
+    return csv_bytes(["code", "name", "level", "kind", "status", "due_on", "due_status"], rows)
 
 
 def certificates_csv(session: Session, organisation: Organisation, start: date, end: date) -> bytes:
     """Certificates issued in the period (to the organisation, when it is not the lab itself)."""
-    Certificate = optional_model("lims.issuing.models", "Certificate")
-    header = ["number", "revision", "status", "issued_on", "organisation_id", "pdf_sha256"]
-    if Certificate is None:
-        return _csv(header, [])
-    rows = []
-    for certificate in session.scalars(select(Certificate)):
-        issued = getattr(certificate, "issued_on", None) or getattr(certificate, "issued_at", None)
-        issued_day = issued.date() if hasattr(issued, "date") and callable(issued.date) else issued
-        if issued_day is None or not (start <= issued_day <= end):
-            continue
-        owner = _certificate_organisation(certificate)
-        if organisation.kind != "lab" and owner != organisation.id:
-            continue
-        rows.append(
-            [
-                getattr(certificate, "number", certificate.id),
-                getattr(certificate, "revision", ""),
-                getattr(certificate, "status", ""),
-                issued_day.isoformat(),
-                owner or "",
-                getattr(certificate, "pdf_sha256", "") or "",
-            ]
-        )
-    return _csv(header, rows)
-
-
-def _certificate_organisation(certificate) -> int | None:
-    for path in ("organisation_id", "job.request.organisation_id", "job.instrument.organisation_id"):
-        value = certificate
-        for part in path.split("."):
-            value = getattr(value, part, None)
-            if value is None:
-                break
-        if value is not None:
-            return value
-    return None
+    query = select(Certificate).where(Certificate.issued_on >= start, Certificate.issued_on <= end)
+    if organisation.kind != "lab":
+        query = query.where(Certificate.organisation_id == organisation.id)
+    rows = [
+        [c.number, c.revision, c.status, c.issued_on.isoformat(), c.organisation_id, c.pdf_sha256]
+        for c in session.scalars(query.order_by(Certificate.issued_on, Certificate.id))
+    ]
+    return csv_bytes(["number", "revision", "status", "issued_on", "organisation_id", "pdf_sha256"], rows)
 
 
 def nonconformities_csv(session: Session, organisation: Organisation, start: date, end: date) -> bytes:
@@ -243,7 +204,9 @@ def nonconformities_csv(session: Session, organisation: Organisation, start: dat
         ]
         for n in session.scalars(query.order_by(Nonconformity.number))
     ]
-    return _csv(["number", "kind", "source", "clause", "title", "raised_on", "status", "due_on", "closed_on"], rows)
+    return csv_bytes(
+        ["number", "kind", "source", "clause", "title", "raised_on", "status", "due_on", "closed_on"], rows
+    )
 
 
 def build_evidence_pack(

@@ -5,7 +5,6 @@ import re
 import unicodedata
 from datetime import date
 
-from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -16,7 +15,7 @@ from lims.audit.trail import audit_reason, current_actor
 from lims.auth.models import User
 from lims.core.errors import NotFound, RuleViolation
 from lims.core.files import StoredFile
-from lims.core.model import nfc
+from lims.core.model import nfc, utcnow
 from lims.customers.models import Organisation
 from lims.quality.models import (
     COMPETENCE_KINDS,
@@ -47,14 +46,6 @@ from lims.quality.models import (
 )
 
 log = logging.getLogger(__name__)
-
-
-def lab_today() -> date:
-    """Return today's date in the lab's time zone."""
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-
-    return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
 
 
 def _required(value: str | None, field: str, what: str) -> str:
@@ -126,8 +117,6 @@ def approve_document_version(session: Session, version: DocumentVersion, user: U
         raise RuleViolation(
             "Người tải lên không tự phê duyệt / the uploader cannot approve their own version", field="version"
         )
-    from lims.core.model import utcnow
-
     with audit_reason(f"phê duyệt {version.document.code} v{version.number} / approved"):
         version.approved_by_id = user.id
         version.approved_at = utcnow()

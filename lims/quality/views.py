@@ -8,12 +8,14 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 import lims.quality.automation  # noqa: F401 - installs the hook that raises nonconformities from flagged records
+from lims.core.dates import lab_today
 from lims.core.errors import NotFound, RuleViolation
 from lims.core.files import accept_pdf_upload, read_bytes
-from lims.core.forms import choices
+from lims.core.forms import choices, refuse_invalid
 from lims.core.navigation import register_home_panel, register_nav
 from lims.core.web import LAB_STAFF, READERS, read_view, write_view
 from lims.extensions import db
+from lims.jobs import queries as job_queries
 from lims.quality import catalogue as catalogues
 from lims.quality import forms, queries, reports, services
 from lims.quality.automation import sweep_system_nonconformities
@@ -41,11 +43,6 @@ def _get(model, ident: int):
     return row
 
 
-def _invalid(form) -> None:
-    messages = [f"{getattr(form, name).label.text}: {'; '.join(errors)}" for name, errors in form.errors.items()]
-    raise RuleViolation("; ".join(messages) or _("Dữ liệu không hợp lệ."))
-
-
 def _staff_choices(form_field, blank: bool = False) -> None:
     pairs = [(u.id, u.full_name) for u in queries.lab_staff(db.session)]
     form_field.choices = choices(([(0, "—")] if blank else []) + pairs)
@@ -58,7 +55,7 @@ def readiness():
     all_catalogues = db.session.scalars(queries.catalogues_query()).all()
     chosen = request.args.get("catalogue", type=int)
     catalogue = next((c for c in all_catalogues if c.id == chosen), all_catalogues[0] if all_catalogues else None)
-    result = catalogue_readiness(db.session, catalogue, services.lab_today()) if catalogue else None
+    result = catalogue_readiness(db.session, catalogue, lab_today()) if catalogue else None
     return render_template("quality/readiness.html", catalogues=all_catalogues, catalogue=catalogue, result=result)
 
 
@@ -66,7 +63,7 @@ def readiness():
 @read_view(*READERS)
 def requirement(requirement_id: int):
     item = _get(Requirement, requirement_id)
-    result = catalogue_readiness(db.session, item.catalogue, services.lab_today())
+    result = catalogue_readiness(db.session, item.catalogue, lab_today())
     row = next(r for r in result.rows if r.requirement.id == item.id)
     form = forms.LinkForm()
     form.document_id.choices = choices(
@@ -82,7 +79,7 @@ def requirement_link(requirement_id: int):
     form = forms.LinkForm()
     form.document_id.choices = choices((d.id, d.code) for d in db.session.scalars(queries.documents_query()))
     if not form.validate_on_submit():
-        _invalid(form)
+        refuse_invalid(form)
     services.link_evidence(
         db.session, item, _get(ControlledDocument, form.document_id.data), form.note.data, current_user
     )
@@ -102,11 +99,11 @@ def requirement_unlink(link_id: int):
 @blueprint.route("/self-assessment.pdf")
 @read_view(*READERS)
 def self_assessment():
-    pdf = reports.self_assessment_pdf(db.session, services.lab_today())
+    pdf = reports.self_assessment_pdf(db.session, lab_today())
     return Response(
         pdf,
         mimetype="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="tu-danh-gia-{services.lab_today():%Y%m%d}.pdf"'},
+        headers={"Content-Disposition": f'attachment; filename="tu-danh-gia-{lab_today():%Y%m%d}.pdf"'},
     )
 
 
@@ -134,7 +131,7 @@ def catalogue_sample():
 def catalogue_import():
     form = forms.ImportCatalogueForm()
     if not form.validate_on_submit():
-        _invalid(form)
+        refuse_invalid(form)
     upload = form.file.data
     if upload is None or not getattr(upload, "filename", ""):
         raise RuleViolation("Chưa chọn tệp / no file chosen", field="file")
@@ -167,7 +164,7 @@ def _assessment_form():
 def assessment_create():
     form = _assessment_form()
     if not form.validate_on_submit():
-        _invalid(form)
+        refuse_invalid(form)
     catalogue = _get(RequirementCatalogue, form.catalogue_id.data)
     percent = catalogue_readiness(db.session, catalogue, form.assessed_on.data).percent
     services.record_criteria_assessment(
@@ -192,7 +189,7 @@ def documents():
         "quality/documents.html",
         documents=db.session.scalars(queries.documents_query()).all(),
         form=forms.DocumentForm(),
-        today=services.lab_today(),
+        today=lab_today(),
     )
 
 
@@ -201,7 +198,7 @@ def documents():
 def document_create():
     form = forms.DocumentForm()
     if not form.validate_on_submit():
-        _invalid(form)
+        refuse_invalid(form)
     document = services.create_document(db.session, code=form.code.data, title=form.title.data, kind=form.kind.data)
     return redirect(url_for("quality.document", document_id=document.id))
 
@@ -213,8 +210,8 @@ def document(document_id: int):
         "quality/document.html",
         document=_get(ControlledDocument, document_id),
         form=forms.VersionForm(),
-        approve_form=forms.ApproveForm(data={"effective_on": services.lab_today()}),
-        today=services.lab_today(),
+        approve_form=forms.ApproveForm(data={"effective_on": lab_today()}),
+        today=lab_today(),
     )
 
 
@@ -224,7 +221,7 @@ def document_upload(document_id: int):
     document = _get(ControlledDocument, document_id)
     form = forms.VersionForm()
     if not form.validate_on_submit():
-        _invalid(form)
+        refuse_invalid(form)
     stored = accept_pdf_upload(form.file.data, "file")
     services.add_document_version(
         db.session,
@@ -245,7 +242,7 @@ def version_approve(version_id: int):
     version = _get(DocumentVersion, version_id)
     form = forms.ApproveForm()
     if not form.validate_on_submit():
-        _invalid(form)
+        refuse_invalid(form)
     services.approve_document_version(db.session, version, current_user, form.effective_on.data)
     flash(_("Đã phê duyệt."), "success")
     return redirect(url_for("quality.document", document_id=version.document_id))
@@ -268,14 +265,10 @@ def version_file(version_id: int):
 def competence():
     form = forms.CompetenceForm()
     _staff_choices(form.user_id)
-    from lims.quality.evidence import optional_model
-
-    Authorisation = optional_model("lims.jobs.models", "Authorisation")
-    authorisations = db.session.scalars(db.select(Authorisation)).all() if Authorisation is not None else []
     return render_template(
         "quality/competence.html",
         records=db.session.scalars(queries.competence_query()).all(),
-        authorisations=authorisations,
+        authorisations=job_queries.authorisations(db.session),
         form=form,
     )
 
@@ -286,7 +279,7 @@ def competence_create():
     form = forms.CompetenceForm()
     _staff_choices(form.user_id)
     if not form.validate_on_submit():
-        _invalid(form)
+        refuse_invalid(form)
     services.add_competence_record(
         db.session,
         user_id=form.user_id.data,
@@ -302,7 +295,7 @@ def competence_create():
 @blueprint.route("/training")
 @read_view(*READERS)
 def training():
-    year = request.args.get("year", type=int) or services.lab_today().year
+    year = request.args.get("year", type=int) or lab_today().year
     return render_template(
         "quality/training.html",
         events=db.session.scalars(queries.training_query()).all(),
@@ -317,7 +310,7 @@ def training():
 def training_create():
     form = forms.TrainingEventForm()
     if not form.validate_on_submit():
-        _invalid(form)
+        refuse_invalid(form)
     event = services.create_training_event(
         db.session,
         title=form.title.data,
@@ -348,7 +341,7 @@ def training_attendee(event_id: int):
     event = _get(TrainingEvent, event_id)
     form = _attendee_form()
     if not form.validate_on_submit():
-        _invalid(form)
+        refuse_invalid(form)
     services.add_attendee(
         db.session,
         event,
@@ -376,7 +369,7 @@ def proficiency():
 def proficiency_create():
     form = forms.RoundForm()
     if not form.validate_on_submit():
-        _invalid(form)
+        refuse_invalid(form)
     round_ = services.create_proficiency_round(
         db.session,
         code=form.code.data,
@@ -403,7 +396,7 @@ def proficiency_result(round_id: int):
     round_ = _get(ProficiencyRound, round_id)
     form = forms.ResultForm()
     if not form.validate_on_submit():
-        _invalid(form)
+        refuse_invalid(form)
     result = services.record_proficiency_result(
         db.session,
         round_,
@@ -435,7 +428,7 @@ def nonconformities():
     status = request.args.get("status") or None
     page = db.paginate(queries.nonconformities_query(current_user, status), per_page=30, error_out=False)
     form = _nc_form()
-    form.raised_on.data = services.lab_today()
+    form.raised_on.data = lab_today()
     return render_template("quality/nonconformities.html", page=page, form=form, status=status)
 
 
@@ -444,7 +437,7 @@ def nonconformities():
 def nonconformity_create():
     form = _nc_form()
     if not form.validate_on_submit():
-        _invalid(form)
+        refuse_invalid(form)
     nonconformity = services.raise_nonconformity(
         db.session,
         kind=form.kind.data,
@@ -472,7 +465,7 @@ def nonconformity(nonconformity_id: int):
     item = queries.get_nonconformity(db.session, current_user, nonconformity_id)
     plan_form = forms.ActionPlanForm()
     _staff_choices(plan_form.owner_id)
-    today = services.lab_today()
+    today = lab_today()
     return render_template(
         "quality/nonconformity.html",
         item=item,
@@ -489,7 +482,7 @@ def nonconformity_plan(nonconformity_id: int):
     form = forms.ActionPlanForm()
     _staff_choices(form.owner_id)
     if not form.validate_on_submit():
-        _invalid(form)
+        refuse_invalid(form)
     services.plan_corrective_action(
         db.session,
         item,
@@ -507,7 +500,7 @@ def action_done(action_id: int):
     action = _get(CorrectiveAction, action_id)
     form = forms.ActionDoneForm()
     if not form.validate_on_submit():
-        _invalid(form)
+        refuse_invalid(form)
     services.complete_action(db.session, action, form.done_on.data, form.note.data)
     return redirect(url_for("quality.nonconformity", nonconformity_id=action.nonconformity_id))
 
@@ -518,7 +511,7 @@ def nonconformity_review(nonconformity_id: int):
     item = queries.get_nonconformity(db.session, current_user, nonconformity_id)
     form = forms.EffectivenessForm()
     if not form.validate_on_submit():
-        _invalid(form)
+        refuse_invalid(form)
     services.review_effectiveness(
         db.session,
         item,
@@ -544,7 +537,7 @@ def audits():
 def audit_create():
     form = forms.AuditForm()
     if not form.validate_on_submit():
-        _invalid(form)
+        refuse_invalid(form)
     audit = services.plan_internal_audit(
         db.session,
         title=form.title.data,
@@ -572,7 +565,7 @@ def audit_held(audit_id: int):
     audit_ = _get(InternalAudit, audit_id)
     form = forms.AuditHeldForm()
     if not form.validate_on_submit():
-        _invalid(form)
+        refuse_invalid(form)
     services.record_audit_held(db.session, audit_, held_on=form.held_on.data, summary=form.summary.data)
     return redirect(url_for("quality.audit", audit_id=audit_.id))
 
@@ -583,7 +576,7 @@ def audit_finding(audit_id: int):
     audit_ = _get(InternalAudit, audit_id)
     form = forms.FindingForm()
     if not form.validate_on_submit():
-        _invalid(form)
+        refuse_invalid(form)
     services.add_audit_finding(
         db.session, audit_, clause=form.clause.data, kind=form.kind.data, description=form.description.data
     )
@@ -603,7 +596,7 @@ def reviews():
 def review_create():
     form = forms.ReviewForm()
     if not form.validate_on_submit():
-        _invalid(form)
+        refuse_invalid(form)
     services.record_management_review(
         db.session,
         held_on=form.held_on.data,
@@ -623,7 +616,7 @@ def risks():
         "quality/risks.html",
         risks=db.session.scalars(queries.risks_query()).all(),
         form=forms.RiskForm(),
-        today=services.lab_today(),
+        today=lab_today(),
     )
 
 
@@ -632,7 +625,7 @@ def risks():
 def risk_create():
     form = forms.RiskForm()
     if not form.validate_on_submit():
-        _invalid(form)
+        refuse_invalid(form)
     services.record_risk(
         db.session,
         kind=form.kind.data,
@@ -665,7 +658,7 @@ def chain_check_create():
 
 # The inspector's evidence pack ----------------------------------------------------------------------------------
 def _period_args() -> tuple[date, date]:
-    today = services.lab_today()
+    today = lab_today()
     try:
         start = date.fromisoformat(request.args.get("start") or f"{today.year}-01-01")
         end = date.fromisoformat(request.args.get("end") or today.isoformat())
@@ -695,9 +688,7 @@ def pack_download():
     organisation = queries.get_readable_organisation(
         db.session, current_user, request.args.get("organisation_id", type=int)
     )
-    pack_ = reports.build_evidence_pack(
-        db.session, organisation, start, end, services.lab_today(), current_user.username
-    )
+    pack_ = reports.build_evidence_pack(db.session, organisation, start, end, lab_today(), current_user.username)
     return Response(
         pack_.data,
         mimetype="application/zip",
@@ -707,9 +698,10 @@ def pack_download():
 
 def _panel(user) -> dict:
     catalogue = db.session.scalar(queries.catalogues_query().limit(1))
-    result = catalogue_readiness(db.session, catalogue, services.lab_today()) if catalogue else None
+    result = catalogue_readiness(db.session, catalogue, lab_today()) if catalogue else None
     open_count = len(db.session.scalars(queries.nonconformities_query(user, "open")).all())
-    return {"result": result, "open_count": open_count}
+    last_check = db.session.scalar(queries.chain_checks_query().limit(1))
+    return {"result": result, "open_count": open_count, "last_check": last_check}
 
 
 register_nav("quality.readiness", _l("Chất lượng"), READERS, order=70)

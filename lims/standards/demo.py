@@ -12,9 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lims.auth.models import User
+from lims.core.dates import lab_today
 from lims.standards import services
 from lims.standards.models import Standard
-from lims.standards.queries import item_mpe_mg, lab_today
+from lims.standards.queries import item_mpe_mg
 from lims.standards.services import ItemInput, ValueInput
 
 VMI = ("Viện Đo lường Việt Nam (VMI)", "VILAS 002")

@@ -1,10 +1,8 @@
 """Reads of the standards register: one filter for the list, the export and the home panel; loaders that check."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
-from flask import current_app
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -29,11 +27,6 @@ SORTS = {
     "due_on": Standard.due_on,
     "location": Standard.location,
 }
-
-
-def lab_today() -> date:
-    """Return today's date in the lab's time zone (a due date is a day in Vietnam, not in UTC)."""
-    return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
 
 
 def ensure_may_read(user) -> None:

@@ -1,6 +1,5 @@
 """The standards registry's rules: what may be measured with, on which day, and how its history is kept."""
 
-import calendar
 import math
 from dataclasses import dataclass
 from datetime import date
@@ -9,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lims.audit.trail import audit_reason
+from lims.core.dates import add_months
 from lims.core.errors import PermissionDenied, RuleViolation
 from lims.core.files import accept_pdf_upload
 from lims.standards.models import (
@@ -45,13 +45,6 @@ def ensure_usable_on(standard: Standard, day: date) -> None:
             f"/ standard {standard.code} is past its calibration due date ({due}) on the measurement day",
             field="standards",
         )
-
-
-def add_months(day: date, months: int) -> date:
-    """Return the same day ``months`` later, clamped to the month's end (31 Jan + 1 month = 28/29 Feb)."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def _require(user, roles: frozenset[str], what: str) -> None:

@@ -1,14 +1,13 @@
 """Pages of the standards register: list and export, detail with charts, and the forms that change it."""
 
-import csv
-import io
-
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from lims.core.dates import lab_today
 from lims.core.errors import RuleViolation
+from lims.core.exports import csv_response
 from lims.core.files import read_bytes
 from lims.core.forms import choices
 from lims.core.navigation import register_home_panel, register_nav
@@ -33,7 +32,8 @@ from lims.standards.forms import (
 blueprint = Blueprint("standards", __name__, url_prefix="/standards")
 WRITERS = tuple(sorted(services.STANDARD_WRITERS))
 CHECKERS = tuple(sorted(services.CHECK_WRITERS))
-PANEL_ROLES = ("admin", "manager", "technician")
+# Inspectors see what is due too: an overdue standard is the first thing an inspection looks for.
+PANEL_ROLES = ("admin", "manager", "technician", "inspector")
 LABELS = {"kinds": KIND_LABELS, "levels": LEVEL_LABELS, "statuses": STATUS_LABELS}
 
 
@@ -50,7 +50,7 @@ def _form_error(form, exc: RuleViolation) -> None:
 def index():
     queries.ensure_may_read(current_user)
     filters = queries.StandardFilter.from_args(request.args)
-    today = queries.lab_today()
+    today = lab_today()
     page = db.paginate(queries.standards_query(filters, today), per_page=25, error_out=False)
     return render_template(
         "standards/index.html",
@@ -70,36 +70,22 @@ CSV_COLUMNS = (
 )  # fmt: skip
 
 
-def _cell(value) -> str:
-    text = "" if value is None else str(value)
-    # A cell starting with = + - @ is a formula to a spreadsheet: exported text must never run as one.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 @blueprint.route("/export.csv")
 @read_view(*READERS)
 def export_csv():
     queries.ensure_may_read(current_user)
     filters = queries.StandardFilter.from_args(request.args)
-    buffer = io.StringIO()
-    buffer.write("\ufeff")  # Excel reads UTF-8 Vietnamese correctly only with the byte-order mark
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
-    for standard in db.session.scalars(queries.standards_query(filters, queries.lab_today())):
+    rows = []
+    for standard in db.session.scalars(queries.standards_query(filters, lab_today())):
         last = standard.calibrations[-1] if standard.calibrations else None
-        row = (
+        rows.append((
             standard.code, standard.name, standard.kind, standard.level, standard.accuracy_class, standard.maker,
             standard.model, standard.serial, standard.range_text, standard.resolution_text, standard.location,
             standard.owner, standard.status, standard.put_in_service_on, standard.due_on,
             last.certificate_number if last else None, last.calibrating_lab if last else None,
             last.lab_accreditation if last else None, last.calibrated_on if last else None,
-        )  # fmt: skip
-        writer.writerow([_cell(value) for value in row])
-    return Response(
-        buffer.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": "attachment; filename=so-chuan-thiet-bi.csv"},
-    )
+        ))  # fmt: skip
+    return csv_response(CSV_COLUMNS, rows, "so-chuan-thiet-bi.csv")
 
 
 @blueprint.route("/new", methods=["GET"])
@@ -197,7 +183,7 @@ def detail(standard_id: int):
     item = item or queries.most_drifting_item(db.session, standard)
     drift_chart, drift_history = _drift_chart(standard, item)
     checks = db.session.scalars(queries.checks_of(standard)).all()
-    today = queries.lab_today()
+    today = lab_today()
     return render_template(
         "standards/detail.html",
         standard=standard,
@@ -260,7 +246,7 @@ def calibration_create(standard_id: int):
             traceability=form.traceability.data,
             values=parse_values(request.form, standard.items, form.value_unit.data),
             document=request.files.get("document"),
-            today=queries.lab_today(),
+            today=lab_today(),
         )
     except RuleViolation as exc:
         db.session.rollback()
@@ -313,7 +299,7 @@ def check_new(standard_id: int):
     standard = queries.get_standard(db.session, current_user, standard_id)
     form = _check_form(standard)
     if not form.is_submitted():
-        form.checked_on.data = queries.lab_today()
+        form.checked_on.data = lab_today()
     return render_template("standards/check_form.html", standard=standard, form=form)
 
 
@@ -330,7 +316,7 @@ def check_create(standard_id: int):
             current_user,
             standard,
             checked_on=form.checked_on.data,
-            today=queries.lab_today(),
+            today=lab_today(),
             description=form.description.data,
             value=form.value.data,
             unit=form.unit.data,
@@ -381,7 +367,7 @@ def status_change(standard_id: int):
 
 
 def _panel(user) -> dict:
-    today = queries.lab_today()
+    today = lab_today()
     soon = queries.StandardFilter(due="30")
     overdue = queries.StandardFilter(due="overdue")
     return {

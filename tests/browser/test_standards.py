@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from lims.standards import queries
+from lims.core.dates import lab_today
 
 pytestmark = pytest.mark.browser
 
@@ -25,7 +25,7 @@ def test_a_manager_registers_a_standard_records_a_calibration_and_sees_it_due(pa
     assert "CAN-KT-01" in page.inner_text("[data-testid=standard-title]")
 
     with app.app_context():
-        today = queries.lab_today()
+        today = lab_today()
     page.click("[data-testid=record-calibration]")
     page.fill("#certificate_number", "KL3-2026/0912")
     page.fill("#calibrating_lab", "Trung tâm Kỹ thuật TĐC 3 (QUATEST 3)")

@@ -7,7 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from lims.standards import queries, services
+from lims.core.dates import lab_today
+from lims.standards import services
 from lims.standards.models import IntermediateCheck, Standard, StandardCalibration
 
 PDF = b"%PDF-1.4\n%%EOF\n"
@@ -54,7 +55,7 @@ def test_a_calibration_with_per_weight_values_and_a_pdf_moves_the_due_date(clien
     login("manager")
     _register(client, composition_from="1 kg", composition_to="2 kg")
     standard = _standard(session, "QC-M1-09")
-    today = queries.lab_today()
+    today = lab_today()
     data = {
         "certificate_number": "KL3-2026/777",
         "calibrating_lab": "Trung tâm Kỹ thuật TĐC 3 (QUATEST 3)",
@@ -88,7 +89,7 @@ def test_a_calibration_upload_that_is_not_a_pdf_saves_nothing(client, session, l
         data={
             "certificate_number": "X-1",
             "calibrating_lab": "VMI",
-            "calibrated_on": queries.lab_today().isoformat(),
+            "calibrated_on": lab_today().isoformat(),
             "value_unit": "mg",
             "document": (io.BytesIO(b"GIF89a not a pdf"), "scan.pdf"),
         },
@@ -107,7 +108,7 @@ def test_a_technician_records_a_check_and_an_out_of_limit_one_offers_quarantine(
     response = client.post(
         f"/standards/{standard.id}/checks/new",
         data={
-            "checked_on": queries.lab_today().isoformat(),
+            "checked_on": lab_today().isoformat(),
             "item_id": "0",
             "description": "Quả cân kiểm tra 10 kg F2",
             "value": "18.6",
@@ -129,7 +130,7 @@ def test_a_manager_quarantines_from_the_flag_with_a_reason(client, session, logi
     user = login("manager")
     standard = services.register_standard(session, user, code="CAN-SS-08", name="Cân so sánh", kind="comparator")
     services.record_intermediate_check(
-        session, user, standard, checked_on=queries.lab_today(), today=queries.lab_today(), description="kiểm",
+        session, user, standard, checked_on=lab_today(), today=lab_today(), description="kiểm",
         value=20, unit="mg", lower_limit=-15, upper_limit=15,
     )  # fmt: skip
     session.commit()
@@ -153,7 +154,7 @@ def test_a_manager_quarantines_from_the_flag_with_a_reason(client, session, logi
 @pytest.fixture()
 def register_of_three(session, make_user):
     manager = make_user("manager")
-    today = queries.lab_today()
+    today = lab_today()
     made = {}
     for code, due_in, kind in (("A-OVERDUE", -1, "barometer"), ("B-SOON", 20, "comparator"), ("C-LATER", 200, "other")):
         standard = services.register_standard(session, manager, code=code, name=f"=cmd|{code}", kind=kind)

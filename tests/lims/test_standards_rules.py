@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
+from lims.core.dates import lab_today
 from lims.core.errors import PermissionDenied, RuleViolation
 from lims.core.files import read_bytes
 from lims.standards import queries, services
@@ -271,7 +272,7 @@ def test_the_demo_loads_twice_and_shows_a_due_soon_and_an_overdue_standard(app, 
     load_accounts(session)
     load(session)
     load(session)
-    today = queries.lab_today()
+    today = lab_today()
     assert session.scalar(select(Standard).where(Standard.code == "QC-M1-01")) is not None
     assert len(session.scalars(select(Standard)).all()) == 5
     summary = queries.due_summary(session, today)
