@@ -39,6 +39,38 @@ CASE_A = {
 }
 
 
+# The input shown in shared/spec/weight-calibration.md (its "Input" section); other tests reuse it.
+SPEC_EXAMPLE = {
+    "weight": {"nominal": "10 kg", "class": "M1", "density": 7950, "density_uncertainty": 70},
+    "reference": {
+        "conventional_mass": "10000.005 g",
+        "expanded_uncertainty": "45 mg",
+        "coverage_factor": 2,
+        "density": 8000,
+        "density_uncertainty": 30,
+        "instability": "15 mg",
+        "air_density_at_calibration": 1.2,
+    },
+    "air": {
+        "temperature": 20.5,
+        "pressure": 1012.3,
+        "humidity": 55,
+        "temperature_uncertainty": 0.1,
+        "pressure_uncertainty": 0.5,
+        "humidity_uncertainty": 3,
+    },
+    "cycle": "ABBA",
+    "readings": [[0.0, 21.0, 20.0, 1.0], [0.5, 22.0, 21.0, 0.5], [0.0, 20.5, 21.5, 1.0]],
+    "reading_unit": "mg",
+    "balance": {
+        "resolution": "1 mg",
+        "sensitivity_uncertainty": "0 mg",
+        "eccentricity_uncertainty": "2 mg",
+        "magnetism_uncertainty": "0 mg",
+    },
+}
+
+
 def case(**changes):
     document = copy.deepcopy(CASE_A)
     document.update(changes)
@@ -216,35 +248,7 @@ def test_the_example_document_of_weight_calibration_md():
     u_c = √(0.083333 + 506.25 + 75 + 0.003066 + 0.166667 + 4) = 24.197171 mg; ν_eff ≈ 9.9e7 -> k = 2.0000025;
     U = 48.394401 mg. m_ct = 10 000 005 + 20.5 − 0.0359357 = 10 000 025.464064 mg.
     """
-    document = {
-        "weight": {"nominal": "10 kg", "class": "M1", "density": 7950, "density_uncertainty": 70},
-        "reference": {
-            "conventional_mass": "10000.005 g",
-            "expanded_uncertainty": "45 mg",
-            "coverage_factor": 2,
-            "density": 8000,
-            "density_uncertainty": 30,
-            "instability": "15 mg",
-            "air_density_at_calibration": 1.2,
-        },
-        "air": {
-            "temperature": 20.5,
-            "pressure": 1012.3,
-            "humidity": 55,
-            "temperature_uncertainty": 0.1,
-            "pressure_uncertainty": 0.5,
-            "humidity_uncertainty": 3,
-        },
-        "cycle": "ABBA",
-        "readings": [[0.0, 21.0, 20.0, 1.0], [0.5, 22.0, 21.0, 0.5], [0.0, 20.5, 21.5, 1.0]],
-        "reading_unit": "mg",
-        "balance": {
-            "resolution": "1 mg",
-            "sensitivity_uncertainty": "0 mg",
-            "eccentricity_uncertainty": "2 mg",
-            "magnetism_uncertainty": "0 mg",
-        },
-    }
+    document = copy.deepcopy(SPEC_EXAMPLE)
     result = wc.calculate_contract(document)
     assert result["air_density"]["value"] == pytest.approx(1.1954290, rel=1e-7)
     assert result["air_density"]["standard_uncertainty"] == pytest.approx(8.417734e-4, rel=1e-6)

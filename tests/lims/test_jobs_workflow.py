@@ -14,37 +14,8 @@ from lims.jobs import queries, services
 from lims.jobs.models import Job, MeasurementRecord
 from lims.standards.models import Standard, StandardCalibration, StandardCalibrationValue, StandardItem
 from tests.instruments.test_scale_verification import CASE as SCALE_CASE
+from tests.instruments.test_weight_comparison import SPEC_EXAMPLE as WEIGHT_CASE
 
-# The worked input of shared/spec/weight-calibration.md (its "Input" section).
-WEIGHT_CASE = {
-    "weight": {"nominal": "10 kg", "class": "M1", "density": 7950, "density_uncertainty": 70},
-    "reference": {
-        "conventional_mass": "10000.005 g",
-        "expanded_uncertainty": "45 mg",
-        "coverage_factor": 2,
-        "density": 8000,
-        "density_uncertainty": 30,
-        "instability": "15 mg",
-        "air_density_at_calibration": 1.2,
-    },
-    "air": {
-        "temperature": 20.5,
-        "pressure": 1012.3,
-        "humidity": 55,
-        "temperature_uncertainty": 0.1,
-        "pressure_uncertainty": 0.5,
-        "humidity_uncertainty": 3,
-    },
-    "cycle": "ABBA",
-    "readings": [[0.0, 21.0, 20.0, 1.0], [0.5, 22.0, 21.0, 0.5], [0.0, 20.5, 21.5, 1.0]],
-    "reading_unit": "mg",
-    "balance": {
-        "resolution": "1 mg",
-        "sensitivity_uncertainty": "0 mg",
-        "eccentricity_uncertainty": "2 mg",
-        "magnetism_uncertainty": "0 mg",
-    },
-}
 CONDITIONS = {"temperature": 20.5, "pressure": 1012.3, "humidity": 55.0}
 
 
