@@ -7,6 +7,7 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -15,7 +16,8 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Paragraph, Table, TableStyle
+from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Table, TableStyle
+from reportlab.platypus import Paragraph as _Paragraph
 
 from certificates.document import Lab, ResultTable, nfc
 from certificates.fonts import BOLD, REGULAR, register_fonts
@@ -39,6 +41,20 @@ HEAD = colors.HexColor("#f2f5f9")
 EN_SIZE_RATIO = 0.8  # English sits beneath the Vietnamese, a fifth smaller
 
 
+class Paragraph(_Paragraph):
+    """A paragraph that breaks its lines once per width."""
+
+    # Platypus wraps a paragraph in a table cell three times or more at the same width (sizing the row, trying a
+    # keep-together group, drawing the cell), and line breaking is most of the cost of a document. The lines depend
+    # on the width alone (the available height only decides splitting), so the last break is reused.
+    def wrap(self, availWidth, availHeight):  # noqa: N803 - reportlab's names
+        if getattr(self, "_wrapped_width", None) == availWidth:
+            return self.width, self.height
+        size = super().wrap(availWidth, availHeight)
+        self._wrapped_width = availWidth
+        return size
+
+
 def style(name: str, size: float = 9, bold: bool = False, align=TA_LEFT, color=INK, **kw) -> ParagraphStyle:
     """Return a paragraph style in DejaVu Sans."""
     return ParagraphStyle(
@@ -58,6 +74,9 @@ SMALL = style("small", 7.5, color=GREY)
 CELL = style("cell", 8.5, leading=10.2)
 CELL_CENTER = style("cell-center", 8.5, leading=10.2, align=TA_CENTER)
 HEAD_CELL = style("head-cell", 8, bold=True, leading=9.6, align=TA_CENTER)
+SECTION = style("section", 9.5, color=NAVY)
+LAB_BLOCK = style("lab", 10, color=NAVY, leading=11.5)
+FOOTER_NOTE = style("footer-note", 6.5, color=GREY, align=TA_CENTER, leading=8)
 
 
 def text(value: str) -> str:
@@ -89,7 +108,7 @@ def section_heading(number: str, vi: str, en_text: str) -> Table:
     """Return a full-width shaded band that opens a section."""
     para = Paragraph(
         f"<b>{number}{text(vi)}</b>&nbsp;&nbsp;{en(en_text, 9.5, color='#3d5675')}",
-        style("section", 9.5, color=NAVY),
+        SECTION,
     )
     band = Table([[para]], colWidths=[CONTENT_WIDTH])
     band.setStyle(
@@ -222,10 +241,9 @@ class PageFurniture:
     qr_data: str = ""  # drawn at the top right of page 1 when given
     qr_caption: str = ""
 
-    def draw_header(self, canvas: Canvas, page: int) -> None:
-        top = PAGE_HEIGHT - TOP_MARGIN
-        qr_size = 21 * mm
-        text_width = CONTENT_WIDTH - (qr_size + 6 * mm if self.qr_data else 45 * mm)
+    # The header block and the footer note are the same on every page: parse them once per document.
+    @cached_property
+    def _lab_block(self) -> Paragraph:
         lines = []
         if self.lab.parent_body:
             lines.append(f"<font size='7.5' color='#5b6470'>{text(self.lab.parent_body.upper())}</font>")
@@ -245,7 +263,17 @@ class PageFurniture:
             f"<font size='7.5'>Số đăng ký <font color='#5b6470' size='6.5'>Registration No.</font>: "
             f"<b>{text(self.lab.registration_number)}</b></font>"
         )
-        block = Paragraph("<br/>".join(lines), style("lab", 10, color=NAVY, leading=11.5))
+        return Paragraph("<br/>".join(lines), LAB_BLOCK)
+
+    @cached_property
+    def _footer_note(self) -> Paragraph:
+        return Paragraph(self.footer_note, FOOTER_NOTE)
+
+    def draw_header(self, canvas: Canvas, page: int) -> None:
+        top = PAGE_HEIGHT - TOP_MARGIN
+        qr_size = 21 * mm
+        text_width = CONTENT_WIDTH - (qr_size + 6 * mm if self.qr_data else 45 * mm)
+        block = self._lab_block
         _, h = block.wrap(text_width, HEADER_HEIGHT)
         block.drawOn(canvas, MARGIN_X, top - h)
 
@@ -282,7 +310,7 @@ class PageFurniture:
         canvas.setFont(REGULAR, 8)
         canvas.drawRightString(right, y, f"Trang {page} / {total}  Page {page} / {total}")
         if self.footer_note:
-            note = Paragraph(self.footer_note, style("footer-note", 6.5, color=GREY, align=TA_CENTER, leading=8))
+            note = self._footer_note
             _, h = note.wrap(CONTENT_WIDTH, 10 * mm)
             note.drawOn(canvas, MARGIN_X, y - 1.5 * mm - h)
 

@@ -6,7 +6,7 @@ import os
 
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.units import mm
-from reportlab.platypus import CondPageBreak, KeepTogether, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import CondPageBreak, KeepTogether, Spacer, Table, TableStyle
 
 from certificates.document import Certificate, Kind
 from certificates.fonts import register_fonts
@@ -17,6 +17,7 @@ from certificates.layout import (
     HEAD,
     NAVY,
     PageFurniture,
+    Paragraph,
     bilingual,
     build_pdf,
     en,
@@ -48,6 +49,14 @@ REVISION = style("revision", 8.5, align=TA_CENTER, color=NAVY, leading=11)
 PARA = style("para", 8.5, leading=11)
 DECISION = style("decision", 12, bold=True, align=TA_CENTER, color=NAVY, leading=15)
 END = style("end", 8.5, align=TA_CENTER, leading=11)
+RULE_TEXT = style("rule", 8, leading=10.5)
+VALIDITY = style("validity", 10, align=TA_CENTER)
+REMARK = style("remark", 8.5, leading=11, leftIndent=8, firstLineIndent=-8)
+SIGNATURE_HEADING = style("sig-h", 9, align=TA_CENTER)
+SIGNATURE_NAME = style("sig-n", 9.5, align=TA_CENTER)
+SIGNATURE_CARD = style("sig-c", 8, align=TA_CENTER)
+SIGNATURE_DATE = style("sig-d", 8.5, align=TA_CENTER)
+SIGNATURE_TITLE = style("sig-t", 9, align=TA_CENTER)
 
 
 def render_certificate(doc: Certificate, font_dir: str | os.PathLike | None = None) -> bytes:
@@ -223,7 +232,7 @@ def _conclusion(doc: Certificate) -> list:
                     Paragraph(
                         f"Quy tắc quyết định {en('/ Decision rule', 8)}: {text(doc.decision.rule_vi)}"
                         + (f"<br/>{en(doc.decision.rule_en, 8)}" if doc.decision.rule_en else ""),
-                        style("rule", 8, leading=10.5),
+                        RULE_TEXT,
                     )
                 ]
             )
@@ -233,7 +242,7 @@ def _conclusion(doc: Certificate) -> list:
             parts.append(f"Số tem kiểm định {en('/ Sticker No.', 10)}: <b>{text(doc.sticker_serial)}</b>")
         if doc.valid_until:
             parts.append(f"Có giá trị đến {en('/ Valid until', 10)}: <b>{vn_date(doc.valid_until)}</b>")
-        rows.append([Paragraph("&nbsp;&nbsp;&nbsp;&nbsp;&nbsp;".join(parts), style("validity", 10, align=TA_CENTER))])
+        rows.append([Paragraph("&nbsp;&nbsp;&nbsp;&nbsp;&nbsp;".join(parts), VALIDITY)])
     if not rows:
         return []
     box = Table(rows, colWidths=[CONTENT_WIDTH])
@@ -262,23 +271,21 @@ def _remarks(doc: Certificate) -> list:
         f"Tra cứu tính xác thực {en('/ Check authenticity', 8.5)}: {text(doc.verification_url)} — "
         f"mã {en('code', 8.5)} <b>{text(doc.verification_code)}</b>"
     )
-    items = [
-        Paragraph(f"• {line}", style("remark", 8.5, leading=11, leftIndent=8, firstLineIndent=-8)) for line in lines
-    ]
+    items = [Paragraph(f"• {line}", REMARK) for line in lines]
     return [section_heading("6. " if doc.decision or doc.valid_until else "5. ", "Ghi chú", "Remarks"), *items]
 
 
 def _signatures(doc: Certificate) -> KeepTogether:
     who = [
-        bilingual("Người thực hiện", "Performed by", st=style("sig-h", 9, align=TA_CENTER), bold=True),
+        bilingual("Người thực hiện", "Performed by", st=SIGNATURE_HEADING, bold=True),
         Spacer(1, 13 * mm),
-        Paragraph(f"<b>{text(doc.verifier.name)}</b>", style("sig-n", 9.5, align=TA_CENTER)),
+        Paragraph(f"<b>{text(doc.verifier.name)}</b>", SIGNATURE_NAME),
     ]
     if doc.verifier.card_number:
         who.append(
             Paragraph(
                 f"Số thẻ kiểm định viên {en('/ Verifier card No.', 8)}: {text(doc.verifier.card_number)}",
-                style("sig-c", 8, align=TA_CENTER),
+                SIGNATURE_CARD,
             )
         )
     day = doc.issued
@@ -286,16 +293,16 @@ def _signatures(doc: Certificate) -> KeepTogether:
         Paragraph(
             f"{text(doc.lab.province)}, ngày {day.day:02d} tháng {day.month:02d} năm {day.year}<br/>"
             + en(f"Date of issue: {vn_date(day)}", 8.5),
-            style("sig-d", 8.5, align=TA_CENTER),
+            SIGNATURE_DATE,
         ),
         Spacer(1, 1.5 * mm),
-        Paragraph(f"<b>{text(doc.signatory.title.upper())}</b>", style("sig-t", 9, align=TA_CENTER)),
+        Paragraph(f"<b>{text(doc.signatory.title.upper())}</b>", SIGNATURE_TITLE),
         en("Authorised signatory", 9),
     ]
-    signer[-1] = Paragraph(signer[-1], style("sig-e", 9, align=TA_CENTER))
+    signer[-1] = Paragraph(signer[-1], SIGNATURE_TITLE)
     signer += [
         Spacer(1, 13 * mm),
-        Paragraph(f"<b>{text(doc.signatory.name)}</b>", style("sig-n2", 9.5, align=TA_CENTER)),
+        Paragraph(f"<b>{text(doc.signatory.name)}</b>", SIGNATURE_NAME),
     ]
     half = CONTENT_WIDTH / 2
     table = Table([[who, signer]], colWidths=[half, half])
