@@ -37,6 +37,18 @@ RULE = colors.HexColor("#9aa7b5")
 GRID = colors.HexColor("#c3ccd6")
 BAND = colors.HexColor("#e7edf4")
 HEAD = colors.HexColor("#f2f5f9")
+SLATE = colors.HexColor("#3d5675")
+
+
+def markup_colour(colour: colors.Color) -> str:
+    """Return a colour as paragraph markup takes it fastest: ``rgb(r,g,b)``."""
+    # reportlab reads "#rrggbb" in markup only after trying, and failing, several other notations: some 45 µs a
+    # time, and a certificate's glosses hold two hundred of them; "rgb(...)" is the first notation it tries.
+    return "rgb({},{},{})".format(*(round(v * 255) for v in colour.rgb()))
+
+
+GLOSS_GREY = markup_colour(GREY)  # the English glosses
+GLOSS_SLATE = markup_colour(SLATE)  # glosses on navy text
 
 EN_SIZE_RATIO = 0.8  # English sits beneath the Vietnamese, a fifth smaller
 
@@ -84,7 +96,7 @@ def text(value: str) -> str:
     return escape(nfc(value)).replace("\n", "<br/>")
 
 
-def en(value: str, size: float, color: str = "#5b6470", bold: bool = False) -> str:
+def en(value: str, size: float, color: str = GLOSS_GREY, bold: bool = False) -> str:
     """Return markup for an English gloss, smaller and grey."""
     body = f"<b>{text(value)}</b>" if bold else text(value)
     return f"<font size='{size * EN_SIZE_RATIO:.1f}' color='{color}'>{body}</font>"
@@ -107,7 +119,7 @@ def vn_date(day: date | None) -> str:
 def section_heading(number: str, vi: str, en_text: str) -> Table:
     """Return a full-width shaded band that opens a section."""
     para = Paragraph(
-        f"<b>{number}{text(vi)}</b>&nbsp;&nbsp;{en(en_text, 9.5, color='#3d5675')}",
+        f"<b>{number}{text(vi)}</b>&nbsp;&nbsp;{en(en_text, 9.5, color=GLOSS_SLATE)}",
         SECTION,
     )
     band = Table([[para]], colWidths=[CONTENT_WIDTH])
@@ -246,7 +258,7 @@ class PageFurniture:
     def _lab_block(self) -> Paragraph:
         lines = []
         if self.lab.parent_body:
-            lines.append(f"<font size='7.5' color='#5b6470'>{text(self.lab.parent_body.upper())}</font>")
+            lines.append(f"<font size='7.5' color='{GLOSS_GREY}'>{text(self.lab.parent_body.upper())}</font>")
         lines.append(f"<b>{text(self.lab.name.upper())}</b>")
         lines.append(f"<font size='7.5'>{text(self.lab.address)}</font>")
         contact = " · ".join(
@@ -260,7 +272,7 @@ class PageFurniture:
         if contact:
             lines.append(f"<font size='7.5'>{contact}</font>")
         lines.append(
-            f"<font size='7.5'>Số đăng ký <font color='#5b6470' size='6.5'>Registration No.</font>: "
+            f"<font size='7.5'>Số đăng ký <font color='{GLOSS_GREY}' size='6.5'>Registration No.</font>: "
             f"<b>{text(self.lab.registration_number)}</b></font>"
         )
         return Paragraph("<br/>".join(lines), LAB_BLOCK)

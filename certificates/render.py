@@ -13,6 +13,8 @@ from certificates.fonts import register_fonts
 from certificates.layout import (
     CELL,
     CONTENT_WIDTH,
+    GLOSS_GREY,
+    GLOSS_SLATE,
     GRID,
     HEAD,
     NAVY,
@@ -92,14 +94,14 @@ def _title(doc: Certificate, title_vi: str, title_en: str) -> list:
         Paragraph(title_vi, TITLE_VI),
         Paragraph(title_en, TITLE_EN),
         Spacer(1, 1.5 * mm),
-        Paragraph(f"Số <font size='8.5' color='#5b6470'>No.</font>: <b>{text(doc.number)}</b>", NUMBER),
+        Paragraph(f"Số <font size='8.5' color='{GLOSS_GREY}'>No.</font>: <b>{text(doc.number)}</b>", NUMBER),
     ]
     if doc.is_revision:
         parts.append(
             Paragraph(
-                f"Lần ban hành <font size='7' color='#3d5675'>Revision</font>: {doc.revision} — "
+                f"Lần ban hành <font size='7' color='{GLOSS_SLATE}'>Revision</font>: {doc.revision} — "
                 f"Thay thế giấy chứng nhận số <b>{text(doc.supersedes or '')}</b> "
-                f"{en(f'/ Supersedes certificate No. {doc.supersedes}', 8.5, color='#3d5675')}",
+                f"{en(f'/ Supersedes certificate No. {doc.supersedes}', 8.5, color=GLOSS_SLATE)}",
                 REVISION,
             )
         )
@@ -223,7 +225,7 @@ def _conclusion(doc: Certificate) -> list:
     rows: list = []
     if doc.decision is not None:
         verdict = Paragraph(
-            f"{text(doc.decision.text_vi)}<br/>{en(doc.decision.text_en, 12, color='#3d5675')}", DECISION
+            f"{text(doc.decision.text_vi)}<br/>{en(doc.decision.text_en, 12, color=GLOSS_SLATE)}", DECISION
         )
         rows.append([verdict])
         if doc.decision.rule_vi:
