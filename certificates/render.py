@@ -6,17 +6,20 @@ import os
 
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.units import mm
-from reportlab.platypus import CondPageBreak, KeepTogether, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import CondPageBreak, KeepTogether, Spacer, Table, TableStyle
 
 from certificates.document import Certificate, Kind
 from certificates.fonts import register_fonts
 from certificates.layout import (
     CELL,
     CONTENT_WIDTH,
+    GLOSS_GREY,
+    GLOSS_SLATE,
     GRID,
     HEAD,
     NAVY,
     PageFurniture,
+    Paragraph,
     bilingual,
     build_pdf,
     en,
@@ -48,6 +51,14 @@ REVISION = style("revision", 8.5, align=TA_CENTER, color=NAVY, leading=11)
 PARA = style("para", 8.5, leading=11)
 DECISION = style("decision", 12, bold=True, align=TA_CENTER, color=NAVY, leading=15)
 END = style("end", 8.5, align=TA_CENTER, leading=11)
+RULE_TEXT = style("rule", 8, leading=10.5)
+VALIDITY = style("validity", 10, align=TA_CENTER)
+REMARK = style("remark", 8.5, leading=11, leftIndent=8, firstLineIndent=-8)
+SIGNATURE_HEADING = style("sig-h", 9, align=TA_CENTER)
+SIGNATURE_NAME = style("sig-n", 9.5, align=TA_CENTER)
+SIGNATURE_CARD = style("sig-c", 8, align=TA_CENTER)
+SIGNATURE_DATE = style("sig-d", 8.5, align=TA_CENTER)
+SIGNATURE_TITLE = style("sig-t", 9, align=TA_CENTER)
 
 
 def render_certificate(doc: Certificate, font_dir: str | os.PathLike | None = None) -> bytes:
@@ -83,14 +94,14 @@ def _title(doc: Certificate, title_vi: str, title_en: str) -> list:
         Paragraph(title_vi, TITLE_VI),
         Paragraph(title_en, TITLE_EN),
         Spacer(1, 1.5 * mm),
-        Paragraph(f"Số <font size='8.5' color='#5b6470'>No.</font>: <b>{text(doc.number)}</b>", NUMBER),
+        Paragraph(f"Số <font size='8.5' color='{GLOSS_GREY}'>No.</font>: <b>{text(doc.number)}</b>", NUMBER),
     ]
     if doc.is_revision:
         parts.append(
             Paragraph(
-                f"Lần ban hành <font size='7' color='#3d5675'>Revision</font>: {doc.revision} — "
+                f"Lần ban hành <font size='7' color='{GLOSS_SLATE}'>Revision</font>: {doc.revision} — "
                 f"Thay thế giấy chứng nhận số <b>{text(doc.supersedes or '')}</b> "
-                f"{en(f'/ Supersedes certificate No. {doc.supersedes}', 8.5, color='#3d5675')}",
+                f"{en(f'/ Supersedes certificate No. {doc.supersedes}', 8.5, color=GLOSS_SLATE)}",
                 REVISION,
             )
         )
@@ -214,7 +225,7 @@ def _conclusion(doc: Certificate) -> list:
     rows: list = []
     if doc.decision is not None:
         verdict = Paragraph(
-            f"{text(doc.decision.text_vi)}<br/>{en(doc.decision.text_en, 12, color='#3d5675')}", DECISION
+            f"{text(doc.decision.text_vi)}<br/>{en(doc.decision.text_en, 12, color=GLOSS_SLATE)}", DECISION
         )
         rows.append([verdict])
         if doc.decision.rule_vi:
@@ -223,7 +234,7 @@ def _conclusion(doc: Certificate) -> list:
                     Paragraph(
                         f"Quy tắc quyết định {en('/ Decision rule', 8)}: {text(doc.decision.rule_vi)}"
                         + (f"<br/>{en(doc.decision.rule_en, 8)}" if doc.decision.rule_en else ""),
-                        style("rule", 8, leading=10.5),
+                        RULE_TEXT,
                     )
                 ]
             )
@@ -233,7 +244,7 @@ def _conclusion(doc: Certificate) -> list:
             parts.append(f"Số tem kiểm định {en('/ Sticker No.', 10)}: <b>{text(doc.sticker_serial)}</b>")
         if doc.valid_until:
             parts.append(f"Có giá trị đến {en('/ Valid until', 10)}: <b>{vn_date(doc.valid_until)}</b>")
-        rows.append([Paragraph("&nbsp;&nbsp;&nbsp;&nbsp;&nbsp;".join(parts), style("validity", 10, align=TA_CENTER))])
+        rows.append([Paragraph("&nbsp;&nbsp;&nbsp;&nbsp;&nbsp;".join(parts), VALIDITY)])
     if not rows:
         return []
     box = Table(rows, colWidths=[CONTENT_WIDTH])
@@ -262,23 +273,21 @@ def _remarks(doc: Certificate) -> list:
         f"Tra cứu tính xác thực {en('/ Check authenticity', 8.5)}: {text(doc.verification_url)} — "
         f"mã {en('code', 8.5)} <b>{text(doc.verification_code)}</b>"
     )
-    items = [
-        Paragraph(f"• {line}", style("remark", 8.5, leading=11, leftIndent=8, firstLineIndent=-8)) for line in lines
-    ]
+    items = [Paragraph(f"• {line}", REMARK) for line in lines]
     return [section_heading("6. " if doc.decision or doc.valid_until else "5. ", "Ghi chú", "Remarks"), *items]
 
 
 def _signatures(doc: Certificate) -> KeepTogether:
     who = [
-        bilingual("Người thực hiện", "Performed by", st=style("sig-h", 9, align=TA_CENTER), bold=True),
+        bilingual("Người thực hiện", "Performed by", st=SIGNATURE_HEADING, bold=True),
         Spacer(1, 13 * mm),
-        Paragraph(f"<b>{text(doc.verifier.name)}</b>", style("sig-n", 9.5, align=TA_CENTER)),
+        Paragraph(f"<b>{text(doc.verifier.name)}</b>", SIGNATURE_NAME),
     ]
     if doc.verifier.card_number:
         who.append(
             Paragraph(
                 f"Số thẻ kiểm định viên {en('/ Verifier card No.', 8)}: {text(doc.verifier.card_number)}",
-                style("sig-c", 8, align=TA_CENTER),
+                SIGNATURE_CARD,
             )
         )
     day = doc.issued
@@ -286,16 +295,16 @@ def _signatures(doc: Certificate) -> KeepTogether:
         Paragraph(
             f"{text(doc.lab.province)}, ngày {day.day:02d} tháng {day.month:02d} năm {day.year}<br/>"
             + en(f"Date of issue: {vn_date(day)}", 8.5),
-            style("sig-d", 8.5, align=TA_CENTER),
+            SIGNATURE_DATE,
         ),
         Spacer(1, 1.5 * mm),
-        Paragraph(f"<b>{text(doc.signatory.title.upper())}</b>", style("sig-t", 9, align=TA_CENTER)),
+        Paragraph(f"<b>{text(doc.signatory.title.upper())}</b>", SIGNATURE_TITLE),
         en("Authorised signatory", 9),
     ]
-    signer[-1] = Paragraph(signer[-1], style("sig-e", 9, align=TA_CENTER))
+    signer[-1] = Paragraph(signer[-1], SIGNATURE_TITLE)
     signer += [
         Spacer(1, 13 * mm),
-        Paragraph(f"<b>{text(doc.signatory.name)}</b>", style("sig-n2", 9.5, align=TA_CENTER)),
+        Paragraph(f"<b>{text(doc.signatory.name)}</b>", SIGNATURE_NAME),
     ]
     half = CONTENT_WIDTH / 2
     table = Table([[who, signer]], colWidths=[half, half])

@@ -9,11 +9,21 @@ from datetime import date
 
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, Spacer
+from reportlab.platypus import Spacer
 
 from certificates.document import Lab, ResultTable, _Normalised
 from certificates.fonts import register_fonts
-from certificates.layout import NAVY, PageFurniture, build_pdf, result_table, section_heading, style, text, vn_date
+from certificates.layout import (
+    NAVY,
+    PageFurniture,
+    Paragraph,
+    build_pdf,
+    result_table,
+    section_heading,
+    style,
+    text,
+    vn_date,
+)
 
 TITLE_VI = style("report-title-vi", 15, bold=True, align=TA_CENTER, color=NAVY, leading=19)
 TITLE_EN = style("report-title-en", 10.5, align=TA_CENTER, color=NAVY, leading=13)
