@@ -9,7 +9,7 @@ import logging
 import threading
 from collections.abc import Callable
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_app_context
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
@@ -110,8 +110,11 @@ def run_batch(batch_id: int, progress: Callable[[int, int], None] | None = None)
 
 
 def run_batch_job(batch_id: int) -> None:
-    """The RQ entry point: open the app and run the batch (a worker process has no app of its own)."""
-    from lims.app import create_app
+    """The RQ entry point: run the batch in the worker's app, or in one built from the environment."""
+    if has_app_context():  # `lims worker` built its app from the environment before taking jobs
+        run_batch(batch_id)
+        return
+    from lims.app import create_app  # a bare `rq worker` has no app of its own
 
     with create_app().app_context():
         run_batch(batch_id)

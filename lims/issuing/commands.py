@@ -1,6 +1,9 @@
-"""`lims keys create`, `lims certificates issue`, `lims certificates numbering`."""
+"""`lims keys create`, `lims certificates issue`, `lims certificates numbering`, `lims worker`."""
+
+import os
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
@@ -95,4 +98,35 @@ def numbering_command(series: str, number_format: str) -> None:
     click.echo(f"{series}: {number_format}")
 
 
-COMMANDS = [keys_group, certificates_group]
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Quit once the queue is empty (tests, cron).")
+@click.option("--no-fork", is_flag=True, help="Run each job in this process instead of a forked child.")
+@with_appcontext
+def worker_command(burst: bool, no_fork: bool) -> None:
+    """Do the queued batch work (batch issue) from the Redis queue at LIMS_REDIS_URL."""
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        raise click.ClickException(
+            "LIMS_REDIS_URL is not set: without a queue the web process runs batches itself and needs no worker"
+        )
+    from redis import Redis
+    from redis.exceptions import RedisError
+    from rq import Queue, SimpleWorker, Worker
+
+    connection = Redis.from_url(url)
+    try:
+        connection.ping()
+    except RedisError as exc:
+        raise click.ClickException(f"cannot reach the Redis of LIMS_REDIS_URL: {exc}") from exc
+    queues = [Queue(batches.QUEUE_NAME, connection=connection)]  # read now: the lab's only queue so far
+    if no_fork:
+        worker = SimpleWorker(queues, connection=connection)
+    else:
+        engines = list(db.engines.values())
+        # A forked job must open its own database connections, never reuse the parent's (SQLAlchemy's advice).
+        os.register_at_fork(after_in_child=lambda: [engine.dispose(close=False) for engine in engines])
+        worker = Worker(queues, connection=connection)
+    worker.work(burst=burst)
+
+
+COMMANDS = [keys_group, certificates_group, worker_command]
