@@ -60,7 +60,8 @@ class Paragraph(_Paragraph):
     # keep-together group, drawing the cell), and line breaking is most of the cost of a document. The lines depend
     # on the width alone (the available height only decides splitting), so the last break is reused.
     def wrap(self, availWidth, availHeight):  # noqa: N803 - reportlab's names
-        if getattr(self, "_wrapped_width", None) == availWidth:
+        # A copy made by platypus (keep-with-next, splitting) may carry the width mark without the broken lines.
+        if getattr(self, "_wrapped_width", None) == availWidth and "blPara" in self.__dict__:
             return self.width, self.height
         size = super().wrap(availWidth, availHeight)
         self._wrapped_width = availWidth

@@ -49,6 +49,8 @@ TITLE_EN = style("title-en", 11, align=TA_CENTER, color=NAVY, leading=14)
 NUMBER = style("number", 10.5, align=TA_CENTER, leading=14)
 REVISION = style("revision", 8.5, align=TA_CENTER, color=NAVY, leading=11)
 PARA = style("para", 8.5, leading=11)
+# A table's title keeps with its table: no spacer between them, or the title can end a page alone.
+TABLE_TITLE = style("table-title", 8.5, leading=11, spaceAfter=1 * mm)
 DECISION = style("decision", 12, bold=True, align=TA_CENTER, color=NAVY, leading=15)
 END = style("end", 8.5, align=TA_CENTER, leading=11)
 RULE_TEXT = style("rule", 8, leading=10.5)
@@ -178,7 +180,7 @@ def _standards(doc: Certificate) -> list:
 
 
 def _table_title(vi: str, en_text: str) -> Paragraph:
-    para = Paragraph(f"<b>{text(vi)}</b> {en('/ ' + en_text, 8.5)}" if en_text else f"<b>{text(vi)}</b>", PARA)
+    para = Paragraph(f"<b>{text(vi)}</b> {en('/ ' + en_text, 8.5)}" if en_text else f"<b>{text(vi)}</b>", TABLE_TITLE)
     para.keepWithNext = True
     return para
 
@@ -188,17 +190,15 @@ def _results(doc: Certificate) -> list:
     if doc.as_found is not None and doc.as_left is not None:
         story += [
             _table_title("Trước khi hiệu chỉnh", "As found, before adjustment"),
-            Spacer(1, 1 * mm),
             result_table(doc.as_found),
             Spacer(1, 2.5 * mm),
             _table_title("Sau khi hiệu chỉnh", "As left, after adjustment"),
-            Spacer(1, 1 * mm),
             result_table(doc.as_left),
             Spacer(1, 2.5 * mm),
         ]
     for table in doc.results:
         if table.title_vi:
-            story += [_table_title(table.title_vi, table.title_en), Spacer(1, 1 * mm)]
+            story.append(_table_title(table.title_vi, table.title_en))
         story += [result_table(table), Spacer(1, 2.5 * mm)]
     if doc.uncertainty is not None:
         u = doc.uncertainty
