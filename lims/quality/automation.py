@@ -16,15 +16,9 @@ _PENDING_KEY = "quality_system_findings"
 FAILED_STANDARD_STATES = ("quarantined",)
 
 
-def check_is_out_of_limits(check) -> bool:
-    """Whether an intermediate check is flagged out of limits, whatever the standards module names the flag."""
-    for name in ("out_of_limits", "out_of_limit", "exceeds_limits", "flagged"):
-        if hasattr(check, name):
-            return bool(getattr(check, name))
-    for name in ("within_limits", "in_limits", "passed", "ok"):
-        if hasattr(check, name):
-            return getattr(check, name) is False
-    return False
+def check_is_out_of_limits(check: IntermediateCheck) -> bool:
+    """Whether an intermediate check was recorded outside its limits (the standards module's flag)."""
+    return check.within_limits is False
 
 
 def _standard_label(session: Session, standard_id: int | None) -> str:

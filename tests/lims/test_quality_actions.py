@@ -114,21 +114,12 @@ def test_the_sweep_raises_for_records_written_before_the_quality_module_saw_them
     assert sweep_system_nonconformities(session) == []
 
 
-def test_an_intermediate_check_out_of_limits_is_recognised_whatever_the_flag_is_called():
+def test_an_intermediate_check_is_out_of_limits_exactly_when_the_standards_module_flagged_it():
     from lims.quality.automation import check_is_out_of_limits
+    from lims.standards.models import IntermediateCheck
 
-    class Flagged:
-        out_of_limits = True
-
-    class WithinLimits:
-        within_limits = False
-
-    class Fine:
-        within_limits = True
-
-    assert check_is_out_of_limits(Flagged())
-    assert check_is_out_of_limits(WithinLimits())
-    assert not check_is_out_of_limits(Fine())
+    assert check_is_out_of_limits(IntermediateCheck(within_limits=False))
+    assert not check_is_out_of_limits(IntermediateCheck(within_limits=True))
 
 
 def test_a_nonconformity_closes_only_after_its_actions_are_done_and_found_effective(session, make_user):
