@@ -16,4 +16,4 @@ def choices(pairs: Iterable[tuple[object, object]]) -> list[SelectChoice]:
 def refuse_invalid(form) -> None:
     """Raise a RuleViolation naming every field the form refused (the write view then says why and saves nothing)."""
     messages = [f"{getattr(form, name).label.text}: {'; '.join(errors)}" for name, errors in form.errors.items()]
-    raise RuleViolation("; ".join(messages) or _("Dữ liệu không hợp lệ."))
+    raise RuleViolation("; ".join(messages) or _("Dữ liệu không hợp lệ."), field=next(iter(form.errors), None))

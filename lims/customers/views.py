@@ -8,7 +8,7 @@ from flask_login import current_user
 from lims.core.dates import lab_today
 from lims.core.errors import NotFound, RuleViolation
 from lims.core.exports import csv_response
-from lims.core.forms import choices
+from lims.core.forms import choices, refuse_invalid
 from lims.core.navigation import register_home_panel, register_nav
 from lims.core.web import ALL_ROLES, READERS, read_view, write_view
 from lims.customers import queries, services
@@ -135,9 +135,7 @@ def contact_add(organisation_id: int):
     item = services.get_organisation(db.session, current_user, organisation_id)
     form = ContactForm()
     if not form.validate_on_submit():
-        raise RuleViolation(
-            "; ".join(f"{getattr(form, name).label.text}: {' '.join(errors)}" for name, errors in form.errors.items())
-        )
+        refuse_invalid(form)
     services.add_contact(
         db.session,
         item,
@@ -402,7 +400,7 @@ def outbox():
 def reminders_queue():
     form = ReminderForm()
     if not form.validate_on_submit():
-        raise RuleViolation("Số ngày hoặc kênh không hợp lệ / invalid days or channel")
+        refuse_invalid(form)
     queued = services.queue_reminders(db.session, lab_today(), form.days.data, form.channel.data)
     flash(_("Đã đưa %(count)s thông báo vào hộp thư đi.", count=queued), "success")
     return redirect(url_for("customers.outbox"))
@@ -479,7 +477,7 @@ def type_update(type_id: int):
     instrument_type = _load_type(type_id)
     form = InstrumentTypeForm()
     if not form.validate_on_submit():
-        raise RuleViolation("Dữ liệu không hợp lệ / invalid data")
+        refuse_invalid(form)
     services.update_instrument_type(
         db.session,
         current_user,
@@ -496,7 +494,7 @@ def cycle_add(type_id: int):
     instrument_type = _load_type(type_id)
     form = CycleForm()
     if not form.validate_on_submit():
-        raise RuleViolation("Cần ngày hiệu lực và căn cứ pháp lý / effective date and legal source required")
+        refuse_invalid(form)
     services.add_cycle(
         db.session,
         current_user,
@@ -518,7 +516,7 @@ def cycle_confirm(cycle_id: int):
         raise NotFound("Không có chu kỳ này / no such cycle")
     form = ConfirmCycleForm()
     if not form.validate_on_submit():
-        raise RuleViolation("Cần căn cứ pháp lý và văn bản đã đối chiếu / legal source and reason required")
+        refuse_invalid(form)
     services.confirm_cycle(
         db.session,
         current_user,
@@ -536,7 +534,7 @@ def cycle_confirm(cycle_id: int):
 def valid_until_rule_save():
     form = ValidUntilRuleForm()
     if not form.validate_on_submit():
-        raise RuleViolation("Quy tắc không hợp lệ / invalid rule")
+        refuse_invalid(form)
     services.set_valid_until_rule(db.session, form.rule.data, reason="cài đặt của phòng thí nghiệm / lab setting")
     flash(_("Đã lưu cách tính ngày có giá trị đến."), "success")
     return redirect(url_for("customers.types"))
