@@ -1,36 +1,52 @@
-"""Shared page furniture for the lab's PDF documents: fonts, styles, lab header, page numbering, bilingual cells."""
+"""The look shared by the lab's PDF documents: colours, bilingual texts, section bands, grids, page furniture."""
 
 from __future__ import annotations
 
 import io
 import os
-from collections.abc import Callable, Sequence
+import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import cached_property
-from xml.sax.saxutils import escape
+from functools import cached_property, lru_cache
 
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Table, TableStyle
-from reportlab.platypus import Paragraph as _Paragraph
 
-from certificates.document import Lab, ResultTable, nfc
-from certificates.fonts import BOLD, REGULAR, register_fonts
+from certificates.document import Lab, ResultTable
+from certificates.fonts import REGULAR, register_fonts
 from certificates.qr import draw_qr
+from certificates.typeset import (
+    CENTER,
+    INK,
+    LEFT,
+    RIGHT,
+    Block,
+    Cell,
+    Pen,
+    Rule,
+    Run,
+    Spacer,
+    Table,
+    Text,
+    baseline_offset,
+    cell,
+    draw_page,
+    paginate,
+)
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN_X = 17 * mm
 HEADER_HEIGHT = 26 * mm
 TOP_MARGIN = 10 * mm
 FOOTER_HEIGHT = 16 * mm
+BOTTOM_MARGIN = FOOTER_HEIGHT + 8 * mm
 CONTENT_WIDTH = PAGE_WIDTH - 2 * MARGIN_X
+FRAME_TOP = PAGE_HEIGHT - TOP_MARGIN - HEADER_HEIGHT
+FRAME_HEIGHT = FRAME_TOP - BOTTOM_MARGIN
 
-INK = colors.HexColor("#1a1a1a")
 NAVY = colors.HexColor("#1f3a5f")
 GREY = colors.HexColor("#5b6470")
 RULE = colors.HexColor("#9aa7b5")
@@ -38,78 +54,41 @@ GRID = colors.HexColor("#c3ccd6")
 BAND = colors.HexColor("#e7edf4")
 HEAD = colors.HexColor("#f2f5f9")
 SLATE = colors.HexColor("#3d5675")
-
-
-def markup_colour(colour: colors.Color) -> str:
-    """Return a colour as paragraph markup takes it fastest: ``rgb(r,g,b)``."""
-    # reportlab reads "#rrggbb" in markup only after trying, and failing, several other notations: some 45 µs a
-    # time, and a certificate's glosses hold two hundred of them; "rgb(...)" is the first notation it tries.
-    return "rgb({},{},{})".format(*(round(v * 255) for v in colour.rgb()))
-
-
-GLOSS_GREY = markup_colour(GREY)  # the English glosses
-GLOSS_SLATE = markup_colour(SLATE)  # glosses on navy text
+ZEBRA = colors.HexColor("#fafbfc")
 
 EN_SIZE_RATIO = 0.8  # English sits beneath the Vietnamese, a fifth smaller
+CELL_SIZE = 8.5
+GRID_RULE = Rule(0.4, GRID)
+
+__all__ = ["CENTER", "INK", "LEFT", "RIGHT", "Cell", "Rule", "Run", "Spacer", "Table", "Text", "cell"]
 
 
-class Paragraph(_Paragraph):
-    """A paragraph that breaks its lines once per width."""
-
-    # Platypus wraps a paragraph in a table cell three times or more at the same width (sizing the row, trying a
-    # keep-together group, drawing the cell), and line breaking is most of the cost of a document. The lines depend
-    # on the width alone (the available height only decides splitting), so the last break is reused.
-    def wrap(self, availWidth, availHeight):  # noqa: N803 - reportlab's names
-        # A copy made by platypus (keep-with-next, splitting) may carry the width mark without the broken lines.
-        if getattr(self, "_wrapped_width", None) == availWidth and "blPara" in self.__dict__:
-            return self.width, self.height
-        size = super().wrap(availWidth, availHeight)
-        self._wrapped_width = availWidth
-        return size
+def vi(value: str, size: float = CELL_SIZE, bold: bool = False, colour: colors.Color = INK) -> Run:
+    """Return a run of (Vietnamese) text, normalised to NFC."""
+    return Run(unicodedata.normalize("NFC", value), size, bold, colour)
 
 
-def style(name: str, size: float = 9, bold: bool = False, align=TA_LEFT, color=INK, **kw) -> ParagraphStyle:
-    """Return a paragraph style in DejaVu Sans."""
-    return ParagraphStyle(
-        name,
-        fontName=BOLD if bold else REGULAR,
-        fontSize=size,
-        leading=kw.pop("leading", size * 1.25),
-        alignment=align,
-        textColor=color,
-        **kw,
-    )
+def gloss(value: str, size: float = CELL_SIZE, colour: colors.Color = GREY, bold: bool = False) -> Run:
+    """Return an English gloss for text of ``size``: a fifth smaller, grey."""
+    return vi(value, round(size * EN_SIZE_RATIO, 1), bold, colour)
 
 
-BODY = style("body", 9)
-BODY_CENTER = style("body-center", 9, align=TA_CENTER)
-SMALL = style("small", 7.5, color=GREY)
-CELL = style("cell", 8.5, leading=10.2)
-CELL_CENTER = style("cell-center", 8.5, leading=10.2, align=TA_CENTER)
-HEAD_CELL = style("head-cell", 8, bold=True, leading=9.6, align=TA_CENTER)
-SECTION = style("section", 9.5, color=NAVY)
-LAB_BLOCK = style("lab", 10, color=NAVY, leading=11.5)
-FOOTER_NOTE = style("footer-note", 6.5, color=GREY, align=TA_CENTER, leading=8)
+def para(*runs: Run, align: str = LEFT, **kw) -> Text:
+    return Text(runs, align=align, **kw)
 
 
-def text(value: str) -> str:
-    """Escape user text for paragraph markup (and normalise it to NFC)."""
-    return escape(nfc(value)).replace("\n", "<br/>")
+@lru_cache(maxsize=1024)
+def bilingual(
+    vi_text: str, en_text: str, size: float = CELL_SIZE, bold: bool = False, align: str = LEFT, inline: bool = False
+) -> Text:
+    """Return Vietnamese first and the English smaller beneath it (or after a slash when inline).
 
-
-def en(value: str, size: float, color: str = GLOSS_GREY, bold: bool = False) -> str:
-    """Return markup for an English gloss, smaller and grey."""
-    body = f"<b>{text(value)}</b>" if bold else text(value)
-    return f"<font size='{size * EN_SIZE_RATIO:.1f}' color='{color}'>{body}</font>"
-
-
-def bilingual(vi: str, en_text: str, st: ParagraphStyle = CELL, bold: bool = False, inline: bool = False) -> Paragraph:
-    """Return a paragraph with Vietnamese first and the English smaller beneath (or after a slash when inline)."""
-    vi_markup = f"<b>{text(vi)}</b>" if bold else text(vi)
+    Labels recur on every certificate: the same text object, with its line breaks, serves them all.
+    """
     if not en_text:
-        return Paragraph(vi_markup, st)
-    sep = " / " if inline else "<br/>"
-    return Paragraph(f"{vi_markup}{sep}{en(en_text, st.fontSize, bold=False)}", st)
+        return Text((vi(vi_text, size, bold),), align=align)
+    sep = " / " if inline else "\n"
+    return Text((vi(vi_text, size, bold), vi(sep, size), gloss(en_text, size)), align=align)
 
 
 def vn_date(day: date | None) -> str:
@@ -117,118 +96,84 @@ def vn_date(day: date | None) -> str:
     return day.strftime("%d/%m/%Y") if day else ""
 
 
-def section_heading(number: str, vi: str, en_text: str) -> Table:
-    """Return a full-width shaded band that opens a section."""
-    para = Paragraph(
-        f"<b>{number}{text(vi)}</b>&nbsp;&nbsp;{en(en_text, 9.5, color=GLOSS_SLATE)}",
-        SECTION,
+@lru_cache(maxsize=64)
+def section_heading(number: str, vi_text: str, en_text: str) -> Table:
+    """Return a full-width shaded band that opens a section and keeps with what follows."""
+    title = Text((vi(f"{number}{vi_text}", 9.5, True, NAVY), vi("  ", 9.5), gloss(en_text, 9.5, SLATE)))
+    return Table(
+        [[cell(title, fill=BAND)]],
+        [CONTENT_WIDTH],
+        heading_rows=1,
+        heading_rule=Rule(0.8, NAVY),
+        padding=(3, 4, 3, 4),
+        keep_with_next=True,
     )
-    band = Table([[para]], colWidths=[CONTENT_WIDTH])
-    band.setStyle(
-        TableStyle(
-            [
-                ("BACKGROUND", (0, 0), (-1, -1), BAND),
-                ("LINEBELOW", (0, 0), (-1, -1), 0.8, NAVY),
-                ("TOPPADDING", (0, 0), (-1, -1), 3),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-                ("LEFTPADDING", (0, 0), (-1, -1), 4),
-            ]
-        )
-    )
-    band.keepWithNext = True
-    return band
 
 
-def grid_style(extra: Sequence[tuple] = ()) -> TableStyle:
-    """Return the thin-ruled grid every table of the lab's documents uses."""
-    return TableStyle(
-        [
-            ("FONTNAME", (0, 0), (-1, -1), REGULAR),
-            ("FONTSIZE", (0, 0), (-1, -1), 8.5),
-            ("TEXTCOLOR", (0, 0), (-1, -1), INK),
-            ("GRID", (0, 0), (-1, -1), 0.4, GRID),
-            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-            ("TOPPADDING", (0, 0), (-1, -1), 2.5),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
-            ("LEFTPADDING", (0, 0), (-1, -1), 4),
-            ("RIGHTPADDING", (0, 0), (-1, -1), 4),
-            *extra,
-        ]
-    )
+def value_cell(value: str | Text, span: int = 1, fill=None) -> Cell:
+    block = value if isinstance(value, Text) else Text((vi(value),))
+    return cell(block, span=span, fill=fill)
 
 
 def field_grid(rows: Sequence[tuple], label_width: float = 38 * mm) -> Table:
     """Return a grid of bilingual labels and values, two pairs a row; a row marked wide takes the full width.
 
-    Each row is ``(vi, en, value)`` or ``(vi, en, value, wide)``; a value is a string or a flowable.
+    Each row is ``(vi, en, value)`` or ``(vi, en, value, wide)``; a value is a string or a :class:`Text`.
     """
     value_width = CONTENT_WIDTH / 2 - label_width
-    data: list[list] = []
-    spans: list[tuple] = []
-    pending: list = []
+    data: list[list[Cell]] = []
+    pending: list[Cell] = []
 
-    def cell(value):
-        return Paragraph(text(value), CELL) if isinstance(value, str) else value
+    def label(vi_text: str, en_text: str) -> Cell:
+        return cell(bilingual(vi_text, en_text), fill=HEAD)
 
-    def flush():
-        if pending:
-            data.append([*pending, "", ""] if len(pending) == 2 else pending)
-            if len(pending) == 2:
-                spans.append(("SPAN", (1, len(data) - 1), (3, len(data) - 1)))
-            pending.clear()
-
-    for vi, en_text, value, *rest in rows:
-        wide = bool(rest and rest[0])
-        if wide:
-            flush()
-            data.append([bilingual(vi, en_text), cell(value), "", ""])
-            spans.append(("SPAN", (1, len(data) - 1), (3, len(data) - 1)))
+    for vi_text, en_text, value, *rest in rows:
+        if rest and rest[0]:
+            if pending:
+                data.append([*pending[:1], value_cell_span(pending[1], 3)])
+                pending = []
+            data.append([label(vi_text, en_text), value_cell(value, span=3)])
         else:
-            pending += [bilingual(vi, en_text), cell(value)]
+            pending += [label(vi_text, en_text), value_cell(value)]
             if len(pending) == 4:
-                data.append(list(pending))
-                pending.clear()
-    flush()
-    table = Table(data, colWidths=[label_width, value_width, label_width, value_width])
-    table.setStyle(
-        grid_style(
-            [
-                ("BACKGROUND", (0, 0), (0, -1), HEAD),
-                *[("BACKGROUND", (2, r), (2, r), HEAD) for r, row in enumerate(data) if row[2] != ""],
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                *spans,
-            ]
-        )
-    )
-    return table
+                data.append(pending)
+                pending = []
+    if pending:
+        data.append([pending[0], value_cell_span(pending[1], 3)])
+    return Table(data, [label_width, value_width, label_width, value_width], grid=GRID_RULE)
+
+
+def value_cell_span(c: Cell, span: int) -> Cell:
+    return Cell(c.blocks, span, c.fill)
 
 
 def result_table(table: ResultTable, width: float = CONTENT_WIDTH) -> Table:
     """Return a results table that splits across pages and repeats its heading row."""
-    header = []
+    heading = []
     for col in table.columns:
-        unit = f" ({text(col.unit)})" if col.unit else ""
-        header.append(
-            Paragraph(
-                f"{text(col.heading_vi)}{unit}<br/>{en(col.heading_en + (f' ({col.unit})' if col.unit else ''), 8)}",
-                HEAD_CELL,
+        unit = f" ({col.unit})" if col.unit else ""
+        heading.append(
+            cell(
+                Text((vi(col.heading_vi + unit, 8, True), vi("\n", 8), gloss(col.heading_en + unit, 8)), align=CENTER),
+                fill=HEAD,
             )
         )
-    # Short cells stay plain strings (much cheaper to lay out); long ones wrap as paragraphs.
-    body = [[Paragraph(text(cell), CELL_CENTER) if len(cell) > 18 else cell for cell in row] for row in table.rows]
-    widths = _column_widths(table, width)
-    grid = Table([header, *body], colWidths=widths, repeatRows=1)
-    grid.setStyle(
-        grid_style(
-            [
-                ("BACKGROUND", (0, 0), (-1, 0), HEAD),
-                ("LINEBELOW", (0, 0), (-1, 0), 0.8, RULE),
-                ("ALIGN", (0, 1), (-1, -1), "CENTER"),
-                *[("BACKGROUND", (0, r), (-1, r), colors.HexColor("#fafbfc")) for r in range(2, len(body) + 1, 2)],
-            ]
-        )
+    body = [[_centred_cell(value) for value in row] for row in table.rows]
+    return Table(
+        [heading, *body],
+        _column_widths(table, width),
+        heading_rows=1,
+        valign="middle",
+        grid=GRID_RULE,
+        heading_rule=Rule(0.8, RULE),
+        banded=ZEBRA,
     )
-    return grid
+
+
+@lru_cache(maxsize=4096)
+def _centred_cell(value: str) -> Cell:
+    # Results repeat ("0", "± 10", "5,00"): a cell, with its line, is made once.
+    return cell(Text((vi(value),), align=CENTER))
 
 
 def _column_widths(table: ResultTable, width: float) -> list[float]:
@@ -242,6 +187,30 @@ def _column_widths(table: ResultTable, width: float) -> list[float]:
     return [width * w / total for w in weights]
 
 
+@lru_cache(maxsize=32)
+def lab_block(lab: Lab) -> Text:
+    """The lab's name, address and registration, as printed at the top of every page."""
+    runs: list[Run] = []
+    if lab.parent_body:
+        runs += [vi(lab.parent_body.upper(), 7.5, colour=GREY), vi("\n", 7.5)]
+    runs += [vi(lab.name.upper(), 10, True, NAVY), vi("\n", 10)]
+    runs += [vi(lab.address, 7.5, colour=NAVY), vi("\n", 7.5)]
+    contact = " · ".join(
+        part
+        for part in (f"ĐT / Tel: {lab.phone}" if lab.phone else "", f"Email: {lab.email}" if lab.email else "")
+        if part
+    )
+    if contact:
+        runs += [vi(contact, 7.5, colour=NAVY), vi("\n", 7.5)]
+    runs += [
+        vi("Số đăng ký ", 7.5, colour=NAVY),
+        vi("Registration No.", 6.5, colour=GREY),
+        vi(": ", 7.5, colour=NAVY),
+        vi(lab.registration_number, 7.5, True, NAVY),
+    ]
+    return Text(runs, leading=1.25)
+
+
 @dataclass(frozen=True)
 class PageFurniture:
     """What every page carries: the lab's header, the document's number and the page count."""
@@ -250,157 +219,79 @@ class PageFurniture:
     number_vi: str  # label beside the number on every page, e.g. "Số GCN"
     number_en: str
     number: str
-    footer_note: str = ""
+    footer_note: Text | None = None
     qr_data: str = ""  # drawn at the top right of page 1 when given
     qr_caption: str = ""
 
-    # The header block and the footer note are the same on every page: parse them once per document.
     @cached_property
-    def _lab_block(self) -> Paragraph:
-        lines = []
-        if self.lab.parent_body:
-            lines.append(f"<font size='7.5' color='{GLOSS_GREY}'>{text(self.lab.parent_body.upper())}</font>")
-        lines.append(f"<b>{text(self.lab.name.upper())}</b>")
-        lines.append(f"<font size='7.5'>{text(self.lab.address)}</font>")
-        contact = " · ".join(
-            part
-            for part in (
-                f"ĐT / Tel: {text(self.lab.phone)}" if self.lab.phone else "",
-                f"Email: {text(self.lab.email)}" if self.lab.email else "",
-            )
-            if part
-        )
-        if contact:
-            lines.append(f"<font size='7.5'>{contact}</font>")
-        lines.append(
-            f"<font size='7.5'>Số đăng ký <font color='{GLOSS_GREY}' size='6.5'>Registration No.</font>: "
-            f"<b>{text(self.lab.registration_number)}</b></font>"
-        )
-        return Paragraph("<br/>".join(lines), LAB_BLOCK)
+    def _number_label(self) -> Text:
+        return Text((vi(f"{self.number_vi} / {self.number_en}", 7, colour=GREY),), align=RIGHT)
 
     @cached_property
-    def _footer_note(self) -> Paragraph:
-        return Paragraph(self.footer_note, FOOTER_NOTE)
+    def _number_text(self) -> Text:
+        return Text((vi(self.number, 11, True, NAVY),), align=RIGHT)
 
-    def draw_header(self, canvas: Canvas, page: int) -> None:
+    def draw_header(self, canvas: Canvas, pen: Pen, page: int) -> None:
         top = PAGE_HEIGHT - TOP_MARGIN
         qr_size = 21 * mm
-        text_width = CONTENT_WIDTH - (qr_size + 6 * mm if self.qr_data else 45 * mm)
-        block = self._lab_block
-        _, h = block.wrap(text_width, HEADER_HEIGHT)
-        block.drawOn(canvas, MARGIN_X, top - h)
-
         right = PAGE_WIDTH - MARGIN_X
+        text_width = CONTENT_WIDTH - (qr_size + 6 * mm if self.qr_data else 45 * mm)
+        lab_block(self.lab).draw(pen, MARGIN_X, top, text_width)
         if self.qr_data and page == 1:
             draw_qr(canvas, self.qr_data, right - qr_size, top - qr_size, qr_size)
-            canvas.setFont(REGULAR, 6.5)
-            canvas.setFillColor(GREY)
-            canvas.drawRightString(right, top - qr_size - 2.4 * mm, self.qr_caption)
+            caption = Text((vi(self.qr_caption, 6.5, colour=GREY),), align=RIGHT)
+            caption.draw(pen, right - 60 * mm, top - qr_size - 2.4 * mm + 6.5 * _BASELINE, 60 * mm)
         else:
-            canvas.setFillColor(GREY)
-            canvas.setFont(REGULAR, 7)
-            canvas.drawRightString(right, top - 3 * mm, f"{self.number_vi} / {self.number_en}")
-            canvas.setFillColor(NAVY)
-            canvas.setFont(BOLD, 11)
-            canvas.drawRightString(right, top - 8 * mm, self.number)
+            self._number_label.draw(pen, right - 45 * mm, top - 3 * mm + 7 * _BASELINE, 45 * mm)
+            self._number_text.draw(pen, right - 45 * mm, top - 8 * mm + 11 * _BASELINE, 45 * mm)
         canvas.setStrokeColor(NAVY)
         canvas.setLineWidth(1.2)
-        y = PAGE_HEIGHT - TOP_MARGIN - HEADER_HEIGHT + 1.5 * mm
+        y = FRAME_TOP + 1.5 * mm
         canvas.line(MARGIN_X, y, right, y)
 
-    def draw_footer(self, canvas: Canvas, page: int, total: int) -> None:
+    def draw_footer(self, canvas: Canvas, pen: Pen, page: int, total: int) -> None:
         right = PAGE_WIDTH - MARGIN_X
         y = 12 * mm
         canvas.setStrokeColor(RULE)
         canvas.setLineWidth(0.5)
         canvas.line(MARGIN_X, y + 4.5 * mm, right, y + 4.5 * mm)
-        canvas.setFillColor(INK)
-        canvas.setFont(REGULAR, 8)
-        label = f"{self.number_vi} / {self.number_en}: "
-        canvas.drawString(MARGIN_X, y, label)
-        canvas.setFont(BOLD, 8)
-        canvas.drawString(MARGIN_X + canvas.stringWidth(label, REGULAR, 8), y, self.number)
-        canvas.setFont(REGULAR, 8)
-        canvas.drawRightString(right, y, f"Trang {page} / {total}  Page {page} / {total}")
-        if self.footer_note:
-            note = self._footer_note
-            _, h = note.wrap(CONTENT_WIDTH, 10 * mm)
-            note.drawOn(canvas, MARGIN_X, y - 1.5 * mm - h)
+        pen.write(
+            MARGIN_X,
+            y,
+            ((f"{self.number_vi} / {self.number_en}: ", vi("", 8)), (self.number, vi("", 8, True))),
+        )
+        pages = Text((vi(f"Trang {page} / {total}  Page {page} / {total}", 8),), align=RIGHT)
+        pages.draw(pen, right - 60 * mm, y + 8 * _BASELINE, 60 * mm)
+        if self.footer_note is not None:
+            self.footer_note.draw(pen, MARGIN_X, y - 1.5 * mm, CONTENT_WIDTH)
 
 
-def _deferred_canvas(furniture: PageFurniture) -> type[Canvas]:
-    """Return a canvas class that holds pages back until the total is known, then numbers them."""
-
-    class NumberedCanvas(Canvas):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            self._held_pages: list[dict] = []
-
-        def showPage(self):  # noqa: N802 - reportlab's name
-            self._held_pages.append(dict(self.__dict__))
-            self._startPage()
-
-        def save(self):
-            total = len(self._held_pages)
-            for page, state in enumerate(self._held_pages, start=1):
-                self.__dict__.update(state)
-                furniture.draw_footer(self, page, total)
-                super().showPage()
-            super().save()
-
-    return NumberedCanvas
+_BASELINE = baseline_offset(1.0)  # a 1 pt line's baseline below its top
 
 
 def build_pdf(
-    story: list,
+    story: Sequence[Block],
     furniture: PageFurniture,
     *,
     title: str,
     subject: str = "",
     font_dir: str | os.PathLike | None = None,
-    on_page: Callable[[Canvas, int], None] | None = None,
 ) -> bytes:
     """Lay out ``story`` on A4 pages carrying the lab header and numbered footers; return the PDF bytes."""
     register_fonts(font_dir)
+    pages = paginate(story, CONTENT_WIDTH, FRAME_HEIGHT)
     buffer = io.BytesIO()
-    doc = BaseDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=MARGIN_X,
-        rightMargin=MARGIN_X,
-        topMargin=TOP_MARGIN + HEADER_HEIGHT,
-        bottomMargin=FOOTER_HEIGHT + 8 * mm,
-        title=title,
-        author=furniture.lab.name,
-        subject=subject,
-        creator="LIMS",
-        lang="vi",
-        initialFontName=REGULAR,
-    )
-    frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="body", leftPadding=0, rightPadding=0)
-
-    def decorate(canvas: Canvas, document) -> None:
-        canvas.saveState()
-        furniture.draw_header(canvas, document.page)
-        if on_page:
-            on_page(canvas, document.page)
-        canvas.restoreState()
-
-    doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=decorate)])
-    doc.build(story, canvasmaker=_deferred_canvas(furniture))
+    canvas = Canvas(buffer, pagesize=A4, pageCompression=1, initialFontName=REGULAR, lang="vi")
+    canvas.setTitle(title)
+    canvas.setSubject(subject)
+    canvas.setAuthor(furniture.lab.name)
+    canvas.setCreator("LIMS")
+    for number, placements in enumerate(pages, start=1):
+        pen = Pen(canvas)
+        furniture.draw_header(canvas, pen, number)
+        draw_page(canvas, pen, placements, MARGIN_X, FRAME_TOP, CONTENT_WIDTH)
+        furniture.draw_footer(canvas, pen, number, len(pages))
+        pen.finish()
+        canvas.showPage()
+    canvas.save()
     return buffer.getvalue()
-
-
-__all__ = [
-    "TA_CENTER",
-    "TA_RIGHT",
-    "PageFurniture",
-    "bilingual",
-    "build_pdf",
-    "field_grid",
-    "result_table",
-    "section_heading",
-    "style",
-    "text",
-    "vn_date",
-]

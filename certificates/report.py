@@ -7,28 +7,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.units import mm
-from reportlab.platypus import Spacer
 
 from certificates.document import Lab, ResultTable, _Normalised
 from certificates.fonts import register_fonts
 from certificates.layout import (
+    CENTER,
     NAVY,
     PageFurniture,
-    Paragraph,
+    Spacer,
+    Text,
     build_pdf,
+    gloss,
     result_table,
     section_heading,
-    style,
-    text,
+    vi,
     vn_date,
 )
-
-TITLE_VI = style("report-title-vi", 15, bold=True, align=TA_CENTER, color=NAVY, leading=19)
-TITLE_EN = style("report-title-en", 10.5, align=TA_CENTER, color=NAVY, leading=13)
-PARA = style("report-para", 9, leading=12.5, spaceAfter=4)
-END = style("report-end", 8.5, align=TA_CENTER, leading=11)
 
 
 @dataclass(frozen=True)
@@ -53,21 +48,26 @@ def render_report(
     """Return a report as PDF bytes: the lab's header, a title, numbered sections, ``Trang x / y`` on every page."""
     register_fonts(font_dir)
     furniture = PageFurniture(lab=lab, number_vi="Số", number_en="Ref.", number=reference or "—")
-    story: list = [Spacer(1, 2 * mm), Paragraph(text(title_vi), TITLE_VI), Paragraph(text(title_en), TITLE_EN)]
+    story: list = [
+        Spacer(2 * mm),
+        Text((vi(title_vi, 15, True, NAVY),), align=CENTER, leading=1.27),
+        Text((vi(title_en, 10.5, colour=NAVY),), align=CENTER, leading=1.24),
+    ]
     if issued:
-        story.append(
-            Paragraph(f"Ngày {vn_date(issued)} / Date {issued.isoformat()}", style("report-date", 8.5, align=TA_CENTER))
-        )
-    story.append(Spacer(1, 5 * mm))
+        story.append(Text((vi(f"Ngày {vn_date(issued)} / Date {issued.isoformat()}", 8.5),), align=CENTER))
+    story.append(Spacer(5 * mm))
     for n, section in enumerate(sections, start=1):
-        story += [section_heading(f"{n}. ", section.heading_vi, section.heading_en), Spacer(1, 2 * mm)]
+        story += [section_heading(f"{n}. ", section.heading_vi, section.heading_en), Spacer(2 * mm)]
         for block in section.blocks:
             if isinstance(block, ResultTable):
                 if block.title_vi:
-                    story.append(Paragraph(f"<b>{text(block.title_vi)}</b> / {text(block.title_en)}", PARA))
-                story += [result_table(block), Spacer(1, 3 * mm)]
+                    title = [vi(block.title_vi, 9, True)]
+                    if block.title_en:
+                        title += [vi(" ", 9), gloss("/ " + block.title_en, 9)]
+                    story.append(Text(title, leading=1.4, keep_with_next=True))
+                story += [result_table(block), Spacer(3 * mm)]
             else:
-                story.append(Paragraph(text(block), PARA))
-        story.append(Spacer(1, 3 * mm))
-    story.append(Paragraph("--- Hết báo cáo / End of report ---", END))
+                story += [Text((vi(block, 9),), leading=1.39), Spacer(4)]
+        story.append(Spacer(3 * mm))
+    story.append(Text((vi("--- Hết báo cáo / End of report ---", 8.5),), align=CENTER))
     return build_pdf(story, furniture, title=f"{title_vi} / {title_en}", font_dir=font_dir)

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from lims.audit.models import AuditEvent
+from lims.core.dates import lab_today
 from lims.core.errors import PermissionDenied, RuleViolation
 from lims.customers import queries, services
 from lims.customers.models import Instrument, InstrumentType, OutboxMessage, ReminderLog
@@ -148,8 +149,10 @@ def test_record_service_moves_the_next_due_date(session, catalogue, enterprise):
 def two_enterprises(session, catalogue, enterprise):
     mine = enterprise()
     theirs = enterprise("Công ty Cổ phần Cấp thoát nước Vĩnh Long", "1500884101")
-    own_scale = add_instrument(session, mine, catalogue["scale-platform"], "MINE-1", TODAY + timedelta(days=5))
-    other_scale = add_instrument(session, theirs, catalogue["scale-platform"], "THEIRS-1", TODAY + timedelta(days=5))
+    # due in five days by the lab's real clock: the home page counts from the real today
+    soon = lab_today() + timedelta(days=5)
+    own_scale = add_instrument(session, mine, catalogue["scale-platform"], "MINE-1", soon)
+    other_scale = add_instrument(session, theirs, catalogue["scale-platform"], "THEIRS-1", soon)
     return mine, theirs, own_scale, other_scale
 
 
