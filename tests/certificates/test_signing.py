@@ -96,3 +96,21 @@ def test_a_pem_rsa_key_and_certificate_sign_as_well(tmp_path, verification_pdf):
     signed = CertificateSigner(key_path, "rsa-pw", cert_path=cert_path).sign(verification_pdf, "r", "l", "n")
     status = verify_signature(signed, [cert_path])
     assert status.intact and status.valid and status.trusted
+
+
+def test_each_signature_names_its_signing_certificate_as_pades_requires(demo_key, verification_pdf, calibration_pdf):
+    import hashlib
+    import io
+
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    signer = CertificateSigner(demo_key["pkcs12"], "pw-1")
+    digests = set()
+    for pdf in (verification_pdf, calibration_pdf):
+        embedded = PdfFileReader(io.BytesIO(signer.sign(pdf, "Cấp GCN", "Vĩnh Long", "TTMH"))).embedded_signatures[0]
+        attributes = {a["type"].native: a["values"][0] for a in embedded.signer_info["signed_attrs"]}
+        assert set(attributes) == {"content_type", "message_digest", "signing_certificate_v2"}
+        cert_id = attributes["signing_certificate_v2"]["certs"][0]
+        assert cert_id["cert_hash"].native == hashlib.sha256(embedded.signer_cert.dump()).digest()
+        digests.add(attributes["message_digest"].native)
+    assert len(digests) == 2  # the kept attributes never carry one document's digest into another
