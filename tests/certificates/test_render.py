@@ -170,3 +170,12 @@ def test_font_folder_can_be_given_as_an_argument(verification, tmp_path):
             (__import__("pathlib").Path("/usr/share/fonts/truetype/dejavu") / name).read_bytes()
         )
     assert render_certificate(verification, font_dir=tmp_path).startswith(b"%PDF")
+
+
+def test_a_typical_certificate_fills_its_pages_rather_than_leaving_them_half_empty(verification_pdf, calibration_pdf):
+    # A scale's verification and a weight set's calibration each fit two pages, the results starting on page one.
+    cases = ((verification_pdf, "Kiểm tra khả năng cân"), (calibration_pdf, "Sai số khối lượng quy ước"))
+    for pdf, first_result in cases:
+        pages = page_texts(pdf)
+        assert len(pages) == 2
+        assert first_result in pages[0]
