@@ -148,7 +148,7 @@ def value_cell_span(c: Cell, span: int) -> Cell:
 
 
 def result_table(table: ResultTable, width: float = CONTENT_WIDTH) -> Table:
-    """Return a results table that splits across pages and repeats its heading row."""
+    """Return a results table that splits across pages, repeating its title (continued) and its heading row."""
     heading = []
     for col in table.columns:
         unit = f" ({col.unit})" if col.unit else ""
@@ -167,7 +167,19 @@ def result_table(table: ResultTable, width: float = CONTENT_WIDTH) -> Table:
         grid=GRID_RULE,
         heading_rule=Rule(0.8, RULE),
         banded=ZEBRA,
+        continued=table_title(table.title_vi, table.title_en, continued=True) if table.title_vi else None,
     )
+
+
+def table_title(vi_text: str, en_text: str, size: float = CELL_SIZE, continued: bool = False) -> Text:
+    """A table's title, Vietnamese in bold then the English; it keeps with its table, never ending a page alone.
+
+    ``continued`` gives the title as it stands over the part of a table carried onto the next page.
+    """
+    runs = [vi(vi_text + (" (tiếp theo)" if continued else ""), size, True)]
+    if en_text:
+        runs += [vi(" ", size), gloss(f"/ {en_text}" + (" (continued)" if continued else ""), size)]
+    return Text(runs, leading=1.4, keep_with_next=True)
 
 
 @lru_cache(maxsize=4096)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 
 from reportlab.lib.units import mm
 
@@ -28,6 +29,7 @@ from certificates.layout import (
     gloss,
     result_table,
     section_heading,
+    table_title,
     vi,
     vn_date,
 )
@@ -186,28 +188,17 @@ def _standards(doc: Certificate) -> list:
     return [section_heading("3. ", "Chuẩn đo lường sử dụng", "Standards used"), table, Spacer(3 * mm)]
 
 
-def _table_title(vi_text: str, en_text: str) -> Text:
-    # A table's title keeps with its table: it never ends a page alone.
-    runs = [vi(vi_text, 8.5, True)]
-    if en_text:
-        runs += [vi(" ", 8.5), gloss("/ " + en_text, 8.5)]
-    return Text(runs, leading=1.4, keep_with_next=True)
-
-
 def _results(doc: Certificate) -> list:
     story: list = [section_heading("4. ", "Kết quả", "Results"), Spacer(1.5 * mm)]
+    tables = list(doc.results)
     if doc.as_found is not None and doc.as_left is not None:
-        story += [
-            _table_title("Trước khi hiệu chỉnh", "As found, before adjustment"),
-            result_table(doc.as_found),
-            Spacer(2.5 * mm),
-            _table_title("Sau khi hiệu chỉnh", "As left, after adjustment"),
-            result_table(doc.as_left),
-            Spacer(2.5 * mm),
+        tables[:0] = [
+            replace(doc.as_found, title_vi="Trước khi hiệu chỉnh", title_en="As found, before adjustment"),
+            replace(doc.as_left, title_vi="Sau khi hiệu chỉnh", title_en="As left, after adjustment"),
         ]
-    for table in doc.results:
+    for table in tables:
         if table.title_vi:
-            story.append(_table_title(table.title_vi, table.title_en))
+            story.append(table_title(table.title_vi, table.title_en))
         story += [result_table(table), Spacer(2.5 * mm)]
     if doc.uncertainty is not None:
         u = doc.uncertainty

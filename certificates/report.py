@@ -18,9 +18,9 @@ from certificates.layout import (
     Spacer,
     Text,
     build_pdf,
-    gloss,
     result_table,
     section_heading,
+    table_title,
     vi,
     vn_date,
 )
@@ -61,10 +61,7 @@ def render_report(
         for block in section.blocks:
             if isinstance(block, ResultTable):
                 if block.title_vi:
-                    title = [vi(block.title_vi, 9, True)]
-                    if block.title_en:
-                        title += [vi(" ", 9), gloss("/ " + block.title_en, 9)]
-                    story.append(Text(title, leading=1.4, keep_with_next=True))
+                    story.append(table_title(block.title_vi, block.title_en, size=9))
                 story += [result_table(block), Spacer(3 * mm)]
             else:
                 story += [Text((vi(block, 9),), leading=1.39), Spacer(4)]

@@ -295,6 +295,7 @@ class Table:
         banded: colors.Color | None = None,  # fill of every second body row
         keep_together: bool = False,
         keep_with_next: bool = False,
+        continued: Text | None = None,  # a caption above the repeated heading rows on a continuation page
     ) -> None:
         self.rows = [tuple(r) for r in rows]
         self.widths = tuple(widths)
@@ -308,6 +309,7 @@ class Table:
         self.banded = banded
         self.keep_together = keep_together
         self.keep_with_next = keep_with_next
+        self.continued = continued
         self.width = sum(self.widths)
         self._edges = [0.0]
         for w in self.widths:
@@ -344,9 +346,6 @@ class Table:
                 keep = self.keep_with_next
             items.append(_Item(heights[r], keep, self, r))
         return items
-
-    def heading_height(self) -> float:
-        return sum(self.row_heights()[: self.heading_rows])
 
     def draw_rows(self, canvas: Canvas, pen: Pen, x: float, top: float, rows: Sequence[int]) -> float:
         """Draw ``rows`` (consecutive on this page) from ``top`` down; return the height drawn."""
@@ -479,17 +478,15 @@ def paginate(story: Iterable[Block], width: float, frame_height: float) -> list[
         if isinstance(item.block, Spacer) and not page:
             i += 1
             continue
-        prefix = _continued_heading(item, page)
-        needed = prefix + _chain_height(items, i)
+        prefix = _continued_heading(item, page, width)
+        needed = sum(p.height for p in prefix) + _chain_height(items, i)
         if used + needed > frame_height + 1e-6 and page:
             pages.append([])
             used = 0.0
             continue
-        if prefix:
-            table = item.block
-            for r in range(table.heading_rows):
-                page.append(Placement(_Item(table.row_heights()[r], True, table, r), used))
-                used += table.row_heights()[r]
+        for repeated in prefix:
+            page.append(Placement(repeated, used))
+            used += repeated.height
         page.append(Placement(item, used))
         used += item.height
         i += 1
@@ -498,11 +495,15 @@ def paginate(story: Iterable[Block], width: float, frame_height: float) -> list[
     return pages
 
 
-def _continued_heading(item: _Item, page: list[Placement]) -> float:
-    """Height of the heading rows to repeat when a table's body row opens a page."""
-    if isinstance(item.block, Table) and item.row >= item.block.heading_rows and not page:
-        return item.block.heading_height()
-    return 0.0
+def _continued_heading(item: _Item, page: list[Placement], width: float) -> list[_Item]:
+    """What a table repeats when one of its body rows opens a page: its caption, then its heading rows."""
+    table = item.block
+    if not isinstance(table, Table) or item.row < table.heading_rows or page:
+        return []
+    repeated = [_Item(table.row_heights()[r], True, table, r) for r in range(table.heading_rows)]
+    if table.continued is not None:
+        repeated.insert(0, _Item(table.continued.height(width), True, table.continued))
+    return repeated
 
 
 def _chain_height(items: list[_Item], start: int) -> float:

@@ -88,6 +88,10 @@ def test_a_results_table_split_over_pages_repeats_its_heading_row(long_verificat
     # The weighing test begins on page 1 or 2 and fills the following pages; each continuation repeats the heading.
     with_heading = [p for p in pages if "Test load (kg)" in p]
     assert len(with_heading) >= 3
+    # and the pages it is carried onto say which table continues
+    continued = [p for p in pages if "Kiểm tra khả năng cân (tải tăng) (tiếp theo)" in p]
+    assert len(continued) == len(with_heading) - 1
+    assert all("Weighing test (increasing loads) (continued)" in p for p in continued)
 
 
 def test_end_mark_appears_once_on_the_last_page_only(long_verification_pdf, verification_pdf):
