@@ -33,7 +33,7 @@ from certificates.layout import (
     vi,
     vn_date,
 )
-from certificates.typeset import KeepTogether
+from certificates.typeset import KeepTogether, text_width
 
 END_MARK = "--- Hết giấy chứng nhận / End of certificate ---"
 
@@ -278,7 +278,9 @@ def _remarks(doc: Certificate) -> list:
             vi(doc.verification_code, bold=True),
         ]
     )
-    items = [Text([vi("•  "), *line], hang=8, leading=1.3) for line in lines]
+    bullet = vi("•  ")
+    # continuation lines start under the remark's first word, not under its bullet
+    items = [Text([bullet, *line], hang=text_width(bullet.text, bullet), leading=1.3) for line in lines]
     number = "6. " if doc.decision or doc.valid_until else "5. "
     return [section_heading(number, "Ghi chú", "Remarks"), Spacer(1 * mm), *items]
 
