@@ -1,4 +1,4 @@
-"""Forms of the standards register: a standard, a calibration certificate, an intermediate check, a status change."""
+"""Forms of the standards register: a standard, its details, a weight, a calibration certificate, a check, a status."""
 
 from decimal import Decimal
 
@@ -33,10 +33,10 @@ MASS_UNITS = ("mg", "g", "µg")
 VALUE_ROWS = 5  # free rows for instruments that have no individual pieces (thermohygrometer points, ...)
 
 
-class StandardForm(FlaskForm):
-    code = StringField(_l("Mã tài sản"), validators=[DataRequired(), Length(max=40)])
+class StandardDetailsForm(FlaskForm):
+    """The details of a standard that may change after registration (the edit page; registration adds the rest)."""
+
     name = StringField(_l("Tên chuẩn / thiết bị"), validators=[DataRequired(), Length(max=300)])
-    kind = SelectField(_l("Loại"), choices=choices((k, KIND_LABELS[k]) for k in STANDARD_KINDS))
     level = SelectField(_l("Cấp"), choices=choices((k, LEVEL_LABELS[k]) for k in STANDARD_LEVELS), default="working")
     accuracy_class = StringField(_l("Cấp chính xác"), validators=[Optional(), Length(max=20)])
     maker = StringField(_l("Hãng sản xuất"), validators=[Optional(), Length(max=200)])
@@ -50,6 +50,19 @@ class StandardForm(FlaskForm):
         _l("Chu kỳ hiệu chuẩn (tháng)"), default=12, validators=[InputRequired(), NumberRange(1, 120)]
     )
     put_in_service_on = DateField(_l("Ngày đưa vào sử dụng"), validators=[Optional()])
+
+
+class StandardEditForm(StandardDetailsForm):
+    reason = TextAreaField(
+        _l("Lý do sửa"),
+        validators=[Optional(), Length(max=2000)],
+        description=_l("Ghi vào nhật ký thay đổi cùng với nội dung sửa"),
+    )
+
+
+class StandardForm(StandardDetailsForm):
+    code = StringField(_l("Mã tài sản"), validators=[DataRequired(), Length(max=40)])
+    kind = SelectField(_l("Loại"), choices=choices((k, KIND_LABELS[k]) for k in STANDARD_KINDS))
     composition_from = StringField(
         _l("Bộ quả cân 1-2-2-5 từ"), validators=[Optional(), Length(max=20)], description=_l('ví dụ "1 mg"')
     )
@@ -80,6 +93,24 @@ def parse_items(text: str | None) -> list[ItemInput]:
                 ) from None
         items.append(ItemInput(cells[0], cells[1] or None, cells[2] or None, density))
     return items
+
+
+class ItemForm(FlaskForm):
+    nominal = StringField(
+        _l("Khối lượng danh định"), validators=[DataRequired(), Length(max=40)], description=_l('ví dụ "500 g"')
+    )
+    marking = StringField(
+        _l("Ký hiệu"),
+        validators=[Optional(), Length(max=40)],
+        description=_l('Quả thứ hai cùng danh định (hoặc quả thay thế) cần ký hiệu riêng, ví dụ "*"'),
+    )
+    accuracy_class = StringField(
+        _l("Cấp chính xác"), validators=[Optional(), Length(max=20)], description=_l("Để trống: theo cấp của bộ")
+    )
+    density = DecimalField(_l("Khối lượng riêng (kg/m³)"), places=None, validators=[Optional()])
+    density_uncertainty = DecimalField(
+        _l("Độ không đảm bảo của khối lượng riêng (kg/m³, k = 1)"), places=None, validators=[Optional()]
+    )
 
 
 class CalibrationForm(FlaskForm):

@@ -2,7 +2,7 @@
 
 import math
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -11,6 +11,7 @@ from lims.audit.trail import audit_reason
 from lims.core.dates import add_months
 from lims.core.errors import PermissionDenied, RuleViolation
 from lims.core.files import accept_pdf_upload
+from lims.core.model import nfc
 from lims.standards.models import (
     STANDARD_KINDS,
     STANDARD_LEVELS,
@@ -53,7 +54,8 @@ def _require(user, roles: frozenset[str], what: str) -> None:
 
 
 def _text(value: str | None, field: str, *, required: bool = False, limit: int = 300) -> str | None:
-    value = (value or "").strip() or None
+    # NFC here, not only at flush, so comparisons (a duplicate weight, "nothing changed") see the stored form.
+    value = nfc((value or "").strip()) or None
     if required and value is None:
         raise RuleViolation("Cần nhập thông tin này / this is required", field=field)
     if value is not None and len(value) > limit:
@@ -73,6 +75,20 @@ def _finite(value, field: str, *, minimum: float | None = None, positive: bool =
     if minimum is not None and number < minimum:
         raise RuleViolation(f"Không được nhỏ hơn {minimum:g} / must not be below {minimum:g}", field=field)
     return number
+
+
+def _interval_months(value) -> int:
+    months = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        months = value
+    elif isinstance(value, str) and value.strip().isdigit():
+        months = int(value.strip())
+    if months is None or not 1 <= months <= 120:
+        raise RuleViolation(
+            "Chu kỳ hiệu chuẩn phải là số tháng nguyên từ 1 đến 120 / the interval must be 1 to 120 whole months",
+            field="calibration_interval_months",
+        )
+    return months
 
 
 @dataclass(frozen=True)
@@ -126,11 +142,7 @@ def register_standard(
         raise RuleViolation(f"Loại không hợp lệ: {kind} / unknown kind", field="kind")
     if level not in STANDARD_LEVELS:
         raise RuleViolation(f"Cấp không hợp lệ: {level} / unknown level", field="level")
-    if not 1 <= int(calibration_interval_months) <= 120:
-        raise RuleViolation(
-            "Chu kỳ hiệu chuẩn phải từ 1 đến 120 tháng / the interval must be 1 to 120 months",
-            field="calibration_interval_months",
-        )
+    calibration_interval_months = _interval_months(calibration_interval_months)
     standard = Standard(
         code=code,
         name=_text(name, "name", required=True),
@@ -145,7 +157,7 @@ def register_standard(
         location=_text(location, "location", limit=200),
         owner=_text(owner, "owner", limit=200),
         status="in_service",
-        calibration_interval_months=int(calibration_interval_months),
+        calibration_interval_months=calibration_interval_months,
         put_in_service_on=put_in_service_on,
     )
     session.add(standard)
@@ -165,36 +177,120 @@ def register_standard(
     return standard
 
 
+# What may change after registration, with the limit of each text. The asset code and the kind are the standard's
+# identity; its status, due date and calibrations are history, kept by change_status and record_calibration.
+DETAIL_TEXTS = {
+    "name": 300,
+    "accuracy_class": 20,
+    "maker": 200,
+    "model": 200,
+    "serial": 100,
+    "range_text": 200,
+    "resolution_text": 100,
+    "location": 200,
+    "owner": 200,
+}
+DETAIL_FIELDS = (*DETAIL_TEXTS, "level", "calibration_interval_months", "put_in_service_on")
+NOT_EDITED_HERE = {
+    "code": "Mã tài sản là định danh của chuẩn, không sửa / the asset code identifies the standard",
+    "kind": "Loại chuẩn không đổi sau khi đăng ký / the kind does not change after registration",
+    "status": "Đổi trạng thái ở trang đổi trạng thái, kèm lý do / change the status on its own page, with a reason",
+    "due_on": "Hạn hiệu chuẩn theo giấy chứng nhận mới nhất / the due date follows the newest certificate",
+}
+
+
+def update_standard_details(
+    session: Session, user, standard: Standard, *, reason: str | None = None, **changes
+) -> dict[str, tuple]:
+    """Change a standard's descriptive details (name, maker, location, interval, ...); return what changed.
+
+    Every field is checked before any is set, so a refused change leaves the standard as it was. Fields whose value
+    is the same as now are left alone; when nothing differs nothing is written and the result is empty.
+
+    :param reason: why, kept with the audit event of the change.
+    :returns: ``{field: (old, new)}`` for each field that changed.
+    :raises RuleViolation: naming the first field refused.
+    """
+    _require(user, STANDARD_WRITERS, "sửa thông tin chuẩn / change a standard's details")
+    if standard.status == "retired":
+        raise RuleViolation(
+            "Chuẩn đã thanh lý; hồ sơ giữ như khi thanh lý / the standard is retired; its record is kept as it was",
+            field="status",
+        )
+    cleaned = {}
+    for key, value in changes.items():
+        if key in NOT_EDITED_HERE:
+            raise RuleViolation(NOT_EDITED_HERE[key], field=key)
+        if key in DETAIL_TEXTS:
+            cleaned[key] = _text(value, key, required=key == "name", limit=DETAIL_TEXTS[key])
+        elif key == "level":
+            if value not in STANDARD_LEVELS:
+                raise RuleViolation(f"Cấp không hợp lệ: {value} / unknown level", field="level")
+            cleaned[key] = value
+        elif key == "calibration_interval_months":
+            cleaned[key] = _interval_months(value)
+        elif key == "put_in_service_on":
+            if value is not None and (not isinstance(value, date) or isinstance(value, datetime)):
+                raise RuleViolation("Cần một ngày / a date is needed", field=key)
+            cleaned[key] = value
+        else:
+            raise RuleViolation(f"Không sửa được trường '{key}' ở đây / '{key}' cannot be changed here", field=key)
+    differences = {
+        key: (getattr(standard, key), value) for key, value in cleaned.items() if getattr(standard, key) != value
+    }
+    if not differences:
+        return {}
+    with audit_reason(_text(reason, "reason", limit=2000)):
+        for key, (_old, new) in differences.items():
+            setattr(standard, key, new)
+        session.flush()
+    return differences
+
+
 def add_standard_item(
     session: Session, user, standard: Standard, item: ItemInput, field: str = "items"
 ) -> StandardItem:
-    """Add one weight (with its nominal value, marking, class and density) to a standard."""
+    """Add one weight (with its nominal value, marking, class and density) to a standard.
+
+    :param field: the prefix of the field names a refusal gives (``items[2]`` gives ``items[2].nominal``); an empty
+        prefix gives the bare names, as on the one-item form.
+    """
     _require(user, STANDARD_WRITERS, "sửa chuẩn / change standards")
-    nominal = _text(item.nominal, f"{field}.nominal", required=True, limit=40)
-    marking = _text(item.marking, f"{field}.marking", limit=40)
+    if standard.status == "retired":
+        raise RuleViolation("Chuẩn đã thanh lý / the standard is retired", field="status")
+    prefix = f"{field}." if field else ""
+    nominal = _text(item.nominal, f"{prefix}nominal", required=True, limit=40)
+    marking = _text(item.marking, f"{prefix}marking", limit=40)
+    mass_kg = nominal_kg(nominal, f"{prefix}nominal")
+    if not mass_kg > 0:
+        raise RuleViolation(
+            "Khối lượng danh định phải lớn hơn 0 / the nominal mass must be above 0", f"{prefix}nominal"
+        )
     for existing in standard.items:
-        if existing.nominal == nominal and (existing.marking or "") == (marking or ""):
+        # Compared by mass, not by spelling: "0.5 kg" and "500 g" are the same weight.
+        if math.isclose(existing.nominal_kg, mass_kg, rel_tol=1e-9) and (existing.marking or "") == (marking or ""):
             raise RuleViolation(
-                f"Quả cân {nominal} {marking or ''} đã có; đánh dấu quả thứ hai bằng '*' "
-                f"/ {nominal} is already in the set: mark the second one with '*'",
-                field=f"{field}.marking",
+                f"Quả cân {existing.nominal}{marking or ''} đã có trong bộ; đánh dấu quả thứ hai bằng '*' "
+                f"/ {existing.nominal}{marking or ''} is already in the set: mark the second one with '*'",
+                field=f"{prefix}marking",
             )
-    density = _finite(item.density, f"{field}.density", positive=True) if item.density is not None else None
+    density = _finite(item.density, f"{prefix}density", positive=True) if item.density is not None else None
     density_u = (
-        _finite(item.density_uncertainty, f"{field}.density_uncertainty", minimum=0)
+        _finite(item.density_uncertainty, f"{prefix}density_uncertainty", minimum=0)
         if item.density_uncertainty is not None
         else None
     )
     piece = StandardItem(
         nominal=nominal,
-        nominal_kg=nominal_kg(nominal, f"{field}.nominal"),
+        nominal_kg=mass_kg,
         marking=marking,
-        accuracy_class=_text(item.accuracy_class, f"{field}.accuracy_class", limit=20) or standard.accuracy_class,
+        accuracy_class=_text(item.accuracy_class, f"{prefix}accuracy_class", limit=20) or standard.accuracy_class,
         density=density,
         density_uncertainty=density_u,
     )
     standard.items.append(piece)
     session.flush()
+    session.expire(standard, ["items"])  # read again in the set's order, heaviest first
     return piece
 
 

@@ -23,6 +23,8 @@ from lims.standards.forms import (
     VALUE_ROWS,
     CalibrationForm,
     CheckForm,
+    ItemForm,
+    StandardEditForm,
     StandardForm,
     StatusForm,
     parse_items,
@@ -131,6 +133,93 @@ def create():
         return render_template("standards/form.html", form=form), 422
     flash(_("Đã đăng ký chuẩn %(code)s.", code=standard.code), "success")
     return redirect(url_for("standards.detail", standard_id=standard.id))
+
+
+@blueprint.route("/<int:standard_id>/edit", methods=["GET"])
+@read_view(*WRITERS)
+def edit(standard_id: int):
+    standard = queries.get_standard(db.session, current_user, standard_id)
+    return render_template("standards/edit_form.html", standard=standard, form=StandardEditForm(obj=standard))
+
+
+@blueprint.route("/<int:standard_id>/edit", methods=["POST"])
+@write_view(*WRITERS)
+def update(standard_id: int):
+    standard = queries.get_standard(db.session, current_user, standard_id)
+    form = StandardEditForm()
+    if not form.validate_on_submit():
+        return render_template("standards/edit_form.html", standard=standard, form=form), 400
+    try:
+        changed = services.update_standard_details(
+            db.session,
+            current_user,
+            standard,
+            reason=form.reason.data,
+            **{name: getattr(form, name).data for name in services.DETAIL_FIELDS},
+        )
+    except RuleViolation as exc:
+        db.session.rollback()
+        standard = queries.get_standard(db.session, current_user, standard_id)
+        _form_error(form, exc)
+        return render_template("standards/edit_form.html", standard=standard, form=form), 422
+    if changed:
+        fields = ", ".join(str(getattr(form, name).label.text) for name in changed)
+        flash(_("Đã lưu thông tin chuẩn %(code)s: %(fields)s.", code=standard.code, fields=fields), "success")
+    else:
+        flash(_("Không có gì thay đổi; không có gì được lưu."), "info")
+    return redirect(url_for("standards.detail", standard_id=standard.id))
+
+
+@blueprint.route("/<int:standard_id>/items/new", methods=["GET"])
+@read_view(*WRITERS)
+def item_new(standard_id: int):
+    standard = queries.get_standard(db.session, current_user, standard_id)
+    form = ItemForm()
+    if not form.is_submitted():
+        form.accuracy_class.data = standard.accuracy_class
+    return render_template("standards/item_form.html", standard=standard, form=form)
+
+
+@blueprint.route("/<int:standard_id>/items/new", methods=["POST"])
+@write_view(*WRITERS)
+def item_create(standard_id: int):
+    standard = queries.get_standard(db.session, current_user, standard_id)
+    form = ItemForm()
+    if not form.validate_on_submit():
+        return render_template("standards/item_form.html", standard=standard, form=form), 400
+    try:
+        item = services.add_standard_item(
+            db.session,
+            current_user,
+            standard,
+            services.ItemInput(
+                nominal=form.nominal.data,
+                marking=form.marking.data,
+                accuracy_class=form.accuracy_class.data,
+                density=_float(form.density.data),
+                density_uncertainty=_float(form.density_uncertainty.data),
+            ),
+            field="",
+        )
+    except RuleViolation as exc:
+        db.session.rollback()
+        standard = queries.get_standard(db.session, current_user, standard_id)
+        _form_error(form, exc)
+        return render_template("standards/item_form.html", standard=standard, form=form), 422
+    flash(
+        _(
+            "Đã thêm quả cân %(nominal)s%(marking)s. Quả cân này chưa có giá trị hiệu chuẩn: "
+            "hãy ghi giấy chứng nhận hiệu chuẩn của nó trước khi dùng.",
+            nominal=item.nominal,
+            marking=item.marking or "",
+        ),
+        "success",
+    )
+    return redirect(url_for("standards.detail", standard_id=standard.id))
+
+
+def _float(value) -> float | None:
+    return None if value is None else float(value)
 
 
 def _drift_chart(standard, item):

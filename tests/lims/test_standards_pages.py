@@ -237,3 +237,137 @@ def test_the_demo_pages_render(client, session, login):
     barometer = _standard(session, "AK-01")
     assert 'data-testid="not-usable"' in client.get(f"/standards/{barometer.id}").text
     assert client.get("/standards/?sort=name&dir=desc&page=1").status_code == 200
+
+
+def _details(standard, **changes):
+    data = {
+        "name": standard.name,
+        "level": standard.level,
+        "accuracy_class": standard.accuracy_class or "",
+        "maker": standard.maker or "",
+        "model": standard.model or "",
+        "serial": standard.serial or "",
+        "range_text": standard.range_text or "",
+        "resolution_text": standard.resolution_text or "",
+        "location": standard.location or "",
+        "owner": standard.owner or "",
+        "calibration_interval_months": str(standard.calibration_interval_months),
+        "put_in_service_on": standard.put_in_service_on.isoformat() if standard.put_in_service_on else "",
+    }
+    data.update(changes)
+    return data
+
+
+def _updates_of(session, standard):
+    from lims.audit.models import AuditEvent
+
+    return session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.entity == "standard", AuditEvent.entity_id == str(standard.id), AuditEvent.action == "update"
+        )
+    ).all()
+
+
+def test_a_manager_edits_a_standards_details_from_its_page_and_the_edit_is_audited(client, session, login):
+    manager = login("manager")
+    _register(client, composition_from="1 kg", composition_to="2 kg", location="Phòng khối lượng")
+    standard = _standard(session, "QC-M1-09")
+    detail = client.get(f"/standards/{standard.id}")
+    assert 'data-testid="edit-standard"' in detail.text and 'data-testid="add-item"' in detail.text
+    form = client.get(f"/standards/{standard.id}/edit")
+    assert form.status_code == 200 and 'value="Phòng khối lượng"' in form.text
+    response = client.post(
+        f"/standards/{standard.id}/edit",
+        data=_details(standard, location="Phòng áp suất, tầng 2", serial="SN-2291", reason="Chuyển phòng"),
+    )
+    assert response.status_code == 302, response.text
+    session.expire_all()
+    standard = _standard(session, "QC-M1-09")
+    assert (standard.location, standard.serial, standard.code) == ("Phòng áp suất, tầng 2", "SN-2291", "QC-M1-09")
+    [event] = _updates_of(session, standard)
+    assert event.actor_id == manager.id and event.reason == "Chuyển phòng" and "SN-2291" in event.payload
+    assert "Phòng áp suất, tầng 2" in client.get(response.headers["Location"]).text
+
+
+def test_an_edit_that_changes_nothing_is_told_and_writes_nothing(client, session, login):
+    login("manager")
+    _register(client)
+    standard = _standard(session, "QC-M1-09")
+    response = client.post(f"/standards/{standard.id}/edit", data=_details(standard), follow_redirects=True)
+    assert response.status_code == 200 and "Không có gì thay đổi" in response.text
+    assert _updates_of(session, standard) == []
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("name", "   "), ("calibration_interval_months", "0"), ("serial", "x" * 101)]
+)
+def test_a_refused_edit_names_the_field_and_changes_nothing(client, session, login, field, value):
+    login("manager")
+    _register(client, location="Phòng khối lượng")
+    standard = _standard(session, "QC-M1-09")
+    response = client.post(f"/standards/{standard.id}/edit", data=_details(standard, location="Kho", **{field: value}))
+    assert response.status_code == 400 and f'data-testid="error-{field}"' in response.text
+    session.expire_all()
+    assert _standard(session, "QC-M1-09").location == "Phòng khối lượng"
+    assert _updates_of(session, standard) == []
+
+
+def test_an_added_weight_appears_in_the_set_and_is_then_calibrated(client, session, login):
+    login("manager")
+    _register(client, composition_from="1 kg", composition_to="2 kg")
+    standard = _standard(session, "QC-M1-09")
+    assert client.get(f"/standards/{standard.id}/items/new").status_code == 200
+    response = client.post(
+        f"/standards/{standard.id}/items/new", data={"nominal": "5 kg", "marking": "", "density": "7950"}
+    )
+    assert response.status_code == 302, response.text
+    session.expire_all()
+    standard = _standard(session, "QC-M1-09")
+    assert [i.nominal for i in standard.items] == ["5 kg", "2 kg", "1 kg"]
+    added = standard.items[0]
+    assert added.accuracy_class == "M1" and added.density == 7950
+    detail = client.get(response.headers["Location"])
+    assert "5 kg" in detail.text and "chưa có giá trị hiệu chuẩn" in detail.text
+    calibration_form = client.get(f"/standards/{standard.id}/calibrations/new")
+    assert f'name="value-{added.id}"' in calibration_form.text
+    response = client.post(
+        f"/standards/{standard.id}/calibrations/new",
+        data={
+            "certificate_number": "KL3-2026/888",
+            "calibrating_lab": "QUATEST 3",
+            "calibrated_on": lab_today().isoformat(),
+            "value_unit": "mg",
+            f"value-{added.id}": "20",
+            f"u-{added.id}": "25",
+        },
+    )
+    assert response.status_code == 302, response.text
+    calibration = session.scalar(select(StandardCalibration).where(StandardCalibration.standard_id == standard.id))
+    assert [(v.item_id, v.value) for v in calibration.values] == [(added.id, 20.0)]
+
+
+def test_a_twin_weight_is_refused_beside_the_marking_and_saves_nothing(client, session, login):
+    login("manager")
+    _register(client, composition_from="1 kg", composition_to="2 kg")
+    standard = _standard(session, "QC-M1-09")
+    response = client.post(f"/standards/{standard.id}/items/new", data={"nominal": "2000 g"})
+    assert response.status_code == 422 and 'data-testid="error-marking"' in response.text
+    unreadable = client.post(f"/standards/{standard.id}/items/new", data={"nominal": "hai ký"})
+    assert unreadable.status_code == 422 and 'data-testid="error-nominal"' in unreadable.text
+    session.expire_all()
+    assert len(_standard(session, "QC-M1-09").items) == 2
+
+
+@pytest.mark.parametrize("role", ["technician", "signatory", "enterprise", "inspector"])
+def test_only_managers_may_edit_a_standard_or_add_a_weight(client, session, login, register_of_three, role):
+    standard = register_of_three["B-SOON"]
+    login(role)
+    for path in (f"/standards/{standard.id}/edit", f"/standards/{standard.id}/items/new"):
+        assert client.get(path).status_code == 403
+    assert client.post(f"/standards/{standard.id}/edit", data=_details(standard, location="Kho")).status_code == 403
+    assert client.post(f"/standards/{standard.id}/items/new", data={"nominal": "1 kg"}).status_code == 403
+    if role != "enterprise":
+        detail = client.get(f"/standards/{standard.id}").text
+        assert "edit-standard" not in detail and "add-item" not in detail
+    session.expire_all()
+    assert _standard(session, "B-SOON").location is None and _standard(session, "B-SOON").items == []

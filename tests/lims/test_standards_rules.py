@@ -284,3 +284,118 @@ def test_the_demo_loads_twice_and_shows_a_due_soon_and_an_overdue_standard(app, 
     for standard in session.scalars(select(Standard).where(Standard.kind == "weight_set")):
         for calibration in standard.calibrations:
             assert all(row.meets_class for row in queries.calibration_conformity(calibration))
+
+
+def _standard_updates(session, standard):
+    from lims.audit.models import AuditEvent
+
+    return session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.entity == "standard", AuditEvent.entity_id == str(standard.id), AuditEvent.action == "update")
+        .order_by(AuditEvent.seq)
+    ).all()
+
+
+def test_a_manager_edits_the_details_and_the_trail_keeps_old_new_and_why(session, manager, make_standard):
+    import json
+    import unicodedata
+
+    standard = make_standard(location="Phòng khối lượng", calibration_interval_months=12, due_on=TODAY)
+    before = len(_standard_updates(session, standard))  # recording the certificate moved the due date
+    decomposed = unicodedata.normalize("NFD", "  Bộ quả cân M1 (thay thế)  ")
+    changed = services.update_standard_details(
+        session, manager, standard, reason="Chuyển phòng", name=decomposed, location="Phòng áp suất",
+        calibration_interval_months=24, serial=None, level="working",
+    )  # fmt: skip
+    assert set(changed) == {"name", "location", "calibration_interval_months"}
+    assert standard.name == "Bộ quả cân M1 (thay thế)" == unicodedata.normalize("NFC", standard.name)
+    # The interval is for the next certificate; the one on record keeps its due date.
+    assert standard.calibration_interval_months == 24 and standard.due_on == TODAY
+    [event] = _standard_updates(session, standard)[before:]
+    changes = json.loads(event.payload)["changes"]
+    assert changes["location"] == ["Phòng khối lượng", "Phòng áp suất"]
+    assert changes["calibration_interval_months"] == [12, 24]
+    assert event.reason == "Chuyển phòng"
+
+
+def test_an_edit_that_changes_nothing_says_so_and_writes_nothing(session, manager, make_standard):
+    import unicodedata
+
+    standard = make_standard(name="Bộ quả cân M1", maker="Häfner")
+    session.commit()
+    changed = services.update_standard_details(
+        session, manager, standard, name=unicodedata.normalize("NFD", " Bộ quả cân M1 "), maker="Häfner", model="",
+    )  # fmt: skip
+    assert changed == {} and not session.dirty
+    assert _standard_updates(session, standard) == []
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("name", "   "),
+        ("serial", "x" * 101),
+        ("level", "master"),
+        ("calibration_interval_months", 0),
+        ("calibration_interval_months", "mười hai"),
+        ("put_in_service_on", "2026-01-01"),
+        ("code", "CH-NEW"),
+        ("kind", "balance"),
+        ("status", "retired"),
+        ("due_on", TODAY),
+        ("colour", "red"),
+    ],
+)
+def test_a_refused_detail_names_its_field_and_changes_nothing(session, manager, make_standard, field, value):
+    standard = make_standard(location="Phòng khối lượng")
+    session.commit()
+    with pytest.raises(RuleViolation) as refused:
+        services.update_standard_details(session, manager, standard, location="Kho", **{field: value})
+    assert refused.value.field == field
+    assert standard.location == "Phòng khối lượng" and not session.dirty
+
+
+@pytest.mark.parametrize("role", ["technician", "signatory", "inspector", "enterprise"])
+def test_only_managers_edit_details_or_add_weights(session, make_user, make_standard, role):
+    standard = make_standard()
+    someone = make_user(role)
+    with pytest.raises(PermissionDenied):
+        services.update_standard_details(session, someone, standard, location="Kho")
+    with pytest.raises(PermissionDenied):
+        services.add_standard_item(session, someone, standard, ItemInput("200 g"), field="")
+    assert standard.location is None and standard.items == []
+
+
+def test_a_retired_standard_keeps_its_record(session, manager, make_standard):
+    standard = make_standard()
+    services.change_status(session, manager, standard, "retired", "Hỏng")
+    with pytest.raises(RuleViolation) as edit:
+        services.update_standard_details(session, manager, standard, location="Kho")
+    with pytest.raises(RuleViolation) as add:
+        services.add_standard_item(session, manager, standard, ItemInput("200 g"))
+    assert edit.value.field == add.value.field == "status"
+
+
+def test_an_added_weight_joins_the_set_refuses_a_twin_and_can_be_calibrated(session, manager, make_standard):
+    standard = make_standard(accuracy_class="M1", items=[ItemInput("500 g"), ItemInput("200 g")])
+    added = services.add_standard_item(session, manager, standard, ItemInput("1 kg", density=7950.0), field="")
+    assert added.accuracy_class == "M1" and added.nominal_kg == 1.0
+    assert [i.nominal for i in standard.items] == ["1 kg", "500 g", "200 g"]
+    # The same weight spelled another way is still a twin; a replacement needs its own marking.
+    for spelling in ("200 g", "0.2 kg", "200g"):
+        with pytest.raises(RuleViolation) as twin:
+            services.add_standard_item(session, manager, standard, ItemInput(spelling), field="")
+        assert twin.value.field == "marking"
+    with pytest.raises(RuleViolation) as unreadable:
+        services.add_standard_item(session, manager, standard, ItemInput("hai trăm"), field="")
+    assert unreadable.value.field == "nominal"
+    with pytest.raises(RuleViolation) as zero:
+        services.add_standard_item(session, manager, standard, ItemInput("0 g"), field="")
+    assert zero.value.field == "nominal"
+    replacement = services.add_standard_item(session, manager, standard, ItemInput("200 g", "*"), field="")
+    calibration = services.record_calibration(
+        session, manager, standard, certificate_number="KL3-2026/301", calibrating_lab="QUATEST 3",
+        calibrated_on=TODAY, today=TODAY,
+        values=[ValueInput(0.4, 1.0, item_id=added.id), ValueInput(-0.2, 0.3, item_id=replacement.id)],
+    )  # fmt: skip
+    assert {v.item_id: v.value for v in calibration.values} == {added.id: 0.4, replacement.id: -0.2}
