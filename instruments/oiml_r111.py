@@ -232,4 +232,3 @@ def mpe_contract(document: dict) -> dict:
     key = nominal_mg(nominal)
     mpe = mpe_mg(cls, nominal)
     return {"class": cls, "nominal": nominal, "nominal_kg": float(key / Decimal(1000000)), "mpe_mg": mpe}
-

@@ -85,8 +85,9 @@ def _scale(document: Any) -> CalibratedScale:
     unit, maximum = weighing.read_unit_and_max(document, field)
     d = number(required(document, "d", field), path(field, "d"), minimum=0)
     d0 = number(document.get("d0", d), path(field, "d0"), minimum=0)
-    if maximum <= 0 or d <= 0 or d0 <= 0:
-        raise InputError(path(field, "max" if maximum <= 0 else "d"), "must be positive")
+    for name, value in (("max", maximum), ("d", d), ("d0", d0)):
+        if value <= 0:
+            raise InputError(path(field, name), "must be positive")
     return CalibratedScale(maximum, d, d0, unit)
 
 
@@ -255,6 +256,10 @@ def fit_error_curve(results: list[ErrorResult], form: str, coverage_probability:
         form, loads, errors, uncertainties, dofs, (), 0.0, len(results) - parameters, coverage_probability
     )
     x = curve._design(loads)
+    if np.linalg.matrix_rank(x) < parameters:
+        # a line through indications that are all zero (or all one value) is not determined by them
+        needs = "an indication above zero" if form == "proportional" else "at least two different indications"
+        raise InputError("loads", f"a {form} error curve needs {needs}")
     w = np.diag(1.0 / np.square(uncertainties))
     coefficients = np.linalg.solve(x.T @ w @ x, x.T @ w @ np.asarray(errors))
     residuals = np.asarray(errors) - x @ coefficients

@@ -146,6 +146,9 @@ def test_linear_error_curve_through_two_points_is_exact():
         (lambda d: d["eccentricity"].update(load=11), "eccentricity.load"),
         (lambda d: d["scale"].pop("unit"), "scale.unit"),
         (lambda d: d.update(error_curve="cubic"), "error_curve"),
+        (lambda d: d["scale"].update(d0=0), "scale.d0"),
+        (lambda d: d["loads"][0].update(indication=0) or d.update(error_curve="proportional"), "loads"),
+        (lambda d: d["loads"].append(copy.deepcopy(d["loads"][0])) or d.update(error_curve="linear"), "loads"),
     ],
 )
 def test_bad_input_names_the_field(mutate, field):
