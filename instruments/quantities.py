@@ -17,7 +17,8 @@ MASS_UNITS_MG: dict[str, Decimal] = {
     "t": Decimal(1000000000),
 }
 
-_QUANTITY = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([^\s\d].*?)\s*$")
+# The number may carry a decimal comma, as Vietnamese write it ("0,5 kg"), or a decimal point.
+_QUANTITY = re.compile(r"^\s*([-+]?(?:\d+[.,]?\d*|[.,]\d+)(?:[eE][-+]?\d+)?)\s*([^\s\d].*?)\s*$")
 
 
 def mass_unit_factor(unit: Any, field: str) -> Decimal:
@@ -37,7 +38,7 @@ def parse_mass_mg(text: Any, field: str) -> Decimal:
     if not match:
         raise InputError(field, f'cannot read {text!r} as a mass with its unit, e.g. "10 kg"')
     try:
-        number = Decimal(match.group(1))
+        number = Decimal(match.group(1).replace(",", "."))
     except InvalidOperation as exc:
         raise InputError(field, f"cannot read the number in {text!r}") from exc
     return number * mass_unit_factor(match.group(2), field)

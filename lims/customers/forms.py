@@ -6,7 +6,6 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
-    FloatField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -15,7 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
-from lims.core.forms import choices
+from lims.core.forms import LocalFloatField, choices
 from lims.customers.models import ENROLMENT_STATES, ENROLMENT_STEPS
 
 ENROLMENT_STATE_LABELS = {
@@ -76,11 +75,11 @@ class InstrumentForm(FlaskForm):
     maker = StringField(_l("Cơ sở sản xuất"), validators=[Optional(), Length(max=200)])
     country = StringField(_l("Nước sản xuất"), validators=[Optional(), Length(max=100)])
     model = StringField(_l("Kiểu"), validators=[Optional(), Length(max=200)])
-    range_min = FloatField(_l("Phạm vi đo từ"), validators=[Optional()])
-    range_max = FloatField(_l("Phạm vi đo đến"), validators=[Optional()])
+    range_min = LocalFloatField(_l("Phạm vi đo từ"), validators=[Optional()])
+    range_max = LocalFloatField(_l("Phạm vi đo đến"), validators=[Optional()])
     unit = StringField(_l("Đơn vị"), validators=[Optional(), Length(max=20)])
-    resolution = FloatField(_l("Giá trị độ chia d"), validators=[Optional()])
-    verification_interval = FloatField(_l("Giá trị độ chia kiểm e"), validators=[Optional()])
+    resolution = LocalFloatField(_l("Giá trị độ chia d"), validators=[Optional()])
+    verification_interval = LocalFloatField(_l("Giá trị độ chia kiểm e"), validators=[Optional()])
     accuracy_class = StringField(_l("Cấp chính xác"), validators=[Optional(), Length(max=20)])
     location = StringField(_l("Vị trí sử dụng"), validators=[Optional(), Length(max=300)])
     last_service_on = DateField(_l("Ngày kiểm định/hiệu chuẩn gần nhất"), validators=[Optional()])

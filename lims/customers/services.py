@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from lims.audit.trail import audit_reason, record_event
 from lims.core.errors import NotFound, PermissionDenied, RuleViolation
 from lims.core.model import nfc, utcnow
+from lims.core.numbers import decimal_point
 from lims.customers import rules
 from lims.customers.importing import SheetRow, UnreadableFile, read_sheet
 from lims.customers.models import (
@@ -558,11 +559,8 @@ def _as_number(value) -> float | None:
         return None
     if isinstance(value, int | float) and not isinstance(value, bool):
         return float(value)
-    text = str(value).strip().replace(" ", "")
-    # Vietnamese sheets write 0,5 for one half; "1.000,5" keeps the comma as the decimal mark.
-    if "," in text:
-        text = text.replace(".", "").replace(",", ".")
-    number = float(text)
+    # Vietnamese sheets write 0,5 for one half, and 1.000,5 with points between thousands
+    number = float(decimal_point(str(value).replace(" ", "")))
     if number != number or number in (float("inf"), float("-inf")):
         raise ValueError("not finite")
     return number

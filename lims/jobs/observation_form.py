@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from lims.core.errors import RuleViolation
+from lims.core.numbers import decimal_point
 
 OBSERVATIONS = "obs"
 CONDITIONS = "env"
@@ -120,10 +121,8 @@ def build(fields: list[dict], document: dict, prefix: str = OBSERVATIONS, root: 
 
 
 def _number(raw: str, name: str, integer: bool = False) -> float | int:
-    text = raw.strip().replace(" ", "")
-    # Vietnamese keyboards type a decimal comma; a value never has a thousands separator here.
-    if "," in text and "." not in text:
-        text = text.replace(",", ".")
+    # a value never has a thousands separator here
+    text = decimal_point(raw.replace(" ", ""))
     try:
         return int(text) if integer else float(text)
     except ValueError as exc:

@@ -2,10 +2,10 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, FloatField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from lims.core.forms import choices
+from lims.core.forms import LocalFloatField, choices
 
 
 class ExpenseForm(FlaskForm):
@@ -26,9 +26,9 @@ class BudgetLineForm(FlaskForm):
 class GoalForm(FlaskForm):
     item_id = SelectField(_l("Chỉ tiêu / nhiệm vụ"), coerce=int, choices=[])
     period_id = SelectField(_l("Giai đoạn"), coerce=int, choices=[])
-    target = FloatField(_l("Chỉ tiêu (số)"), validators=[Optional()])
+    target = LocalFloatField(_l("Chỉ tiêu (số)"), validators=[Optional()])
     target_text = StringField(_l("Chỉ tiêu (văn bản)"), validators=[Optional(), Length(max=200)])
-    manual_actual = FloatField(_l("Kết quả (nhập tay, chỉ cho mục không tính tự động)"), validators=[Optional()])
+    manual_actual = LocalFloatField(_l("Kết quả (nhập tay, chỉ cho mục không tính tự động)"), validators=[Optional()])
     manual_evidence = TextAreaField(_l("Minh chứng"), validators=[Optional()])
 
 

@@ -6,7 +6,6 @@ from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
-    FloatField,
     IntegerField,
     SelectField,
     StringField,
@@ -14,7 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from lims.core.forms import choices
+from lims.core.forms import LocalFloatField, choices
 
 
 class ImportCatalogueForm(FlaskForm):
@@ -81,7 +80,7 @@ class TrainingEventForm(FlaskForm):
     ended_on = DateField(_l("Ngày kết thúc"), validators=[Optional()])
     place = StringField(_l("Địa điểm"), validators=[Optional(), Length(max=300)])
     organiser = StringField(_l("Đơn vị tổ chức"), validators=[Optional(), Length(max=300)])
-    hours = FloatField(_l("Số giờ"), validators=[Optional()])
+    hours = LocalFloatField(_l("Số giờ"), validators=[Optional()])
 
 
 class AttendeeForm(FlaskForm):
@@ -112,10 +111,10 @@ class RoundForm(FlaskForm):
 class ResultForm(FlaskForm):
     item = StringField(_l("Hạng mục"), validators=[DataRequired(), Length(max=200)])
     unit = StringField(_l("Đơn vị"), validators=[DataRequired(), Length(max=20)])
-    lab_value = FloatField(_l("Giá trị của phòng (x_lab)"), validators=[DataRequired()])
-    lab_uncertainty = FloatField(_l("U của phòng (k=2)"), validators=[DataRequired()])
-    reference_value = FloatField(_l("Giá trị chuẩn (x_ref)"), validators=[DataRequired()])
-    reference_uncertainty = FloatField(_l("U của giá trị chuẩn (k=2)"), validators=[DataRequired()])
+    lab_value = LocalFloatField(_l("Giá trị của phòng (x_lab)"), validators=[DataRequired()])
+    lab_uncertainty = LocalFloatField(_l("U của phòng (k=2)"), validators=[DataRequired()])
+    reference_value = LocalFloatField(_l("Giá trị chuẩn (x_ref)"), validators=[DataRequired()])
+    reference_uncertainty = LocalFloatField(_l("U của giá trị chuẩn (k=2)"), validators=[DataRequired()])
 
 
 class NonconformityForm(FlaskForm):

@@ -5,11 +5,12 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from lims.core.errors import RuleViolation
-from lims.core.forms import choices
+from lims.core.forms import LocalDecimalField, choices
+from lims.core.numbers import decimal_point
 from lims.standards.models import STANDARD_KINDS, STANDARD_LEVELS, STANDARD_STATUSES
 from lims.standards.services import ItemInput, ValueInput
 
@@ -84,7 +85,7 @@ def parse_items(text: str | None) -> list[ItemInput]:
         density = None
         if cells[3]:
             try:
-                density = float(cells[3].replace(",", "."))
+                density = float(decimal_point(cells[3]))
             except ValueError:
                 raise RuleViolation(
                     f"Dòng {number}: khối lượng riêng '{cells[3]}' không phải số "
@@ -107,8 +108,8 @@ class ItemForm(FlaskForm):
     accuracy_class = StringField(
         _l("Cấp chính xác"), validators=[Optional(), Length(max=20)], description=_l("Để trống: theo cấp của bộ")
     )
-    density = DecimalField(_l("Khối lượng riêng (kg/m³)"), places=None, validators=[Optional()])
-    density_uncertainty = DecimalField(
+    density = LocalDecimalField(_l("Khối lượng riêng (kg/m³)"), places=None, validators=[Optional()])
+    density_uncertainty = LocalDecimalField(
         _l("Độ không đảm bảo của khối lượng riêng (kg/m³, k = 1)"), places=None, validators=[Optional()]
     )
 
@@ -127,7 +128,7 @@ class CalibrationForm(FlaskForm):
 
 
 def _number(raw: str | None, field: str) -> float | None:
-    raw = (raw or "").strip().replace(",", ".")
+    raw = decimal_point(raw or "")
     if not raw:
         return None
     try:
@@ -177,10 +178,10 @@ class CheckForm(FlaskForm):
         validators=[DataRequired(), Length(max=300)],
         description=_l("ví dụ: cân quả cân kiểm tra 10 kg F1 trên cân so sánh"),
     )
-    value = DecimalField(_l("Kết quả (độ lệch)"), places=None, validators=[InputRequired()])
+    value = LocalDecimalField(_l("Kết quả (độ lệch)"), places=None, validators=[InputRequired()])
     unit = StringField(_l("Đơn vị"), default="mg", validators=[DataRequired(), Length(max=20)])
-    lower_limit = DecimalField(_l("Giới hạn dưới"), places=None, validators=[InputRequired()])
-    upper_limit = DecimalField(_l("Giới hạn trên"), places=None, validators=[InputRequired()])
+    lower_limit = LocalDecimalField(_l("Giới hạn dưới"), places=None, validators=[InputRequired()])
+    upper_limit = LocalDecimalField(_l("Giới hạn trên"), places=None, validators=[InputRequired()])
     notes = TextAreaField(_l("Ghi chú"), validators=[Optional(), Length(max=4000)])
 
 

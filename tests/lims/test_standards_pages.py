@@ -371,3 +371,20 @@ def test_only_managers_may_edit_a_standard_or_add_a_weight(client, session, logi
         assert "edit-standard" not in detail and "add-item" not in detail
     session.expire_all()
     assert _standard(session, "B-SOON").location is None and _standard(session, "B-SOON").items == []
+
+
+def test_a_weight_typed_with_decimal_commas_is_read_as_vietnamese_write_it(client, session, login):
+    login("manager")
+    _register(client, composition_from="1 kg", composition_to="2 kg")
+    standard = _standard(session, "QC-M1-09")
+    response = client.post(
+        f"/standards/{standard.id}/items/new",
+        data={"nominal": "0,5 kg", "marking": "", "density": "7950,5", "density_uncertainty": "70,0"},
+    )
+    assert response.status_code == 302, response.text
+    session.expire_all()
+    added = next(i for i in _standard(session, "QC-M1-09").items if i.nominal == "0,5 kg")
+    assert (added.nominal_kg, added.density, added.density_uncertainty) == (0.5, 7950.5, 70.0)
+    # and "500 g" is then the same weight, refused as a twin
+    twin = client.post(f"/standards/{standard.id}/items/new", data={"nominal": "500 g"})
+    assert twin.status_code == 422
