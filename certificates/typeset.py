@@ -6,9 +6,9 @@ times or more while sizing rows and trying page breaks; here a text is given as 
 once per width (a label's lines are kept from one certificate to the next), and pages are planned before anything
 is drawn, so "page x / y" is known when each page is drawn.
 
-The flow knows four things: text (never split: certificate texts are short), spacers (dropped at the top of a
-page), tables (split between rows, heading rows repeated), and "keep with next" (a heading never ends a page, a
-table starts with its heading row and two body rows, a signature block stays whole).
+The flow knows four things: text (a long paragraph runs on between lines, two at least on each page), spacers
+(dropped at the top of a page), tables (split between rows, heading rows and title repeated), and "keep with next"
+(a heading never ends a page, a table starts with its heading row and two body rows, a signature block stays whole).
 """
 
 from __future__ import annotations
@@ -120,15 +120,20 @@ class Text:
         return self.lines(width).height
 
     def draw(self, pen: Pen, x: float, top: float, width: float) -> None:
-        for i, line in enumerate(self.lines(width).lines):
-            left = x + self.indent + (self.hang if i else 0.0)
-            room = width - self.indent - (self.hang if i else 0.0)
-            if self.align == CENTER:
-                left += (room - line.width) / 2
-            elif self.align == RIGHT:
-                left += room - line.width
-            pen.write(left, top - line.baseline, line.fragments)
-            top -= line.advance
+        for i in range(len(self.lines(width).lines)):
+            top -= self.draw_line(pen, x, top, width, i)
+
+    def draw_line(self, pen: Pen, x: float, top: float, width: float, index: int) -> float:
+        """Draw line ``index`` with its top at ``top``; return its advance."""
+        line = self.lines(width).lines[index]
+        left = x + self.indent + (self.hang if index else 0.0)
+        room = width - self.indent - (self.hang if index else 0.0)
+        if self.align == CENTER:
+            left += (room - line.width) / 2
+        elif self.align == RIGHT:
+            left += room - line.width
+        pen.write(left, top - line.baseline, line.fragments)
+        return line.advance
 
     # Greedy line breaking on spaces: a "word" may be made of pieces in several faces ("<b>No.</b>:"), a word
     # wider than the line is cut where a URL or code allows, else between characters.
@@ -436,12 +441,12 @@ Block = Text | Spacer | Table | KeepTogether
 
 
 class _Item(NamedTuple):
-    """One unit of page flow: a text, a spacer, or one row of a table."""
+    """One unit of page flow: a text, a spacer, one row of a table, or one line of a long text."""
 
     height: float
     keep_with_next: bool
     block: Text | Spacer | Table
-    row: int = -1
+    row: int = -1  # the table row, or the line of a text split into lines
 
 
 def flatten(story: Iterable[Block]) -> list[_Item]:
@@ -468,7 +473,9 @@ class Placement(NamedTuple):
 
 def paginate(story: Iterable[Block], width: float, frame_height: float) -> list[list[Placement]]:
     """Return the pages, each the items placed on it from the top of the frame."""
-    items = [it._replace(height=it.block.height(width)) if isinstance(it.block, Text) else it for it in flatten(story)]
+    items: list[_Item] = []
+    for item in flatten(story):
+        items += _text_lines(item, width) if isinstance(item.block, Text) else [item]
     pages: list[list[Placement]] = [[]]
     used = 0.0
     i = 0
@@ -493,6 +500,21 @@ def paginate(story: Iterable[Block], width: float, frame_height: float) -> list[
     if len(pages) > 1 and not pages[-1]:
         pages.pop()
     return pages
+
+
+LINES_KEPT = 2  # a paragraph split over pages leaves at least two lines at the foot of one and the head of the next
+
+
+def _text_lines(item: _Item, width: float) -> list[_Item]:
+    """A short text is one item; a long one is an item a line, so it can run on over a page break."""
+    lines = item.block.lines(width).lines
+    if len(lines) < 2 * LINES_KEPT:
+        return [item._replace(height=item.block.height(width))]
+    result = []
+    for i, line in enumerate(lines):
+        keep = item.keep_with_next or i < LINES_KEPT - 1 or len(lines) - LINES_KEPT <= i < len(lines) - 1
+        result.append(_Item(line.advance, keep, item.block, i))
+    return result
 
 
 def _continued_heading(item: _Item, page: list[Placement], width: float) -> list[_Item]:
@@ -560,6 +582,8 @@ def draw_page(
                 i += 1
                 rows.append(placements[i].item.row)
             block.draw_rows(canvas, pen, x, frame_top - top, rows)
+        elif isinstance(block, Text) and item.row >= 0:
+            block.draw_line(pen, x, frame_top - top, width, item.row)
         elif isinstance(block, Text):
             block.draw(pen, x, frame_top - top, width)
         i += 1

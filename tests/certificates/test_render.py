@@ -183,3 +183,13 @@ def test_a_typical_certificate_fills_its_pages_rather_than_leaving_them_half_emp
         pages = page_texts(pdf)
         assert len(pages) == 2
         assert first_result in pages[0]
+
+
+def test_a_remark_longer_than_a_page_runs_on_and_loses_no_word(verification):
+    words = [f"từ{i}" for i in range(1500)]
+    pdf = render_certificate(replace(verification, remarks=(" ".join(words),)))
+    pages = page_texts(pdf)
+    assert len(pages) >= 3
+    text = " ".join(pages)
+    assert all(word in text for word in (words[0], words[750], words[-1]))
+    assert END_MARK in pages[-1]

@@ -115,11 +115,11 @@ def test_a_table_split_over_pages_repeats_its_heading_row():
 
 def test_a_heading_never_ends_a_page_and_a_table_starts_with_two_body_rows():
     heading = Text((Run("4. Kết quả", 10),), keep_with_next=True)
-    filler = Text((Run("\n".join(["x"] * 5), 10),))  # 60 pt
+    filler = Text((Run("\n".join(["x"] * 3), 10),))  # 36 pt
     # under the filler and its spacer there is room for the heading, the heading row and one body row only
-    frame = 60 + 4 + 12 + ROW_HEIGHT * 2 + 10
+    frame = 36 + 4 + 12 + ROW_HEIGHT * 2 + 10
     pages = placed(paginate([filler, Spacer(4), heading, table(6)], 200, frame))
-    assert pages[0] == ["x\nx\nx\nx\nx"]  # the spacer went with what it separates, and vanished at the page top
+    assert pages[0] == ["x\nx\nx"]  # the spacer went with what it separates, and vanished at the page top
     assert pages[1][:4] == ["4. Kết quả", "STT", "row 0", "row 1"]
 
 
@@ -136,10 +136,10 @@ def test_keep_together_moves_a_signature_block_whole_to_the_next_page():
     assert pages == [["a\nb\nc"], ["line 0", "line 1", "line 2"]]
 
 
-def test_a_block_taller_than_a_page_is_placed_rather_than_looping():
-    tall = Text((Run("\n".join(["y"] * 40), 10),))
+def test_a_row_taller_than_a_page_is_placed_rather_than_looping():
+    tall = Table([row("y", height_lines=40)], [100])
     pages = paginate([Text((Run("first", 10),)), tall, Text((Run("last", 10),))], 200, 100)
-    assert [[_name(p.item)[:1] for p in page] for page in pages] == [["f"], ["y"], ["l"]]
+    assert [[_name(p.item) for p in page] for page in pages] == [["first"], ["y"], ["last"]]
 
 
 def test_table_rows_are_as_tall_as_their_tallest_cell():
@@ -155,3 +155,31 @@ def test_a_row_that_does_not_fill_the_columns_is_refused():
 def test_centred_text_sits_in_the_middle_of_its_width():
     text = Text((Run("Đạt", 12),), align=CENTER)
     assert text.lines(100).lines[0].width < 100
+
+
+def test_a_long_paragraph_runs_on_over_the_page_break_leaving_two_lines_each_side():
+    lines = 12
+    paragraph = Text((Run("\n".join(f"line {i}" for i in range(lines)), 10),))
+    opening = Table([row("x", height_lines=6)], [100])  # 72 pt and 5 of padding
+    # room for the opening and one line more: one line would be an orphan, so the paragraph starts on page 2
+    pages = paginate([opening, paragraph], 200, 77 + 12 * 1.5)
+    assert [p.item.row for p in pages[0]] == [0]
+    assert [p.item.row for p in pages[1]][:2] == [0, 1]
+    # room for two lines more: they stay, and the rest runs on
+    pages = paginate([opening, paragraph], 200, 77 + 12 * 2.5)
+    assert [p.item.row for p in pages[0]] == [0, 0, 1]
+    rows = [p.item.row for page in pages[1:] for p in page]
+    assert rows == list(range(2, lines))
+    # a page never takes all but the last line: the last two go together
+    for page in pages[1:-1]:
+        assert page[-1].item.row != lines - 2
+
+
+def test_a_paragraph_taller_than_a_page_fills_page_after_page_inside_the_frame():
+    paragraph = Text((Run("kết quả chỉ có giá trị đối với phương tiện đo " * 400, 8.5),))
+    frame = 500
+    pages = paginate([paragraph], 480, frame)
+    assert len(pages) > 3
+    for page in pages:
+        assert all(p.top + p.item.height <= frame + 1e-6 for p in page)
+    assert sum(len(page) for page in pages) == len(paragraph.lines(480).lines)
