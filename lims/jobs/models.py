@@ -157,6 +157,20 @@ class MeasurementRecord(db.Model):
     job: Mapped[Job] = relationship(back_populates="records")
     recorded_by: Mapped[User] = relationship()
 
+    @property
+    def reference_check(self) -> dict | None:
+        """The check of the reference values against the standard's certificate, kept in the snapshot at save."""
+        for entry in self.standards_snapshot or []:
+            if isinstance(entry, dict) and entry.get("reference_check"):
+                return entry["reference_check"]
+        return None
+
+    @property
+    def reference_differs(self) -> bool:
+        """Whether the reference values recorded differ from the standard's certificate beyond rounding."""
+        check = self.reference_check
+        return bool(check and check.get("status") == "differs")
+
 
 class Authorisation(db.Model):
     """Permission for one person to perform one measurement procedure, for a period, granted by a manager."""

@@ -209,3 +209,13 @@ def read_conditions(environment: list[dict], form) -> dict:
         if raw.strip():
             conditions[limit["name"]] = _number(raw, name)
     return conditions
+
+
+def attach_note(widgets: list[dict], name: str, note: str) -> None:
+    """Put a note beside the group of that name (where its values came from); groups nest, so look inside too."""
+    for widget in widgets:
+        if widget["type"] == "group":
+            if widget["name"] == name:
+                widget["note"] = note
+            else:
+                attach_note(widget["children"], name, note)

@@ -23,6 +23,7 @@ from lims.core.dates import lab_today
 from lims.core.errors import NotFound, PermissionDenied, RuleViolation
 from lims.core.model import utcnow
 from lims.customers.models import Instrument, Organisation
+from lims.jobs import reference
 from lims.jobs.models import (
     SERVICES,
     Authorisation,
@@ -617,8 +618,13 @@ def snapshot_standard(session: Session, standard: Standard, day: date) -> dict:
             "due_on": calibration.due_on.isoformat(),
             "values": [
                 {
+                    "item_id": value.item_id,
                     "item": value.item.nominal if value.item else None,
+                    "nominal_kg": value.item.nominal_kg if value.item else None,
                     "marking": value.item.marking if value.item else None,
+                    # the weight's density is the register's, not the certificate's: kept so a record shows both
+                    "density": value.item.density if value.item else None,
+                    "density_uncertainty": value.item.density_uncertainty if value.item else None,
                     "quantity": value.quantity,
                     "value": value.value,
                     "unit": value.unit,
@@ -681,6 +687,7 @@ def record_measurement(
         previous.superseded = True
         revision = previous.revision + 1
     snapshot = [snapshot_standard(session, standard, day) for standard in standards]
+    checked = check_reference(job, observations, snapshot)
     record = MeasurementRecord(
         job=job,
         stage=stage,
@@ -706,7 +713,60 @@ def record_measurement(
             job.standards_used.append(JobStandard(standard_id=standard.id, calibration_id=calibration_id, used_on=day))
     with audit_reason(change_reason if revision > 1 else f"record {stage} revision 1"):
         session.flush()
+    if checked and checked["status"] == "differs":
+        log.warning(
+            "record %s of job %s: reference values differ from certificate %s (%s) by %s",
+            record.id,
+            job.number,
+            checked["source"]["certificate_number"],
+            ", ".join(row["field"] for row in checked["differences"]),
+            actor.username,
+        )
     return record
+
+
+def _reference_group(job: Job):
+    fields = {field.name: field for field in procedure_for(job).observation_fields()}
+    group = fields.get("reference")
+    if group is None or group.kind != "group" or "conventional_mass" not in {f.name for f in group.fields}:
+        return None
+    return group
+
+
+def reference_prefill(
+    session: Session, job: Job, standard_ids: list[int], day: date, nominals: list[str]
+) -> reference.Prefill | None:
+    """Return the reference weight's values from the chosen standards' certificates on that day, for the form.
+
+    None when the job's procedure has no reference weight. Standards that cannot be found are ignored here; the
+    save refuses them (and any not usable on the day).
+    """
+    if _reference_group(job) is None:
+        return None
+    standards = [session.get(Standard, standard_id) for standard_id in dict.fromkeys(standard_ids)]
+    snapshot = [snapshot_standard(session, standard, day) for standard in standards if standard is not None]
+    return reference.prefill(snapshot, nominals)
+
+
+def check_reference(job: Job, observations: dict, snapshot: list[dict]) -> dict | None:
+    """Compare the record's reference values with its standards' certificate and keep the outcome in the snapshot.
+
+    A difference beyond rounding does not refuse the save (the lab may have a reason); the record carries it, so its
+    page and the job's review show it (ISO/IEC 17025 7.5, 7.11). Returns the outcome, None if nothing to compare.
+    """
+    group = _reference_group(job)
+    if group is None:
+        return None
+    checked = reference.check(snapshot, observations)
+    if checked is None:
+        return None
+    labels = {field.name: (field.label_vi, field.label_en) for field in group.fields}
+    for row in checked["differences"]:
+        row["label_vi"], row["label_en"] = labels.get(row["field"], (row["field"], row["field"]))
+    for entry in snapshot:
+        if entry["standard_id"] == checked["source"]["standard_id"]:
+            entry["reference_check"] = checked
+    return checked
 
 
 def initial_observations(job: Job) -> dict:

@@ -15,7 +15,7 @@ from lims.core.forms import choices
 from lims.core.navigation import register_home_panel, register_nav
 from lims.core.web import ALL_ROLES, LAB_STAFF, READERS, read_view, write_view
 from lims.extensions import db
-from lims.jobs import observation_form, queries, services
+from lims.jobs import observation_form, queries, reference, services
 from lims.jobs.forms import (
     PLACE_LABELS,
     REQUEST_STATUS_NAMES,
@@ -260,20 +260,87 @@ def _stage() -> str:
     return stage
 
 
-def _render_record_form(job, stage, observations, conditions, standard_ids, measured_on, reason="", status=200):
+def _reference_note(prefill) -> str:
+    """Say where the reference values come from, or why they could not be filled, in the reader's language."""
+    if prefill is None:
+        return ""
+    parts = []
+    source = prefill.source
+    if prefill.values and source:
+        parts.append(
+            _(
+                "Giá trị chuẩn lấy từ giấy chứng nhận %(certificate)s (%(lab)s, ngày %(day)s) của chuẩn %(code)s, "
+                "quả cân %(item)s.",
+                certificate=source["certificate_number"],
+                lab=source["calibrating_lab"],
+                day=source["calibrated_on"],
+                code=source["code"],
+                item=f"{source['item']}{' ' + source['marking'] if source['marking'] else ''}",
+            )
+        )
+        if prefill.others:
+            parts.append(
+                _(
+                    "Bộ chuẩn còn quả cân cùng danh định: %(others)s; đã dùng quả không có ký hiệu, kiểm tra lại nếu "
+                    "dùng quả khác.",
+                    others=", ".join(prefill.others),
+                )
+            )
+        if prefill.missing:
+            parts.append(_("Sổ chuẩn chưa có khối lượng riêng của quả cân chuẩn: cần nhập tay."))
+    elif prefill.problem == "no_nominal":
+        parts.append(_("Chưa có giá trị danh định của quả cân cần hiệu chuẩn: chưa điền được giá trị chuẩn."))
+    elif prefill.problem == "several_nominals":
+        parts.append(
+            _("Các quả cân cần hiệu chuẩn có giá trị danh định khác nhau: giá trị chuẩn cần nhập tay từng lần cân.")
+        )
+    elif prefill.problem == "no_standard":
+        parts.append(_("Chọn chuẩn đã dùng để điền giá trị chuẩn từ giấy chứng nhận."))
+    elif prefill.problem == "no_item":
+        parts.append(
+            _(
+                "Chuẩn đã chọn không có quả cân danh định %(nominal)s trên giấy chứng nhận còn hiệu lực ngày đo: "
+                "giá trị chuẩn cần nhập tay.",
+                nominal=prefill.nominal,
+            )
+        )
+    elif prefill.problem == "quantity" and source:
+        parts.append(
+            _(
+                "Giấy chứng nhận %(certificate)s không ghi số hiệu chính cho quả cân %(item)s: giá trị chuẩn cần "
+                "nhập tay.",
+                certificate=source["certificate_number"],
+                item=source["item"],
+            )
+        )
+    return " ".join(str(part) for part in parts)
+
+
+def _render_record_form(
+    job, stage, observations, conditions, standard_ids, measured_on, reason="", status=200, fill=False
+):
     schema = services.procedure_for(job).schema().as_dict()
+    prefill = services.reference_prefill(
+        db.session, job, standard_ids, measured_on, reference.nominals_under_test(observations)
+    )
+    if fill and prefill is not None:
+        observations = prefill.apply(observations)
+    widgets = observation_form.build(schema["fields"], observations)
+    if prefill is not None:
+        observation_form.attach_note(widgets, f"{observation_form.OBSERVATIONS}.reference", _reference_note(prefill))
     return (
         render_template(
             "jobs/record_form.html",
             job=job,
             stage=stage,
-            widgets=observation_form.build(schema["fields"], observations),
+            widgets=widgets,
             environment=observation_form.environment_widgets(schema["environment"], conditions),
             standards=queries.standards_to_choose(db.session),
             chosen=set(standard_ids),
             measured_on=measured_on,
             change_reason=reason,
             previous=services.current_records(job).get(stage),
+            prefilled=bool(fill and prefill and prefill.values),
         ),
         status,
     )
@@ -291,7 +358,28 @@ def record_form(job_id: int):
     else:
         observations, conditions = services.initial_observations(job), {}
         standard_ids = [row.standard_id for row in job.standards_used]
-    return _render_record_form(job, stage, observations, conditions, standard_ids, lab_today())
+    return _render_record_form(job, stage, observations, conditions, standard_ids, lab_today(), fill=previous is None)
+
+
+@blueprint.route("/<int:job_id>/reference")
+@read_view(*PERFORMERS)
+def record_reference(job_id: int):
+    """The reference values the chosen standards' certificates give, for the form to fill when a standard is picked."""
+    job = queries.load_job(db.session, current_user, job_id)
+    standard_ids = [int(value) for value in request.args.getlist("standards") if value.isdigit()]
+    try:
+        day = date.fromisoformat(request.args.get("measured_on", ""))
+    except ValueError:
+        day = lab_today()
+    nominals = [value for value in request.args.getlist("nominal") if value.strip()]
+    prefill = services.reference_prefill(db.session, job, standard_ids, day, nominals)
+    return jsonify(
+        {
+            "values": prefill.values if prefill else {},
+            "source": prefill.source if prefill else None,
+            "note": _reference_note(prefill),
+        }
+    )
 
 
 def _typed(job):

@@ -181,6 +181,108 @@
     timer = window.setTimeout(preview, 400);
   }
 
+  // The reference weight's values from the chosen standard's certificate (GET data-reference-url): asked again
+  // when a standard, the day or the test weight's nominal value changes. An input the technician has typed over is
+  // never replaced; a value filled earlier that the certificate no longer gives is cleared.
+  var referenceNote = document.getElementById("note-obs.reference");
+  var referenceNames = ["conventional_mass", "expanded_uncertainty", "coverage_factor", "density", "density_uncertainty"];
+  var referenceSequence = 0;
+
+  function referenceInput(name) {
+    return form.elements.namedItem("obs.reference." + name);
+  }
+
+  function untouched(input) {
+    if (input.dataset.prefilled !== undefined) {
+      return input.value === input.dataset.prefilled;
+    }
+    return input.value === "" || (!form.dataset.revision && input.value === input.defaultValue);
+  }
+
+  function nominals() {
+    var cycle = form.elements.namedItem("obs.cycle");
+    var names = [];
+    if (cycle && cycle.value === "AB1...BnA") {
+      for (var index = 0; form.elements.namedItem("obs.weights." + index + ".nominal"); index++) {
+        names.push("obs.weights." + index + ".nominal");
+      }
+    } else {
+      names.push("obs.weight.nominal");
+    }
+    return names
+      .map(function (name) {
+        var input = form.elements.namedItem(name);
+        return input ? input.value.trim() : "";
+      })
+      .filter(function (value) {
+        return value !== "";
+      });
+  }
+
+  function fillReference() {
+    var mine = ++referenceSequence;
+    var query = new URLSearchParams();
+    form.querySelectorAll("input[name=standards]:checked").forEach(function (box) {
+      query.append("standards", box.value);
+    });
+    var day = form.elements.namedItem("measured_on");
+    if (day && day.value) {
+      query.append("measured_on", day.value);
+    }
+    nominals().forEach(function (nominal) {
+      query.append("nominal", nominal);
+    });
+    fetch(form.dataset.referenceUrl + "?" + query.toString(), {
+      headers: { Accept: "application/json" },
+      credentials: "same-origin",
+    })
+      .then(function (response) {
+        return response.ok ? response.json() : null;
+      })
+      .then(function (data) {
+        if (!data || mine !== referenceSequence) {
+          return;
+        }
+        referenceNames.forEach(function (name) {
+          var input = referenceInput(name);
+          if (!input || !untouched(input)) {
+            return;
+          }
+          var given = data.values[name];
+          if (given !== undefined && given !== null) {
+            input.value = String(given);
+            input.dataset.prefilled = input.value;
+          } else if (input.dataset.prefilled !== undefined) {
+            input.value = "";
+            delete input.dataset.prefilled;
+          }
+        });
+        referenceNote.textContent = data.note;
+        referenceNote.classList.toggle("d-none", !data.note);
+        schedule();
+      })
+      .catch(function () {
+        // the form still works by hand; the next change asks again
+      });
+  }
+
+  if (referenceNote && form.dataset.referenceUrl) {
+    if (form.dataset.prefilled) {
+      referenceNames.forEach(function (name) {
+        var input = referenceInput(name);
+        if (input && input.value !== "") {
+          input.dataset.prefilled = input.value;
+        }
+      });
+    }
+    form.addEventListener("change", function (event) {
+      var name = event.target.name || "";
+      if (name === "standards" || name === "measured_on" || name === "obs.cycle" || /^obs\.weights?(\.\d+)?\.nominal$/.test(name)) {
+        fillReference();
+      }
+    });
+  }
+
   form.addEventListener("input", schedule);
   form.addEventListener("change", schedule);
   preview();

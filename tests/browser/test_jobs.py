@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 from tests.conftest import TEST_PASSWORD
 from tests.lims.test_jobs_pages import form_data
-from tests.lims.test_jobs_workflow import SCALE_CASE, lab  # noqa: F401
+from tests.lims.test_jobs_workflow import SCALE_CASE, in_progress, lab  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
@@ -72,3 +72,23 @@ def test_a_scale_goes_from_request_to_reviewed(page, lab):
     page.click("[data-testid=job-review]")
     assert page.get_attribute("[data-testid=job-status]", "data-status") == "reviewed"
     assert lab["other"].full_name in page.inner_text("[data-testid=job-reviewer]")
+
+
+def test_picking_the_standard_fills_the_reference_weight_and_keeps_what_was_typed_over(page, session, lab):
+    job = in_progress(session, lab, instrument="weight", service="calibration", key="weight-comparison-r111")
+    session.commit()
+    sign_in(page, lab["technician"])
+    page.goto(f"/jobs/{job.id}/record?stage=as_found")
+    mass = page.locator('[name="obs.reference.conventional_mass"]')
+    uncertainty = page.locator('[name="obs.reference.expanded_uncertainty"]')
+    assert mass.input_value() == ""
+    page.check(f"#standard-{lab['standard'].id}")
+    expect(mass).to_have_value("10000.005 g")
+    expect(uncertainty).to_have_value("45 mg")
+    expect(page.locator('[data-testid="note-obs.reference"]')).to_contain_text("VMI-123")
+    uncertainty.fill("30 mg")  # typed over: the next answer keeps it
+    page.uncheck(f"#standard-{lab['standard'].id}")
+    expect(mass).to_have_value("")
+    page.check(f"#standard-{lab['standard'].id}")
+    expect(mass).to_have_value("10000.005 g")
+    assert uncertainty.input_value() == "30 mg"

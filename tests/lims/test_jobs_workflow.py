@@ -388,8 +388,12 @@ def test_a_record_snapshots_the_standards_calibration_values_of_that_day(session
     assert entry["code"] == "M1-SET"
     assert entry["calibration"]["certificate_number"] == "VMI-123"
     assert entry["calibration"]["values"][0] == {
+        "item_id": lab["standard"].items[0].id,
         "item": "10 kg",
+        "nominal_kg": 10.0,
         "marking": None,
+        "density": None,
+        "density_uncertainty": None,
         "quantity": "correction",
         "value": 5.0,
         "unit": "mg",
