@@ -55,6 +55,8 @@ def test_the_entry_form_is_generated_from_the_procedures_schema(client, session,
         assert f'name="{name}"' in page
     assert 'value="15"' in page  # Max prefilled from the instrument
     assert "jobs.js" in page and "<script>" not in page
+    # the fields are labelled in the page's language, Vietnamese first
+    assert "Mức cân lớn nhất Max" in page and "Maximum capacity Max" not in page
 
 
 def test_the_preview_returns_the_result_as_json_and_saves_nothing(client, session, lab):
