@@ -76,6 +76,21 @@ def load(session: Session) -> list[tuple[str, str]]:
         services.approve_document_version(session, version, manager, today - timedelta(days=400))
         for clause in linked:
             services.link_evidence(session, clauses[clause], document, None, manager)
+    # A document replaced by another: withdrawn, still listed and readable, marked obsolete (8.3.2 f).
+    old = services.create_document(session, code="HD-01", title="Hướng dẫn hiệu chuẩn cân (bản cũ)", kind="instruction")
+    version = services.add_document_version(
+        session,
+        old,
+        store_bytes(_pdf("HD-01 Huong dan hieu chuan can (ban cu)")),
+        file_name="HD-01.pdf",
+        review_due_on=today + timedelta(days=30),
+        change_note="Ban hành lần đầu",
+        user=tech,
+    )
+    services.approve_document_version(session, version, manager, today - timedelta(days=900))
+    services.withdraw_document(
+        session, old, manager, withdrawn_on=today - timedelta(days=60), reason="Thay bằng ĐLVN 16:2021 và HD-02"
+    )
 
     for person, kind, title, institution, start in (
         (tech, "education", "Kỹ sư Đo lường - Điều khiển", "Đại học Bách khoa TP.HCM", date(2010, 9, 1)),
@@ -261,6 +276,36 @@ def load(session: Session) -> list[tuple[str, str]]:
             owner_id=manager.id,
             review_on=today + timedelta(days=review),
         )
+    closed = services.record_risk(
+        session,
+        kind="risk",
+        title="Nhiệt độ phòng cân dao động quá 2 °C/giờ",
+        clause="6.3",
+        likelihood=4,
+        impact=4,
+        treatment="Thay máy điều hòa, ghi nhiệt độ tự động",
+        owner_id=manager.id,
+        review_on=today - timedelta(days=40),
+    )
+    services.review_risk(
+        session,
+        closed,
+        manager,
+        reviewed_on=today - timedelta(days=40),
+        likelihood=2,
+        impact=4,
+        note="Đã thay máy điều hòa; dao động còn 0,8 °C/giờ",
+        next_review_on=today - timedelta(days=10),
+    )
+    services.close_risk(
+        session,
+        closed,
+        manager,
+        closed_on=today - timedelta(days=10),
+        reason="Nguyên nhân đã được loại bỏ",
+        effectiveness="Ba tháng ghi nhiệt độ liên tục không vượt 1 °C/giờ",
+        effective=True,
+    )
     if lab is not None:
         sample = session.scalar(select(RequirementCatalogue).where(RequirementCatalogue.code == SAMPLE_CODE))
         services.record_criteria_assessment(

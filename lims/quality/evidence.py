@@ -5,6 +5,7 @@ review date or rests on an overdue record (an overdue standard, an old audit), *
 Records of the other domains (authorisations, standards, checks, certificates) are read directly.
 """
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -12,6 +13,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from lims.customers.models import LabSetting
 from lims.issuing.models import Certificate
 from lims.jobs.models import Authorisation, VerifierCard
 from lims.quality.models import (
@@ -29,12 +31,86 @@ from lims.quality.models import (
 )
 from lims.standards.models import IntermediateCheck, Standard
 
-# How old a record may be and still count as current evidence; a lab that wants other intervals changes them here.
-CHAIN_CHECK_MAX_AGE = timedelta(days=31)
-INTERMEDIATE_CHECK_MAX_AGE = timedelta(days=366)
-PROFICIENCY_MAX_AGE = timedelta(days=4 * 366)  # at least one PT per field in an accreditation cycle
-AUDIT_MAX_AGE = timedelta(days=366)
-REVIEW_MAX_AGE = timedelta(days=366)
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FreshnessSetting:
+    """How old one kind of record may be and still count as current evidence: a lab setting, in whole days."""
+
+    name: str  # the attribute of FreshnessLimits and the form field
+    key: str  # the LabSetting key
+    label_vi: str
+    label_en: str
+    default: int
+    maximum: int  # beyond this the value is a typing error, not a policy
+
+
+# The defaults are the intervals the lab used before they became settings; a manager changes them on the settings
+# page. The maxima refuse the absurd (a chain check "current" for years) while leaving room for any real policy.
+FRESHNESS_SETTINGS = (
+    FreshnessSetting(
+        "chain_check_days", "quality.chain_check_max_days", "Kiểm tra chuỗi nhật ký", "audit chain check", 31, 366
+    ),
+    FreshnessSetting(
+        "intermediate_check_days",
+        "quality.intermediate_check_max_days",
+        "Kiểm tra giữa kỳ",
+        "intermediate check",
+        366,
+        5 * 366,
+    ),
+    # At least one PT per field in an accreditation cycle.
+    FreshnessSetting(
+        "proficiency_days",
+        "quality.proficiency_max_days",
+        "Thử nghiệm thành thạo",
+        "proficiency test",
+        4 * 366,
+        5 * 366,
+    ),
+    FreshnessSetting("audit_days", "quality.audit_max_days", "Đánh giá nội bộ", "internal audit", 366, 3 * 366),
+    FreshnessSetting(
+        "review_days", "quality.review_max_days", "Xem xét của lãnh đạo", "management review", 366, 3 * 366
+    ),
+)
+
+
+@dataclass(frozen=True)
+class FreshnessLimits:
+    """The lab's freshness limits in days, as the readiness computation uses them."""
+
+    chain_check_days: int
+    intermediate_check_days: int
+    proficiency_days: int
+    audit_days: int
+    review_days: int
+
+    def max_age(self, name: str) -> timedelta:
+        return timedelta(days=getattr(self, name))
+
+
+DEFAULT_LIMITS = FreshnessLimits(**{setting.name: setting.default for setting in FRESHNESS_SETTINGS})
+
+
+def freshness_limits(session: Session) -> FreshnessLimits:
+    """Return the freshness limits stored by a manager, each falling back to its default when not set."""
+    stored = {
+        row.key: row.value
+        for row in session.scalars(select(LabSetting).where(LabSetting.key.in_([s.key for s in FRESHNESS_SETTINGS])))
+    }
+    values = {}
+    for setting in FRESHNESS_SETTINGS:
+        text = stored.get(setting.key)
+        if text is None:
+            values[setting.name] = setting.default
+        elif text.isascii() and text.isdigit() and 1 <= int(text) <= setting.maximum:
+            values[setting.name] = int(text)
+        else:
+            # Only a hand edit of the database gets here: the settings page refuses such values.
+            log.warning("lab setting %s=%r is not a valid number of days; using %s", setting.key, text, setting.default)
+            values[setting.name] = setting.default
+    return FreshnessLimits(**values)
 
 
 @dataclass(frozen=True)
@@ -94,9 +170,10 @@ def _d(day: date | None) -> str:
 class EvidenceFinder:
     """Finds the automatic evidence of each 17025 clause once per readiness computation."""
 
-    def __init__(self, session: Session, today: date):
+    def __init__(self, session: Session, today: date, limits: FreshnessLimits | None = None):
         self.session = session
         self.today = today
+        self.limits = limits or freshness_limits(session)
         self._cache: dict[str, list[EvidenceItem]] = {}
         self.providers: dict[str, Callable[[], list[EvidenceItem]]] = {
             "6.2": self.personnel,
@@ -218,7 +295,7 @@ class EvidenceFinder:
         if latest_round is None:
             status = "missing"
         else:
-            status = "present" if self.today - latest_round <= PROFICIENCY_MAX_AGE else "stale"
+            status = "present" if self.today - latest_round <= self.limits.max_age("proficiency_days") else "stale"
         items.append(
             EvidenceItem(
                 "validity",
@@ -232,7 +309,7 @@ class EvidenceFinder:
         latest = self.session.scalar(select(func.max(IntermediateCheck.checked_on)))
         if not count:
             status = "missing"
-        elif latest is not None and self.today - latest > INTERMEDIATE_CHECK_MAX_AGE:
+        elif latest is not None and self.today - latest > self.limits.max_age("intermediate_check_days"):
             status = "stale"
         else:
             status = "present"
@@ -298,7 +375,7 @@ class EvidenceFinder:
         if not check.ok:
             status, label = "stale", "Lần kiểm tra gần nhất phát hiện can thiệp / the last check found tampering"
         else:
-            status = "present" if age <= CHAIN_CHECK_MAX_AGE else "stale"
+            status = "present" if age <= self.limits.max_age("chain_check_days") else "stale"
             label = (
                 f"Nhật ký nguyên vẹn ({check.events_checked} sự kiện) lúc {_d(check.checked_at.date())} "
                 f"/ audit chain intact ({check.events_checked} events)"
@@ -348,7 +425,7 @@ class EvidenceFinder:
         if latest is None:
             status = "stale" if late else "missing"
         else:
-            status = "stale" if late or self.today - latest > AUDIT_MAX_AGE else "present"
+            status = "stale" if late or self.today - latest > self.limits.max_age("audit_days") else "present"
         return [
             EvidenceItem(
                 "audits",
@@ -363,7 +440,7 @@ class EvidenceFinder:
         if latest is None:
             status = "missing"
         else:
-            due = latest.next_review_on or latest.held_on + REVIEW_MAX_AGE
+            due = latest.next_review_on or latest.held_on + self.limits.max_age("review_days")
             status = "present" if due >= self.today else "stale"
         return [
             EvidenceItem(
@@ -383,7 +460,18 @@ def document_evidence(requirement: Requirement, today: date) -> list[EvidenceIte
         version = document.current
         label = f"{document.code} {document.title}"
         args = (("document_id", document.id),)
-        if document.withdrawn or version is None:
+        if document.withdrawn:
+            items.append(
+                EvidenceItem(
+                    "document",
+                    label,
+                    "missing",
+                    f"đã thu hồi {_d(document.withdrawn_on)} / withdrawn, obsolete",
+                    "quality.document",
+                    args,
+                )
+            )
+        elif version is None:
             items.append(
                 EvidenceItem("document", label, "missing", "chưa ban hành / not approved", "quality.document", args)
             )
@@ -412,9 +500,14 @@ def document_evidence(requirement: Requirement, today: date) -> list[EvidenceIte
     return items
 
 
-def catalogue_readiness(session: Session, catalogue: RequirementCatalogue, today: date) -> CatalogueReadiness:
-    """Compute every requirement's readiness and the catalogue's overall figure (section headings excluded)."""
-    finder = EvidenceFinder(session, today)
+def catalogue_readiness(
+    session: Session, catalogue: RequirementCatalogue, today: date, limits: FreshnessLimits | None = None
+) -> CatalogueReadiness:
+    """Compute every requirement's readiness and the catalogue's overall figure (section headings excluded).
+
+    :param limits: the freshness limits to judge by; the lab's settings when not given.
+    """
+    finder = EvidenceFinder(session, today, limits)
     requirements = catalogue.requirements
     parents = {r.parent_id for r in requirements if r.parent_id is not None}
     rows = []

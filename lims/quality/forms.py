@@ -1,5 +1,6 @@
 """Forms of the quality system."""
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -11,7 +12,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from lims.core.forms import LocalFloatField, choices
 
@@ -48,6 +49,11 @@ class VersionForm(FlaskForm):
 
 class ApproveForm(FlaskForm):
     effective_on = DateField(_l("Ngày hiệu lực"), validators=[DataRequired()])
+
+
+class WithdrawForm(FlaskForm):
+    withdrawn_on = DateField(_l("Ngày thu hồi"), validators=[DataRequired()])
+    reason = TextAreaField(_l("Lý do thu hồi"), validators=[DataRequired(), Length(max=2000)])
 
 
 class LinkForm(FlaskForm):
@@ -190,6 +196,55 @@ class RiskForm(FlaskForm):
     impact = IntegerField(_l("Mức ảnh hưởng (1-5)"), validators=[DataRequired(), NumberRange(1, 5)])
     treatment = TextAreaField(_l("Biện pháp"), validators=[Optional()])
     review_on = DateField(_l("Ngày xem xét lại"), validators=[Optional()])
+
+
+class RiskEditForm(FlaskForm):
+    likelihood = IntegerField(_l("Khả năng (1-5)"), validators=[InputRequired(), NumberRange(1, 5)])
+    impact = IntegerField(_l("Mức ảnh hưởng (1-5)"), validators=[InputRequired(), NumberRange(1, 5)])
+    treatment = TextAreaField(_l("Biện pháp giải quyết"), validators=[Optional(), Length(max=4000)])
+    owner_id = SelectField(_l("Người phụ trách"), coerce=int, choices=[])
+    review_on = DateField(_l("Ngày xem xét lại"), validators=[Optional()])
+    reason = StringField(_l("Lý do thay đổi"), validators=[DataRequired(), Length(max=500)])
+
+
+class RiskReviewForm(FlaskForm):
+    reviewed_on = DateField(_l("Ngày xem xét"), validators=[DataRequired()])
+    likelihood = IntegerField(_l("Khả năng (1-5)"), validators=[InputRequired(), NumberRange(1, 5)])
+    impact = IntegerField(_l("Mức ảnh hưởng (1-5)"), validators=[InputRequired(), NumberRange(1, 5)])
+    note = TextAreaField(_l("Nhận xét"), validators=[DataRequired(), Length(max=4000)])
+    next_review_on = DateField(_l("Lần xem xét sau"), validators=[Optional()])
+
+
+class RiskCloseForm(FlaskForm):
+    closed_on = DateField(_l("Ngày đóng"), validators=[DataRequired()])
+    reason = TextAreaField(_l("Lý do đóng"), validators=[DataRequired(), Length(max=2000)])
+    effectiveness = TextAreaField(_l("Đánh giá hiệu lực của biện pháp"), validators=[DataRequired(), Length(max=4000)])
+    effective = BooleanField(_l("Biện pháp có hiệu lực"))
+
+
+class DaysField(IntegerField):
+    """A whole number of days, required; anything else ("1,5", "abc", nothing) is refused in the lab's words."""
+
+    def process_formdata(self, valuelist):
+        # Messages are translated now, in the request: refuse_invalid joins them as text.
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            raise ValueError(_("Cần nhập số ngày"))
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(_("Phải là số ngày nguyên dương, ví dụ 31")) from None
+
+
+class FreshnessForm(FlaskForm):
+    """The freshness limits; the service checks the bounds and names the field it refuses."""
+
+    chain_check_days = DaysField(_l("Kiểm tra chuỗi nhật ký còn hiệu lực (ngày)"))
+    intermediate_check_days = DaysField(_l("Kiểm tra giữa kỳ gần nhất còn hiệu lực (ngày)"))
+    proficiency_days = DaysField(_l("Thử nghiệm thành thạo gần nhất còn hiệu lực (ngày)"))
+    audit_days = DaysField(_l("Đánh giá nội bộ gần nhất còn hiệu lực (ngày)"))
+    review_days = DaysField(_l("Xem xét của lãnh đạo còn hiệu lực khi chưa hẹn lần sau (ngày)"))
+    reason = StringField(_l("Lý do thay đổi"), validators=[Optional(), Length(max=500)])
 
 
 class AssessmentForm(FlaskForm):

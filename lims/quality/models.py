@@ -72,7 +72,12 @@ class ControlledDocument(db.Model):
     kind: Mapped[str] = mapped_column(String(20), default="procedure")
     withdrawn: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Withdrawal makes the document obsolete (17025 8.3.2 f): it stays listed and readable, never in force again.
+    withdrawn_on: Mapped[date | None] = mapped_column(Date)
+    withdrawn_reason: Mapped[str | None] = mapped_column(NFCText)
+    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
+    withdrawn_by: Mapped[User | None] = relationship(foreign_keys=[withdrawn_by_id])
     versions: Mapped[list["DocumentVersion"]] = relationship(
         back_populates="document", order_by="DocumentVersion.number", cascade="all, delete-orphan"
     )
@@ -382,8 +387,41 @@ class Risk(db.Model):
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     review_on: Mapped[date | None] = mapped_column(Date)
     closed: Mapped[bool] = mapped_column(default=False)
+    # Closure says why and whether the actions worked (8.5.3: actions proportionate, their effectiveness evaluated).
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    close_reason: Mapped[str | None] = mapped_column(NFCText)
+    effectiveness: Mapped[str | None] = mapped_column(NFCText)
+    effective: Mapped[bool | None]
 
-    owner: Mapped[User | None] = relationship()
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
+    closed_by: Mapped[User | None] = relationship(foreign_keys=[closed_by_id])
+    reviews: Mapped[list["RiskReview"]] = relationship(
+        back_populates="risk", order_by="RiskReview.reviewed_on, RiskReview.id"
+    )
+
+    @property
+    def score(self) -> int:
+        return self.likelihood * self.impact
+
+
+class RiskReview(db.Model):
+    """A periodic review of a risk or opportunity: its score that day, what was found, when to look again."""
+
+    __tablename__ = "risk_review"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    risk_id: Mapped[int] = mapped_column(ForeignKey("risk.id"), index=True)
+    reviewed_on: Mapped[date] = mapped_column(Date)
+    likelihood: Mapped[int] = mapped_column(Integer)  # 1..5, as assessed at the review
+    impact: Mapped[int] = mapped_column(Integer)  # 1..5
+    note: Mapped[str] = mapped_column(NFCText)
+    next_review_on: Mapped[date | None] = mapped_column(Date)
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    risk: Mapped[Risk] = relationship(back_populates="reviews")
+    reviewed_by: Mapped[User | None] = relationship()
 
     @property
     def score(self) -> int:

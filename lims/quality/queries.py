@@ -25,8 +25,10 @@ def catalogues_query() -> Select:
     return select(RequirementCatalogue).order_by(RequirementCatalogue.kind.desc(), RequirementCatalogue.id)
 
 
-def documents_query() -> Select:
-    return select(ControlledDocument).order_by(ControlledDocument.code)
+def documents_query(include_withdrawn: bool = True) -> Select:
+    """Controlled documents by code; withdrawn (obsolete) ones stay listed unless left out."""
+    query = select(ControlledDocument).order_by(ControlledDocument.code)
+    return query if include_withdrawn else query.where(ControlledDocument.withdrawn.is_(False))
 
 
 def competence_query() -> Select:
@@ -79,8 +81,17 @@ def reviews_query() -> Select:
     return select(ManagementReview).order_by(ManagementReview.held_on.desc())
 
 
-def risks_query() -> Select:
-    return select(Risk).order_by(Risk.closed, (Risk.likelihood * Risk.impact).desc())
+RISK_FILTERS = ("open", "closed")
+
+
+def risks_query(status: str | None = None) -> Select:
+    """Risks and opportunities, open first and the highest score first; ``status`` is open, closed or None (all)."""
+    query = select(Risk).order_by(Risk.closed, (Risk.likelihood * Risk.impact).desc(), Risk.id)
+    if status == "open":
+        query = query.where(Risk.closed.is_(False))
+    elif status == "closed":
+        query = query.where(Risk.closed.is_(True))
+    return query
 
 
 def chain_checks_query() -> Select:

@@ -3,6 +3,7 @@
 import logging
 import re
 import unicodedata
+from collections.abc import Mapping
 from datetime import date
 
 from sqlalchemy import func, select
@@ -13,10 +14,11 @@ from instruments.proficiency import ComparisonResult, en_number
 from lims.audit.services import verify_chain
 from lims.audit.trail import audit_reason, current_actor
 from lims.auth.models import User
-from lims.core.errors import NotFound, RuleViolation
+from lims.core.errors import NotFound, PermissionDenied, RuleViolation
 from lims.core.files import StoredFile
 from lims.core.model import nfc, utcnow
-from lims.customers.models import Organisation
+from lims.customers.models import LabSetting, Organisation
+from lims.quality.evidence import FRESHNESS_SETTINGS, FreshnessLimits, freshness_limits
 from lims.quality.models import (
     COMPETENCE_KINDS,
     DOCUMENT_KINDS,
@@ -40,12 +42,24 @@ from lims.quality.models import (
     Requirement,
     RequirementCatalogue,
     Risk,
+    RiskReview,
     TrainedPerson,
     TrainingAttendance,
     TrainingEvent,
 )
 
 log = logging.getLogger(__name__)
+
+MANAGER_ROLES = ("admin", "manager")
+
+
+def _require_manager(actor: User, what: str) -> None:
+    if not actor.has_role(*MANAGER_ROLES):
+        raise PermissionDenied(f"Chỉ trưởng phòng được {what} / only a lab manager may do this")
+
+
+def _d(day: date) -> str:
+    return day.strftime("%d/%m/%Y")
 
 
 def _required(value: str | None, field: str, what: str) -> str:
@@ -111,6 +125,11 @@ def add_document_version(
 
 def approve_document_version(session: Session, version: DocumentVersion, user: User, effective_on: date) -> None:
     """Approve a document version: it becomes the one in force (a person does not approve their own upload)."""
+    if version.document.withdrawn:
+        raise RuleViolation(
+            "Tài liệu đã bị thu hồi, không được phê duyệt / the document was withdrawn and cannot be approved",
+            field="version",
+        )
     if version.approved_at is not None:
         raise RuleViolation("Phiên bản đã được phê duyệt / already approved", field="version")
     if version.uploaded_by_id == user.id:
@@ -124,10 +143,43 @@ def approve_document_version(session: Session, version: DocumentVersion, user: U
         session.flush()
 
 
+def withdraw_document(
+    session: Session, document: ControlledDocument, actor: User, *, withdrawn_on: date, reason: str
+) -> ControlledDocument:
+    """Withdraw a document: it becomes obsolete (17025 8.3.2 f), stays listed and readable, and is never in force again.
+
+    A version still waiting for approval can no longer be approved, and no new version can be added.
+    """
+    _require_manager(actor, "thu hồi tài liệu")
+    if document.withdrawn:
+        raise RuleViolation(
+            f"Tài liệu đã bị thu hồi ngày {_d(document.withdrawn_on) if document.withdrawn_on else '—'} "
+            "/ the document was already withdrawn",
+            field="reason",
+        )
+    reason = _required(reason, "reason", "lý do thu hồi")
+    current = document.current
+    if current is not None and current.effective_on is not None and withdrawn_on < current.effective_on:
+        raise RuleViolation(
+            f"Ngày thu hồi trước ngày hiệu lực {_d(current.effective_on)} của phiên bản hiện hành "
+            "/ withdrawn before the current version took effect",
+            field="withdrawn_on",
+        )
+    with audit_reason(f"thu hồi {document.code} / withdrawn: {reason}"):
+        document.withdrawn = True
+        document.withdrawn_on = withdrawn_on
+        document.withdrawn_reason = reason
+        document.withdrawn_by_id = actor.id
+        session.flush()
+    return document
+
+
 def link_evidence(
     session: Session, requirement: Requirement, document: ControlledDocument, note: str | None, user: User
 ) -> EvidenceLink:
     """Put a controlled document forward as evidence for a requirement."""
+    if document.withdrawn:
+        raise RuleViolation("Tài liệu đã bị thu hồi / the document was withdrawn (obsolete)", field="document_id")
     if any(link.document_id == document.id for link in requirement.links):
         raise RuleViolation("Tài liệu đã được liên kết / already linked", field="document_id")
     link = EvidenceLink(requirement=requirement, document=document, note=note or None, linked_by_id=user.id)
@@ -672,3 +724,178 @@ def record_risk(
     session.add(risk)
     session.flush()
     return risk
+
+
+def _score(name: str, value: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
+        raise RuleViolation("Thang điểm 1 đến 5 / scores run from 1 to 5", field=name)
+    return value
+
+
+def _open_risk(risk: Risk, field: str) -> None:
+    if risk.closed:
+        raise RuleViolation(
+            f"Rủi ro đã đóng ngày {_d(risk.closed_on) if risk.closed_on else '—'} / the risk is closed", field=field
+        )
+
+
+def _last_review(risk: Risk) -> date | None:
+    return max((review.reviewed_on for review in risk.reviews), default=None)
+
+
+def update_risk(
+    session: Session,
+    risk: Risk,
+    actor: User,
+    *,
+    likelihood: int,
+    impact: int,
+    treatment: str | None,
+    owner_id: int | None,
+    review_on: date | None,
+    reason: str,
+) -> Risk:
+    """Change a risk's assessment: its scores, the actions to address it, its owner and when to review it."""
+    _require_manager(actor, "sửa rủi ro")
+    _open_risk(risk, "likelihood")
+    likelihood, impact = _score("likelihood", likelihood), _score("impact", impact)
+    if owner_id:
+        owner = _get(session, User, owner_id, "người phụ trách")
+        if not owner.is_lab_staff or not owner.active:
+            raise RuleViolation("Người phụ trách phải là nhân viên / the owner must be lab staff", field="owner_id")
+    reason = _required(reason, "reason", "lý do thay đổi")
+    treatment = nfc((treatment or "").strip()) or None
+    last = _last_review(risk)
+    if review_on is not None and last is not None and review_on <= last:
+        raise RuleViolation(
+            f"Ngày xem xét lại phải sau lần xem xét {_d(last)} / the review date must follow the last review",
+            field="review_on",
+        )
+    new = (likelihood, impact, treatment, owner_id or None, review_on)
+    if new == (risk.likelihood, risk.impact, risk.treatment, risk.owner_id, risk.review_on):
+        raise RuleViolation("Không có gì thay đổi / nothing changed", field="likelihood")
+    with audit_reason(f"đánh giá lại / reassessed: {reason}"):
+        risk.likelihood, risk.impact, risk.treatment, risk.owner_id, risk.review_on = new
+        session.flush()
+    return risk
+
+
+def review_risk(
+    session: Session,
+    risk: Risk,
+    actor: User,
+    *,
+    reviewed_on: date,
+    likelihood: int,
+    impact: int,
+    note: str,
+    next_review_on: date | None,
+) -> RiskReview:
+    """Record a periodic review of a risk: its score that day, what was found, and the next review date."""
+    _require_manager(actor, "xem xét rủi ro")
+    _open_risk(risk, "reviewed_on")
+    likelihood, impact = _score("likelihood", likelihood), _score("impact", impact)
+    note = _required(note, "note", "nhận xét")
+    last = _last_review(risk)
+    if last is not None and reviewed_on < last:
+        raise RuleViolation(
+            f"Đã có lần xem xét sau ngày này ({_d(last)}) / a later review is already recorded", field="reviewed_on"
+        )
+    if next_review_on is not None and next_review_on <= reviewed_on:
+        raise RuleViolation(
+            "Lần xem xét sau phải sau lần này / the next review must come later", field="next_review_on"
+        )
+    with audit_reason(f"xem xét định kỳ {_d(reviewed_on)} / periodic review"):
+        review = RiskReview(
+            risk=risk,
+            reviewed_on=reviewed_on,
+            likelihood=likelihood,
+            impact=impact,
+            note=note,
+            next_review_on=next_review_on,
+            reviewed_by_id=actor.id,
+        )
+        session.add(review)
+        risk.likelihood, risk.impact, risk.review_on = likelihood, impact, next_review_on
+        session.flush()
+    return review
+
+
+def close_risk(
+    session: Session,
+    risk: Risk,
+    actor: User,
+    *,
+    closed_on: date,
+    reason: str,
+    effectiveness: str,
+    effective: bool,
+) -> Risk:
+    """Close a risk or opportunity, saying why and how effective its actions were (17025 8.5.3); it stays listed."""
+    _require_manager(actor, "đóng rủi ro")
+    _open_risk(risk, "reason")
+    reason = _required(reason, "reason", "lý do đóng")
+    effectiveness = _required(effectiveness, "effectiveness", "đánh giá hiệu lực của biện pháp")
+    last = _last_review(risk)
+    if last is not None and closed_on < last:
+        raise RuleViolation(
+            f"Ngày đóng trước lần xem xét {_d(last)} / closed before its last review", field="closed_on"
+        )
+    with audit_reason(f"đóng / closed: {reason}"):
+        risk.closed = True
+        risk.closed_on = closed_on
+        risk.closed_by_id = actor.id
+        risk.close_reason = reason
+        risk.effectiveness = effectiveness
+        risk.effective = bool(effective)
+        session.flush()
+    return risk
+
+
+# Lab settings: how old a record may be and still count as current evidence ------------------------------------
+def _whole_days(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+def set_freshness_limits(
+    session: Session, actor: User, values: Mapping[str, object], reason: str | None = None
+) -> FreshnessLimits:
+    """Change the lab's freshness limits (whole days); a limit not given keeps its value.
+
+    Every value is checked before any is written, so one bad value changes nothing.
+
+    :raises RuleViolation: naming the first field that is not a whole number of days within its bounds.
+    """
+    _require_manager(actor, "sửa cài đặt")
+    unknown = set(values) - {setting.name for setting in FRESHNESS_SETTINGS}
+    if unknown:
+        raise RuleViolation(f"Cài đặt không có / unknown setting: {', '.join(sorted(unknown))}", field=min(unknown))
+    current = freshness_limits(session)
+    changes: dict[str, int] = {}
+    for setting in FRESHNESS_SETTINGS:
+        if setting.name not in values:
+            continue
+        days = _whole_days(values[setting.name])
+        if days is None or not 1 <= days <= setting.maximum:
+            raise RuleViolation(
+                f"{setting.label_vi}: phải là số ngày nguyên từ 1 đến {setting.maximum} / {setting.label_en}: "
+                f"must be a whole number of days from 1 to {setting.maximum} (not {values[setting.name]!r})",
+                field=setting.name,
+            )
+        if days != getattr(current, setting.name):
+            changes[setting.key] = days
+    with audit_reason(nfc((reason or "").strip()) or "giới hạn thời gian của bằng chứng / evidence freshness limits"):
+        for key, days in changes.items():
+            row = session.get(LabSetting, key)
+            if row is None:
+                session.add(LabSetting(key=key, value=str(days)))
+            else:
+                row.value = str(days)
+        session.flush()
+    return freshness_limits(session)

@@ -19,7 +19,7 @@ from lims.jobs import queries as job_queries
 from lims.quality import catalogue as catalogues
 from lims.quality import forms, queries, reports, services
 from lims.quality.automation import sweep_system_nonconformities
-from lims.quality.evidence import catalogue_readiness
+from lims.quality.evidence import FRESHNESS_SETTINGS, catalogue_readiness, freshness_limits
 from lims.quality.models import (
     ControlledDocument,
     CorrectiveAction,
@@ -29,6 +29,7 @@ from lims.quality.models import (
     ProficiencyRound,
     Requirement,
     RequirementCatalogue,
+    Risk,
     TrainingEvent,
 )
 
@@ -67,7 +68,7 @@ def requirement(requirement_id: int):
     row = next(r for r in result.rows if r.requirement.id == item.id)
     form = forms.LinkForm()
     form.document_id.choices = choices(
-        (d.id, f"{d.code} {d.title}") for d in db.session.scalars(queries.documents_query())
+        (d.id, f"{d.code} {d.title}") for d in db.session.scalars(queries.documents_query(include_withdrawn=False))
     )
     return render_template("quality/requirement.html", row=row, form=form)
 
@@ -77,7 +78,9 @@ def requirement(requirement_id: int):
 def requirement_link(requirement_id: int):
     item = _get(Requirement, requirement_id)
     form = forms.LinkForm()
-    form.document_id.choices = choices((d.id, d.code) for d in db.session.scalars(queries.documents_query()))
+    form.document_id.choices = choices(
+        (d.id, d.code) for d in db.session.scalars(queries.documents_query(include_withdrawn=False))
+    )
     if not form.validate_on_submit():
         refuse_invalid(form)
     services.link_evidence(
@@ -211,8 +214,23 @@ def document(document_id: int):
         document=_get(ControlledDocument, document_id),
         form=forms.VersionForm(),
         approve_form=forms.ApproveForm(data={"effective_on": lab_today()}),
+        withdraw_form=forms.WithdrawForm(data={"withdrawn_on": lab_today()}),
         today=lab_today(),
     )
+
+
+@blueprint.route("/documents/<int:document_id>/withdraw", methods=["POST"])
+@write_view(*MANAGERS)
+def document_withdraw(document_id: int):
+    document = _get(ControlledDocument, document_id)
+    form = forms.WithdrawForm()
+    if not form.validate_on_submit():
+        refuse_invalid(form)
+    services.withdraw_document(
+        db.session, document, current_user, withdrawn_on=form.withdrawn_on.data, reason=form.reason.data
+    )
+    flash(_("Đã thu hồi tài liệu; tài liệu được đánh dấu lỗi thời."), "success")
+    return redirect(url_for("quality.document", document_id=document.id))
 
 
 @blueprint.route("/documents/<int:document_id>/versions", methods=["POST"])
@@ -252,10 +270,18 @@ def version_approve(version_id: int):
 @read_view(*READERS)
 def version_file(version_id: int):
     version = _get(DocumentVersion, version_id)
+    # The file name of a copy not in force says so, so a download is not used by mistake (8.3.2 f).
+    document = version.document
+    if document.withdrawn or (version.approved_at is not None and document.current is not version):
+        suffix = "-obsolete"
+    elif version.approved_at is None:
+        suffix = "-draft"
+    else:
+        suffix = ""
     return Response(
         read_bytes(version.file_sha256),
         mimetype="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="{version.document.code}-v{version.number}.pdf"'},
+        headers={"Content-Disposition": f'inline; filename="{version.document.code}-v{version.number}{suffix}.pdf"'},
     )
 
 
@@ -612,9 +638,12 @@ def review_create():
 @blueprint.route("/risks")
 @read_view(*READERS)
 def risks():
+    status = request.args.get("status")
+    status = status if status in queries.RISK_FILTERS else None
     return render_template(
         "quality/risks.html",
-        risks=db.session.scalars(queries.risks_query()).all(),
+        risks=db.session.scalars(queries.risks_query(status)).all(),
+        status=status,
         form=forms.RiskForm(),
         today=lab_today(),
     )
@@ -640,6 +669,96 @@ def risk_create():
     return redirect(url_for("quality.risks"))
 
 
+def _risk_edit_form(risk: Risk | None = None) -> forms.RiskEditForm:
+    form = forms.RiskEditForm(obj=risk)
+    _staff_choices(form.owner_id, blank=True)
+    return form
+
+
+# Three forms on one page share field names (likelihood, reason): prefixes keep their ids and inputs apart.
+REVIEW_PREFIX, CLOSE_PREFIX = "review", "close"
+
+
+@blueprint.route("/risks/<int:risk_id>")
+@read_view(*READERS)
+def risk(risk_id: int):
+    item = _get(Risk, risk_id)
+    today = lab_today()
+    return render_template(
+        "quality/risk.html",
+        risk=item,
+        edit_form=_risk_edit_form(item),
+        review_form=forms.RiskReviewForm(
+            prefix=REVIEW_PREFIX, data={"reviewed_on": today, "likelihood": item.likelihood, "impact": item.impact}
+        ),
+        close_form=forms.RiskCloseForm(prefix=CLOSE_PREFIX, data={"closed_on": today}),
+        today=today,
+    )
+
+
+@blueprint.route("/risks/<int:risk_id>/edit", methods=["POST"])
+@write_view(*MANAGERS)
+def risk_edit(risk_id: int):
+    item = _get(Risk, risk_id)
+    form = _risk_edit_form()
+    if not form.validate_on_submit():
+        refuse_invalid(form)
+    services.update_risk(
+        db.session,
+        item,
+        current_user,
+        likelihood=form.likelihood.data,
+        impact=form.impact.data,
+        treatment=form.treatment.data,
+        owner_id=form.owner_id.data or None,
+        review_on=form.review_on.data,
+        reason=form.reason.data,
+    )
+    flash(_("Đã cập nhật đánh giá rủi ro."), "success")
+    return redirect(url_for("quality.risk", risk_id=item.id))
+
+
+@blueprint.route("/risks/<int:risk_id>/review", methods=["POST"])
+@write_view(*MANAGERS)
+def risk_review(risk_id: int):
+    item = _get(Risk, risk_id)
+    form = forms.RiskReviewForm(prefix=REVIEW_PREFIX)
+    if not form.validate_on_submit():
+        refuse_invalid(form)
+    services.review_risk(
+        db.session,
+        item,
+        current_user,
+        reviewed_on=form.reviewed_on.data,
+        likelihood=form.likelihood.data,
+        impact=form.impact.data,
+        note=form.note.data,
+        next_review_on=form.next_review_on.data,
+    )
+    flash(_("Đã ghi nhận lần xem xét."), "success")
+    return redirect(url_for("quality.risk", risk_id=item.id))
+
+
+@blueprint.route("/risks/<int:risk_id>/close", methods=["POST"])
+@write_view(*MANAGERS)
+def risk_close(risk_id: int):
+    item = _get(Risk, risk_id)
+    form = forms.RiskCloseForm(prefix=CLOSE_PREFIX)
+    if not form.validate_on_submit():
+        refuse_invalid(form)
+    services.close_risk(
+        db.session,
+        item,
+        current_user,
+        closed_on=form.closed_on.data,
+        reason=form.reason.data,
+        effectiveness=form.effectiveness.data,
+        effective=form.effective.data,
+    )
+    flash(_("Đã đóng rủi ro; rủi ro vẫn được lưu trong danh sách."), "success")
+    return redirect(url_for("quality.risk", risk_id=item.id))
+
+
 @blueprint.route("/chain-checks")
 @read_view(*READERS)
 def chain_checks():
@@ -654,6 +773,35 @@ def chain_check_create():
     check = services.record_chain_check(db.session)
     flash(_("Chuỗi nguyên vẹn.") if check.ok else _("Chuỗi bị can thiệp: %(p)s", p=check.problem), "info")
     return redirect(url_for("quality.chain_checks"))
+
+
+# Lab settings ---------------------------------------------------------------------------------------------------
+@blueprint.route("/settings")
+@read_view(*READERS)
+def settings():
+    limits = freshness_limits(db.session)
+    return render_template(
+        "quality/settings.html",
+        form=forms.FreshnessForm(data={setting.name: getattr(limits, setting.name) for setting in FRESHNESS_SETTINGS}),
+        settings=FRESHNESS_SETTINGS,
+        limits=limits,
+    )
+
+
+@blueprint.route("/settings", methods=["POST"])
+@write_view(*MANAGERS)
+def settings_save():
+    form = forms.FreshnessForm()
+    if not form.validate_on_submit():
+        refuse_invalid(form)
+    services.set_freshness_limits(
+        db.session,
+        current_user,
+        {setting.name: getattr(form, setting.name).data for setting in FRESHNESS_SETTINGS},
+        reason=form.reason.data,
+    )
+    flash(_("Đã lưu giới hạn thời gian của bằng chứng."), "success")
+    return redirect(url_for("quality.settings"))
 
 
 # The inspector's evidence pack ----------------------------------------------------------------------------------

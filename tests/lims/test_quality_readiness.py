@@ -7,7 +7,15 @@ import pytest
 from lims.core.files import store_bytes
 from lims.quality import services
 from lims.quality.catalogue import seed_iso17025
-from lims.quality.evidence import EvidenceItem, catalogue_readiness, combine
+from lims.quality.evidence import (
+    DEFAULT_LIMITS,
+    FRESHNESS_SETTINGS,
+    EvidenceItem,
+    FreshnessLimits,
+    catalogue_readiness,
+    combine,
+    freshness_limits,
+)
 
 TODAY = date(2026, 6, 1)
 PDF = b"%PDF-1.4 controlled document"
@@ -152,3 +160,116 @@ def test_the_overall_figure_counts_clauses_not_section_headings(session, make_us
 )
 def test_a_requirement_state_combines_its_evidence(statuses, expected):
     assert combine([EvidenceItem("x", "x", status) for status in statuses]) == expected
+
+
+# Freshness limits are lab settings -------------------------------------------------------------------------------
+def test_the_freshness_limits_default_to_the_intervals_used_before_they_were_settings(session):
+    former = FreshnessLimits(
+        chain_check_days=31, intermediate_check_days=366, proficiency_days=4 * 366, audit_days=366, review_days=366
+    )
+    assert former == DEFAULT_LIMITS
+    assert freshness_limits(session) == former
+
+
+def test_a_ten_day_chain_check_limit_makes_an_eleven_day_old_check_stale(session, make_user):
+    iso = seed_iso17025(session)
+    manager = make_user("manager")
+    check = services.record_chain_check(session)
+    day = check.checked_at.date() + timedelta(days=11)
+    assert _row(catalogue_readiness(session, iso, day), "7.11").status == "present"  # 31 days by default
+    limits = services.set_freshness_limits(session, manager, {"chain_check_days": 10}, reason="Kiểm tra hằng tuần")
+    assert limits.chain_check_days == 10 and limits.audit_days == 366  # the others keep their values
+    assert _row(catalogue_readiness(session, iso, day), "7.11").status == "stale"
+    services.set_freshness_limits(session, manager, {"chain_check_days": 11})
+    assert _row(catalogue_readiness(session, iso, day), "7.11").status == "present"  # 11 days old, limit 11
+
+
+def test_the_audit_and_review_limits_are_read_from_the_settings(session, make_user):
+    iso = seed_iso17025(session)
+    manager = make_user("manager")
+    audit = services.plan_internal_audit(
+        session, title="Đánh giá nội bộ 2026", scope="Toàn bộ", auditors="A", planned_on=TODAY - timedelta(days=41)
+    )
+    services.record_audit_held(session, audit, held_on=TODAY - timedelta(days=40), summary="Đạt")
+    services.record_management_review(
+        session,
+        held_on=TODAY - timedelta(days=40),
+        chaired_by="Giám đốc",
+        attendees=None,
+        inputs="Kết quả đánh giá nội bộ",
+        decisions="Duy trì",
+        next_review_on=None,  # due after the review limit
+    )
+    result = catalogue_readiness(session, iso, TODAY)
+    assert (_row(result, "8.8").status, _row(result, "8.9").status) == ("present", "present")
+    services.set_freshness_limits(session, manager, {"audit_days": 30, "review_days": 30})
+    result = catalogue_readiness(session, iso, TODAY)
+    assert (_row(result, "8.8").status, _row(result, "8.9").status) == ("stale", "stale")
+
+
+def _form(**changes):
+    data = {setting.name: str(setting.default) for setting in FRESHNESS_SETTINGS}
+    return data | changes
+
+
+def test_a_manager_saves_the_limits_on_the_settings_page_and_the_change_is_audited(client, login, session):
+    from sqlalchemy import select
+
+    from lims.audit.models import AuditEvent
+    from lims.customers.models import LabSetting
+
+    login("manager")
+    page = client.get("/quality/settings").get_data(as_text=True)
+    assert 'data-setting="chain_check_days">31<' in page and "freshness-form" in page
+    response = client.post("/quality/settings", data=_form(chain_check_days="10", reason="Kiểm tra hằng tuần"))
+    assert response.status_code == 302
+    assert freshness_limits(session).chain_check_days == 10
+    stored = session.scalars(select(LabSetting)).all()
+    assert [(row.key, row.value) for row in stored] == [("quality.chain_check_max_days", "10")]  # only what changed
+    event = session.scalar(select(AuditEvent).where(AuditEvent.entity == "lab_setting"))
+    assert event.entity_id == "quality.chain_check_max_days" and event.reason == "Kiểm tra hằng tuần"
+    assert 'data-setting="chain_check_days">10<' in client.get("/quality/settings").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("field", "typed"),
+    [
+        ("chain_check_days", "0"),
+        ("chain_check_days", "-3"),
+        ("intermediate_check_days", "abc"),
+        ("proficiency_days", "1,5"),
+        ("audit_days", "99999"),
+        ("review_days", ""),
+        ("chain_check_days", "400"),  # a chain check "current" for more than a year is absurd
+    ],
+)
+def test_a_bad_limit_is_refused_naming_its_field_and_nothing_changes(client, login, session, field, typed):
+    from sqlalchemy import func, select
+
+    from lims.customers.models import LabSetting
+
+    login("manager")
+    # Another field changes too: the refusal must not half-save it.
+    other = "review_days" if field == "audit_days" else "audit_days"
+    response = client.post(
+        "/quality/settings", data=_form(**{other: "200", field: typed}), headers={"Accept": "application/json"}
+    )
+    assert response.status_code == 422
+    body = response.get_json()
+    assert body["field"] == field
+    label = next(s for s in FRESHNESS_SETTINGS if s.name == field).label_vi
+    form_label = {
+        "intermediate_check_days": "Kiểm tra giữa kỳ",
+        "proficiency_days": "Thử nghiệm thành thạo",
+        "review_days": "Xem xét của lãnh đạo",
+    }.get(field, label)
+    assert form_label in body["error"]
+    assert session.scalar(select(func.count()).select_from(LabSetting)) == 0
+    assert freshness_limits(session) == DEFAULT_LIMITS
+
+
+def test_only_a_manager_changes_the_limits(session, make_user):
+    for role in ("technician", "signatory", "inspector"):
+        with pytest.raises(services.PermissionDenied):
+            services.set_freshness_limits(session, make_user(role), {"chain_check_days": 10})
+    assert freshness_limits(session) == DEFAULT_LIMITS
