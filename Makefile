@@ -32,6 +32,7 @@ system-packages:
 
 translations:
 	$(BIN)/pybabel compile -d lims/translations
+	$(BIN)/pybabel compile -D wtforms -d lims/translations
 
 ## demo: migrate an SQLite database, load demo data, serve on http://127.0.0.1:5000
 demo: install

@@ -1,12 +1,11 @@
 """Sign-in and account forms."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp
 
 from lims.auth.models import ROLES
-from lims.core.forms import choices
+from lims.core.forms import LabForm, choices
 
 ROLE_LABELS = {
     "admin": _l("Quản trị hệ thống"),
@@ -18,13 +17,13 @@ ROLE_LABELS = {
 }
 
 
-class LoginForm(FlaskForm):
+class LoginForm(LabForm):
     username = StringField(_l("Tên đăng nhập"), validators=[DataRequired(), Length(max=80)])
     password = PasswordField(_l("Mật khẩu"), validators=[DataRequired(), Length(max=200)])
     remember = BooleanField(_l("Ghi nhớ đăng nhập"))
 
 
-class UserForm(FlaskForm):
+class UserForm(LabForm):
     username = StringField(
         _l("Tên đăng nhập"),
         validators=[
@@ -45,7 +44,7 @@ class UserForm(FlaskForm):
     )
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(LabForm):
     current_password = PasswordField(_l("Mật khẩu hiện tại"), validators=[DataRequired()])
     password = PasswordField(_l("Mật khẩu mới"), validators=[DataRequired(), Length(min=10, max=200)])
     password_again = PasswordField(

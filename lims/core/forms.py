@@ -1,8 +1,15 @@
 """Small helpers shared by the domains' WTForms forms."""
 
 from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
 
+from babel.support import Translations
+from flask import has_request_context
+from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_wtf import FlaskForm
+from flask_wtf.i18n import translations as wtforms_translations
 from wtforms import DecimalField, FloatField, SelectChoice
 
 from lims.core.errors import RuleViolation
@@ -31,3 +38,45 @@ class LocalFloatField(_DecimalComma, FloatField):
 
 class LocalDecimalField(_DecimalComma, DecimalField):
     """An exact-decimal field that reads "0,0012" as well as "0.0012"."""
+
+
+CATALOGUES = Path(__file__).resolve().parents[1] / "translations"
+
+
+@lru_cache(maxsize=8)
+def _form_catalogue(locale: str) -> Translations | None:
+    catalogue = Translations.load(str(CATALOGUES), [locale], domain="wtforms")
+    return catalogue if isinstance(catalogue, Translations) else None  # a missing catalogue loads as a null one
+
+
+class FormMessages:
+    """WTForms' own messages ("This field is required.") in the page's language.
+
+    WTForms ships no Vietnamese catalogue, so ours (lims/translations/vi/LC_MESSAGES/wtforms.po) answers for it;
+    other languages get WTForms' own, through Flask-WTF.
+    """
+
+    @staticmethod
+    def _catalogue() -> Translations | None:
+        return _form_catalogue(str(get_locale())) if has_request_context() else None
+
+    def gettext(self, string: str) -> str:
+        catalogue = self._catalogue()
+        return catalogue.ugettext(string) if catalogue else wtforms_translations.gettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        catalogue = self._catalogue()
+        if catalogue is None:
+            return wtforms_translations.ngettext(singular, plural, n)
+        return catalogue.ungettext(singular, plural, n)
+
+
+FORM_MESSAGES = FormMessages()
+
+
+class LabForm(FlaskForm):
+    """The base of the lab's forms: Flask-WTF's CSRF protection, with WTForms' messages in the page's language."""
+
+    class Meta:
+        def get_translations(self, form):
+            return FORM_MESSAGES

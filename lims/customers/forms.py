@@ -1,7 +1,6 @@
 """Forms of the customers domain: enterprises, contacts, enrolment, instruments, the catalogue, imports."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -14,7 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
-from lims.core.forms import LocalFloatField, choices
+from lims.core.forms import LabForm, LocalFloatField, choices
 from lims.customers.models import ENROLMENT_STATES, ENROLMENT_STEPS
 
 ENROLMENT_STATE_LABELS = {
@@ -38,7 +37,7 @@ VALID_UNTIL_LABELS = {
 }
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(LabForm):
     name = StringField(_l("Tên doanh nghiệp"), validators=[DataRequired(), Length(max=300)])
     tax_code = StringField(
         _l("Mã số thuế"), validators=[DataRequired(), Length(max=20)], description=_l("10 số, chi nhánh: 10 số-3 số")
@@ -49,7 +48,7 @@ class OrganisationForm(FlaskForm):
     phone = StringField(_l("Điện thoại"), validators=[Optional(), Length(max=40)])
 
 
-class ContactForm(FlaskForm):
+class ContactForm(LabForm):
     name = StringField(_l("Họ và tên"), validators=[DataRequired(), Length(max=200)])
     position = StringField(_l("Chức vụ"), validators=[Optional(), Length(max=200)])
     phone = StringField(_l("Điện thoại"), validators=[Optional(), Length(max=40)])
@@ -57,7 +56,7 @@ class ContactForm(FlaskForm):
     receives_reminders = BooleanField(_l("Nhận thông báo đến hạn"), default=True)
 
 
-class EnrolmentForm(FlaskForm):
+class EnrolmentForm(LabForm):
     status = SelectField(
         _l("Trạng thái"), choices=choices((state, ENROLMENT_STATE_LABELS[state]) for state in ENROLMENT_STATES)
     )
@@ -69,7 +68,7 @@ class EnrolmentForm(FlaskForm):
     notes = TextAreaField(_l("Ghi chú"), validators=[Optional(), Length(max=2000)])
 
 
-class InstrumentForm(FlaskForm):
+class InstrumentForm(LabForm):
     instrument_type_id = SelectField(_l("Loại phương tiện đo"), coerce=int, choices=[])
     serial = StringField(_l("Số sản xuất / số hiệu"), validators=[DataRequired(), Length(max=100)])
     maker = StringField(_l("Cơ sở sản xuất"), validators=[Optional(), Length(max=200)])
@@ -93,7 +92,7 @@ class InstrumentForm(FlaskForm):
     notes = TextAreaField(_l("Ghi chú"), validators=[Optional(), Length(max=2000)])
 
 
-class ImportForm(FlaskForm):
+class ImportForm(LabForm):
     organisation_id = SelectField(_l("Doanh nghiệp"), coerce=int, choices=[])
     file = FileField(
         _l("Tệp CSV hoặc XLSX"),
@@ -101,7 +100,7 @@ class ImportForm(FlaskForm):
     )
 
 
-class InstrumentTypeForm(FlaskForm):
+class InstrumentTypeForm(LabForm):
     name_vi = StringField(_l("Tên (tiếng Việt)"), validators=[DataRequired(), Length(max=300)])
     name_en = StringField(_l("Tên (tiếng Anh)"), validators=[DataRequired(), Length(max=300)])
     legal_group = SelectField(
@@ -114,7 +113,7 @@ class InstrumentTypeForm(FlaskForm):
     active = BooleanField(_l("Đang dùng"), default=True)
 
 
-class CycleForm(FlaskForm):
+class CycleForm(LabForm):
     months = IntegerField(
         _l("Chu kỳ (tháng)"),
         validators=[Optional(), NumberRange(min=1, max=240)],
@@ -125,16 +124,16 @@ class CycleForm(FlaskForm):
     reason = StringField(_l("Lý do / căn cứ đối chiếu"), validators=[Optional(), Length(max=300)])
 
 
-class ConfirmCycleForm(FlaskForm):
+class ConfirmCycleForm(LabForm):
     months = IntegerField(_l("Chu kỳ (tháng)"), validators=[Optional(), NumberRange(min=1, max=240)])
     legal_source = StringField(_l("Căn cứ pháp lý"), validators=[DataRequired(), Length(max=200)])
     reason = StringField(_l("Đã đối chiếu với văn bản nào"), validators=[DataRequired(), Length(max=300)])
 
 
-class ValidUntilRuleForm(FlaskForm):
+class ValidUntilRuleForm(LabForm):
     rule = SelectField(_l('Cách tính "Có giá trị đến"'), choices=choices(VALID_UNTIL_LABELS.items()))
 
 
-class ReminderForm(FlaskForm):
+class ReminderForm(LabForm):
     days = IntegerField(_l("Đến hạn trong (ngày)"), default=30, validators=[NumberRange(min=0, max=366)])
     channel = SelectField(_l("Kênh"), choices=choices([("email", _l("Thư điện tử")), ("letter", _l("Thư giấy"))]))

@@ -1,35 +1,34 @@
 """Forms of issuing: sign, amend, revoke, batch, stickers, public look-ups."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from lims.core.forms import choices
+from lims.core.forms import LabForm, choices
 
 
-class IssueForm(FlaskForm):
+class IssueForm(LabForm):
     sticker_serial = StringField(_l("Số tem kiểm định đã dán"), validators=[Optional(), Length(max=40)])
     remarks = TextAreaField(_l("Ghi chú trên giấy chứng nhận"), validators=[Optional(), Length(max=1000)])
     password = PasswordField(_l("Mật khẩu của bạn (xác nhận chữ ký)"), validators=[DataRequired()])
 
 
-class AmendForm(FlaskForm):
+class AmendForm(LabForm):
     reason = TextAreaField(_l("Lý do sửa đổi"), validators=[DataRequired(), Length(max=1000)])
     remarks = TextAreaField(_l("Ghi chú thêm"), validators=[Optional(), Length(max=1000)])
     password = PasswordField(_l("Mật khẩu của bạn (xác nhận chữ ký)"), validators=[DataRequired()])
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(LabForm):
     reason = TextAreaField(_l("Lý do thu hồi"), validators=[DataRequired(), Length(max=1000)])
 
 
-class BatchForm(FlaskForm):
+class BatchForm(LabForm):
     password = PasswordField(_l("Mật khẩu của bạn (xác nhận chữ ký)"), validators=[DataRequired()])
 
 
-class StickerReceiveForm(FlaskForm):
+class StickerReceiveForm(LabForm):
     prefix = StringField(_l("Tiền tố số tem"), default="VL ", validators=[Optional(), Length(max=20)])
     first = IntegerField(_l("Từ số"), validators=[DataRequired(), NumberRange(min=0)])
     last = IntegerField(_l("Đến số"), validators=[DataRequired(), NumberRange(min=0)])
@@ -38,12 +37,12 @@ class StickerReceiveForm(FlaskForm):
     supplier = StringField(_l("Nơi cấp"), validators=[Optional(), Length(max=300)])
 
 
-class StickerHandOutForm(FlaskForm):
+class StickerHandOutForm(LabForm):
     serials = TextAreaField(_l("Số tem (mỗi dòng một số)"), validators=[DataRequired()])
     holder_id = SelectField(_l("Giao cho"), coerce=int, validators=[DataRequired()])
 
 
-class StickerDiscardForm(FlaskForm):
+class StickerDiscardForm(LabForm):
     serial = StringField(_l("Số tem"), validators=[DataRequired(), Length(max=40)])
     state = SelectField(
         _l("Trạng thái"), choices=choices([("spoiled", _l("Hỏng khi dán")), ("voided", _l("Hủy (mất, thu hồi)"))])
@@ -51,7 +50,7 @@ class StickerDiscardForm(FlaskForm):
     reason = StringField(_l("Lý do"), validators=[DataRequired(), Length(max=500)])
 
 
-class LookupForm(FlaskForm):
+class LookupForm(LabForm):
     class Meta:
         csrf = False  # a GET search form; nothing is changed
 
@@ -59,15 +58,15 @@ class LookupForm(FlaskForm):
     code = StringField(_l("Mã tra cứu"), validators=[DataRequired(), Length(max=12)])
 
 
-class UploadForm(FlaskForm):
+class UploadForm(LabForm):
     file = FileField(_l("Tệp PDF giấy chứng nhận"), validators=[FileRequired()])
 
 
-class NotifyForm(FlaskForm):
+class NotifyForm(LabForm):
     message = TextAreaField(_l("Nội dung thông báo"), validators=[DataRequired(), Length(max=4000)])
 
 
-class NumberFormatForm(FlaskForm):
+class NumberFormatForm(LabForm):
     series = SelectField(
         _l("Loại"), choices=choices([("verification", _l("Kiểm định")), ("calibration", _l("Hiệu chuẩn"))])
     )

@@ -1,11 +1,10 @@
 """Forms of requests, contract review, scheduling, transitions and authorisations."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, FieldList, Form, FormField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from lims.core.forms import choices
+from lims.core.forms import LabForm, choices
 from lims.jobs.services import DECISION_RULES, PLACES
 
 SERVICE_LABELS = {
@@ -41,7 +40,7 @@ class RequestItemForm(Form):
     procedure_key = SelectField(_l("Quy trình"), choices=[], validate_choice=False)
 
 
-class RequestForm(FlaskForm):
+class RequestForm(LabForm):
     organisation_id = SelectField(_l("Doanh nghiệp"), coerce=int, choices=[], validate_choice=False)
     items = FieldList(FormField(RequestItemForm), min_entries=ITEM_ROWS, max_entries=20)
     place = SelectField(_l("Địa điểm"), choices=choices((p, PLACE_LABELS[p]) for p in PLACES))
@@ -53,32 +52,32 @@ class RequestForm(FlaskForm):
     notes = TextAreaField(_l("Ghi chú"), validators=[Optional(), Length(max=4000)])
 
 
-class ReviewRequestForm(FlaskForm):
+class ReviewRequestForm(LabForm):
     agreed_on = DateField(_l("Ngày hẹn trả"), validators=[Optional()])
     notes = TextAreaField(_l("Nhận xét xem xét hợp đồng"), validators=[Optional(), Length(max=4000)])
 
 
-class ScheduleForm(FlaskForm):
+class ScheduleForm(LabForm):
     technician_id = SelectField(_l("Kỹ thuật viên"), coerce=int, choices=[], validate_choice=False)
     day = DateField(_l("Ngày thực hiện"), validators=[DataRequired()])
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(LabForm):
     reason = TextAreaField(_l("Lý do"), validators=[Optional(), Length(max=4000)])
 
 
-class JobReviewForm(FlaskForm):
+class JobReviewForm(LabForm):
     notes = TextAreaField(_l("Nhận xét soát xét"), validators=[Optional(), Length(max=4000)])
 
 
-class AuthorisationForm(FlaskForm):
+class AuthorisationForm(LabForm):
     user_id = SelectField(_l("Nhân viên"), coerce=int, choices=[], validate_choice=False)
     procedure_key = SelectField(_l("Quy trình"), choices=[], validate_choice=False)
     valid_from = DateField(_l("Hiệu lực từ"), validators=[DataRequired()])
     valid_until = DateField(_l("Hiệu lực đến"), validators=[Optional()])
 
 
-class VerifierCardForm(FlaskForm):
+class VerifierCardForm(LabForm):
     user_id = SelectField(_l("Nhân viên"), coerce=int, choices=[], validate_choice=False)
     card_number = StringField(_l("Số thẻ"), validators=[DataRequired(), Length(max=60)])
     field = StringField(_l("Lĩnh vực"), default="khối lượng", validators=[DataRequired(), Length(max=100)])

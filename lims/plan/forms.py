@@ -1,14 +1,13 @@
 """Forms of the plan module."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from lims.core.forms import LocalFloatField, choices
+from lims.core.forms import LabForm, LocalFloatField, choices
 
 
-class ExpenseForm(FlaskForm):
+class ExpenseForm(LabForm):
     budget_line_id = SelectField(_l("Dòng kinh phí"), coerce=int, choices=[])
     spent_on = DateField(_l("Ngày chi"), validators=[DataRequired()])
     amount_vnd = IntegerField(_l("Số tiền (đồng)"), validators=[DataRequired(), NumberRange(min=1)])
@@ -16,14 +15,14 @@ class ExpenseForm(FlaskForm):
     voucher = StringField(_l("Chứng từ"), validators=[Optional(), Length(max=100)])
 
 
-class BudgetLineForm(FlaskForm):
+class BudgetLineForm(LabForm):
     item_id = SelectField(_l("Nhiệm vụ"), coerce=int, choices=[])
     source = SelectField(_l("Nguồn"), choices=choices([("NSNN", "NSNN"), ("DN", "DN")]))
     year = IntegerField(_l("Năm"), validators=[DataRequired(), NumberRange(2000, 2100)])
     planned_vnd = IntegerField(_l("Dự toán (đồng)"), validators=[DataRequired(), NumberRange(min=0)])
 
 
-class GoalForm(FlaskForm):
+class GoalForm(LabForm):
     item_id = SelectField(_l("Chỉ tiêu / nhiệm vụ"), coerce=int, choices=[])
     period_id = SelectField(_l("Giai đoạn"), coerce=int, choices=[])
     target = LocalFloatField(_l("Chỉ tiêu (số)"), validators=[Optional()])
@@ -32,7 +31,7 @@ class GoalForm(FlaskForm):
     manual_evidence = TextAreaField(_l("Minh chứng"), validators=[Optional()])
 
 
-class ActivityForm(FlaskForm):
+class ActivityForm(LabForm):
     kind = SelectField(
         _l("Loại"),
         choices=choices(

@@ -2,7 +2,6 @@
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -14,17 +13,17 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from lims.core.forms import LocalFloatField, choices
+from lims.core.forms import LabForm, LocalFloatField, choices
 
 
-class ImportCatalogueForm(FlaskForm):
+class ImportCatalogueForm(LabForm):
     code = StringField(_l("Mã bộ tiêu chí"), validators=[DataRequired(), Length(max=60)])
     name = StringField(_l("Tên bộ tiêu chí"), validators=[DataRequired(), Length(max=300)])
     version = StringField(_l("Phiên bản"), validators=[Optional(), Length(max=60)])
     file = FileField(_l("Tệp CSV (code, title, parent, field; tùy chọn title_en, clause)"))
 
 
-class DocumentForm(FlaskForm):
+class DocumentForm(LabForm):
     code = StringField(_l("Mã tài liệu"), validators=[DataRequired(), Length(max=40)])
     title = StringField(_l("Tên tài liệu"), validators=[DataRequired(), Length(max=300)])
     kind = SelectField(
@@ -41,27 +40,27 @@ class DocumentForm(FlaskForm):
     )
 
 
-class VersionForm(FlaskForm):
+class VersionForm(LabForm):
     file = FileField(_l("Tệp PDF"))
     review_due_on = DateField(_l("Hạn xem xét lại"), validators=[DataRequired()])
     change_note = TextAreaField(_l("Nội dung thay đổi"), validators=[Optional(), Length(max=2000)])
 
 
-class ApproveForm(FlaskForm):
+class ApproveForm(LabForm):
     effective_on = DateField(_l("Ngày hiệu lực"), validators=[DataRequired()])
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(LabForm):
     withdrawn_on = DateField(_l("Ngày thu hồi"), validators=[DataRequired()])
     reason = TextAreaField(_l("Lý do thu hồi"), validators=[DataRequired(), Length(max=2000)])
 
 
-class LinkForm(FlaskForm):
+class LinkForm(LabForm):
     document_id = SelectField(_l("Tài liệu"), coerce=int, choices=[])
     note = StringField(_l("Ghi chú"), validators=[Optional(), Length(max=300)])
 
 
-class CompetenceForm(FlaskForm):
+class CompetenceForm(LabForm):
     user_id = SelectField(_l("Nhân viên"), coerce=int, choices=[])
     kind = SelectField(
         _l("Loại"),
@@ -80,7 +79,7 @@ class CompetenceForm(FlaskForm):
     ended_on = DateField(_l("Đến ngày"), validators=[Optional()])
 
 
-class TrainingEventForm(FlaskForm):
+class TrainingEventForm(LabForm):
     title = StringField(_l("Tên khóa tập huấn"), validators=[DataRequired(), Length(max=300)])
     held_on = DateField(_l("Ngày bắt đầu"), validators=[DataRequired()])
     ended_on = DateField(_l("Ngày kết thúc"), validators=[Optional()])
@@ -89,7 +88,7 @@ class TrainingEventForm(FlaskForm):
     hours = LocalFloatField(_l("Số giờ"), validators=[Optional()])
 
 
-class AttendeeForm(FlaskForm):
+class AttendeeForm(LabForm):
     full_name = StringField(_l("Họ và tên"), validators=[Optional(), Length(max=200)])
     organisation_name = StringField(_l("Cơ quan / doanh nghiệp"), validators=[Optional(), Length(max=300)])
     category = SelectField(
@@ -103,7 +102,7 @@ class AttendeeForm(FlaskForm):
     user_id = SelectField(_l("Hoặc nhân viên có tài khoản"), coerce=int, choices=[])
 
 
-class RoundForm(FlaskForm):
+class RoundForm(LabForm):
     code = StringField(_l("Mã vòng"), validators=[DataRequired(), Length(max=60)])
     kind = SelectField(
         _l("Loại"), choices=choices([("pt", _l("Thử nghiệm thành thạo")), ("ilc", _l("So sánh liên phòng"))])
@@ -114,7 +113,7 @@ class RoundForm(FlaskForm):
     held_on = DateField(_l("Ngày"), validators=[DataRequired()])
 
 
-class ResultForm(FlaskForm):
+class ResultForm(LabForm):
     item = StringField(_l("Hạng mục"), validators=[DataRequired(), Length(max=200)])
     unit = StringField(_l("Đơn vị"), validators=[DataRequired(), Length(max=20)])
     lab_value = LocalFloatField(_l("Giá trị của phòng (x_lab)"), validators=[DataRequired()])
@@ -123,7 +122,7 @@ class ResultForm(FlaskForm):
     reference_uncertainty = LocalFloatField(_l("U của giá trị chuẩn (k=2)"), validators=[DataRequired()])
 
 
-class NonconformityForm(FlaskForm):
+class NonconformityForm(LabForm):
     kind = SelectField(
         _l("Loại"), choices=choices([("nonconformity", _l("Sự không phù hợp")), ("complaint", _l("Khiếu nại"))])
     )
@@ -134,37 +133,37 @@ class NonconformityForm(FlaskForm):
     organisation_id = SelectField(_l("Tổ chức liên quan"), coerce=int, choices=[])
 
 
-class ActionPlanForm(FlaskForm):
+class ActionPlanForm(LabForm):
     root_cause = TextAreaField(_l("Nguyên nhân gốc"), validators=[DataRequired()])
     owner_id = SelectField(_l("Người phụ trách"), coerce=int, choices=[])
     due_on = DateField(_l("Hạn hoàn thành"), validators=[DataRequired()])
     actions = TextAreaField(_l("Hành động khắc phục (mỗi dòng một hành động)"))
 
 
-class ActionDoneForm(FlaskForm):
+class ActionDoneForm(LabForm):
     done_on = DateField(_l("Ngày hoàn thành"), validators=[DataRequired()])
     note = StringField(_l("Ghi chú"), validators=[Optional(), Length(max=500)])
 
 
-class EffectivenessForm(FlaskForm):
+class EffectivenessForm(LabForm):
     effective = BooleanField(_l("Hành động có hiệu lực"))
     review = TextAreaField(_l("Đánh giá hiệu lực"), validators=[DataRequired()])
     reviewed_on = DateField(_l("Ngày đánh giá"), validators=[DataRequired()])
 
 
-class AuditForm(FlaskForm):
+class AuditForm(LabForm):
     title = StringField(_l("Tên cuộc đánh giá"), validators=[DataRequired(), Length(max=300)])
     scope = TextAreaField(_l("Phạm vi"), validators=[DataRequired()])
     auditors = StringField(_l("Chuyên gia đánh giá"), validators=[DataRequired(), Length(max=300)])
     planned_on = DateField(_l("Ngày dự kiến"), validators=[DataRequired()])
 
 
-class AuditHeldForm(FlaskForm):
+class AuditHeldForm(LabForm):
     held_on = DateField(_l("Ngày đánh giá"), validators=[DataRequired()])
     summary = TextAreaField(_l("Tóm tắt kết quả"), validators=[DataRequired()])
 
 
-class FindingForm(FlaskForm):
+class FindingForm(LabForm):
     clause = StringField(_l("Điều khoản"), validators=[Optional(), Length(max=20)])
     kind = SelectField(
         _l("Loại phát hiện"),
@@ -179,7 +178,7 @@ class FindingForm(FlaskForm):
     description = TextAreaField(_l("Mô tả"), validators=[DataRequired()])
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(LabForm):
     held_on = DateField(_l("Ngày họp"), validators=[DataRequired()])
     chaired_by = StringField(_l("Chủ trì"), validators=[DataRequired(), Length(max=200)])
     attendees = TextAreaField(_l("Thành phần"), validators=[Optional()])
@@ -188,7 +187,7 @@ class ReviewForm(FlaskForm):
     next_review_on = DateField(_l("Lần xem xét sau"), validators=[Optional()])
 
 
-class RiskForm(FlaskForm):
+class RiskForm(LabForm):
     kind = SelectField(_l("Loại"), choices=choices([("risk", _l("Rủi ro")), ("opportunity", _l("Cơ hội"))]))
     title = StringField(_l("Nội dung"), validators=[DataRequired(), Length(max=300)])
     clause = StringField(_l("Điều khoản"), validators=[Optional(), Length(max=20)])
@@ -198,7 +197,7 @@ class RiskForm(FlaskForm):
     review_on = DateField(_l("Ngày xem xét lại"), validators=[Optional()])
 
 
-class RiskEditForm(FlaskForm):
+class RiskEditForm(LabForm):
     likelihood = IntegerField(_l("Khả năng (1-5)"), validators=[InputRequired(), NumberRange(1, 5)])
     impact = IntegerField(_l("Mức ảnh hưởng (1-5)"), validators=[InputRequired(), NumberRange(1, 5)])
     treatment = TextAreaField(_l("Biện pháp giải quyết"), validators=[Optional(), Length(max=4000)])
@@ -207,7 +206,7 @@ class RiskEditForm(FlaskForm):
     reason = StringField(_l("Lý do thay đổi"), validators=[DataRequired(), Length(max=500)])
 
 
-class RiskReviewForm(FlaskForm):
+class RiskReviewForm(LabForm):
     reviewed_on = DateField(_l("Ngày xem xét"), validators=[DataRequired()])
     likelihood = IntegerField(_l("Khả năng (1-5)"), validators=[InputRequired(), NumberRange(1, 5)])
     impact = IntegerField(_l("Mức ảnh hưởng (1-5)"), validators=[InputRequired(), NumberRange(1, 5)])
@@ -215,7 +214,7 @@ class RiskReviewForm(FlaskForm):
     next_review_on = DateField(_l("Lần xem xét sau"), validators=[Optional()])
 
 
-class RiskCloseForm(FlaskForm):
+class RiskCloseForm(LabForm):
     closed_on = DateField(_l("Ngày đóng"), validators=[DataRequired()])
     reason = TextAreaField(_l("Lý do đóng"), validators=[DataRequired(), Length(max=2000)])
     effectiveness = TextAreaField(_l("Đánh giá hiệu lực của biện pháp"), validators=[DataRequired(), Length(max=4000)])
@@ -236,7 +235,7 @@ class DaysField(IntegerField):
             raise ValueError(_("Phải là số ngày nguyên dương, ví dụ 31")) from None
 
 
-class FreshnessForm(FlaskForm):
+class FreshnessForm(LabForm):
     """The freshness limits; the service checks the bounds and names the field it refuses."""
 
     chain_check_days = DaysField(_l("Kiểm tra chuỗi nhật ký còn hiệu lực (ngày)"))
@@ -247,7 +246,7 @@ class FreshnessForm(FlaskForm):
     reason = StringField(_l("Lý do thay đổi"), validators=[Optional(), Length(max=500)])
 
 
-class AssessmentForm(FlaskForm):
+class AssessmentForm(LabForm):
     catalogue_id = SelectField(_l("Bộ tiêu chí"), coerce=int, choices=[])
     organisation_id = SelectField(_l("Tổ chức được đánh giá"), coerce=int, choices=[])
     assessed_on = DateField(_l("Ngày đánh giá"), validators=[DataRequired()])

@@ -3,13 +3,12 @@
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from lims.core.errors import RuleViolation
-from lims.core.forms import LocalDecimalField, choices
+from lims.core.forms import LabForm, LocalDecimalField, choices
 from lims.core.numbers import decimal_point
 from lims.standards.models import STANDARD_KINDS, STANDARD_LEVELS, STANDARD_STATUSES
 from lims.standards.services import ItemInput, ValueInput
@@ -34,7 +33,7 @@ MASS_UNITS = ("mg", "g", "µg")
 VALUE_ROWS = 5  # free rows for instruments that have no individual pieces (thermohygrometer points, ...)
 
 
-class StandardDetailsForm(FlaskForm):
+class StandardDetailsForm(LabForm):
     """The details of a standard that may change after registration (the edit page; registration adds the rest)."""
 
     name = StringField(_l("Tên chuẩn / thiết bị"), validators=[DataRequired(), Length(max=300)])
@@ -96,7 +95,7 @@ def parse_items(text: str | None) -> list[ItemInput]:
     return items
 
 
-class ItemForm(FlaskForm):
+class ItemForm(LabForm):
     nominal = StringField(
         _l("Khối lượng danh định"), validators=[DataRequired(), Length(max=40)], description=_l('ví dụ "500 g"')
     )
@@ -114,7 +113,7 @@ class ItemForm(FlaskForm):
     )
 
 
-class CalibrationForm(FlaskForm):
+class CalibrationForm(LabForm):
     certificate_number = StringField(_l("Số giấy chứng nhận"), validators=[DataRequired(), Length(max=100)])
     calibrating_lab = StringField(_l("Đơn vị hiệu chuẩn"), validators=[DataRequired(), Length(max=300)])
     lab_accreditation = StringField(_l("Số công nhận (VILAS)"), validators=[Optional(), Length(max=100)])
@@ -170,7 +169,7 @@ def parse_values(formdata, items, unit: str) -> list[ValueInput]:
     return values
 
 
-class CheckForm(FlaskForm):
+class CheckForm(LabForm):
     checked_on = DateField(_l("Ngày kiểm tra"), validators=[DataRequired()])
     item_id = SelectField(_l("Quả cân (nếu kiểm tra một quả)"), coerce=int, choices=[], validate_choice=True)
     description = StringField(
@@ -185,6 +184,6 @@ class CheckForm(FlaskForm):
     notes = TextAreaField(_l("Ghi chú"), validators=[Optional(), Length(max=4000)])
 
 
-class StatusForm(FlaskForm):
+class StatusForm(LabForm):
     to_status = SelectField(_l("Trạng thái mới"), choices=choices((s, STATUS_LABELS[s]) for s in STANDARD_STATUSES))
     reason = TextAreaField(_l("Lý do"), validators=[DataRequired(), Length(max=2000)])

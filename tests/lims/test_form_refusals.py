@@ -53,3 +53,29 @@ def test_decimal_point_reads_vietnamese_and_english_habits(typed, read):
     from lims.core.numbers import decimal_point
 
     assert decimal_point(typed) == read
+
+
+@pytest.mark.parametrize(
+    ("language", "required", "integer"),
+    [
+        ("vi", "Cần nhập thông tin này.", "Không phải là số nguyên."),
+        ("en", "This field is required.", "Not a valid integer value."),
+    ],
+)
+def test_the_form_validators_own_messages_speak_the_pages_language(app, language, required, integer):
+    import flask
+    from wtforms import IntegerField, StringField
+    from wtforms.validators import DataRequired
+
+    from lims.core.forms import LabForm
+
+    class Reading(LabForm):
+        name = StringField(validators=[DataRequired()])
+        count = IntegerField()
+
+    with app.test_request_context(method="POST", data={"name": "", "count": "ba"}):
+        flask.session["lang"] = language
+        form = Reading(meta={"csrf": False})
+        assert not form.validate()
+        assert form.errors["name"] == [required]
+        assert form.errors["count"] == [integer]
