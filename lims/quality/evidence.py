@@ -403,12 +403,19 @@ class EvidenceFinder:
     def risks(self) -> list[EvidenceItem]:
         risks = self.session.scalars(select(Risk).where(Risk.closed.is_(False))).all()
         overdue = [r for r in risks if r.review_on is not None and r.review_on < self.today]
-        status = "missing" if not risks else ("stale" if overdue else "present")
+        # A register whose risks were all treated and closed lately is kept, not missing (8.5.3: evaluated actions).
+        since = self.today - self.limits.max_age("review_days")
+        closed_lately = _count(
+            self.session, select(func.count(Risk.id)).where(Risk.closed.is_(True), Risk.closed_on >= since)
+        )
+        kept = "stale" if overdue else "present"
+        status = kept if risks else ("present" if closed_lately else "missing")
         return [
             EvidenceItem(
                 "risks",
-                f"Rủi ro và cơ hội đang theo dõi: {len(risks)}, quá hạn xem xét: {len(overdue)} "
-                f"/ risks and opportunities: {len(risks)}, past review: {len(overdue)}",
+                f"Rủi ro và cơ hội đang theo dõi: {len(risks)}, quá hạn xem xét: {len(overdue)}, "
+                f"đã đóng gần đây: {closed_lately} / risks and opportunities: {len(risks)}, past review: "
+                f"{len(overdue)}, closed lately: {closed_lately}",
                 status,
                 endpoint="quality.risks",
             )

@@ -273,3 +273,28 @@ def test_only_a_manager_changes_the_limits(session, make_user):
         with pytest.raises(services.PermissionDenied):
             services.set_freshness_limits(session, make_user(role), {"chain_check_days": 10})
     assert freshness_limits(session) == DEFAULT_LIMITS
+
+
+def test_a_risk_register_whose_risks_were_all_closed_lately_is_kept_not_missing(session, make_user):
+    manager = make_user("manager")
+    iso = seed_iso17025(session)
+    assert _row(catalogue_readiness(session, iso, TODAY), "8.5").status == "missing"
+    risk = services.record_risk(
+        session,
+        kind="risk",
+        title="Chuẩn quá hạn",
+        clause="6.4",
+        likelihood=3,
+        impact=3,
+        treatment="Nhắc hạn",
+        owner_id=manager.id,
+        review_on=TODAY + timedelta(days=30),
+    )
+    assert _row(catalogue_readiness(session, iso, TODAY), "8.5").status == "present"
+    services.close_risk(
+        session, risk, manager, closed_on=TODAY, reason="Đã xử lý", effectiveness="Không tái diễn", effective=True
+    )
+    session.flush()
+    assert _row(catalogue_readiness(session, iso, TODAY), "8.5").status == "present"
+    # a year and more without an open risk or a closed one: the register is no longer kept
+    assert _row(catalogue_readiness(session, iso, TODAY + timedelta(days=400)), "8.5").status == "missing"
