@@ -102,6 +102,8 @@ def decide(
     if expanded_uncertainty < 0:
         raise InputError("expanded_uncertainty", "must not be negative")
     limit = mpe - rule.guard_factor * expanded_uncertainty
-    # A guard band wider than the tolerance leaves no acceptance zone: nothing can pass.
-    passed = limit >= 0 and abs(error) <= limit
+    # A guard band wider than the tolerance leaves no acceptance zone: nothing can pass. The limit is inclusive, and
+    # an error computed in binary floating point from decimal readings can land a few units of 1e-16 beyond a limit
+    # it equals: a difference below one part in 10⁹ of the limit, far under any instrument's resolution, is equality.
+    passed = limit >= 0 and abs(error) <= limit + 1e-9 * max(abs(limit), abs(error), 1e-300)
     return Decision(passed, error, mpe, expanded_uncertainty, limit, rule)

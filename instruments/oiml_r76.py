@@ -77,9 +77,22 @@ def required_test_loads(minimum: float, maximum: float, e: float, accuracy_class
     return tuple(sorted(points))
 
 
+def decimal_of(value: float) -> Decimal:
+    """Return the decimal a reading was typed as (its shortest repr), so sums of readings come out exact."""
+    return Decimal(repr(float(value)))
+
+
+def exact_difference(minuend: float, *subtrahends: float) -> float:
+    """Return minuend − Σ subtrahends computed on the typed decimals: 20.1 − 20 is 0.1, not 0.10000000000000142."""
+    return float(decimal_of(minuend) - sum((decimal_of(s) for s in subtrahends), Decimal(0)))
+
+
 def error_before_rounding(indication: float, additional_load: float, load: float, e: float) -> float:
-    """Return E = I + ½e − ΔL − L, the change-point error before rounding (R 76-1 A.4.4.3)."""
-    return indication + 0.5 * e - additional_load - load
+    """Return E = I + ½e − ΔL − L, the change-point error before rounding (R 76-1 A.4.4.3).
+
+    Worked in decimals: an error equal to the MPE must compare equal to it, not a few units of 1e-16 above.
+    """
+    return float(decimal_of(indication) + decimal_of(e) / 2 - decimal_of(additional_load) - decimal_of(load))
 
 
 def weight_composition(load_mg: Decimal, weight_class: str, table: oiml_r111.MpeTable | None = None) -> list[Decimal]:

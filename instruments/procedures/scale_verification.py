@@ -76,7 +76,7 @@ def parse_loading(document: Any, field: str, scale: oiml_r76.Scale, load: float 
 def loading_error(loading: Loading, scale: oiml_r76.Scale) -> float:
     """Return the error of one loading: before rounding by the change-point method when ΔL is given, else I − L."""
     if loading.additional_load is None:
-        return loading.indication - loading.load
+        return oiml_r76.exact_difference(loading.indication, loading.load)
     return oiml_r76.error_before_rounding(loading.indication, loading.additional_load, loading.load, scale.e)
 
 
@@ -282,7 +282,7 @@ class ScaleVerificationR76(Procedure):
         for i, item in enumerate(weighing.reading_list(document, "weighing", "", 1, "loadings")):
             field = path("weighing", i)
             loading = parse_loading(item, field, scale)
-            error = loading_error(loading, scale) - zero_error
+            error = oiml_r76.exact_difference(loading_error(loading, scale), zero_error)
             decision = judge(error, loading.load, path(field, "load"))
             weighing_loads.append(loading.load)
             weighing_rows.append(_row(loading, error, decision))
@@ -295,7 +295,7 @@ class ScaleVerificationR76(Procedure):
         for i, item in enumerate(positions):
             field = path("eccentricity.positions", i)
             loading = parse_loading(item, field, scale, load=ecc_load)
-            error = loading_error(loading, scale) - zero_error
+            error = oiml_r76.exact_difference(loading_error(loading, scale), zero_error)
             ecc_rows.append({"position": i + 1, **_row(loading, error, judge(error, ecc_load, "eccentricity.load"))})
 
         # Repeatability: the largest difference between results at one load within |MPE| (R 76-1 3.6.1);
@@ -308,7 +308,7 @@ class ScaleVerificationR76(Procedure):
             loading_error(parse_loading(item, path("repeatability.loadings", i), scale, load=rep_load), scale)
             for i, item in enumerate(rep_items)
         ]
-        spread = max(rep_errors) - min(rep_errors)
+        spread = oiml_r76.exact_difference(max(rep_errors), min(rep_errors))
         rep_decision = judge(spread, rep_load, "repeatability.load")
 
         tests = {

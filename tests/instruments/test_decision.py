@@ -62,3 +62,12 @@ def test_unknown_rules_are_refused(value, field):
 def test_negative_uncertainty_is_refused():
     with pytest.raises(InputError):
         decide(0.0, 1.0, -0.1)
+
+
+def test_an_error_at_the_limit_but_for_floating_point_noise_conforms_and_a_real_excess_does_not():
+    from instruments.decision import decide
+
+    assert decide(20.1 - 20, 0.1).passed  # 0.10000000000000142
+    assert decide(-(20.1 - 20), 0.1).passed
+    assert not decide(0.1000001, 0.1).passed  # one part in 10⁶ over is over
+    assert decide(0.0, 0.0).passed and not decide(1e-12, 0.0).passed

@@ -168,3 +168,23 @@ def test_certificate_tables_carry_the_scale_unit_and_bilingual_verdicts():
     assert {column.key: column.unit for column in weighing.columns}["error"] == "kg"
     assert weighing.columns[0].heading_vi == "Tải trọng L"
     assert weighing.rows[0]["verdict"] == "Đạt"
+
+
+def test_an_error_equal_to_the_mpe_passes_and_is_reported_exactly():
+    # Class IIII spring scale, e = 0.1 kg: at 20 kg (200 e) the MPE is 1 e = 0.1 kg. Read without ΔL, 20.1 at 20 kg is
+    # an error of exactly 0.1 — in binary floating point 20.1 − 20 is 0.10000000000000142, which failed the limit.
+    document = {
+        "scale": {"accuracy_class": "IIII", "max": 30, "min": 1, "e": 0.1, "unit": "kg"},
+        "weighing": [
+            {"load": 1, "indication": 1.0},
+            {"load": 5, "indication": 5.1},  # 50 e: MPE 0.5 e = 0.05 -> 0.1 fails
+            {"load": 20, "indication": 20.1},
+            {"load": 30, "indication": 30.15},  # 300 e: MPE 1.5 e = 0.15, equal again
+        ],
+        "eccentricity": {"load": 10, "positions": [{"indication": v} for v in (10.0, 10.1, 10.0, 9.9, 10.0)]},
+        "repeatability": {"load": 20, "loadings": [{"indication": v} for v in (20.0, 20.1, 20.0)]},
+        "standard_weights": {"class": "M2"},
+    }
+    rows = run(document).values["weighing"]["rows"]
+    assert [row["error"] for row in rows] == [0.0, 0.1, 0.1, 0.15]  # exact, as typed
+    assert [row["passed"] for row in rows] == [True, False, True, True]
