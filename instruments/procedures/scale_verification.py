@@ -81,7 +81,7 @@ def loading_error(loading: Loading, scale: oiml_r76.Scale) -> float:
 
 
 _INDICATION_COLUMN = Column("indication", "Số chỉ I", "Indication I", "scale.unit")
-_ERROR_COLUMN = Column("error", "Sai số E_c", "Error E_c", "scale.unit")
+_ERROR_COLUMN = Column("error", "Sai số Ec", "Error Ec", "scale.unit")
 _MPE_COLUMN = Column("mpe", "Sai số lớn nhất cho phép", "Maximum permissible error", "scale.unit")
 
 
@@ -361,7 +361,9 @@ class ScaleVerificationR76(Procedure):
             ),
             self.result_columns[3].filled(
                 units=units,
-                rows=tuple({"test": name, "verdict": weighing.verdict(passed)} for name, passed in tests.items()),
+                rows=tuple(
+                    {"test": TEST_PRINTED[name], "verdict": weighing.verdict(passed)} for name, passed in tests.items()
+                ),
             ),
         )
         return ProcedureResult(self.key, stage, values, tables, all(tests.values()), settings.rule, self.method)
@@ -396,5 +398,17 @@ def _row(loading: Loading, error: float, decision: Decision) -> dict:
     }
 
 
+# What a certificate prints for the codes of the values: arrows need no translation; test names are bilingual.
+DIRECTION_PRINTED = {"increasing": "↑ tăng", "decreasing": "↓ giảm"}
+TEST_PRINTED = {
+    "weighing": "Khả năng cân / Weighing",
+    "eccentricity": "Độ lệch tâm / Eccentricity",
+    "repeatability": "Độ lặp lại / Repeatability",
+}
+
+
 def _table_row(row: dict) -> dict:
-    return {**row, "verdict": weighing.verdict(row["passed"])}
+    printed = {**row, "verdict": weighing.verdict(row["passed"])}
+    if "direction" in row:
+        printed["direction"] = DIRECTION_PRINTED[row["direction"]]
+    return printed

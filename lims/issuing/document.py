@@ -2,6 +2,7 @@
 
 import dataclasses
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from flask import current_app
@@ -13,7 +14,8 @@ from lims.auth.models import User
 from lims.jobs.models import Job, MeasurementRecord, VerifierCard
 from lims.standards.models import StandardCalibration
 
-SIGNATORY_TITLE = "Người được ủy quyền ký / Authorised signatory"
+# The certificate glosses the title in English itself ("Authorised signatory").
+SIGNATORY_TITLE = "Người được ủy quyền ký"
 CONDITION_LABELS = {
     # key in MeasurementRecord.conditions: (Vietnamese, English, unit)
     "temperature": ("Nhiệt độ", "Temperature", "°C"),
@@ -66,7 +68,8 @@ def _number(value: Any) -> str:
     if isinstance(value, bool):
         return "Đạt / Pass" if value else "Không đạt / Fail"
     if isinstance(value, float):
-        return f"{value:g}".replace(".", ",")
+        # every digit the science kept (its shortest repr), fixed-point, never "1e-05" nor cut to six digits
+        return format(Decimal(repr(value)).normalize(), "f").replace(".", ",") if value else "0"
     return str(value)
 
 
@@ -141,9 +144,11 @@ def _instrument(job: Job) -> doc.Instrument:
         resolution = f"e = {_number(item.verification_interval)} {unit}"
     if item.resolution is not None:
         resolution = (resolution + "; " if resolution else "") + f"d = {_number(item.resolution)} {unit}"
+    kind = item.instrument_type
     return doc.Instrument(
-        name=item.instrument_type.name_vi,
-        type=item.instrument_type.name_en,
+        # the catalogue's English name glosses the Vietnamese; "Loại" is left for a type designation
+        name=f"{kind.name_vi} / {kind.name_en}" if kind.name_en else kind.name_vi,
+        type="",
         maker=item.maker or "",
         country=item.country or "",
         model=item.model or "",

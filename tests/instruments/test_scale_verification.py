@@ -188,3 +188,16 @@ def test_an_error_equal_to_the_mpe_passes_and_is_reported_exactly():
     rows = run(document).values["weighing"]["rows"]
     assert [row["error"] for row in rows] == [0.0, 0.1, 0.1, 0.15]  # exact, as typed
     assert [row["passed"] for row in rows] == [True, False, True, True]
+
+
+def test_the_certificate_tables_print_words_not_the_codes_of_the_values():
+    result = run()
+    weighing, _, _, summary = result.tables
+    assert [row["direction"] for row in weighing.rows] == ["↑ tăng"] * 4 + ["↓ giảm"]
+    assert [row["test"] for row in summary.rows] == [
+        "Khả năng cân / Weighing",
+        "Độ lệch tâm / Eccentricity",
+        "Độ lặp lại / Repeatability",
+    ]
+    assert result.values["weighing"]["rows"][4]["direction"] == "decreasing"  # the values keep their codes
+    assert all("_" not in column.heading_vi for table in result.tables for column in table.columns)

@@ -53,6 +53,7 @@ def test_a_passed_verification_certificate_states_what_the_circular_requires(wor
         assert expected in text, expected
     pages = len(PdfReader(io.BytesIO(read_bytes(certificate.pdf_sha256))).pages)
     assert f"Trang {pages} / {pages}" in text
+    assert text.count("Authorised signatory") == 1 and "NGƯỜI ĐƯỢC ỦY QUYỀN KÝ" in text
     assert certificate.job.status == "certified"
     assert certificate.instrument.next_due_on == date(2027, 11, 17)
 
