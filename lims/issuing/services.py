@@ -227,6 +227,15 @@ def _issue(session: Session, job: Job, signatory: User, *, lab: dict, remarks, s
     return certificate
 
 
+AMENDMENT_REMARK = "Sửa đổi / Amendment:"
+
+
+def _standing_remarks(certificate: Certificate) -> tuple[str, ...]:
+    """The remarks a certificate printed, without the note of an earlier amendment (each revision says its own)."""
+    printed = (certificate.content or {}).get("remarks") or ()
+    return tuple(r for r in printed if not r.startswith(AMENDMENT_REMARK))
+
+
 def amend_certificate(
     session: Session,
     certificate: Certificate,
@@ -267,7 +276,8 @@ def amend_certificate(
             passed=certificate.passed,
             valid_until=certificate.valid_until,
             sticker_serial=certificate.sticker_serial,
-            remarks=(*remarks, f"Sửa đổi / Amendment: {reason}"),
+            # the replaced certificate's own remarks stand on the revision, then the new ones and why it changed
+            remarks=(*_standing_remarks(certificate), *remarks, f"{AMENDMENT_REMARK} {reason}"),
             lab=document.lab_snapshot(),
             supersedes=certificate,
             amendment_reason=reason,

@@ -142,3 +142,53 @@ def test_the_certificate_date_is_the_lab_day(world):
         world.session, world.job(kind="calibration"), world.signatory, TEST_PASSWORD, issued_on=date(2026, 11, 21)
     )
     assert certificate.issued_on == date(2026, 11, 21)
+
+
+def test_an_amendment_keeps_the_remarks_of_the_certificate_it_replaces(world):
+    original = services.issue_certificate(
+        world.session,
+        world.job(kind="calibration"),
+        world.signatory,
+        TEST_PASSWORD,
+        remarks=("Kiểm định định kỳ năm 2026.",),
+    )
+    first = services.amend_certificate(
+        world.session, original, world.signatory, TEST_PASSWORD, "Sai tên kiểu", remarks=("Vị trí: kho lạnh số 2.",)
+    )
+    second = services.amend_certificate(world.session, first, world.signatory, TEST_PASSWORD, "Sai số sản xuất")
+    world.session.commit()
+    assert first.content["remarks"][:3] == [
+        "Kiểm định định kỳ năm 2026.",
+        "Vị trí: kho lạnh số 2.",
+        "Sửa đổi / Amendment: Sai tên kiểu",
+    ]
+    # each revision states its own amendment; the remarks it carries stay
+    assert second.content["remarks"][:3] == [
+        "Kiểm định định kỳ năm 2026.",
+        "Vị trí: kho lạnh số 2.",
+        "Sửa đổi / Amendment: Sai số sản xuất",
+    ]
+
+
+def test_a_number_typed_in_small_letters_finds_the_certificate(world, client, issued):
+    amended = services.amend_certificate(world.session, issued, world.signatory, TEST_PASSWORD, "Sai tên kiểu")
+    world.session.commit()
+    typed = {"number": f"{issued.number.lower()}/r1", "code": amended.short_code.lower()}
+    assert outcome(client.get("/verify", query_string=typed)) == "genuine"
+
+
+def test_the_replaced_original_uploaded_on_its_revisions_page_is_told_as_superseded_not_as_forged(
+    world, client, issued
+):
+    from lims.core.files import read_bytes
+
+    amended = services.amend_certificate(world.session, issued, world.signatory, TEST_PASSWORD, "Sai tên kiểu")
+    world.session.commit()
+    response = client.post(
+        "/verify/file",
+        data={"file": (io.BytesIO(read_bytes(issued.pdf_sha256)), "gcn.pdf"), "token": amended.token},
+        content_type="multipart/form-data",
+    )
+    page = response.get_data(as_text=True)
+    assert outcome(response) == "superseded" and 'data-match="yes"' in page
+    assert amended.display_number in page
