@@ -126,7 +126,12 @@ def catalogue_list():
 @blueprint.route("/catalogues/sample.csv")
 @read_view(*READERS)
 def catalogue_sample():
-    return Response(catalogues.sample_national_csv(), mimetype="text/csv; charset=utf-8")
+    # Flask adds the charset to a text mimetype itself
+    return Response(
+        catalogues.sample_national_csv(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="national-criteria-sample.csv"'},
+    )
 
 
 @blueprint.route("/catalogues/import", methods=["POST"])

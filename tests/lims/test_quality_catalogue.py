@@ -92,3 +92,11 @@ def test_a_manager_uploads_a_bad_file_and_sees_the_errors_with_nothing_saved(cli
     )
     assert response.status_code == 302
     assert _catalogues(session) == 1
+
+
+def test_the_sample_criteria_file_downloads_as_utf8_csv_with_one_charset(client, login):
+    login("manager")
+    response = client.get("/quality/catalogues/sample.csv")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert "attachment" in response.headers["Content-Disposition"]
