@@ -22,6 +22,7 @@ class AmendForm(LabForm):
 
 class RevokeForm(LabForm):
     reason = TextAreaField(_l("Lý do thu hồi"), validators=[DataRequired(), Length(max=1000)])
+    password = PasswordField(_l("Mật khẩu của bạn (xác nhận thu hồi)"), validators=[DataRequired()])
 
 
 class BatchForm(LabForm):

@@ -285,13 +285,20 @@ def amend_certificate(
     return amended
 
 
-def revoke_certificate(session: Session, certificate: Certificate, actor: User, reason: str) -> Certificate:
-    """Withdraw an issued certificate, recording who and why; it then verifies as revoked."""
+def revoke_certificate(
+    session: Session, certificate: Certificate, actor: User, reason: str, password: str | None
+) -> Certificate:
+    """Withdraw an issued certificate, recording who and why; it then verifies as revoked.
+
+    Like signing, revoking changes what the certificate is worth to its holder: the person re-enters their password.
+    """
     if not actor.has_role("manager", "signatory"):
         raise PermissionDenied("Chỉ trưởng phòng hoặc người ký được thu hồi / only a manager or signatory may revoke")
     reason = nfc((reason or "").strip())
     if not reason:
         raise RuleViolation("Cần ghi lý do thu hồi / revocation needs its reason", field="reason")
+    if not check_password(actor.password_hash, password or ""):
+        raise RuleViolation("Mật khẩu xác nhận không đúng / the confirming password is wrong", field="password")
     if certificate.status != "issued":
         raise RuleViolation(
             f"Giấy chứng nhận đang '{certificate.status}' / the certificate is {certificate.status}",

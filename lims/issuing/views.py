@@ -8,7 +8,7 @@ from flask_login import current_user
 from lims.auth.models import User
 from lims.core.errors import RuleViolation
 from lims.core.files import read_bytes
-from lims.core.forms import choices
+from lims.core.forms import choices, refuse_invalid
 from lims.core.navigation import register_home_panel, register_nav
 from lims.core.web import ALL_ROLES, LAB_STAFF, READERS, read_view, write_view
 from lims.extensions import db
@@ -140,8 +140,8 @@ def revoke(certificate_id: int):
     found = queries.get_certificate(db.session, current_user, certificate_id)
     form = RevokeForm()
     if not form.validate_on_submit():
-        raise RuleViolation(_("Cần ghi lý do thu hồi."), field="reason")
-    services.revoke_certificate(db.session, found, current_user, form.reason.data)
+        refuse_invalid(form)
+    services.revoke_certificate(db.session, found, current_user, form.reason.data, form.password.data)
     flash(_("Đã thu hồi giấy chứng nhận %(number)s.", number=found.display_number), "warning")
     return redirect(url_for("issuing.certificate", certificate_id=found.id))
 

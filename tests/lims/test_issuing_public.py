@@ -68,12 +68,15 @@ def test_an_amendment_supersedes_the_original_which_then_verifies_as_superseded(
 
 def test_a_revoked_certificate_verifies_as_revoked_with_the_reason_recorded(world, client, issued, make_user):
     manager = make_user("manager")
-    services.revoke_certificate(world.session, issued, manager, "Phương tiện đo bị thay thế linh kiện")
+    with pytest.raises(RuleViolation) as refused:
+        services.revoke_certificate(world.session, issued, manager, "Thay linh kiện", "not-the-password")
+    assert refused.value.field == "password" and issued.status == "issued"
+    services.revoke_certificate(world.session, issued, manager, "Phương tiện đo bị thay thế linh kiện", TEST_PASSWORD)
     world.session.commit()
     assert issued.revoked_by_id == manager.id and issued.revoke_reason.startswith("Phương tiện")
     assert outcome(client.get(f"/v/{issued.token}")) == "revoked"
     with pytest.raises(RuleViolation):
-        services.revoke_certificate(world.session, issued, world.technician, "x")
+        services.revoke_certificate(world.session, issued, world.technician, "x", TEST_PASSWORD)
 
 
 def test_an_uploaded_pdf_is_recognised_only_when_byte_for_byte_the_issued_one(client, issued):
