@@ -36,8 +36,13 @@ ITEM_ROWS = 5
 
 class RequestItemForm(Form):
     instrument_id = SelectField(_l("Phương tiện đo"), coerce=int, choices=[], validate_choice=False)
-    service = SelectField(_l("Dịch vụ"), choices=choices([("", "—"), *SERVICE_LABELS.items()]), validators=[Optional()])
+    service = SelectField(_l("Dịch vụ"), choices=[], validators=[Optional()], validate_choice=False)
     procedure_key = SelectField(_l("Quy trình"), choices=[], validate_choice=False)
+
+    @staticmethod
+    def service_choices():
+        """Return the services a row offers, "—" first (the service refuses a row with none chosen)."""
+        return choices([("", "—"), *SERVICE_LABELS.items()])
 
 
 class RequestForm(LabForm):

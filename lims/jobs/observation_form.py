@@ -147,37 +147,47 @@ def _scalar(field: dict, raw: str, name: str) -> Any:
     return raw.strip()
 
 
-def read(fields: list[dict], form, prefix: str = OBSERVATIONS) -> dict:
-    """Return the document typed into a generated form; blank inputs, groups and rows are left out."""
+def read(fields: list[dict], form, prefix: str = OBSERVATIONS, raw: bool = False) -> dict:
+    """Return the document typed into a generated form; blank inputs, groups and rows are left out.
+
+    With ``raw`` the values stay the text typed and rows keep their places (a blank row in the middle stays blank):
+    what a refused form is shown again with, when what was typed cannot be read as numbers.
+    """
     document: dict[str, Any] = {}
     for field in fields:
         name = f"{prefix}.{field['name']}"
         if field["kind"] == "group":
-            value = read(field["fields"], form, name)
+            value = read(field["fields"], form, name, raw)
             if value:
                 document[field["name"]] = value
         elif field["kind"] == "list" and not _numbers_list(field):
-            items = []
+            items: list[Any] = []
             index = 0
             item = field["item"]
             while any(key == f"{name}.{index}" or key.startswith(f"{name}.{index}.") for key in form):
                 if item["kind"] == "group":
-                    value = read(item["fields"], form, f"{name}.{index}")
+                    value = read(item["fields"], form, f"{name}.{index}", raw)
                     # A row of only preselected choices (a loading's direction) is a blank row.
                     typed = {column["name"] for column in item["fields"] if column["kind"] != "choice"}
                     if value and (typed & set(value) or not typed):
                         items.append(value)
+                    elif raw:  # raw rows keep their places: a blank one stays, blank
+                        items.append({})
                 else:
-                    raw = form.get(f"{name}.{index}", "")
-                    if raw.strip():
-                        items.append(_scalar(item, raw, f"{name}.{index}"))
+                    text = form.get(f"{name}.{index}", "")
+                    if text.strip():
+                        items.append(text if raw else _scalar(item, text, f"{name}.{index}"))
+                    elif raw:
+                        items.append("")
                 index += 1
+            while raw and items and not items[-1]:
+                items.pop()
             if items:
                 document[field["name"]] = items
         else:
-            raw = form.get(name, "")
-            if raw.strip():
-                document[field["name"]] = _scalar(field, raw, name)
+            text = form.get(name, "")
+            if text.strip():
+                document[field["name"]] = text if raw and field["kind"] != "boolean" else _scalar(field, text, name)
     return document
 
 
@@ -200,14 +210,14 @@ def environment_widgets(environment: list[dict], conditions: dict) -> list[dict]
     ]
 
 
-def read_conditions(environment: list[dict], form) -> dict:
-    """Return the environmental conditions typed into the form."""
+def read_conditions(environment: list[dict], form, raw: bool = False) -> dict:
+    """Return the environmental conditions typed into the form (with ``raw``, as the text typed)."""
     conditions = {}
     for limit in environment:
         name = f"{CONDITIONS}.{limit['name']}"
-        raw = form.get(name, "")
-        if raw.strip():
-            conditions[limit["name"]] = _number(raw, name)
+        text = form.get(name, "")
+        if text.strip():
+            conditions[limit["name"]] = text if raw else _number(text, name)
     return conditions
 
 
@@ -219,3 +229,93 @@ def attach_note(widgets: list[dict], name: str, note: str) -> None:
                 widget["note"] = note
             else:
                 attach_note(widget["children"], name, note)
+
+
+def input_name(field: str | None) -> str | None:
+    """Return the form's input name for a refusal's field: "observations.weighing[2].load" -> "obs.weighing.2.load".
+
+    The procedures name fields by their path in the document, the record's checks by "conditions.<name>"; the
+    form's own names (and "standards", "measured_on", ...) are returned as they are.
+    """
+    if not field:
+        return None
+    name = re.sub(r"\[(\d+)\]", r".\1", field).lstrip(".")
+    for document, form in (("observations", OBSERVATIONS), ("conditions", CONDITIONS)):
+        if name == document or name.startswith(f"{document}."):
+            return form + name[len(document) :]
+    return name
+
+
+def _matches(widget_name: str, name: str) -> bool:
+    return name == widget_name or name.startswith(f"{widget_name}.")
+
+
+def attach_error(widgets: list[dict], name: str, message: str) -> bool:
+    """Put a refusal's message on the widget it names (or the closest group or table holding it); say if found."""
+    best: dict | None = None
+
+    def visit(items: list[dict]) -> None:
+        nonlocal best
+        for widget in items:
+            if not _matches(widget["name"], name):
+                continue
+            if best is None or len(widget["name"]) > len(best["name"]):
+                best = widget
+            if widget["type"] == "group":
+                visit(widget["children"])
+            elif widget["type"] == "table":
+                visit([cell for row in widget["rows"] for cell in row])
+
+    visit(widgets)
+    if best is None:
+        return False
+    best["error"] = message
+    return True
+
+
+def label_parts(fields: list[dict], name: str, prefix: str = OBSERVATIONS) -> list[dict | int]:
+    """Return the way to an input as the schema's fields and row numbers (from 1), to name it in words."""
+    parts: list[dict | int] = []
+    rest = name[len(prefix) + 1 :].split(".") if name.startswith(f"{prefix}.") else []
+    current = {field["name"]: field for field in fields}
+    while rest and current:
+        field = current.get(rest.pop(0))
+        if field is None:
+            break
+        parts.append(field)
+        if field["kind"] == "group":
+            current = {child["name"]: child for child in field["fields"]}
+        elif field["kind"] == "list" and rest and rest[0].isdigit():
+            parts.append(int(rest.pop(0)) + 1)
+            item = field["item"]
+            current = {child["name"]: child for child in item["fields"]} if item["kind"] == "group" else {}
+        else:
+            current = {}
+    return parts
+
+
+def first_missing(fields: list[dict], document: dict, prefix: str = OBSERVATIONS) -> str | None:
+    """Return the input name of the first required field not yet typed (None when the schema's fields are all in).
+
+    An optional group left out is not checked; one begun must be complete. A list needs its minimum of rows.
+    """
+    for field in fields:
+        name = f"{prefix}.{field['name']}"
+        value = document.get(field["name"]) if isinstance(document, dict) else None
+        if value is None or value == [] or value == {}:
+            if field.get("required", True) and field.get("default") is None:
+                return name
+            continue
+        if field["kind"] == "group":
+            missing = first_missing(field["fields"], value, name)
+            if missing:
+                return missing
+        elif field["kind"] == "list" and isinstance(value, list):
+            if len(value) < (field.get("min_items") or 0):
+                return f"{name}.{len(value)}"
+            if field["item"]["kind"] == "group":
+                for index, row in enumerate(value):
+                    missing = first_missing(field["item"]["fields"], row, f"{name}.{index}")
+                    if missing:
+                        return missing
+    return None

@@ -16,13 +16,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from instruments.errors import InputError
-from instruments.procedures import MethodReference, Procedure, Stage, get_procedure
+from instruments.procedures import PROCEDURES, MethodReference, Procedure, Stage, get_procedure
 from lims.audit.trail import audit_reason
 from lims.auth.models import User
 from lims.core.dates import lab_today
 from lims.core.errors import NotFound, PermissionDenied, RuleViolation
 from lims.core.model import utcnow
-from lims.customers.models import Instrument, Organisation
+from lims.customers.models import Instrument, InstrumentType, Organisation
 from lims.jobs import reference
 from lims.jobs.models import (
     SERVICES,
@@ -102,8 +102,54 @@ class RequestItem:
     method_name: str | None = None
 
 
+def applicable_procedures(instrument_type: InstrumentType) -> list[type[Procedure]]:
+    """Return the registered procedures the catalogue says serve this instrument type (none: none available yet).
+
+    The catalogue is authoritative (a manager edits a type's procedures); a key it names that no module implements
+    is left out, so a type cannot be requested for a procedure that does not exist.
+    """
+    keys = [key.strip() for key in (instrument_type.procedure_keys or "").replace(" ", ",").split(",")]
+    return [PROCEDURES[key] for key in dict.fromkeys(keys) if key in PROCEDURES]
+
+
+def procedure_applies(instrument_type: InstrumentType, procedure_key: str) -> bool:
+    """Say whether the catalogue lets this procedure serve this instrument type."""
+    return any(cls.key == procedure_key for cls in applicable_procedures(instrument_type))
+
+
+def is_blank(item: RequestItem) -> bool:
+    """Say whether a line of a request form was left empty (no instrument, no service, no procedure)."""
+    return not item.instrument_id and not item.service and not item.procedure_key
+
+
+def _check_applies(instrument: Instrument, procedure_key: str, field: str, row: int) -> None:
+    instrument_type = instrument.instrument_type
+    if procedure_applies(instrument_type, procedure_key):
+        return
+    available = applicable_procedures(instrument_type)
+    if not available:
+        raise RuleViolation(
+            f"Dòng {row}: chưa có quy trình nào cho loại phương tiện đo '{instrument_type.name_vi}' "
+            f"/ row {row}: no procedure is available yet for the instrument type '{instrument_type.name_en}' "
+            f"({field})",
+            field=field,
+        )
+    raise RuleViolation(
+        f"Dòng {row}: quy trình {procedure_key} không áp dụng cho loại phương tiện đo '{instrument_type.name_vi}' "
+        f"(áp dụng: {', '.join(cls.key for cls in available)}) / row {row}: procedure {procedure_key} does not "
+        f"apply to the instrument type '{instrument_type.name_en}' ({field})",
+        field=field,
+    )
+
+
 def _check_item(session: Session, actor: User, organisation_id: int, item: RequestItem, index: int) -> Instrument:
     field = f"items[{index}]"
+    row = index + 1
+    if not item.instrument_id:
+        raise RuleViolation(
+            f"Dòng {row}: cần chọn phương tiện đo / row {row}: choose an instrument ({field}.instrument_id)",
+            field=f"{field}.instrument_id",
+        )
     instrument = session.get(Instrument, item.instrument_id)
     if instrument is None or instrument.organisation_id != organisation_id:
         raise RuleViolation(
@@ -111,19 +157,34 @@ def _check_item(session: Session, actor: User, organisation_id: int, item: Reque
             "organisation",
             field=f"{field}.instrument_id",
         )
+    if not item.service:
+        raise RuleViolation(
+            f"Dòng {row}: cần chọn dịch vụ / row {row}: choose a service ({field}.service)", field=f"{field}.service"
+        )
     if item.service not in SERVICES:
-        raise RuleViolation(f"Dịch vụ không hợp lệ / unknown service: {item.service}", field=f"{field}.service")
+        raise RuleViolation(
+            f"Dòng {row}: dịch vụ không hợp lệ / row {row}: unknown service {item.service!r} ({field}.service)",
+            field=f"{field}.service",
+        )
+    if not item.procedure_key:
+        raise RuleViolation(
+            f"Dòng {row}: cần chọn quy trình / row {row}: choose a procedure ({field}.procedure_key)",
+            field=f"{field}.procedure_key",
+        )
     try:
         procedure = get_procedure(item.procedure_key)
     except InputError as exc:
         raise RuleViolation(
-            f"Quy trình không tồn tại / unknown procedure: {item.procedure_key}", field=f"{field}.procedure_key"
+            f"Dòng {row}: không có quy trình {item.procedure_key!r} / row {row}: unknown procedure "
+            f"{item.procedure_key!r} ({field}.procedure_key)",
+            field=f"{field}.procedure_key",
         ) from exc
+    _check_applies(instrument, item.procedure_key, f"{field}.procedure_key", row)
     is_verification = item.service in VERIFICATION_SERVICES
     if is_verification != (procedure.kind == "verification"):
         raise RuleViolation(
-            "Quy trình không phù hợp với dịch vụ (kiểm định / hiệu chuẩn) / the procedure does not match the service "
-            "(verification / calibration)",
+            f"Dòng {row}: quy trình không phù hợp với dịch vụ (kiểm định / hiệu chuẩn) / row {row}: the procedure "
+            f"does not match the service (verification / calibration) ({field}.procedure_key)",
             field=f"{field}.procedure_key",
         )
     return instrument
@@ -153,7 +214,7 @@ def create_request(
     organisation = session.get(Organisation, organisation_id)
     if organisation is None:
         raise RuleViolation("Không có doanh nghiệp này / no such organisation", field="organisation_id")
-    if not items:
+    if all(is_blank(item) for item in items):
         raise RuleViolation("Yêu cầu cần ít nhất một phương tiện đo / a request needs at least one item", field="items")
     if place not in PLACES:
         raise RuleViolation("Địa điểm không hợp lệ / unknown place", field="place")
@@ -166,6 +227,8 @@ def create_request(
     seen = set()
     lines = []
     for index, item in enumerate(items):
+        if is_blank(item):  # a line of the form left empty; the index still names the form's row
+            continue
         _check_item(session, actor, organisation_id, item, index)
         if (item.instrument_id, item.service) in seen:
             raise RuleViolation(
@@ -219,6 +282,9 @@ def accept_request(
     _check_manager(actor)
     if request.status != "submitted":
         raise RuleViolation("Yêu cầu đã được xem xét / the request was already reviewed", field="status")
+    # The catalogue may have changed since the request (or the request predates the check): review it again.
+    for index, item in enumerate(request.items):
+        _check_applies(item.instrument, item.procedure_key, f"items[{index}].procedure_key", index + 1)
     request.status = "accepted"
     request.reviewed_by_id = actor.id
     request.reviewed_at = utcnow()
@@ -445,12 +511,16 @@ def reopen_measurement(session: Session, actor: User, job: Job, reason: str) -> 
     return job
 
 
+def measured_by(person: User, job: Job) -> bool:
+    """Say whether this person measured the job (wrote one of its records): they may not review it."""
+    return person.id in {record.recorded_by_id for record in job.records} | {job.measured_by_id}
+
+
 def review_job(session: Session, actor: User, job: Job, *, notes: str | None = None) -> Job:
     """Record the second person's review; the person who measured may not review their own work."""
     if not actor.roles & REVIEWER_ROLES:
         raise PermissionDenied("Không có quyền soát xét / you may not review jobs")
-    measurers = {record.recorded_by_id for record in job.records} | {job.measured_by_id}
-    if actor.id in measurers:
+    if measured_by(actor, job):
         raise RuleViolation(
             "Người soát xét không được là người đã đo / the reviewer must not be the person who measured",
             field="reviewed_by_id",
@@ -591,6 +661,18 @@ def compute_result(job: Job, stage: str, observations: dict, conditions: dict) -
     except InputError as exc:
         raise RuleViolation(f"Dữ liệu đo chưa đúng / {exc.message}", field=f"observations.{exc.field}") from exc
     return Preview(_json_ready(result.as_dict()), result.passed, check_conditions(procedure, conditions))
+
+
+def standard_problem(standard: Standard, day: date) -> str | None:
+    """Say why a standard cannot be used on that day ("out_of_service" or "overdue"), None when it can.
+
+    The rule is the standards register's (:func:`ensure_usable_on`); this only names which part of it refuses.
+    """
+    try:
+        ensure_usable_on(standard, day)
+    except RuleViolation:
+        return "out_of_service" if standard.status != "in_service" else "overdue"
+    return None
 
 
 def snapshot_standard(session: Session, standard: Standard, day: date) -> dict:

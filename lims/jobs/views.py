@@ -1,12 +1,15 @@
 """Requests and contract review, the job board, calendar and worklist, measurement entry, authorisations."""
 
 import calendar as month_calendar
+import re
 from datetime import date, timedelta
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from instruments.procedures import all_procedures
 from lims.core.dates import lab_today
@@ -27,6 +30,7 @@ from lims.jobs.forms import (
     JobReviewForm,
     ReasonForm,
     RequestForm,
+    RequestItemForm,
     ReviewRequestForm,
     ScheduleForm,
     VerifierCardForm,
@@ -65,14 +69,42 @@ def requests():
 def _fill_request_choices(form: RequestForm) -> None:
     organisations = queries.organisations_for(db.session, current_user)
     form.organisation_id.choices = choices((o.id, o.name) for o in organisations)
-    instruments = queries.instruments_for(db.session, current_user)
-    instrument_choices = [(0, "—")] + [
-        (i.id, f"{i.organisation.name[:40]} · {i.instrument_type.name_vi} · {i.serial}") for i in instruments
+    # Each instrument says which procedures its type's catalogue entry names, each procedure and service what kind
+    # of work it is: the page offers per row only the procedures that apply (the service checks it again).
+    instrument_choices = [SelectChoice(0, "—")]
+    none_yet = _("chưa có quy trình")
+    for instrument in queries.instruments_for(db.session, current_user):
+        keys = [cls.key for cls in services.applicable_procedures(instrument.instrument_type)]
+        label = f"{instrument.organisation.name[:40]} · {instrument.instrument_type.name_vi} · {instrument.serial}"
+        if not keys:
+            label = f"{label} ({none_yet})"
+        instrument_choices.append(SelectChoice(instrument.id, label, render_kw={"data-procedures": " ".join(keys)}))
+    procedure_choices = [SelectChoice("", "—")] + [
+        SelectChoice(cls.key, cls.title_vi, render_kw={"data-kind": cls.kind}) for cls in all_procedures()
     ]
-    procedure_choices = [("", "—")] + [(cls.key, cls.title_vi) for cls in all_procedures()]
+    service_choices = [
+        SelectChoice(
+            choice.value,
+            choice.label,
+            render_kw={"data-kind": "verification" if choice.value in services.VERIFICATION_SERVICES else "calibration"}
+            if choice.value
+            else {},
+        )
+        for choice in RequestItemForm.service_choices()
+    ]
     for entry in form.items:
-        entry.instrument_id.choices = choices(instrument_choices)
-        entry.procedure_key.choices = choices(procedure_choices)
+        entry.instrument_id.choices = instrument_choices
+        entry.procedure_key.choices = procedure_choices
+        entry.service.choices = service_choices
+
+
+def _request_field(form: RequestForm, field: str | None):
+    """Return the form field a refusal names ("items[2].service" is the third row's service), None if none."""
+    match = re.fullmatch(r"items\[(\d+)\]\.(\w+)", field or "")
+    if match:
+        index = int(match.group(1))
+        return getattr(form.items[index], match.group(2), None) if index < len(form.items) else None
+    return getattr(form, field or "", None) if field and field in form._fields else None
 
 
 @blueprint.route("/requests/new", methods=["GET"])
@@ -90,10 +122,11 @@ def request_create():
     _fill_request_choices(form)
     if not form.validate_on_submit():
         return render_template("jobs/request_form.html", form=form), 400
+    # Every row goes to the service (which skips the empty ones), so a refusal's items[n] is the form's row n
+    # (a browser posts every row; WTForms numbers the rows it was given from 0).
     items = [
-        services.RequestItem(entry.instrument_id.data, entry.service.data, entry.procedure_key.data)
+        services.RequestItem(entry.instrument_id.data or 0, entry.service.data or "", entry.procedure_key.data or "")
         for entry in form.items
-        if entry.instrument_id.data
     ]
     try:
         created = services.create_request(
@@ -110,6 +143,9 @@ def request_create():
             notes=form.notes.data,
         )
     except RuleViolation as exc:
+        target = _request_field(form, exc.field)
+        if target is not None:
+            target.errors = [*target.errors, exc.message]
         flash(exc.message, "danger")
         return render_template("jobs/request_form.html", form=form), exc.status
     flash(_("Đã ghi yêu cầu %(number)s.", number=created.number), "success")
@@ -120,7 +156,14 @@ def request_create():
 @read_view(*ALL_ROLES)
 def request_detail(request_id: int):
     service_request = queries.load_request(db.session, current_user, request_id)
-    return render_template("jobs/request_detail.html", req=service_request, form=ReviewRequestForm())
+    inapplicable = {
+        item.id
+        for item in service_request.items
+        if not services.procedure_applies(item.instrument.instrument_type, item.procedure_key)
+    }
+    return render_template(
+        "jobs/request_detail.html", req=service_request, form=ReviewRequestForm(), inapplicable=inapplicable
+    )
 
 
 @blueprint.route("/requests/<int:request_id>/accept", methods=["POST"])
@@ -168,6 +211,7 @@ def job_detail(job_id: int):
         schedule_form=schedule,
         reason_form=ReasonForm(),
         review_form=JobReviewForm(),
+        measured_by_me=services.measured_by(current_user, job),
         current=services.current_records(job),
         transitions=services.TRANSITIONS,
     )
@@ -316,8 +360,27 @@ def _reference_note(prefill) -> str:
     return " ".join(str(part) for part in parts)
 
 
+def _field_label(schema: dict, name: str | None) -> str:
+    """Name an input of the record form by its labels in the page's language ("Độ lệch tâm › dòng 4 › Số chỉ I")."""
+    if not name:
+        return ""
+    english = str(get_locale()) == "en"
+    if name.startswith(f"{observation_form.CONDITIONS}."):
+        for limit in schema["environment"]:
+            if name == f"{observation_form.CONDITIONS}.{limit['name']}":
+                return limit["label_en"] if english else limit["label_vi"]
+        return ""
+    words = []
+    for part in observation_form.label_parts(schema["fields"], name):
+        if isinstance(part, int):
+            words.append(_("dòng %(number)s", number=part))
+        else:
+            words.append(part["label_en"] if english else part["label_vi"])
+    return " › ".join(words)
+
+
 def _render_record_form(
-    job, stage, observations, conditions, standard_ids, measured_on, reason="", status=200, fill=False
+    job, stage, observations, conditions, standard_ids, measured_on, reason="", status=200, fill=False, refusal=None
 ):
     schema = services.procedure_for(job).schema().as_dict()
     prefill = services.reference_prefill(
@@ -326,21 +389,33 @@ def _render_record_form(
     if fill and prefill is not None:
         observations = prefill.apply(observations)
     widgets = observation_form.build(schema["fields"], observations)
+    environment = observation_form.environment_widgets(schema["environment"], conditions)
     if prefill is not None:
         observation_form.attach_note(widgets, f"{observation_form.OBSERVATIONS}.reference", _reference_note(prefill))
+    errors = {}
+    if refusal is not None:
+        name = observation_form.input_name(refusal.field) or ""
+        if not observation_form.attach_error(widgets + environment, name, refusal.message):
+            errors[name] = refusal.message
+    standards = queries.standards_to_choose(db.session)
+    problems = {standard.id: services.standard_problem(standard, measured_on) for standard in standards}
     return (
         render_template(
             "jobs/record_form.html",
             job=job,
             stage=stage,
             widgets=widgets,
-            environment=observation_form.environment_widgets(schema["environment"], conditions),
-            standards=queries.standards_to_choose(db.session),
-            chosen=set(standard_ids),
+            environment=environment,
+            standards=standards,
+            problems=problems,
+            chosen={standard_id for standard_id in standard_ids if not problems.get(standard_id)},
             measured_on=measured_on,
             change_reason=reason,
             previous=services.current_records(job).get(stage),
             prefilled=bool(fill and prefill and prefill.values),
+            refusal=refusal,
+            refused_at=_field_label(schema, observation_form.input_name(refusal.field)) if refusal else "",
+            errors=errors,
         ),
         status,
     )
@@ -382,11 +457,27 @@ def record_reference(job_id: int):
     )
 
 
-def _typed(job):
+def _typed(job, raw: bool = False):
     schema = services.procedure_for(job).schema().as_dict()
-    observations = observation_form.read(schema["fields"], request.form)
-    conditions = observation_form.read_conditions(schema["environment"], request.form)
+    observations = observation_form.read(schema["fields"], request.form, raw=raw)
+    conditions = observation_form.read_conditions(schema["environment"], request.form, raw=raw)
     return observations, conditions
+
+
+def _as_typed(job):
+    """Return what was typed, read as the procedure's values, or as the text typed when it cannot be read so."""
+    try:
+        return _typed(job)
+    except RuleViolation:
+        return _typed(job, raw=True)
+
+
+def _measured_on() -> date | None:
+    text = request.form.get("measured_on", "").strip()
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        raise RuleViolation("Ngày đo không hợp lệ / the measurement day is not a date", field="measured_on") from None
 
 
 @blueprint.route("/<int:job_id>/record", methods=["POST"])
@@ -395,9 +486,10 @@ def record_save(job_id: int):
     job = queries.load_job(db.session, current_user, job_id)
     stage = _stage()
     standard_ids = [int(value) for value in request.form.getlist("standards") if value.isdigit()]
-    measured_on = date.fromisoformat(request.form["measured_on"]) if request.form.get("measured_on") else None
+    measured_on = None
     reason = request.form.get("change_reason", "")
     try:
+        measured_on = _measured_on()
         observations, conditions = _typed(job)
         record = services.record_measurement(
             db.session,
@@ -411,14 +503,14 @@ def record_save(job_id: int):
             change_reason=reason,
         )
     except RuleViolation as exc:
+        # Nothing is saved (write_view rolls back on the error status); the form comes back as typed, with the
+        # refusal at the field it names.
         db.session.rollback()
-        flash(exc.message, "danger")
-        try:
-            observations, conditions = _typed(job)
-        except RuleViolation:
-            observations, conditions = {}, {}
+        observations, conditions = _as_typed(job)
         day = measured_on or lab_today()
-        return _render_record_form(job, stage, observations, conditions, standard_ids, day, reason, exc.status)
+        return _render_record_form(
+            job, stage, observations, conditions, standard_ids, day, reason, exc.status, refusal=exc
+        )
     flash(_("Đã lưu biên bản (lần %(revision)s).", revision=record.revision), "success")
     return redirect(url_for("jobs.record_detail", record_id=record.id))
 
@@ -427,11 +519,28 @@ def record_save(job_id: int):
 @write_view(*PERFORMERS)
 def record_preview(job_id: int):
     job = queries.load_job(db.session, current_user, job_id)
-    observations, conditions = _typed(job)
-    preview = services.compute_result(job, _stage(), observations, conditions)
-    db.session.rollback()  # a preview saves nothing, whatever the procedure touched
+    schema = services.procedure_for(job).schema().as_dict()
+    try:
+        observations, conditions = _typed(job)
+        missing = observation_form.first_missing(schema["fields"], observations)
+        if missing:  # not a refusal: the technician has not typed everything yet
+            return jsonify(
+                {"complete": False, "field": missing, "label": _field_label(schema, missing), "result": None}
+            )
+        preview = services.compute_result(job, _stage(), observations, conditions)
+    except RuleViolation as exc:
+        name = observation_form.input_name(exc.field)
+        body = {"error": exc.message, "field": exc.field, "input": name, "label": _field_label(schema, name)}
+        return jsonify(body), exc.status
+    finally:
+        db.session.rollback()  # a preview saves nothing, whatever the procedure touched
     return jsonify(
-        {"result": preview.result, "passed": preview.passed, "environment_problems": preview.environment_problems}
+        {
+            "complete": True,
+            "result": preview.result,
+            "passed": preview.passed,
+            "environment_problems": preview.environment_problems,
+        }
     )
 
 

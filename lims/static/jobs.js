@@ -1,3 +1,53 @@
+// The request form: each row offers only the procedures the chosen instrument's type names in the catalogue (and,
+// once a service is chosen, only those of its kind), or says none is available yet. The server checks it again.
+(function () {
+  "use strict";
+  var form = document.getElementById("request-form");
+  if (!form) {
+    return;
+  }
+
+  function applicable(row) {
+    var instrument = row.querySelector("[data-role=instrument]");
+    var service = row.querySelector("[data-role=service]");
+    var procedure = row.querySelector("[data-role=procedure]");
+    var note = row.querySelector("[data-role=procedure-note]");
+    var chosen = instrument.options[instrument.selectedIndex];
+    var keys = chosen && chosen.value !== "0" ? (chosen.dataset.procedures || "").split(" ").filter(Boolean) : null;
+    var serviceOption = service.options[service.selectedIndex];
+    var kind = serviceOption ? serviceOption.dataset.kind : undefined;
+    var offered = [];
+    Array.prototype.forEach.call(procedure.options, function (option) {
+      if (!option.value) {
+        return;
+      }
+      var fits = (keys === null || keys.indexOf(option.value) >= 0) && (!kind || option.dataset.kind === kind);
+      option.disabled = !fits;
+      option.hidden = !fits;
+      if (fits) {
+        offered.push(option);
+      }
+    });
+    var current = procedure.options[procedure.selectedIndex];
+    if (current && current.value && current.disabled) {
+      procedure.value = "";
+    }
+    if (keys !== null && offered.length === 1 && !procedure.value) {
+      procedure.value = offered[0].value;
+    }
+    note.classList.toggle("d-none", keys === null || keys.length > 0);
+  }
+
+  form.querySelectorAll("[data-request-row]").forEach(function (row) {
+    applicable(row);
+    row.addEventListener("change", function (event) {
+      if (event.target.dataset.role !== "procedure") {
+        applicable(row);
+      }
+    });
+  });
+})();
+
 // Live result of a measurement record: posts the form to /jobs/<id>/preview (which saves nothing) as the technician
 // types, and shows the decision, the result tables and every uncertainty budget the procedure returned.
 (function () {
@@ -163,12 +213,16 @@
         if (mine !== sequence) {
           return; // a later keystroke's answer will replace this one
         }
-        if (answer.ok) {
+        if (answer.ok && answer.data.complete === false) {
+          // not a refusal: something required is not typed yet; say what, by its label
+          statusLine.textContent = statusLine.dataset.incomplete + " " + (answer.data.label || "");
+          body.replaceChildren();
+        } else if (answer.ok) {
           statusLine.textContent = text("Kết quả tính từ số liệu đang nhập (chưa lưu).", "Computed from the values typed (not saved).");
           render(answer.data);
         } else {
           statusLine.textContent = text("Chưa tính được:", "Cannot compute yet:");
-          showError(answer.data.error + (answer.data.field ? " [" + answer.data.field + "]" : ""));
+          showError((answer.data.label ? answer.data.label + ": " : "") + answer.data.error);
         }
       })
       .catch(function () {
@@ -283,7 +337,38 @@
     });
   }
 
+  // A standard out of service, or past its due date on the measurement day, cannot be ticked (the save refuses it
+  // too); the day can change, so the due dates are compared again when it does.
+  function markStandards() {
+    var day = form.elements.namedItem("measured_on");
+    if (!day || !day.value) {
+      return; // the save measures on today: the page's marks were made for it
+    }
+    form.querySelectorAll("input[name=standards]").forEach(function (box) {
+      var overdue = !box.dataset.dueOn || box.dataset.dueOn < day.value;
+      var outOfService = box.dataset.inService !== "1";
+      box.disabled = overdue || outOfService;
+      if (box.disabled) {
+        box.checked = false;
+      }
+      var label = form.querySelector("label[for='" + box.id + "']");
+      label.classList.toggle("text-muted", box.disabled);
+      label.querySelector("[data-problem=overdue]").classList.toggle("d-none", outOfService || !overdue);
+    });
+  }
+
+  form.addEventListener(
+    "change",
+    function (event) {
+      if (event.target.name === "measured_on") {
+        markStandards();
+      }
+    },
+    true // before the reference values are asked for, so they follow the boxes still ticked
+  );
   form.addEventListener("input", schedule);
   form.addEventListener("change", schedule);
-  preview();
+  if (form.dataset.previewNow) {
+    preview(); // a record being revised, or a refused save shown again: its values are already typed
+  }
 })();

@@ -1,9 +1,12 @@
 # ruff: noqa: F811 - the `lab` fixture is imported from the workflow tests
 """One scale from request to reviewed in the browser: request, acceptance, scheduling, readings, live result, review."""
 
+from datetime import timedelta
+
 import pytest
 from playwright.sync_api import expect
 
+from lims.standards.models import Standard
 from tests.conftest import TEST_PASSWORD
 from tests.lims.test_jobs_pages import form_data
 from tests.lims.test_jobs_workflow import SCALE_CASE, in_progress, lab  # noqa: F401
@@ -20,6 +23,15 @@ def sign_in(page, user):
     page.fill("#password", TEST_PASSWORD)
     page.click("[data-testid=login-submit]")
     page.wait_for_selector("[data-testid=home-title]")
+
+
+def fill_readings(page, document):
+    for name, value in form_data(document).items():
+        locator = page.locator(f'[name="{name}"]')
+        if locator.evaluate("node => node.tagName") == "SELECT":
+            locator.select_option(value)
+        else:
+            locator.fill(value)
 
 
 def test_a_scale_goes_from_request_to_reviewed(page, lab):
@@ -63,9 +75,9 @@ def test_a_scale_goes_from_request_to_reviewed(page, lab):
     page.click("[data-testid=job-finish]")
     assert page.get_attribute("[data-testid=job-status]", "data-status") == "measured"
 
-    # The person who measured cannot review; a colleague does.
-    page.click("[data-testid=job-review]")
-    assert "must not be the person who measured" in page.inner_text("[data-testid=flash]")
+    # The person who measured is not offered the review; a colleague does it.
+    assert page.locator("[data-testid=job-review]").count() == 0
+    expect(page.locator("[data-testid=review-by-another]")).to_be_visible()
     sign_in(page, lab["other"])
     page.goto(job_url)
     page.fill("#notes", "Số liệu và tính toán đúng")
@@ -92,3 +104,84 @@ def test_picking_the_standard_fills_the_reference_weight_and_keeps_what_was_type
     page.check(f"#standard-{lab['standard'].id}")
     expect(mass).to_have_value("10000.005 g")
     assert uncertainty.input_value() == "30 mg"
+
+
+def test_the_record_form_previews_only_once_something_is_typed_and_names_what_is_missing(page, session, lab):
+    job = in_progress(session, lab)
+    session.commit()
+    sign_in(page, lab["technician"])
+    refused = []
+    page.on("response", lambda response: refused.append(response.url) if response.status >= 400 else None)
+    previews = []
+    page.on("request", lambda request: previews.append(request.url) if "/preview" in request.url else None)
+    page.goto(f"/jobs/{job.id}/record?stage=as_found")
+    page.wait_for_load_state("networkidle")
+    assert previews == [] and refused == []
+    page.fill('[name="obs.zero.indication"]', "0")
+    expect(page.locator("#preview-status")).to_contain_text("Chưa đủ số liệu để tính; còn thiếu: Độ lệch tâm")
+    assert refused == []
+    fill_readings(page, SCALE_CASE)
+    expect(page.locator("#preview-body")).to_contain_text("Kết luận: Đạt")
+    page.fill('[name="obs.scale.e"]', "-1")
+    expect(page.locator("[data-testid=preview-error]")).to_contain_text("Giá trị độ chia kiểm e:")
+    assert "observations." not in page.inner_text("[data-testid=preview-error]")
+
+
+def test_a_refused_save_comes_back_with_the_readings_and_the_error_at_the_standards(page, session, lab):
+    job = in_progress(session, lab)
+    session.commit()
+    sign_in(page, lab["technician"])
+    page.goto(f"/jobs/{job.id}/record?stage=as_found")
+    page.fill('[name="env.temperature"]', "24")
+    fill_readings(page, SCALE_CASE)
+    page.fill('[name="obs.weighing.1.load"]', "2,5x")
+    page.click("[data-testid=record-save]")
+    expect(page.locator("[data-testid=record-refusal]")).to_be_visible()
+    expect(page.locator('[data-testid="error-obs.weighing.1.load"]')).to_contain_text("không phải là số")
+    assert page.locator('[name="obs.weighing.1.load"]').input_value() == "2,5x"
+    assert page.locator('[name="obs.weighing.2.load"]').input_value() == str(SCALE_CASE["weighing"][2]["load"])
+    assert page.locator('[name="env.temperature"]').input_value() == "24"
+    page.fill('[name="obs.weighing.1.load"]', "2,5")
+    page.click("[data-testid=record-save]")
+    expect(page.locator("[data-testid=error-standards]")).to_contain_text("choose the standards used")
+    assert page.locator('[name="obs.weighing.1.load"]').input_value() == "2.5"
+    page.check(f"#standard-{lab['standard'].id}")
+    page.click("[data-testid=record-save]")
+    page.wait_for_selector("[data-testid=history]")
+
+
+def test_a_standard_overdue_on_the_measurement_day_cannot_be_ticked_until_the_day_is_before_its_due_date(
+    page, session, lab
+):
+    overdue = Standard(code="M2-OLD", name="Bộ quả cân M2", kind="weight_set", due_on=lab["today"] - timedelta(days=3))
+    session.add(overdue)
+    job = in_progress(session, lab)
+    session.commit()
+    sign_in(page, lab["technician"])
+    page.goto(f"/jobs/{job.id}/record?stage=as_found")
+    box = page.locator(f"#standard-{overdue.id}")
+    expect(box).to_be_disabled()
+    expect(page.locator(f"[data-testid=standard-overdue-{overdue.id}]")).to_be_visible()
+    expect(page.locator(f"#standard-{lab['standard'].id}")).to_be_enabled()
+    page.fill("#measured_on", (lab["today"] - timedelta(days=5)).isoformat())
+    page.dispatch_event("#measured_on", "change")
+    expect(box).to_be_enabled()
+    expect(page.locator(f"[data-testid=standard-overdue-{overdue.id}]")).to_be_hidden()
+
+
+def test_the_request_form_offers_each_instrument_only_the_procedures_of_its_type(page, session, lab):
+    sign_in(page, lab["manager"])
+    page.goto("/jobs/requests/new")
+    page.select_option("#organisation_id", str(lab["enterprise"].id))
+    procedure = page.locator("[data-testid=item-procedure-0]")
+    page.select_option("[data-testid=item-instrument-0]", str(lab["sphygmomanometer"].id))
+    expect(page.locator("[data-testid=item-procedure-note-0]")).to_be_visible()
+    assert procedure.locator("option:enabled").evaluate_all("nodes => nodes.map(n => n.value)") == [""]
+    page.select_option("[data-testid=item-instrument-0]", str(lab["weight"].id))
+    expect(page.locator("[data-testid=item-procedure-note-0]")).to_be_hidden()
+    assert procedure.input_value() == "weight-comparison-r111"  # the one procedure that applies is chosen
+    page.select_option("[data-testid=item-instrument-0]", str(lab["scale"].id))
+    assert procedure.input_value() == ""
+    page.select_option("[data-testid=item-service-0]", "periodic_verification")
+    enabled = procedure.locator("option:enabled").evaluate_all("nodes => nodes.map(n => n.value)")
+    assert enabled == ["", "scale-verification-r76"]

@@ -2,12 +2,14 @@
 """The jobs pages: generated entry form, preview that saves nothing, request isolation, board, calendar, panels."""
 
 import copy
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from lims.jobs import demo, services
-from lims.jobs.models import Job, MeasurementRecord
+from lims.jobs.models import Job, MeasurementRecord, ServiceRequest
+from lims.standards.models import Standard
 from tests.conftest import TEST_PASSWORD
 from tests.lims.test_jobs_workflow import CONDITIONS, SCALE_CASE, in_progress, lab, open_job, record  # noqa: F401
 
@@ -189,3 +191,166 @@ def test_the_demo_loads_without_demo_standards_and_is_idempotent(session, runs):
     first = session.scalar(select(func.count(Job.id)))
     demo.load(session)
     assert session.scalar(select(func.count(Job.id))) == first
+
+
+# --- refusals keep what was typed, and say where ---
+
+
+def standard_box(page, standard):
+    """Return the standard's checkbox tag in a record form page."""
+    start = page.index(f'id="standard-{standard.id}"')
+    return page[start : page.index(">", start)]
+
+
+def test_a_save_refused_for_want_of_a_standard_keeps_everything_and_says_so_at_the_standards(client, session, lab):
+    job = in_progress(session, lab)
+    session.commit()
+    sign_in(client, lab["technician"])
+    data = posted(lab, measured_on=(lab["today"] - timedelta(days=1)).isoformat())
+    del data["standards"]
+    response = client.post(f"/jobs/{job.id}/record", data=data)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert 'data-testid="error-standards"' in page and "choose the standards used" in page
+    assert 'value="10.005"' in page and 'value="20.5"' in page
+    assert f'value="{(lab["today"] - timedelta(days=1)).isoformat()}"' in page
+    assert 'data-preview-now="1"' in page
+    assert count_records(session) == 0
+
+
+def test_a_save_refused_for_a_value_that_is_not_a_number_keeps_every_value_as_typed(client, session, lab):
+    job = in_progress(session, lab)
+    record(session, lab, job)  # a revision: the reason typed must come back too
+    session.commit()
+    sign_in(client, lab["technician"])
+    data = posted(lab, **{"obs.weighing.1.load": "2,5x", "env.temperature": "20,5", "change_reason": "gõ nhầm"})
+    response = client.post(f"/jobs/{job.id}/record", data=data)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert 'value="2,5x"' in page and 'value="20,5"' in page and 'value="10.005"' in page
+    assert 'data-testid="error-obs.weighing.1.load"' in page and "không phải là số" in page
+    assert "gõ nhầm</textarea>" in page
+    assert "checked" in standard_box(page, lab["standard"])
+    assert count_records(session) == 1
+
+
+def test_a_refusal_by_the_procedure_is_shown_at_the_field_by_its_label(client, session, lab):
+    job = in_progress(session, lab)
+    session.commit()
+    sign_in(client, lab["technician"])
+    response = client.post(f"/jobs/{job.id}/record", data=posted(lab, **{"obs.scale.e": "-1"}))
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert 'data-testid="error-obs.scale.e"' in page and "Giá trị độ chia kiểm e" in page
+    assert 'value="-1"' in page
+
+
+def test_the_preview_of_an_untouched_form_is_not_yet_complete_and_names_the_field_by_its_label(client, session, lab):
+    job = in_progress(session, lab)
+    session.commit()
+    sign_in(client, lab["technician"])
+    untouched = {"stage": "as_found", **form_data(services.initial_observations(job))}
+    response = client.post(f"/jobs/{job.id}/preview", data=untouched, headers={"Accept": "application/json"})
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["complete"] is False and body["label"] == "Độ lệch tâm"  # the first required table not typed
+    bad = posted(lab, **{"obs.weighing.2.load": "abc"})
+    response = client.post(f"/jobs/{job.id}/preview", data=bad, headers={"Accept": "application/json"})
+    assert response.status_code == 422
+    assert response.get_json()["label"] == "Cân tải tăng và giảm › dòng 3 › Tải trọng L"
+    assert "data-preview-now" not in client.get(f"/jobs/{job.id}/record?stage=as_found").get_data(as_text=True)
+
+
+# --- requests: the procedures of the instrument's type, and the row that is wrong ---
+
+
+def request_data(lab, **rows):
+    """Post the request form as a browser does: every row, the ones not named left empty."""
+    data = {"organisation_id": str(lab["enterprise"].id), "place": "lab", "decision_rule": "simple"}
+    for row in range(5):
+        data.update({f"items-{row}-instrument_id": "0", f"items-{row}-service": "", f"items-{row}-procedure_key": ""})
+    for index, (instrument, service, key) in rows.items():
+        row = int(index.removeprefix("row"))
+        data.update(
+            {
+                f"items-{row}-instrument_id": str(lab[instrument].id),
+                f"items-{row}-service": service,
+                f"items-{row}-procedure_key": key,
+            }
+        )
+    return data
+
+
+def test_an_enterprise_cannot_request_a_scale_procedure_for_a_blood_pressure_meter(client, session, lab, make_user):
+    sign_in(client, make_user("enterprise", organisation=lab["enterprise"]))
+    page = client.get("/jobs/requests/new").get_data(as_text=True)
+    assert 'data-procedures="scale-verification-r76 scale-calibration-cg18"' in page
+    assert 'data-procedures=""' in page and "HA-7 (chưa có quy trình)" in page
+    data = request_data(lab, row0=("sphygmomanometer", "periodic_verification", "scale-verification-r76"))
+    response = client.post("/jobs/requests/new", data=data)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert 'data-testid="error-items-0-procedure_key"' in page and "chưa có quy trình nào" in page
+    assert session.scalar(select(func.count(ServiceRequest.id))) == 0
+
+
+def test_a_row_without_a_service_is_refused_at_that_row(client, session, lab):
+    sign_in(client, lab["manager"])
+    data = request_data(
+        lab,
+        row0=("weight", "calibration", "weight-comparison-r111"),
+        row2=("scale", "", "scale-verification-r76"),
+    )
+    response = client.post("/jobs/requests/new", data=data)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert 'data-testid="error-items-2-service"' in page
+    assert "choose a service (items[2].service)" in page and "unknown service" not in page
+
+
+def test_the_manager_sees_and_cannot_accept_an_item_whose_procedure_does_not_apply(client, session, lab):
+    request = services.create_request(
+        session,
+        lab["manager"],
+        organisation_id=lab["enterprise"].id,
+        items=[services.RequestItem(lab["scale"].id, "periodic_verification", "scale-verification-r76")],
+    )
+    lab["scale"].instrument_type.procedure_keys = ""
+    session.commit()
+    sign_in(client, lab["manager"])
+    assert 'data-testid="item-inapplicable"' in client.get(f"/jobs/requests/{request.id}").get_data(as_text=True)
+    response = client.post(f"/jobs/requests/{request.id}/accept", data={}, headers={"Accept": "application/json"})
+    assert response.status_code == 422 and response.get_json()["field"] == "items[0].procedure_key"
+    assert session.scalar(select(func.count(Job.id))) == 0
+
+
+# --- the job's page and the standards offered ---
+
+
+def test_the_review_form_is_hidden_from_the_person_who_measured(client, session, lab):
+    job = in_progress(session, lab)
+    record(session, lab, job)
+    services.finish_measurement(session, lab["technician"], job)
+    session.commit()
+    sign_in(client, lab["technician"])
+    page = client.get(f"/jobs/{job.id}").get_data(as_text=True)
+    assert 'data-testid="job-review"' not in page and 'data-testid="review-by-another"' in page
+    sign_in(client, lab["other"])
+    page = client.get(f"/jobs/{job.id}").get_data(as_text=True)
+    assert 'data-testid="job-review"' in page and 'data-testid="review-by-another"' not in page
+
+
+def test_a_standard_overdue_or_out_of_service_on_the_day_is_offered_disabled_with_the_reason(client, session, lab):
+    overdue = Standard(code="M2-OLD", name="Bộ quả cân M2", kind="weight_set", due_on=lab["today"] - timedelta(1))
+    away = Standard(code="M1-AWAY", name="Bộ quả cân M1 (gửi đi)", kind="weight_set", status="out_for_calibration")
+    session.add_all([overdue, away])
+    job = in_progress(session, lab)
+    session.commit()
+    sign_in(client, lab["technician"])
+    page = client.get(f"/jobs/{job.id}/record?stage=as_found").get_data(as_text=True)
+    assert "disabled" in standard_box(page, overdue) and "disabled" in standard_box(page, away)
+    assert "disabled" not in standard_box(page, lab["standard"])
+    assert f'data-testid="standard-overdue-{overdue.id}" data-problem="overdue"' in page
+    assert f'class="text-danger" data-testid="standard-overdue-{overdue.id}"' in page
+    assert f'class="text-danger" data-testid="standard-problem-{away.id}"' in page
+    assert "quá hạn hiệu chuẩn vào ngày đo" in page

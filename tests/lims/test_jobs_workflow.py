@@ -25,9 +25,15 @@ def lab(session, make_user, make_organisation):
     today = services.lab_today()
     enterprise = make_organisation("Công ty Cân Đo")
     scale_type = InstrumentType(
-        code="CAN-KTD", name_vi="Cân không tự động", name_en="Non-automatic scale", procedure_keys=""
+        code="CAN-KTD",
+        name_vi="Cân không tự động",
+        name_en="Non-automatic scale",
+        procedure_keys="scale-verification-r76,scale-calibration-cg18",
     )
-    weight_type = InstrumentType(code="QC-M1", name_vi="Quả cân M1", name_en="M1 weight", legal_group=1)
+    weight_type = InstrumentType(
+        code="QC-M1", name_vi="Quả cân M1", name_en="M1 weight", legal_group=1, procedure_keys="weight-comparison-r111"
+    )
+    pressure_type = InstrumentType(code="HA-KE", name_vi="Huyết áp kế", name_en="Blood-pressure meter")
     scale = Instrument(
         organisation=enterprise,
         instrument_type=scale_type,
@@ -57,7 +63,8 @@ def lab(session, make_user, make_organisation):
         due_on=today + timedelta(days=200),
         values=[StandardCalibrationValue(item=item, value=5.0, unit="mg", expanded_uncertainty=45, coverage_factor=2)],
     )
-    session.add_all([scale, weight, standard, calibration])
+    sphygmomanometer = Instrument(organisation=enterprise, instrument_type=pressure_type, serial="HA-7")
+    session.add_all([scale, weight, sphygmomanometer, standard, calibration])
     session.flush()
     manager = make_user("manager")
     technician = make_user("technician", full_name="Lê Văn An")
@@ -86,6 +93,7 @@ def lab(session, make_user, make_organisation):
         "enterprise": enterprise,
         "scale": scale,
         "weight": weight,
+        "sphygmomanometer": sphygmomanometer,
         "standard": standard,
         "manager": manager,
         "technician": technician,
@@ -185,6 +193,82 @@ def test_a_calibration_procedure_is_refused_for_a_verification(session, lab):
             items=[services.RequestItem(lab["scale"].id, "periodic_verification", "scale-calibration-cg18")],
         )
     assert refused.value.field == "items[0].procedure_key"
+
+
+@pytest.mark.parametrize(
+    ("instrument", "service", "key"),
+    [
+        ("sphygmomanometer", "periodic_verification", "scale-verification-r76"),  # a type with no procedure
+        ("weight", "periodic_verification", "scale-verification-r76"),  # a procedure for another type
+        ("scale", "calibration", "weight-comparison-r111"),
+    ],
+)
+def test_a_procedure_the_catalogue_does_not_name_for_the_instruments_type_is_refused(
+    session, lab, instrument, service, key
+):
+    with pytest.raises(RuleViolation) as refused:
+        services.create_request(
+            session,
+            lab["manager"],
+            organisation_id=lab["enterprise"].id,
+            items=[services.RequestItem(lab[instrument].id, service, key)],
+        )
+    assert refused.value.field == "items[0].procedure_key"
+    assert "items[0].procedure_key" in refused.value.message
+
+
+def test_the_procedures_of_a_type_are_the_catalogues_registered_keys(session, lab):
+    assert [cls.key for cls in services.applicable_procedures(lab["scale"].instrument_type)] == [
+        "scale-verification-r76",
+        "scale-calibration-cg18",
+    ]
+    assert services.applicable_procedures(lab["sphygmomanometer"].instrument_type) == []
+    lab["sphygmomanometer"].instrument_type.procedure_keys = "sphygmomanometer-oiml-r16"  # named, not implemented
+    assert services.applicable_procedures(lab["sphygmomanometer"].instrument_type) == []
+
+
+def test_contract_review_refuses_an_item_whose_procedure_no_longer_applies(session, lab):
+    request = services.create_request(
+        session,
+        lab["manager"],
+        organisation_id=lab["enterprise"].id,
+        items=[
+            services.RequestItem(lab["weight"].id, "calibration", "weight-comparison-r111"),
+            services.RequestItem(lab["scale"].id, "periodic_verification", "scale-verification-r76"),
+        ],
+    )
+    lab["scale"].instrument_type.procedure_keys = "scale-calibration-cg18"  # the catalogue was corrected since
+    with pytest.raises(RuleViolation) as refused:
+        services.accept_request(session, lab["manager"], request, notes="")
+    assert refused.value.field == "items[1].procedure_key"
+    assert request.status == "submitted"
+
+
+@pytest.mark.parametrize(
+    ("item", "field", "words"),
+    [
+        (("scale", "", "scale-verification-r76"), "items[2].service", "choose a service"),
+        (("scale", "periodic_verification", ""), "items[2].procedure_key", "choose a procedure"),
+        ((None, "periodic_verification", "scale-verification-r76"), "items[2].instrument_id", "choose an instrument"),
+    ],
+)
+def test_a_row_left_incomplete_is_refused_naming_its_row_and_field(session, lab, item, field, words):
+    instrument, service, key = item
+    items = [
+        services.RequestItem(lab["weight"].id, "calibration", "weight-comparison-r111"),
+        services.RequestItem(0, "", ""),  # a row of the form left empty is skipped, and keeps its number
+        services.RequestItem(lab[instrument].id if instrument else 0, service, key),
+    ]
+    with pytest.raises(RuleViolation) as refused:
+        services.create_request(session, lab["manager"], organisation_id=lab["enterprise"].id, items=items)
+    assert refused.value.field == field
+    assert words in refused.value.message and field in refused.value.message and "''" not in refused.value.message
+
+
+def test_who_measured_a_job_is_known_for_the_review(session, lab):
+    job = in_progress(session, lab)
+    record(session, lab, job)
+    assert services.measured_by(lab["technician"], job) and not services.measured_by(lab["other"], job)
 
 
 # --- states ---
