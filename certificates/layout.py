@@ -6,7 +6,7 @@ import io
 import os
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import cached_property, lru_cache
 
@@ -130,7 +130,7 @@ def field_grid(rows: Sequence[tuple], label_width: float = 38 * mm) -> Table:
     for vi_text, en_text, value, *rest in rows:
         if rest and rest[0]:
             if pending:
-                data.append([*pending[:1], value_cell_span(pending[1], 3)])
+                data.append([*pending[:1], replace(pending[1], span=3)])
                 pending = []
             data.append([label(vi_text, en_text), value_cell(value, span=3)])
         else:
@@ -139,12 +139,8 @@ def field_grid(rows: Sequence[tuple], label_width: float = 38 * mm) -> Table:
                 data.append(pending)
                 pending = []
     if pending:
-        data.append([pending[0], value_cell_span(pending[1], 3)])
+        data.append([pending[0], replace(pending[1], span=3)])
     return Table(data, [label_width, value_width, label_width, value_width], grid=GRID_RULE)
-
-
-def value_cell_span(c: Cell, span: int) -> Cell:
-    return Cell(c.blocks, span, c.fill)
 
 
 def result_table(table: ResultTable, width: float = CONTENT_WIDTH) -> Table:

@@ -152,9 +152,21 @@ def test_a_row_that_does_not_fill_the_columns_is_refused():
         Table([[cell(Text((Run("a", 10),)))]], [50, 50])
 
 
-def test_centred_text_sits_in_the_middle_of_its_width():
+def test_centred_text_is_drawn_in_the_middle_of_its_width():
+    class RecordingPen:
+        def __init__(self):
+            self.written = []
+
+        def write(self, x, y, fragments):
+            self.written.append((x, y, tuple(chunk for chunk, _ in fragments)))
+
     text = Text((Run("Đạt", 12),), align=CENTER)
-    assert text.lines(100).lines[0].width < 100
+    width = text.lines(100).lines[0].width
+    pen = RecordingPen()
+    text.draw(pen, 10, 500, 100)
+    ((x, _y, chunks),) = pen.written
+    assert chunks == ("Đạt",)
+    assert x == pytest.approx(10 + (100 - width) / 2)
 
 
 def test_a_long_paragraph_runs_on_over_the_page_break_leaving_two_lines_each_side():
