@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 export LIMS_INSTANCE_PATH ?= $(CURDIR)/instance
 
-.PHONY: install dev-install system-packages translations demo serve test test-sqlite lint bench \
+.PHONY: install dev-install system-packages translations messages demo serve test test-sqlite lint bench \
         sample-certificate clean
 
 $(BIN)/python:
@@ -33,6 +33,13 @@ system-packages:
 translations:
 	$(BIN)/pybabel compile -d lims/translations
 	$(BIN)/pybabel compile -D wtforms -d lims/translations
+
+## messages: extract the texts and merge them into the English catalogue, sorted and without line numbers, so that
+## two branches adding messages merge cleanly; then translate the new empty msgstr entries
+messages: $(BIN)/python
+	$(BIN)/pybabel extract -F babel.cfg -k _l --no-location --sort-output --omit-header -o $(VENV)/messages.pot .
+	$(BIN)/pybabel update -i $(VENV)/messages.pot -d lims/translations -D messages -l en \
+	  --ignore-pot-creation-date -N
 
 ## demo: migrate an SQLite database, load demo data, serve on http://127.0.0.1:5000
 demo: install
