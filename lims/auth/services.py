@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from lims.auth.models import ROLES, InspectorScope, LoginAttempt, User, UserRole
 from lims.auth.passwords import check_password, hash_password, needs_rehash
+from lims.auth.permissions import Capability, require
 from lims.core.errors import NotFound, PermissionDenied, RuleViolation
 from lims.core.model import nfc, utcnow
 from lims.customers.models import Organisation
@@ -119,6 +120,7 @@ def _check_organisation(session: Session, roles: set[str], organisation_id: int 
 
 def create_user(
     session: Session,
+    actor,
     *,
     username: str,
     full_name: str,
@@ -129,6 +131,7 @@ def create_user(
     inspector_scope_ids=(),
 ) -> User:
     """Create an account with its roles."""
+    require(actor, Capability.MANAGE_USERS)
     roles = _validate_roles(roles)
     username = nfc(username.strip())
     if session.scalar(select(User.id).where(User.username == username)):
@@ -156,7 +159,7 @@ def create_user(
 
 def update_user(
     session: Session,
-    actor: User,
+    actor,
     user: User,
     *,
     full_name: str,
@@ -168,6 +171,7 @@ def update_user(
     new_password: str | None = None,
 ) -> User:
     """Change an account's details, roles, scope or password."""
+    require(actor, Capability.MANAGE_USERS)
     roles = _validate_roles(roles)
     if user.id == actor.id and ("admin" not in roles or not active):
         raise PermissionDenied(
@@ -195,11 +199,12 @@ def update_user(
     return user
 
 
-def change_own_password(session: Session, user: User, current_password: str, new_password: str) -> None:
+def change_own_password(session: Session, actor, current_password: str, new_password: str) -> None:
     """Let a person change their own password after proving the current one."""
-    if not check_password(user.password_hash, current_password):
+    require(actor, Capability.CHANGE_PASSWORD)
+    if not check_password(actor.password_hash, current_password):
         raise RuleViolation("Mật khẩu hiện tại không đúng / the current password is wrong", field="current_password")
-    user.password_hash = hash_password(new_password)
+    actor.password_hash = hash_password(new_password)
     session.flush()
 
 

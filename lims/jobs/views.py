@@ -12,11 +12,12 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from instruments.procedures import all_procedures
+from lims.auth.permissions import LAB_ROLES, Capability
 from lims.core.dates import lab_today
 from lims.core.errors import RuleViolation
 from lims.core.forms import choices
 from lims.core.navigation import register_home_panel, register_nav
-from lims.core.web import ALL_ROLES, LAB_STAFF, READERS, read_view, write_view
+from lims.core.web import read_view, write_view
 from lims.extensions import db
 from lims.jobs import observation_form, queries, reference, services
 from lims.jobs.forms import (
@@ -38,10 +39,6 @@ from lims.jobs.forms import (
 
 blueprint = Blueprint("jobs", __name__, url_prefix="/jobs")
 
-MANAGERS = ("admin", "manager")
-PERFORMERS = ("admin", "manager", "technician")
-REQUESTERS = ("admin", "manager", "enterprise")
-
 
 @blueprint.context_processor
 def labels():
@@ -60,7 +57,7 @@ def labels():
 
 
 @blueprint.route("/requests")
-@read_view(*ALL_ROLES)
+@read_view(Capability.READ_REQUESTS)
 def requests():
     rows = db.session.scalars(queries.requests_query(current_user).limit(200)).all()
     return render_template("jobs/requests.html", requests=rows)
@@ -108,7 +105,7 @@ def _request_field(form: RequestForm, field: str | None):
 
 
 @blueprint.route("/requests/new", methods=["GET"])
-@read_view(*REQUESTERS)
+@read_view(Capability.SUBMIT_REQUESTS)
 def request_new():
     form = RequestForm()
     _fill_request_choices(form)
@@ -116,7 +113,7 @@ def request_new():
 
 
 @blueprint.route("/requests/new", methods=["POST"])
-@write_view(*REQUESTERS)
+@write_view(Capability.SUBMIT_REQUESTS)
 def request_create():
     form = RequestForm()
     _fill_request_choices(form)
@@ -153,7 +150,7 @@ def request_create():
 
 
 @blueprint.route("/requests/<int:request_id>")
-@read_view(*ALL_ROLES)
+@read_view(Capability.READ_REQUESTS)
 def request_detail(request_id: int):
     service_request = queries.load_request(db.session, current_user, request_id)
     inapplicable = {
@@ -167,7 +164,7 @@ def request_detail(request_id: int):
 
 
 @blueprint.route("/requests/<int:request_id>/accept", methods=["POST"])
-@write_view(*MANAGERS)
+@write_view(Capability.REVIEW_CONTRACTS)
 def request_accept(request_id: int):
     service_request = queries.load_request(db.session, current_user, request_id)
     form = ReviewRequestForm()
@@ -180,7 +177,7 @@ def request_accept(request_id: int):
 
 
 @blueprint.route("/requests/<int:request_id>/decline", methods=["POST"])
-@write_view(*MANAGERS)
+@write_view(Capability.REVIEW_CONTRACTS)
 def request_decline(request_id: int):
     service_request = queries.load_request(db.session, current_user, request_id)
     form = ReviewRequestForm()
@@ -194,13 +191,13 @@ def request_decline(request_id: int):
 
 
 @blueprint.route("/")
-@read_view(*READERS)
+@read_view(Capability.READ_JOBS)
 def board():
     return render_template("jobs/board.html", board=queries.board(db.session))
 
 
 @blueprint.route("/<int:job_id>")
-@read_view(*READERS)
+@read_view(Capability.READ_JOBS)
 def job_detail(job_id: int):
     job = queries.load_job(db.session, current_user, job_id)
     schedule = ScheduleForm(technician_id=job.technician_id or 0, day=job.scheduled_on or lab_today())
@@ -225,7 +222,7 @@ def _job_action(job_id: int, action, message: str):
 
 
 @blueprint.route("/<int:job_id>/schedule", methods=["POST"])
-@write_view(*MANAGERS)
+@write_view(Capability.PLAN_JOBS)
 def job_schedule(job_id: int):
     form = ScheduleForm()
     if not form.validate_on_submit():
@@ -239,13 +236,13 @@ def job_schedule(job_id: int):
 
 
 @blueprint.route("/<int:job_id>/start", methods=["POST"])
-@write_view(*PERFORMERS)
+@write_view(Capability.MEASURE)
 def job_start(job_id: int):
     return _job_action(job_id, lambda job: services.start_job(db.session, current_user, job), _("Bắt đầu đo."))
 
 
 @blueprint.route("/<int:job_id>/finish", methods=["POST"])
-@write_view(*PERFORMERS)
+@write_view(Capability.MEASURE)
 def job_finish(job_id: int):
     return _job_action(
         job_id, lambda job: services.finish_measurement(db.session, current_user, job), _("Đã hoàn thành phép đo.")
@@ -253,7 +250,7 @@ def job_finish(job_id: int):
 
 
 @blueprint.route("/<int:job_id>/reopen", methods=["POST"])
-@write_view(*LAB_STAFF)
+@write_view(Capability.HANDLE_JOBS)
 def job_reopen(job_id: int):
     reason = ReasonForm().reason.data
     return _job_action(
@@ -262,7 +259,7 @@ def job_reopen(job_id: int):
 
 
 @blueprint.route("/<int:job_id>/review", methods=["POST"])
-@write_view(*LAB_STAFF)
+@write_view(Capability.REVIEW_RECORDS)
 def job_review(job_id: int):
     notes = JobReviewForm().notes.data
     return _job_action(
@@ -271,7 +268,7 @@ def job_review(job_id: int):
 
 
 @blueprint.route("/<int:job_id>/hold", methods=["POST"])
-@write_view(*LAB_STAFF)
+@write_view(Capability.HANDLE_JOBS)
 def job_hold(job_id: int):
     reason = ReasonForm().reason.data
     return _job_action(
@@ -280,13 +277,13 @@ def job_hold(job_id: int):
 
 
 @blueprint.route("/<int:job_id>/resume", methods=["POST"])
-@write_view(*LAB_STAFF)
+@write_view(Capability.HANDLE_JOBS)
 def job_resume(job_id: int):
     return _job_action(job_id, lambda job: services.resume_job(db.session, current_user, job), _("Đã tiếp tục."))
 
 
 @blueprint.route("/<int:job_id>/cancel", methods=["POST"])
-@write_view(*MANAGERS)
+@write_view(Capability.PLAN_JOBS)
 def job_cancel(job_id: int):
     reason = ReasonForm().reason.data
     return _job_action(
@@ -422,7 +419,7 @@ def _render_record_form(
 
 
 @blueprint.route("/<int:job_id>/record", methods=["GET"])
-@read_view(*PERFORMERS)
+@read_view(Capability.MEASURE)
 def record_form(job_id: int):
     job = queries.load_job(db.session, current_user, job_id)
     stage = _stage()
@@ -437,7 +434,7 @@ def record_form(job_id: int):
 
 
 @blueprint.route("/<int:job_id>/reference")
-@read_view(*PERFORMERS)
+@read_view(Capability.MEASURE)
 def record_reference(job_id: int):
     """The reference values the chosen standards' certificates give, for the form to fill when a standard is picked."""
     job = queries.load_job(db.session, current_user, job_id)
@@ -481,7 +478,7 @@ def _measured_on() -> date | None:
 
 
 @blueprint.route("/<int:job_id>/record", methods=["POST"])
-@write_view(*PERFORMERS)
+@write_view(Capability.MEASURE)
 def record_save(job_id: int):
     job = queries.load_job(db.session, current_user, job_id)
     stage = _stage()
@@ -516,7 +513,7 @@ def record_save(job_id: int):
 
 
 @blueprint.route("/<int:job_id>/preview", methods=["POST"])
-@write_view(*PERFORMERS)
+@write_view(Capability.MEASURE)
 def record_preview(job_id: int):
     job = queries.load_job(db.session, current_user, job_id)
     schema = services.procedure_for(job).schema().as_dict()
@@ -545,7 +542,7 @@ def record_preview(job_id: int):
 
 
 @blueprint.route("/records/<int:record_id>")
-@read_view(*READERS)
+@read_view(Capability.READ_JOBS)
 def record_detail(record_id: int):
     record = queries.load_record(db.session, current_user, record_id)
     return render_template(
@@ -557,7 +554,7 @@ def record_detail(record_id: int):
 
 
 @blueprint.route("/calendar")
-@read_view(*READERS)
+@read_view(Capability.READ_JOBS)
 def calendar():
     view = request.args.get("view", "week")
     try:
@@ -589,7 +586,7 @@ def calendar():
 
 
 @blueprint.route("/worklist")
-@read_view("technician")
+@read_view(Capability.KEEP_WORKLIST)
 def worklist():
     today = lab_today()
     return render_template("jobs/worklist.html", jobs=queries.worklist(db.session, current_user, today), today=today)
@@ -623,14 +620,14 @@ def _render_authorisations(grant, card, status=200):
 
 
 @blueprint.route("/authorisations")
-@read_view(*MANAGERS)
+@read_view(Capability.MANAGE_AUTHORISATIONS)
 def authorisations():
     grant, card = _authorisation_forms()
     return _render_authorisations(grant, card)
 
 
 @blueprint.route("/authorisations", methods=["POST"])
-@write_view(*MANAGERS)
+@write_view(Capability.MANAGE_AUTHORISATIONS)
 def authorisation_grant():
     grant, card = _authorisation_forms()
     if not grant.validate_on_submit():
@@ -648,7 +645,7 @@ def authorisation_grant():
 
 
 @blueprint.route("/authorisations/<int:authorisation_id>/revoke", methods=["POST"])
-@write_view(*MANAGERS)
+@write_view(Capability.MANAGE_AUTHORISATIONS)
 def authorisation_revoke(authorisation_id: int):
     authorisation = queries.load_authorisation(db.session, authorisation_id)
     services.revoke_authorisation(db.session, current_user, authorisation, ReasonForm().reason.data)
@@ -657,7 +654,7 @@ def authorisation_revoke(authorisation_id: int):
 
 
 @blueprint.route("/cards", methods=["POST"])
-@write_view(*MANAGERS)
+@write_view(Capability.MANAGE_AUTHORISATIONS)
 def card_grant():
     grant, card = _authorisation_forms()
     if not card.validate_on_submit():
@@ -689,10 +686,12 @@ def _board_panel(user):
 
 
 # Enterprises see their own requests (requests_query scopes the list to their organisation).
-register_nav("jobs.requests", _l("Yêu cầu"), ALL_ROLES, order=30)
-register_nav("jobs.board", _l("Công việc"), READERS, order=31)
-register_nav("jobs.calendar", _l("Lịch"), LAB_STAFF, order=32)
-register_nav("jobs.worklist", _l("Việc hôm nay"), ("technician",), order=33)
-register_nav("jobs.authorisations", _l("Phân quyền đo"), MANAGERS, order=90)
-register_home_panel("jobs-worklist", "jobs/_worklist_panel.html", ("technician",), _worklist_panel, order=10)
+register_nav("jobs.requests", _l("Yêu cầu"), (Capability.READ_REQUESTS,), order=30)
+register_nav("jobs.board", _l("Công việc"), (Capability.READ_JOBS,), order=31)
+register_nav("jobs.calendar", _l("Lịch"), LAB_ROLES, order=32)
+register_nav("jobs.worklist", _l("Việc hôm nay"), (Capability.KEEP_WORKLIST,), order=33)
+register_nav("jobs.authorisations", _l("Phân quyền đo"), (Capability.MANAGE_AUTHORISATIONS,), order=90)
+register_home_panel(
+    "jobs-worklist", "jobs/_worklist_panel.html", (Capability.KEEP_WORKLIST,), _worklist_panel, order=10
+)
 register_home_panel("jobs-board", "jobs/_board_panel.html", ("manager",), _board_panel, order=10)
