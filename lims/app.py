@@ -11,9 +11,23 @@ from flask_login import current_user
 
 from lims.config import PROJECT_ROOT, Config
 from lims.extensions import babel, bootstrap, csrf, db, login_manager, migrate
+from lims.ops.observe import init_request_observation
 
 # Every domain package; each may have models, views (a Blueprint named `blueprint`) and commands.
-DOMAINS = ("auth", "audit", "customers", "standards", "jobs", "issuing", "quality", "plan", "portal", "api", "home")
+DOMAINS = (
+    "auth",
+    "audit",
+    "customers",
+    "standards",
+    "jobs",
+    "issuing",
+    "quality",
+    "plan",
+    "portal",
+    "api",
+    "home",
+    "ops",
+)
 
 
 def create_app(config: Config | None = None) -> Flask:
@@ -33,6 +47,7 @@ def create_app(config: Config | None = None) -> Flask:
     register_models()
     register_blueprints(app)
     register_request_hooks(app)
+    init_request_observation(app)
     register_errorhandlers(app)
     register_template_helpers(app)
     register_commands(app)
@@ -170,7 +185,7 @@ def local_date(value: date | datetime | None, tz: str) -> date | None:
 def register_template_helpers(app: Flask) -> None:
     from flask_login import current_user
 
-    from lims.auth.permissions import may
+    from lims.auth.permissions import may, may_see_organisation
 
     @app.template_filter("d")
     def format_day(value):
@@ -213,6 +228,7 @@ def register_template_helpers(app: Flask) -> None:
             "current_lang": select_locale(),
             # In a template: {% if may("manage_quality") %}: the capabilities of lims.auth.permissions.
             "may": lambda capability: may(current_user, capability),
+            "sees_organisation": lambda organisation_id: may_see_organisation(current_user, organisation_id),
             "format_date": format_date,
             "format_datetime": format_datetime,
         }

@@ -2,8 +2,9 @@
 
 A route declares the capability it needs (``read_view``/``write_view``), a service requires the capability of the
 operation it performs (``require``), and every read of records that belong to an organisation goes through
-``visible_to`` (a list) or ``ensure_visible`` (one record). Roles are only names for sets of capabilities: the one
-table ``ROLE_CAPABILITIES`` says which role holds which, so changing what a role may do is a one-line change here.
+``visible_to`` (a list) or ``may_see_organisation`` (one record; NotFound otherwise). Roles are only names for sets
+of capabilities: the one table ``_HOLDERS`` says which role holds which, so changing what a role may do is a
+one-line change here.
 
 A command run on the server (``lims ...``, the worker, cron) acts as a ``SystemActor`` named after the command: whoever
 runs it already holds the server, so it holds every capability and sees every organisation; the audit trail names the
@@ -15,7 +16,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from lims.core.errors import NotFound, PermissionDenied
+from sqlalchemy import false, true
+
+from lims.core.errors import PermissionDenied
 
 ROLES = ("admin", "manager", "technician", "signatory", "enterprise", "inspector")
 LAB_ROLES = frozenset({"admin", "manager", "technician", "signatory"})
@@ -220,26 +223,28 @@ def may_see_organisation(actor: Any, organisation_id: int | None, *, lab_records
     return organisation_id in scope
 
 
-def ensure_visible(actor: Any, organisation_id: int | None, message: str, *, lab_records: bool = False) -> None:
-    """Refuse a record the actor may not read as if it did not exist (404: the two are not told apart)."""
-    if not may_see_organisation(actor, organisation_id, lab_records=lab_records):
-        raise NotFound(message)
+def scope_condition(actor: Any, organisation_column, *, lab_records: bool = False):
+    """The condition keeping the rows an actor may read, by the column naming each row's organisation.
 
-
-def visible_to(actor: Any, query, organisation_column, *, lab_records: bool = False):
-    """Narrow a query to the rows an actor may read, by the column naming each row's organisation.
-
-    ``query`` is a ``select()`` (or anything with ``.where``); the caller joins what leads to the organisation
-    column (a job reaches it through its request). With ``lab_records``, rows of no organisation are the lab's own
-    and readable by lab staff and inspectors (never by enterprises).
+    With ``lab_records``, rows of no organisation are the lab's own and readable by lab staff and inspectors (never
+    by enterprises).
     """
     scope = organisation_scope(actor)
     if scope is None:
-        return query
-    condition = organisation_column.in_(sorted(scope)) if scope else organisation_column.in_([-1])
+        return true()
+    condition = organisation_column.in_(sorted(scope)) if scope else false()
     if lab_records and sees_lab_records(actor):
         condition = condition | organisation_column.is_(None)
-    return query.where(condition)
+    return condition
+
+
+def visible_to(actor: Any, query, organisation_column, *, lab_records: bool = False):
+    """Narrow a query to the rows an actor may read (see ``scope_condition``).
+
+    ``query`` is a ``select()``; the caller joins what leads to the organisation column (a job reaches it through
+    its request).
+    """
+    return query.where(scope_condition(actor, organisation_column, lab_records=lab_records))
 
 
 def scoped_ids(actor: Any, ids: Iterable[int]) -> list[int]:

@@ -28,7 +28,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from lims.audit.trail import audit_reason, record_event
-from lims.auth.permissions import Capability, require
+from lims.auth.permissions import Capability, may_see_organisation, require
 from lims.core.errors import NotFound, RuleViolation
 from lims.core.model import nfc, utcnow
 from lims.core.numbers import decimal_point
@@ -124,7 +124,7 @@ def _clean(fields: dict) -> dict:
 def get_organisation(session: Session, user, organisation_id: int) -> Organisation:
     """Load an organisation this person may read (others are told it does not exist)."""
     organisation = session.get(Organisation, organisation_id)
-    if organisation is None or not user.can_read_organisation(organisation.id):
+    if organisation is None or not may_see_organisation(user, organisation.id):
         raise NotFound("Không có doanh nghiệp này / no such organisation")
     return organisation
 
@@ -452,7 +452,7 @@ INSTRUMENT_FIELDS = (
 def get_instrument(session: Session, user, instrument_id: int) -> Instrument:
     """Load an instrument this person may read (another organisation's is "not found")."""
     instrument = session.get(Instrument, instrument_id)
-    if instrument is None or not user.can_read_organisation(instrument.organisation_id):
+    if instrument is None or not may_see_organisation(user, instrument.organisation_id):
         raise NotFound("Không có phương tiện đo này / no such instrument")
     return instrument
 

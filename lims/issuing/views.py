@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from lims.auth.models import User
-from lims.auth.permissions import Capability
+from lims.auth.permissions import Capability, may_see_organisation
 from lims.core.errors import RuleViolation
 from lims.core.files import read_bytes
 from lims.core.forms import choices, refuse_invalid
@@ -288,7 +288,7 @@ def sticker_sheet():
 def impact_page(standard_id: int):
     standard = queries.get_standard(db.session, standard_id)
     found = impact.impact_of(db.session, standard, queries.since_arg(request.args.get("since")))
-    visible = [c for c in found.certificates if current_user.can_read_organisation(c.organisation_id)]
+    visible = [c for c in found.certificates if may_see_organisation(current_user, c.organisation_id)]
     return render_template("issuing/impact.html", impact=found, certificates=visible, form=NotifyForm())
 
 

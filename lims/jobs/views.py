@@ -193,7 +193,7 @@ def request_decline(request_id: int):
 @blueprint.route("/")
 @read_view(Capability.READ_JOBS)
 def board():
-    return render_template("jobs/board.html", board=queries.board(db.session))
+    return render_template("jobs/board.html", board=queries.board(db.session, current_user))
 
 
 @blueprint.route("/<int:job_id>")
@@ -578,7 +578,7 @@ def calendar():
         last=last,
         previous=previous,
         following=following,
-        days=queries.calendar(db.session, first, last, technician_id),
+        days=queries.calendar(db.session, current_user, first, last, technician_id),
         technicians=queries.technicians(db.session),
         technician_id=technician_id,
         today=lab_today(),
@@ -682,7 +682,7 @@ def _worklist_panel(user):
 
 
 def _board_panel(user):
-    return {"counts": queries.board_counts(db.session), "states": queries.BOARD_STATES, "names": STATE_NAMES}
+    return {"counts": queries.board_counts(db.session, user), "states": queries.BOARD_STATES, "names": STATE_NAMES}
 
 
 # Enterprises see their own requests (requests_query scopes the list to their organisation).

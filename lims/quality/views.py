@@ -118,7 +118,7 @@ def catalogue_list():
         "quality/catalogues.html",
         catalogues=db.session.scalars(queries.catalogues_query()).all(),
         form=forms.ImportCatalogueForm(),
-        assessments=db.session.scalars(queries.assessments_query()).all(),
+        assessments=db.session.scalars(queries.assessments_query(current_user)).all(),
         assessment_form=_assessment_form(),
     )
 
@@ -368,7 +368,13 @@ def _attendee_form():
 @blueprint.route("/training/<int:event_id>")
 @read_view(Capability.READ_QUALITY)
 def training_event(event_id: int):
-    return render_template("quality/training_event.html", event=_get(TrainingEvent, event_id), form=_attendee_form())
+    event = _get(TrainingEvent, event_id)
+    return render_template(
+        "quality/training_event.html",
+        event=event,
+        attendances=queries.attendances_of(db.session, current_user, event),
+        form=_attendee_form(),
+    )
 
 
 @blueprint.route("/training/<int:event_id>/attendees", methods=["POST"])
