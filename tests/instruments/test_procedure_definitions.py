@@ -544,3 +544,11 @@ def test_list_shows_the_shipped_definition():
     listed = subprocess.run([LIMS, "procedures", "list"], capture_output=True, text=True)
     assert listed.returncode == 0
     assert "pressure-gauge-dlvn08" in listed.stdout and "version 1" in listed.stdout
+
+
+def test_a_reading_far_larger_than_its_uncertainty_is_reported():
+    """Found by the fuzzing above: 1e24 ± 0.006 has more digits than a default decimal context holds."""
+    observations = copy.deepcopy(GAUGE["examples"][0]["observations"])
+    observations["pressure"][0]["reading_up"] = 1e24
+    result = GAUGE_PROCEDURE().calculate(observations)
+    assert result.values["tests"]["pressure"]["points"][0]["runs"]["up"]["checks"]["error"]["passed"] is False

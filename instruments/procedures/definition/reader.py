@@ -271,7 +271,7 @@ class _Reader(TestsReader):
         limit = document.get("max_units", 50 if several else 1)
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 500:
             raise InputError("units_under_test.max_units", "must be a whole number from 1 to 500")
-        names = {p.name for p in self.parameters}
+        names = [p.name for p in self.parameters]  # a list: a malformed entry (a mapping) is compared, not hashed
         own = []
         for i, name in enumerate(
             list_of(document.get("per_unit_parameters", []), "units_under_test.per_unit_parameters")

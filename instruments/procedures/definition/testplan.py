@@ -34,6 +34,7 @@ from instruments.procedures.definition.text import (
     note_unconfirmed,
     number_of,
     parameter_of,
+    text_of,
     unit_of,
 )
 from instruments.uncertainty.expression import parse_model
@@ -59,7 +60,8 @@ class TestsReader:
         self.tests_read = tuple(tests)
         if len(tests) != len(items):
             # A table of a test that could not be read is not reported again: its problem is recorded already.
-            self.unread_tests = {item.get("key") for item in items if isinstance(item, dict)} - set(keys)
+            unread = {item.get("key") for item in items if isinstance(item, dict) and isinstance(item.get("key"), str)}
+            self.unread_tests = unread - set(keys)
             raise DefinitionError(())
         return tuple(tests)
 
@@ -304,8 +306,9 @@ class TestsReader:
         for i, item in enumerate(list_of(self.document.get("tables", []), "tables")):
             where = join_path("tables", i)
             document = mapping_of(item, where, ("key", "title", "test", "rows", "columns"), ("key", "title", "test"))
-            test = by_key.get(document["test"])
-            if test is None and document["test"] in self.unread_tests:
+            test_key = text_of(document["test"], join_path(where, "test"), 80)
+            test = by_key.get(test_key)
+            if test is None and test_key in self.unread_tests:
                 continue
             if test is None:
                 raise InputError(join_path(where, "test"), f"unknown test '{document['test']}'")
