@@ -914,6 +914,8 @@ def mark_letter_printed(session: Session, actor, message_id: int) -> OutboxMessa
 def calendar_token(session: Session, actor, organisation: Organisation, renew: bool = False) -> str:
     """Return the enterprise's calendar link token, making one (or a new one, revoking the old link)."""
     require(actor, Capability.SHARE_CALENDAR)
+    if not may_see_organisation(actor, organisation.id):
+        raise NotFound("Không có doanh nghiệp này / no such organisation")
     if organisation.calendar_token is None or renew:
         organisation.calendar_token = secrets.token_urlsafe(32)
         session.flush()

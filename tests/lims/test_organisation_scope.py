@@ -173,3 +173,44 @@ def test_no_route_shows_another_organisations_data(app, client, session, demo_wo
             leaks.append(f"{url}: {', '.join(found)}")
     assert opened > 20, "the walk should open the pages this person may read"
     assert leaks == []
+
+
+def test_a_calendar_token_never_reaches_the_audit_trail_in_clear(client, session, login, make_organisation):
+    from lims.audit.models import AuditEvent
+    from lims.audit.scope import shown_changes
+    from lims.auth.permissions import SYSTEM
+    from lims.customers.services import calendar_token
+
+    organisation = make_organisation(name="Công ty Lịch Riêng", tax_code="0312345675")
+    token = calendar_token(session, SYSTEM, organisation)
+    renewed = calendar_token(session, SYSTEM, organisation, renew=True)
+    session.commit()
+    events = session.scalars(
+        select(AuditEvent).where(AuditEvent.entity == "organisation", AuditEvent.entity_id == str(organisation.id))
+    ).all()
+    assert len(events) >= 2
+    assert not any(token in event.payload or renewed in event.payload for event in events)
+
+    # An event written before the token was redacted keeps its hashed payload; its display hides the token.
+    old = AuditEvent(
+        entity="organisation",
+        entity_id="1",
+        action="update",
+        payload='{"changes": {"calendar_token": [null, "secret-of-old-000000000000"], "name": ["a", "b"]}}',
+    )
+    assert shown_changes(old) == {"calendar_token": [None, "[redacted]"], "name": ["a", "b"]}
+
+    login("manager")
+    page = client.get("/audit/?entity=organisation").get_data(as_text=True)
+    assert "Công ty Lịch Riêng" in page and token not in page and renewed not in page
+
+
+def test_an_enterprise_cannot_make_a_calendar_link_for_another_organisation(session, make_user, make_organisation):
+    from lims.core.errors import NotFound
+    from lims.customers.services import calendar_token
+
+    own, other = make_organisation(name="Công ty Mình"), make_organisation(name="Công ty Khác")
+    user = make_user("enterprise", organisation=own)
+    assert calendar_token(session, user, own)
+    with pytest.raises(NotFound):
+        calendar_token(session, user, other)
