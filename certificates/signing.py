@@ -155,6 +155,7 @@ class CertificateSigner:
         from pyhanko.config.pkcs11 import TokenCriteria
         from pyhanko.sign.pkcs11 import PKCS11Signer, open_pkcs11_session
 
+        session = None
         try:
             session = open_pkcs11_session(
                 str(module_path), token_criteria=TokenCriteria(label=token_label), user_pin=pin
@@ -165,6 +166,8 @@ class CertificateSigner:
                 # Many tokens (SoftHSM2 among them) offer only raw ECDSA: the digest is computed here.
                 signer = PKCS11Signer(session, use_raw_mechanism=True, **labels)
         except Exception as exc:  # python-pkcs11 and pyHanko raise many kinds; all mean the token cannot sign
+            if session is not None:
+                session.close()
             raise SigningKeyError(f"cannot use the key {key_label!r} of token {token_label!r}: {exc}") from exc
         token_signer = cls.__new__(cls)
         token_signer._signer = signer
@@ -172,6 +175,13 @@ class CertificateSigner:
         # One PKCS#11 session is not safe to use from two threads at once (a batch thread beside a request).
         token_signer._lock = threading.Lock()
         return token_signer
+
+    def close(self) -> None:
+        """Close the token session (the token logs out when its last session closes); nothing for a key file."""
+        session = getattr(self, "_session", None)
+        if session is not None:
+            self._session = None
+            session.close()
 
     @property
     def subject(self) -> str:

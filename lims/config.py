@@ -57,6 +57,7 @@ class Config:
         self.METRICS_ALLOW = _env("LIMS_METRICS_ALLOW", "127.0.0.1/32,::1/128")
         self.PG_DUMP = _env("LIMS_PG_DUMP", "pg_dump")
         self.PG_RESTORE = _env("LIMS_PG_RESTORE", "pg_restore")
+        self.BACKUP_PASSPHRASE = _env("LIMS_BACKUP_PASSPHRASE", "")
         self.MAX_CONTENT_LENGTH = int(_env("LIMS_MAX_UPLOAD_BYTES", str(20 * 1024 * 1024)))
         self.LOGIN_MAX_FAILURES = int(_env("LIMS_LOGIN_MAX_FAILURES", "5"))
         self.LOGIN_LOCKOUT_MINUTES = int(_env("LIMS_LOGIN_LOCKOUT_MINUTES", "15"))

@@ -72,6 +72,9 @@ def _token_signer() -> CertificateSigner:
                 raise RuleViolation(
                     f"Không dùng được khóa ký số trên token / the signing token cannot be used: {exc}"
                 ) from exc
+            previous = _cached.get("signer")
+            if previous is not None:
+                previous.close()  # a token allows one login per process: the old session goes first
             _cached.update(key=key, signer=signer)
             log.info("signing key on token %s (%s)", config["SIGNING_PKCS11_TOKEN"], signer.subject)
         return _cached["signer"]  # type: ignore[return-value]

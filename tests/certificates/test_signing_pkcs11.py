@@ -18,8 +18,11 @@ def tokens():
 @pytest.mark.parametrize("kind", KINDS)
 def test_a_certificate_signed_on_the_token_validates_against_the_lab_certificate(tokens, kind, verification_pdf):
     signer = CertificateSigner.from_token(SOFTHSM, f"lims-{kind}", PIN, KEY)
-    assert "Trần Thị Mỹ Hạnh" in signer.subject
-    signed = signer.sign(verification_pdf, "Cấp giấy chứng nhận", "Vĩnh Long", "Trần Thị Mỹ Hạnh")
+    try:
+        assert "Trần Thị Mỹ Hạnh" in signer.subject
+        signed = signer.sign(verification_pdf, "Cấp giấy chứng nhận", "Vĩnh Long", "Trần Thị Mỹ Hạnh")
+    finally:
+        signer.close()
     status = verify_signature(signed, [tokens[kind]])
     assert status.ok, status.problem
     assert "Trần Thị Mỹ Hạnh" in status.signer_name

@@ -23,7 +23,9 @@ def on_token(app, monkeypatch):
         "SIGNING_PKCS11_KEY": KEY,
     }.items():
         monkeypatch.setitem(app.config, name, value)
-    return certificates["rsa"]
+    yield certificates["rsa"]
+    if keys._cached.get("signer") is not None:
+        keys._cached["signer"].close()  # the token's login belongs to the process: leave it logged out
 
 
 def test_a_certificate_issued_with_the_token_settings_is_signed_by_the_token(
