@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 from pyhanko.keys import load_cert_from_pemder, load_certs_from_pemder
 from pyhanko.keys.internal import translate_pyca_cryptography_key_to_asn1
+from pyhanko.pdf_utils import embed, generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
@@ -100,6 +101,34 @@ def _hash(name: str) -> hashes.HashAlgorithm:
     return {"sha256": hashes.SHA256(), "sha384": hashes.SHA384(), "sha512": hashes.SHA512()}[name]
 
 
+@dataclass(frozen=True)
+class Attachment:
+    """A file carried inside a certificate's PDF as an associated file (PDF/A-3 style), e.g. its DCC."""
+
+    name: str
+    data: bytes
+    mime_type: str
+    description: str
+    relationship: str = "/Alternative"  # the XML says the same as the page, in another form
+
+    def embed_into(self, writer) -> None:
+        now = datetime.now(UTC)
+        data = embed.EmbeddedFileObject.from_file_data(
+            writer,
+            data=self.data,
+            mime_type=self.mime_type,
+            params=embed.EmbeddedFileParams(creation_date=now, modification_date=now),
+        )
+        spec = embed.FileSpec(
+            file_spec_string=self.name,
+            file_name=self.name,
+            embedded_data=data,
+            description=self.description,
+            af_relationship=generic.NameObject(self.relationship),
+        )
+        embed.embed_file(writer, spec)
+
+
 class CertificateSigner:
     """The lab's signing identity, loaded once from PKCS#12 or from a PEM key and certificate."""
 
@@ -139,9 +168,33 @@ class CertificateSigner:
         """Return the signer certificate's subject, as people read it."""
         return self._signer.signing_cert.subject.human_friendly
 
-    def sign(self, pdf_bytes: bytes, reason: str, location: str, signer_name: str) -> bytes:
-        """Return ``pdf_bytes`` with an invisible PAdES signature appended as an incremental update."""
+    @property
+    def certificate_pem(self) -> bytes:
+        """Return the signer's certificate in PEM."""
+        der = self._signer.signing_cert.dump()
+        return x509.load_der_x509_certificate(der).public_bytes(serialization.Encoding.PEM)
+
+    def sign_xml(self, xml: bytes) -> bytes:
+        """Return ``xml`` (a DCC) with an enveloped XML signature by the same key and certificate as the PDFs."""
+        from certificates.dcc import sign_dcc
+
+        return sign_dcc(xml, self._signer._key, self.certificate_pem)
+
+    def sign(
+        self,
+        pdf_bytes: bytes,
+        reason: str,
+        location: str,
+        signer_name: str,
+        attachments: tuple[Attachment, ...] = (),
+    ) -> bytes:
+        """Return ``pdf_bytes`` with an invisible PAdES signature appended as an incremental update.
+
+        ``attachments`` are embedded first (EmbeddedFiles and the catalogue's /AF), so the signature covers them.
+        """
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes), strict=False)
+        for attachment in attachments:
+            attachment.embed_into(writer)
         meta = signers.PdfSignatureMetadata(
             field_name=SIGNATURE_FIELD,
             reason=reason,

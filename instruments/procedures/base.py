@@ -138,9 +138,14 @@ class Column:
     heading_vi: str
     heading_en: str
     unit: str | None = None
+    # The key of the column holding this value's expanded uncertainty (machine-readable certificates attach it).
+    uncertainty: str | None = None
 
     def as_dict(self) -> dict:
-        return {"key": self.key, "heading_vi": self.heading_vi, "heading_en": self.heading_en, "unit": self.unit}
+        out = {"key": self.key, "heading_vi": self.heading_vi, "heading_en": self.heading_en, "unit": self.unit}
+        if self.uncertainty:
+            out["uncertainty"] = self.uncertainty
+        return out
 
 
 @dataclass(frozen=True)
