@@ -1,7 +1,7 @@
 """issuing: a calibration certificate's DCC (XML) stored by SHA-256 beside its PDF
 
 Revision ID: 20261203_dcc
-Revises: 0008_quality_risks_documents
+Revises: science_second_look
 Create Date: 2026-12-03 15:40:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '20261203_dcc'
-down_revision = '0008_quality_risks_documents'
+down_revision = 'science_second_look'
 branch_labels = None
 depends_on = None
 
