@@ -81,7 +81,7 @@ def certificate_pdf(certificate_id: int):
 
 
 @blueprint.route("/certificates/<int:certificate_id>/dcc.xml")
-@read_view(*ALL_ROLES)
+@read_view(Capability.READ_CERTIFICATES)
 def certificate_dcc(certificate_id: int):
     found = queries.get_certificate(db.session, current_user, certificate_id)
     if not found.dcc_sha256:
