@@ -23,3 +23,18 @@ def list_procedures(as_json: bool) -> None:
         return
     for cls in procedures:
         click.echo(f"{cls.key:<26} {cls.kind:<13} {cls.standard:<28} {cls.title_en} / {cls.title_vi}")
+
+
+@procedures_group.command("example")
+@click.argument("key")
+def example_procedure(key: str) -> None:
+    """Print a record that `lims calc procedure KEY -` computes (observations, conditions, standards, instrument)."""
+    from instruments.errors import InputError
+    from instruments.procedures import get_procedure
+
+    try:
+        document = get_procedure(key).example_record()
+    except InputError as exc:
+        click.echo(json.dumps(exc.as_dict(), ensure_ascii=False), err=True)
+        raise SystemExit(2) from exc
+    click.echo(json.dumps(document, ensure_ascii=False, indent=2))

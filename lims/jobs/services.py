@@ -559,7 +559,9 @@ def second_look_reasons(job: Job) -> list[str]:
     procedure = procedure_for(job)
     for stage, record in sorted(current_records(job).items()):
         try:
-            result = procedure.calculate(record.observations, Stage(stage))
+            result = procedure.calculate(
+                procedure.with_standards(record.observations, record.standards_snapshot or []), Stage(stage)
+            )
         except InputError as exc:
             reasons.append(f"{stage}: {exc.field}: {exc.message}")
             continue
@@ -701,35 +703,21 @@ class Preview:
 
 def check_conditions(procedure: Procedure, conditions: dict) -> list[dict]:
     """Return the environmental conditions that are missing or outside the procedure's limits."""
-    problems = []
-    for limit in procedure.environment:
-        value = conditions.get(limit.name)
-        field = f"conditions.{limit.name}"
-        if value is None:
-            problems.append({"field": field, "message": f"Cần ghi {limit.label_vi} / {limit.label_en} is required"})
-            continue
-        if (limit.minimum is not None and value < limit.minimum) or (
-            limit.maximum is not None and value > limit.maximum
-        ):
-            problems.append(
-                {
-                    "field": field,
-                    "message": (
-                        f"{limit.label_vi} {value:g} {limit.unit} ngoài giới hạn {limit.minimum:g}…{limit.maximum:g} "
-                        f"/ {limit.label_en} {value:g} {limit.unit} is outside {limit.minimum:g}…{limit.maximum:g}"
-                    ),
-                }
-            )
-    return problems
+    try:
+        return procedure.environment_problems(conditions)
+    except InputError as exc:
+        raise RuleViolation(f"Điều kiện môi trường chưa đúng / {exc.message}", field=exc.field) from exc
 
 
-def compute_result(job: Job, stage: str, observations: dict, conditions: dict) -> Preview:
-    """Compute what the procedure gives for these observations; saves nothing."""
+def compute_result(
+    job: Job, stage: str, observations: dict, conditions: dict, standards: list[dict] | None = None
+) -> Preview:
+    """Compute what the procedure gives for these observations and the standards' values; saves nothing."""
     if stage not in STAGES:
         raise RuleViolation("Giai đoạn không hợp lệ / stage must be as_found or as_left", field="stage")
     procedure = procedure_for(job)
     try:
-        result = procedure.calculate(observations, Stage(stage))
+        result = procedure.calculate(procedure.with_standards(observations, standards or []), Stage(stage))
     except InputError as exc:
         raise RuleViolation(f"Dữ liệu đo chưa đúng / {exc.message}", field=f"observations.{exc.field}") from exc
     return Preview(_json_ready(result.as_dict()), result.passed, check_conditions(procedure, conditions))
@@ -791,6 +779,12 @@ def snapshot_standard(session: Session, standard: Standard, day: date) -> dict:
     return entry
 
 
+def standards_on(session: Session, standard_ids: list[int], day: date) -> list[dict]:
+    """Return the snapshot of the chosen standards on a day (unknown ids left out: saving refuses them)."""
+    standards = [session.get(Standard, standard_id) for standard_id in dict.fromkeys(standard_ids)]
+    return [snapshot_standard(session, standard, day) for standard in standards if standard is not None]
+
+
 def current_records(job: Job) -> dict[str, MeasurementRecord]:
     """Return the job's current (not superseded) record per stage."""
     return {record.stage: record for record in job.records if not record.superseded}
@@ -830,7 +824,8 @@ def record_measurement(
             raise RuleViolation("Không có chuẩn này / no such standard", field="standards")
         ensure_usable_on(standard, day)
         standards.append(standard)
-    preview = compute_result(job, stage, observations, conditions)
+    snapshot = [snapshot_standard(session, standard, day) for standard in standards]
+    preview = compute_result(job, stage, observations, conditions, snapshot)
     if preview.environment_problems:
         problem = preview.environment_problems[0]
         raise RuleViolation(problem["message"], field=problem["field"])
@@ -840,7 +835,6 @@ def record_measurement(
         change_reason = _require_text(change_reason, "change_reason", "lý do sửa / the reason for the change")
         previous.superseded = True
         revision = previous.revision + 1
-    snapshot = [snapshot_standard(session, standard, day) for standard in standards]
     checked = check_reference(job, observations, snapshot)
     record = MeasurementRecord(
         job=job,
@@ -897,9 +891,7 @@ def reference_prefill(
     """
     if _reference_group(job) is None:
         return None
-    standards = [session.get(Standard, standard_id) for standard_id in dict.fromkeys(standard_ids)]
-    snapshot = [snapshot_standard(session, standard, day) for standard in standards if standard is not None]
-    return reference.prefill(snapshot, nominals)
+    return reference.prefill(standards_on(session, standard_ids, day), nominals)
 
 
 def check_reference(job: Job, observations: dict, snapshot: list[dict]) -> dict | None:

@@ -527,7 +527,9 @@ def record_preview(job_id: int):
             return jsonify(
                 {"complete": False, "field": missing, "label": _field_label(schema, missing), "result": None}
             )
-        preview = services.compute_result(job, _stage(), observations, conditions)
+        standard_ids = [int(value) for value in request.form.getlist("standards") if value.isdigit()]
+        standards = services.standards_on(db.session, standard_ids, _measured_on() or lab_today())
+        preview = services.compute_result(job, _stage(), observations, conditions, standards)
     except RuleViolation as exc:
         name = observation_form.input_name(exc.field)
         body = {"error": exc.message, "field": exc.field, "input": name, "label": _field_label(schema, name)}
