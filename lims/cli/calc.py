@@ -80,11 +80,11 @@ def procedure_command(key: str, source: str) -> None:
     conditions out of limits. `lims procedures example KEY` prints a valid input.
     """
     # Imported here so that the other commands do not load the procedures' numerical libraries.
-    from instruments.procedures import get_procedure
+    from lims.cli.procedures import find_procedure
 
     document = _read_document(source)
     try:
-        procedure = get_procedure(key)()
+        procedure = find_procedure(key)()
         result = procedure.run_record(document)
     except InputError as exc:
         _refuse(exc.field, exc.message)
