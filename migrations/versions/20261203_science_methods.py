@@ -1,7 +1,7 @@
 """catalogue: ĐLVN methods as data (code, titles, procedures, confirmed), the methods an instrument type allows, the method chosen at contract review (issue 13)
 
 Revision ID: science_methods
-Revises: science_second_look
+Revises: 20261203_dcc
 Create Date: 2026-12-03 16:05:41.876337
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'science_methods'
-down_revision = 'science_second_look'
+down_revision = '20261203_dcc'
 branch_labels = None
 depends_on = None
 
