@@ -459,15 +459,18 @@ def validate_dcc(xml: bytes) -> None:
 
 
 def sign_dcc(xml: bytes, private_key, certificate_pem: bytes) -> bytes:
-    """Return the DCC with an enveloped XML signature (RSA or ECDSA with SHA-256) by the lab's key.
+    """Return the DCC with an enveloped XML signature (RSA or ECDSA with SHA-256) by the key of ``certificate_pem``.
 
     The signature element goes last in the root, where the DCC schema allows ``ds:Signature``.
     """
+    from cryptography import x509
     from cryptography.hazmat.primitives.asymmetric import ec
     from signxml import SignatureMethod, XMLSigner
 
-    method = SignatureMethod.ECDSA_SHA256 if isinstance(private_key, ec.EllipticCurvePrivateKey) else None
-    signer = XMLSigner(signature_algorithm=method or SignatureMethod.RSA_SHA256)
+    # the certificate says which kind of key signs (a key on a token is not a cryptography key object)
+    public = x509.load_pem_x509_certificate(certificate_pem).public_key()
+    elliptic = isinstance(public, ec.EllipticCurvePublicKey)
+    signer = XMLSigner(signature_algorithm=SignatureMethod.ECDSA_SHA256 if elliptic else SignatureMethod.RSA_SHA256)
     signed = signer.sign(parse(xml), key=private_key, cert=certificate_pem.decode())
     return etree.tostring(signed, xml_declaration=True, encoding="UTF-8")
 

@@ -103,6 +103,29 @@ def _hash(name: str) -> hashes.HashAlgorithm:
     return {"sha256": hashes.SHA256(), "sha384": hashes.SHA384(), "sha512": hashes.SHA512()}[name]
 
 
+class _SignerKey:
+    """The lab's key as an XML signer sees it: a ``sign`` call and the certificate's public key.
+
+    signxml asks a private key for ``sign(data, padding=PKCS1v15(), algorithm=SHA256())`` (RSA) or
+    ``sign(data, signature_algorithm=ECDSA(SHA256()))`` (EC), and for ``key_size``; both answers come from the same
+    raw signature pyHanko makes for a PDF, so a file key and a token key sign alike.
+    """
+
+    def __init__(self, signer: CertificateSigner):
+        self._signer = signer
+        self._public = x509.load_pem_x509_certificate(signer.certificate_pem).public_key()
+
+    @property
+    def key_size(self) -> int:
+        return self._public.key_size
+
+    def public_key(self):
+        return self._public
+
+    def sign(self, data: bytes, *args, **kwargs) -> bytes:
+        return self._signer._sign_raw(data)
+
+
 @dataclass(frozen=True)
 class Attachment:
     """A file carried inside a certificate's PDF as an associated file (PDF/A-3 style), e.g. its DCC."""
@@ -224,10 +247,18 @@ class CertificateSigner:
         return x509.load_der_x509_certificate(der).public_bytes(serialization.Encoding.PEM)
 
     def sign_xml(self, xml: bytes) -> bytes:
-        """Return ``xml`` (a DCC) with an enveloped XML signature by the same key and certificate as the PDFs."""
+        """Return ``xml`` (a DCC) with an enveloped XML signature by the same key and certificate as the PDFs.
+
+        The key is used through pyHanko's signer, so a key that never leaves its PKCS#11 token signs DCCs too.
+        """
         from certificates.dcc import sign_dcc
 
-        return sign_dcc(xml, self._signer._key, self.certificate_pem)
+        return sign_dcc(xml, _SignerKey(self), self.certificate_pem)
+
+    def _sign_raw(self, data: bytes) -> bytes:
+        """Sign ``data`` with SHA-256 as the key's mechanism does for CMS: PKCS#1 v1.5 for RSA, DER ECDSA for EC."""
+        with self._lock:
+            return _outside_event_loop(asyncio.run, self._signer.async_sign_raw(data, "sha256"))
 
     def sign(
         self,

@@ -154,3 +154,11 @@ def test_lims_dcc_read_prints_the_results_and_refuses_an_invalid_file(app, world
     path.write_bytes(b"<not-a-dcc/>")
     result = app.test_cli_runner().invoke(args=["dcc", "read", str(path)])
     assert result.exit_code == 1 and "not a valid DCC 3.3.0" in result.output
+
+
+def test_other_systems_fetch_the_dcc_from_the_api(world, client, login):
+    certificate = issue(world, world.job(kind="calibration"))
+    login("manager")
+    response = client.get(f"/api/v1/certificates/{certificate.id}/dcc")
+    assert response.status_code == 200 and response.mimetype == "application/xml"
+    assert hashlib.sha256(response.data).hexdigest() == certificate.dcc_sha256
