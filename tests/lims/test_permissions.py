@@ -298,6 +298,7 @@ READS = {
     "lims.jobs.services.record_history",
     "lims.jobs.services.reference_prefill",
     "lims.jobs.services.snapshot_standard",
+    "lims.jobs.services.standards_on",
     "lims.plan.services.count_metric",
     "lims.plan.services.get_plan",
     "lims.plan.services.item_figure",
