@@ -32,6 +32,7 @@ def create_app(config: Config | None = None) -> Flask:
     register_extensions(app)
     register_models()
     register_blueprints(app)
+    register_signal_receivers()
     register_request_hooks(app)
     register_errorhandlers(app)
     register_template_helpers(app)
@@ -82,6 +83,13 @@ def register_models() -> None:
     """Import every domain's models so that the metadata (and Alembic) sees all tables."""
     for domain in DOMAINS:
         _import_optional(f"lims.{domain}.models")
+
+
+def register_signal_receivers() -> None:
+    """Connect what one domain does when another's service reports an event (lims.core.signals)."""
+    from lims.quality.automation import connect_receivers
+
+    connect_receivers()
 
 
 def register_blueprints(app: Flask) -> None:

@@ -1,5 +1,6 @@
 """Small helpers shared by the domains' WTForms forms."""
 
+import re
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
@@ -10,7 +11,8 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from flask_wtf.i18n import translations as wtforms_translations
-from wtforms import DecimalField, FloatField, SelectChoice
+from wtforms import DecimalField, FloatField, IntegerField, SelectChoice
+from wtforms.widgets import TextInput
 
 from lims.core.errors import RuleViolation
 from lims.core.numbers import decimal_point
@@ -27,7 +29,26 @@ def refuse_invalid(form) -> None:
     raise RuleViolation("; ".join(messages) or _("Dữ liệu không hợp lệ."), field=next(iter(form.errors), None))
 
 
+class NumberTextInput(TextInput):
+    """A number typed as text, with the phone's number keypad.
+
+    Never ``type="number"``: Chromium drops a decimal comma from it ("0,05" reaches the server as "005"), and the
+    lab types decimal commas.
+    """
+
+    def __init__(self, inputmode: str = "decimal"):
+        super().__init__()
+        self.inputmode = inputmode
+
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("inputmode", self.inputmode)
+        kwargs.setdefault("autocomplete", "off")
+        return super().__call__(field, **kwargs)
+
+
 class _DecimalComma:
+    widget = NumberTextInput()
+
     def process_formdata(self, valuelist):
         super().process_formdata([decimal_point(v) for v in valuelist] if valuelist else valuelist)
 
@@ -38,6 +59,20 @@ class LocalFloatField(_DecimalComma, FloatField):
 
 class LocalDecimalField(_DecimalComma, DecimalField):
     """An exact-decimal field that reads "0,0012" as well as "0.0012"."""
+
+
+_GROUPED_INTEGER = re.compile(r"^[-+]?\d{1,3}([.,\s]\d{3})+$")
+
+
+class LocalIntegerField(IntegerField):
+    """A whole-number field typed as text, reading "1.000.000" (thousands grouped) as well as "1000000"."""
+
+    widget = NumberTextInput("numeric")
+
+    def process_formdata(self, valuelist):
+        if valuelist and _GROUPED_INTEGER.match(valuelist[0].strip()):
+            valuelist = [re.sub(r"[.,\s]", "", valuelist[0].strip())]
+        super().process_formdata(valuelist)
 
 
 CATALOGUES = Path(__file__).resolve().parents[1] / "translations"

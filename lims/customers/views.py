@@ -4,11 +4,14 @@ from flask import Blueprint, Response, current_app, flash, redirect, render_temp
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 
+from certificates.qr import qr_svg
 from lims.core.dates import lab_today
 from lims.core.errors import NotFound, RuleViolation
 from lims.core.exports import csv_response
 from lims.core.forms import choices, refuse_invalid
+from lims.core.links import public_url
 from lims.core.navigation import register_home_panel, register_nav
 from lims.core.web import ALL_ROLES, READERS, read_view, write_view
 from lims.customers import queries, services
@@ -223,6 +226,9 @@ def _instrument_filter() -> queries.InstrumentFilter:
 @read_view(*ALL_ROLES)
 def instruments():
     filters = _instrument_filter()
+    labelled = queries.instrument_id_in(filters.search)
+    if labelled:  # a label's code or QR address, typed or scanned into the search: open that instrument
+        return redirect(url_for("customers.instrument", instrument_id=labelled))
     page = db.paginate(queries.instruments_query(current_user, filters, lab_today()), per_page=50, error_out=False)
     types = db.session.scalars(queries.instrument_types_query()).all()
     return render_template("customers/instruments.html", page=page, filters=filters, types=types, today=lab_today())
@@ -263,6 +269,15 @@ def instruments_export():
 def instrument(instrument_id: int):
     item = services.get_instrument(db.session, current_user, instrument_id)
     return render_template("customers/instrument.html", item=item, today=lab_today())
+
+
+@blueprint.route("/instruments/<int:instrument_id>/label")
+@read_view(*READERS)
+def instrument_label(instrument_id: int):
+    """The instrument's label: its code and a QR code opening its page, to print and stick on it."""
+    item = services.get_instrument(db.session, current_user, instrument_id)
+    address = public_url() + url_for("customers.instrument", instrument_id=item.id)
+    return render_template("customers/label.html", item=item, address=address, qr=Markup(qr_svg(address)))
 
 
 def _fill_types(form: InstrumentForm) -> None:

@@ -6,14 +6,13 @@ from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
-    IntegerField,
     SelectField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from lims.core.forms import LabForm, LocalFloatField, choices
+from lims.core.forms import LabForm, LocalFloatField, LocalIntegerField, choices
 
 
 class ImportCatalogueForm(LabForm):
@@ -191,15 +190,15 @@ class RiskForm(LabForm):
     kind = SelectField(_l("Loại"), choices=choices([("risk", _l("Rủi ro")), ("opportunity", _l("Cơ hội"))]))
     title = StringField(_l("Nội dung"), validators=[DataRequired(), Length(max=300)])
     clause = StringField(_l("Điều khoản"), validators=[Optional(), Length(max=20)])
-    likelihood = IntegerField(_l("Khả năng (1-5)"), validators=[DataRequired(), NumberRange(1, 5)])
-    impact = IntegerField(_l("Mức ảnh hưởng (1-5)"), validators=[DataRequired(), NumberRange(1, 5)])
+    likelihood = LocalIntegerField(_l("Khả năng (1-5)"), validators=[DataRequired(), NumberRange(1, 5)])
+    impact = LocalIntegerField(_l("Mức ảnh hưởng (1-5)"), validators=[DataRequired(), NumberRange(1, 5)])
     treatment = TextAreaField(_l("Biện pháp"), validators=[Optional()])
     review_on = DateField(_l("Ngày xem xét lại"), validators=[Optional()])
 
 
 class RiskEditForm(LabForm):
-    likelihood = IntegerField(_l("Khả năng (1-5)"), validators=[InputRequired(), NumberRange(1, 5)])
-    impact = IntegerField(_l("Mức ảnh hưởng (1-5)"), validators=[InputRequired(), NumberRange(1, 5)])
+    likelihood = LocalIntegerField(_l("Khả năng (1-5)"), validators=[InputRequired(), NumberRange(1, 5)])
+    impact = LocalIntegerField(_l("Mức ảnh hưởng (1-5)"), validators=[InputRequired(), NumberRange(1, 5)])
     treatment = TextAreaField(_l("Biện pháp giải quyết"), validators=[Optional(), Length(max=4000)])
     owner_id = SelectField(_l("Người phụ trách"), coerce=int, choices=[])
     review_on = DateField(_l("Ngày xem xét lại"), validators=[Optional()])
@@ -208,8 +207,8 @@ class RiskEditForm(LabForm):
 
 class RiskReviewForm(LabForm):
     reviewed_on = DateField(_l("Ngày xem xét"), validators=[DataRequired()])
-    likelihood = IntegerField(_l("Khả năng (1-5)"), validators=[InputRequired(), NumberRange(1, 5)])
-    impact = IntegerField(_l("Mức ảnh hưởng (1-5)"), validators=[InputRequired(), NumberRange(1, 5)])
+    likelihood = LocalIntegerField(_l("Khả năng (1-5)"), validators=[InputRequired(), NumberRange(1, 5)])
+    impact = LocalIntegerField(_l("Mức ảnh hưởng (1-5)"), validators=[InputRequired(), NumberRange(1, 5)])
     note = TextAreaField(_l("Nhận xét"), validators=[DataRequired(), Length(max=4000)])
     next_review_on = DateField(_l("Lần xem xét sau"), validators=[Optional()])
 
@@ -221,7 +220,7 @@ class RiskCloseForm(LabForm):
     effective = BooleanField(_l("Biện pháp có hiệu lực"))
 
 
-class DaysField(IntegerField):
+class DaysField(LocalIntegerField):
     """A whole number of days, required; anything else ("1,5", "abc", nothing) is refused in the lab's words."""
 
     def process_formdata(self, valuelist):

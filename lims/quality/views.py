@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-import lims.quality.automation  # noqa: F401 - installs the hook that raises nonconformities from flagged records
 from lims.core.dates import lab_today
 from lims.core.errors import NotFound, RuleViolation
 from lims.core.files import accept_pdf_upload, read_bytes

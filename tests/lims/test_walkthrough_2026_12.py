@@ -1,0 +1,189 @@
+"""The findings of the December 2026 walkthrough (../shared/reviews/walkthrough-2026-12.md), each as a rule.
+
+A test is named after the finding it proves fixed; the journeys themselves are tested in tests/browser/test_lab_day.py.
+"""
+
+import unicodedata
+
+import pytest
+from sqlalchemy import select
+
+from lims.core.errors import RuleViolation
+from lims.core.search import fold
+from lims.customers import queries, services
+from lims.customers.models import Instrument, InstrumentType
+from tests.conftest import TEST_PASSWORD
+
+# --- finding 1: a decimal comma typed into a number input ---------------------------------------------------------
+
+
+def _instrument_form(client, organisation_id):
+    return client.get(f"/customers/{organisation_id}/instruments/new").get_data(as_text=True)
+
+
+def test_finding_1_number_inputs_are_text_with_a_decimal_keypad(client, login, session):
+    login("technician")
+    owner = services.create_organisation(session, name="Công ty Hưng Thịnh", tax_code="2100123457")
+    session.commit()
+    page = _instrument_form(client, owner.id)
+    assert 'type="number"' not in page
+    for name in ("range_min", "range_max", "resolution", "verification_interval"):
+        assert (
+            f'id="{name}" inputmode="decimal"' in page
+            or f'inputmode="decimal" name="{name}"' in page
+            or (f'name="{name}"' in page and 'inputmode="decimal"' in page)
+        )
+
+
+@pytest.fixture()
+def scale_type(session):
+    services.seed_catalogue(session)
+    session.commit()
+    return session.scalar(select(InstrumentType).where(InstrumentType.code == "scale-platform"))
+
+
+def _post_instrument(client, owner, scale_type, **values):
+    data = {
+        "instrument_type_id": scale_type.id,
+        "serial": "CB-150",
+        "range_max": "150",
+        "unit": "kg",
+        "last_service_kind": "",
+    } | values
+    return client.post(f"/customers/{owner.id}/instruments/new", data=data)
+
+
+def test_finding_1_a_decimal_comma_is_stored_as_the_number_typed(client, login, session, scale_type):
+    login("technician")
+    owner = services.create_organisation(session, name="Công ty Hưng Thịnh", tax_code="2100123457")
+    session.commit()
+    response = _post_instrument(client, owner, scale_type, resolution="0,05", verification_interval="0,05")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    stored = session.scalar(select(Instrument))
+    assert stored.resolution == 0.05 and stored.verification_interval == 0.05
+
+
+def test_finding_1_a_d_above_a_hundredth_of_max_is_asked_before_it_is_stored(client, login, session, scale_type):
+    login("technician")
+    owner = services.create_organisation(session, name="Công ty Hưng Thịnh", tax_code="2100123457")
+    session.commit()
+    # "0,05" read without its comma: d = 5 kg on a 150 kg scale.
+    response = _post_instrument(client, owner, scale_type, resolution="5")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert 'data-testid="error-resolution"' in page and 'data-testid="confirm-values"' in page
+    assert 'value="5"' in page  # what was typed stays
+    assert session.scalar(select(Instrument)) is None
+    confirmed = _post_instrument(client, owner, scale_type, resolution="5", confirm_values="y")
+    assert confirmed.status_code == 302
+    assert session.scalar(select(Instrument)).resolution == 5
+
+
+def test_finding_1_min_above_max_and_text_are_refused_at_their_field(client, login, session, scale_type):
+    login("technician")
+    owner = services.create_organisation(session, name="Công ty Hưng Thịnh", tax_code="2100123457")
+    session.commit()
+    page = _post_instrument(client, owner, scale_type, range_min="200").get_data(as_text=True)
+    assert 'data-testid="error-range_min"' in page
+    page = _post_instrument(client, owner, scale_type, resolution="không phẩy năm").get_data(as_text=True)
+    assert 'data-testid="error-resolution"' in page
+    assert session.scalar(select(Instrument)) is None
+
+
+def test_finding_1_thousands_typed_in_a_whole_number_field_are_read(app_context):
+    from lims.core.forms import LabForm, LocalIntegerField
+
+    class Amount(LabForm):
+        amount = LocalIntegerField()
+
+    with app_context.test_request_context(method="POST", data={"amount": "1.500.000"}):
+        form = Amount()
+        assert form.validate() and form.amount.data == 1_500_000
+    with app_context.test_request_context(method="POST", data={"amount": "1,5"}):
+        form = Amount()
+        assert not form.validate()
+
+
+# --- finding 9: search folds case, accents and Unicode form --------------------------------------------------------
+
+
+def test_fold_strips_marks_and_reads_d_bar_as_d():
+    assert fold("Công ty TNHH Hưng Thịnh") == "cong ty tnhh hung thinh"
+    assert fold("ĐỒNG HỒ ĐO ÁP SUẤT") == "dong ho do ap suat"
+    assert fold(unicodedata.normalize("NFD", "Hưng Thịnh")) == fold("Hưng Thịnh")
+
+
+def test_finding_9_organisations_are_found_without_accents_or_in_nfd(session, make_user):
+    staff = make_user("technician")
+    services.create_organisation(session, name="Công ty TNHH Hưng Thịnh", tax_code="2100123457")
+    services.create_organisation(session, name="Nhà máy Xay xát Cầu Kè", tax_code="2100781230")
+    session.commit()
+    for typed in ("hung thinh", "HƯNG THỊNH", unicodedata.normalize("NFD", "Hưng Thịnh"), "thinh hung", "2100123"):
+        found = session.scalars(queries.organisations_query(staff, typed)).all()
+        assert [o.name for o in found] == ["Công ty TNHH Hưng Thịnh"], typed
+    assert session.scalars(queries.organisations_query(staff, "hung 100%")).all() == []
+
+
+def test_finding_9_instruments_are_found_by_serial_enterprise_or_type_without_accents(session, make_user, scale_type):
+    staff = make_user("technician")
+    owner = services.create_organisation(session, name="Công ty TNHH Hưng Thịnh", tax_code="2100123457")
+    other = services.create_organisation(session, name="Nhà máy Cầu Kè", tax_code="2100781230")
+    gauge = session.scalar(select(InstrumentType).where(InstrumentType.name_vi.like("Đồng hồ%")))
+    services.create_instrument(session, owner, instrument_type_id=scale_type.id, serial="CB-150")
+    services.create_instrument(session, other, instrument_type_id=gauge.id, serial="DH-7", maker="Đài Loan")
+    session.commit()
+
+    def serials(typed):
+        filters = queries.InstrumentFilter(search=typed)
+        return [i.serial for i in session.scalars(queries.instruments_query(staff, filters, date_today()))]
+
+    assert serials("hung thinh") == ["CB-150"]
+    assert serials("cb-150") == ["CB-150"]
+    assert serials("dong ho") == ["DH-7"]
+    assert serials("dai loan cau ke") == ["DH-7"]
+
+
+def test_finding_9_types_and_standards_are_found_without_accents(session, make_user, scale_type):
+    from lims.standards import queries as standard_queries
+    from lims.standards.services import register_standard
+
+    manager = make_user("manager")
+    found = session.scalars(services_types("dong ho")).all()
+    assert any(t.name_vi.startswith("Đồng hồ") for t in found)
+    assert scale_type not in found
+    register_standard(session, manager, code="M1-01", name="Bộ quả cân chuẩn cấp M1", kind="weight_set")
+    session.commit()
+    filters = standard_queries.StandardFilter(text="qua can chuan")
+    assert [s.code for s in session.scalars(standard_queries.standards_query(filters, date_today()))] == ["M1-01"]
+
+
+def services_types(typed):
+    return queries.instrument_types_query(search=typed)
+
+
+def date_today():
+    from lims.core.dates import lab_today
+
+    return lab_today()
+
+
+# --- finding 10: accounts ------------------------------------------------------------------------------------------
+
+
+def test_finding_10_usernames_differing_only_by_case_are_one_account(session, make_user, client):
+    make_user("technician", username="ktv.An")
+    with pytest.raises(RuleViolation) as refused:
+        make_user("technician", username="KTV.an")
+    assert refused.value.field == "username"
+    session.rollback()
+    response = client.post("/login", data={"username": "KTV.AN", "password": TEST_PASSWORD})
+    assert response.status_code == 302
+
+
+def test_finding_10_staff_accounts_belong_to_the_lab(session, make_user, make_organisation):
+    technician = make_user("technician")
+    assert technician.organisation is not None and technician.organisation.kind == "lab"
+    enterprise = make_organisation()
+    with pytest.raises(RuleViolation) as refused:
+        make_user("signatory", organisation=enterprise)
+    assert refused.value.field == "organisation_id"
