@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from babel.support import Translations
-from flask import has_request_context
+from flask import flash, has_request_context
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
@@ -21,6 +21,42 @@ from lims.core.numbers import decimal_point
 def choices(pairs: Iterable[tuple[object, object]]) -> list[SelectChoice]:
     """Return select options from (value, label) pairs (WTForms 3.3 deprecates raw tuples)."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+_STEP = re.compile(r"([A-Za-z_]\w*)|\[?(\d+)\]?")
+
+
+def field_at(form, path: str | None):
+    """Return the field a refusal names by its path ("name", "items[2].service", "items-2-service"), else None.
+
+    Paths follow the services' names: a list's row in brackets, counted from 0, then the row's field.
+    """
+    if not path:
+        return None
+    target = form
+    for name, index in _STEP.findall(path.replace("-", ".")):
+        if index or name.isdigit():
+            entries = getattr(target, "entries", None)
+            position = int(index or name)
+            if entries is None or position >= len(entries):
+                return None
+            target = entries[position]
+        else:
+            fields = getattr(target, "_fields", None) or getattr(getattr(target, "form", None), "_fields", None)
+            if fields is None or name not in fields:
+                return None
+            target = fields[name]
+    return target if target is not form and hasattr(target, "errors") else None
+
+
+def show_refusal(form, refusal: RuleViolation) -> None:
+    """Put a refusal's message beside the field it names, or at the top of the page when it names none of its
+    fields; the view then renders the form again as typed (the one way a form page says no)."""
+    target = field_at(form, refusal.field)
+    if target is not None:
+        target.errors = [*target.errors, refusal.message]
+    else:
+        flash(refusal.message, "danger")
 
 
 def refuse_invalid(form) -> None:

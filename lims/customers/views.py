@@ -10,7 +10,7 @@ from certificates.qr import qr_svg
 from lims.core.dates import lab_today
 from lims.core.errors import NotFound, RuleViolation
 from lims.core.exports import csv_response
-from lims.core.forms import choices, refuse_invalid
+from lims.core.forms import choices, refuse_invalid, show_refusal
 from lims.core.links import public_url
 from lims.core.navigation import register_home_panel, register_nav
 from lims.core.web import ALL_ROLES, READERS, read_view, write_view
@@ -79,7 +79,7 @@ def organisation_create():
     try:
         organisation = services.create_organisation(db.session, **_organisation_fields(form))
     except RuleViolation as exc:
-        getattr(form, exc.field or "name").errors.append(exc.message)
+        show_refusal(form, exc)
         return render_template("customers/organisation_form.html", form=form, item=None), 422
     flash(_("Đã thêm doanh nghiệp %(name)s.", name=organisation.name), "success")
     return redirect(url_for("customers.organisation", organisation_id=organisation.id))
@@ -126,7 +126,7 @@ def organisation_update(organisation_id: int):
     try:
         services.update_organisation(db.session, item, **_organisation_fields(form))
     except RuleViolation as exc:
-        getattr(form, exc.field or "name").errors.append(exc.message)
+        show_refusal(form, exc)
         return render_template("customers/organisation_form.html", form=form, item=item), 422
     flash(_("Đã lưu."), "success")
     return redirect(url_for("customers.organisation", organisation_id=item.id))
@@ -148,6 +148,7 @@ def contact_add(organisation_id: int):
         email=form.email.data,
         receives_reminders=form.receives_reminders.data,
     )
+    flash(_("Đã thêm người liên hệ %(name)s.", name=form.name.data), "success")
     return redirect(url_for("customers.organisation", organisation_id=item.id))
 
 
@@ -156,6 +157,7 @@ def contact_add(organisation_id: int):
 def contact_remove(organisation_id: int, contact_id: int):
     item = services.get_organisation(db.session, current_user, organisation_id)
     services.remove_contact(db.session, item, contact_id)
+    flash(_("Đã xóa người liên hệ."), "success")
     return redirect(url_for("customers.organisation", organisation_id=item.id))
 
 
@@ -185,7 +187,7 @@ def enrolment_save(organisation_id: int):
             notes=form.notes.data,
         )
     except RuleViolation as exc:
-        getattr(form, exc.field or "status").errors.append(exc.message)
+        show_refusal(form, exc)
         return render_template("customers/enrolment_form.html", form=form, item=item), 422
     flash(_("Đã lưu thông tin tham gia chương trình đảm bảo đo lường."), "success")
     return redirect(url_for("customers.organisation", organisation_id=item.id))
@@ -311,7 +313,7 @@ def instrument_create(organisation_id: int):
     try:
         item = services.create_instrument(db.session, owner, **_instrument_values(form))
     except RuleViolation as exc:
-        getattr(form, exc.field or "serial").errors.append(exc.message)
+        show_refusal(form, exc)
         return render_template("customers/instrument_form.html", form=form, owner=owner, item=None), 422
     flash(_("Đã thêm phương tiện đo."), "success")
     return redirect(url_for("customers.instrument", instrument_id=item.id))
@@ -338,7 +340,7 @@ def instrument_update(instrument_id: int):
     try:
         services.update_instrument(db.session, item, **_instrument_values(form))
     except RuleViolation as exc:
-        getattr(form, exc.field or "serial").errors.append(exc.message)
+        show_refusal(form, exc)
         return render_template("customers/instrument_form.html", form=form, owner=item.organisation, item=item), 422
     flash(_("Đã lưu."), "success")
     return redirect(url_for("customers.instrument", instrument_id=item.id))
@@ -437,6 +439,7 @@ def outbox_send():
 @write_view(*MANAGERS)
 def letter_printed(message_id: int):
     services.mark_letter_printed(db.session, message_id)
+    flash(_("Đã đánh dấu thư đã in."), "success")
     return redirect(url_for("customers.outbox"))
 
 

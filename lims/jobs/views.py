@@ -1,7 +1,6 @@
 """Requests and contract review, the job board, calendar and worklist, measurement entry, authorisations."""
 
 import calendar as month_calendar
-import re
 from datetime import date, timedelta
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
@@ -13,7 +12,7 @@ from flask_login import current_user
 from instruments.procedures import all_procedures
 from lims.core.dates import lab_today
 from lims.core.errors import RuleViolation
-from lims.core.forms import choices
+from lims.core.forms import choices, show_refusal
 from lims.core.navigation import register_home_panel, register_nav
 from lims.core.web import ALL_ROLES, LAB_STAFF, READERS, read_view, write_view
 from lims.customers import services as customer_services
@@ -114,15 +113,6 @@ def _render_request_form(form: RequestForm, status: int = 200):
     return page, status
 
 
-def _request_field(form: RequestForm, field: str | None):
-    """Return the form field a refusal names ("items[2].service" is the third row's service), None if none."""
-    match = re.fullmatch(r"items\[(\d+)\]\.(\w+)", field or "")
-    if match:
-        index = int(match.group(1))
-        return getattr(form.items[index], match.group(2), None) if index < len(form.items) else None
-    return getattr(form, field or "", None) if field and field in form._fields else None
-
-
 @blueprint.route("/requests/instruments")
 @read_view(*REQUESTERS)
 def request_instruments():
@@ -185,10 +175,7 @@ def request_create():
             notes=form.notes.data,
         )
     except RuleViolation as exc:
-        target = _request_field(form, exc.field)
-        if target is not None:
-            target.errors = [*target.errors, exc.message]
-        flash(exc.message, "danger")
+        show_refusal(form, exc)
         return _render_request_form(form, exc.status)
     flash(_("Đã ghi yêu cầu %(number)s.", number=created.number), "success")
     return redirect(url_for("jobs.request_detail", request_id=created.id))
@@ -624,12 +611,38 @@ def record_preview(job_id: int):
     )
 
 
+def result_budgets(value, path: str = "") -> list[dict]:
+    """Return every uncertainty budget a result holds, wherever the procedure put it (per weight, per load),
+    with its place, its rows and the expanded uncertainty and coverage factor beside it (as the preview shows)."""
+    found = []
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found += result_budgets(item, f"{path}[{index}]")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if key == "budget" and isinstance(item, list):
+                found.append(
+                    {
+                        "path": path,
+                        "rows": item,
+                        "expanded_uncertainty": value.get("expanded_uncertainty"),
+                        "coverage_factor": value.get("coverage_factor"),
+                    }
+                )
+            else:
+                found += result_budgets(item, f"{path}.{key}" if path else key)
+    return found
+
+
 @blueprint.route("/records/<int:record_id>")
 @read_view(*READERS)
 def record_detail(record_id: int):
     record = queries.load_record(db.session, current_user, record_id)
     return render_template(
-        "jobs/record_detail.html", record=record, history=services.record_history(db.session, record)
+        "jobs/record_detail.html",
+        record=record,
+        history=services.record_history(db.session, record),
+        budgets=result_budgets((record.result or {}).get("values")),
     )
 
 

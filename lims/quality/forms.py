@@ -148,6 +148,21 @@ class EffectivenessForm(LabForm):
     effective = BooleanField(_l("Hành động có hiệu lực"))
     review = TextAreaField(_l("Đánh giá hiệu lực"), validators=[DataRequired()])
     reviewed_on = DateField(_l("Ngày đánh giá"), validators=[DataRequired()])
+    confirm_reopen = BooleanField(
+        _l("Chưa có hiệu lực: mở lại sự không phù hợp để thêm hành động khắc phục"),
+        description=_l("Chỉ đánh dấu khi hành động chưa có hiệu lực."),
+    )
+
+    def validate(self, extra_validators=None) -> bool:
+        """Check the fields; "not effective" reopens the nonconformity, so it must be said, never implied."""
+        if not super().validate(extra_validators):
+            return False
+        if not self.effective.data and not self.confirm_reopen.data:
+            self.confirm_reopen.errors.append(
+                _l("Chưa đánh dấu có hiệu lực: xác nhận mở lại sự không phù hợp, hoặc đánh dấu có hiệu lực.")
+            )
+            return False
+        return True
 
 
 class AuditForm(LabForm):

@@ -1,9 +1,12 @@
+# ruff: noqa: F811 - the `lab` fixture is imported from the workflow tests
 """The findings of the December 2026 walkthrough (../shared/reviews/walkthrough-2026-12.md), each as a rule.
 
 A test is named after the finding it proves fixed; the journeys themselves are tested in tests/browser/test_lab_day.py.
 """
 
+import copy
 import unicodedata
+from html.parser import HTMLParser
 
 import pytest
 from sqlalchemy import select
@@ -12,7 +15,9 @@ from lims.core.errors import RuleViolation
 from lims.core.search import fold
 from lims.customers import queries, services
 from lims.customers.models import Instrument, InstrumentType
+from lims.jobs.models import MeasurementRecord
 from tests.conftest import TEST_PASSWORD
+from tests.lims.test_jobs_workflow import lab  # noqa: F401 - the lab fixture
 
 # --- finding 1: a decimal comma typed into a number input ---------------------------------------------------------
 
@@ -187,3 +192,83 @@ def test_finding_10_staff_accounts_belong_to_the_lab(session, make_user, make_or
     with pytest.raises(RuleViolation) as refused:
         make_user("signatory", organisation=enterprise)
     assert refused.value.field == "organisation_id"
+
+
+# --- finding 6: the weight record -------------------------------------------------------------------------------
+
+
+class _PostedForm(HTMLParser):
+    """What a browser posts from a page's form untouched: every input's value and every select's chosen option."""
+
+    def __init__(self, form_id: str):
+        super().__init__()
+        self.form_id, self.inside, self.select, self.first_option = form_id, False, None, None
+        self.data: dict[str, str] = {}
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self.inside = attrs.get("id") == self.form_id
+        elif not self.inside:
+            return
+        elif tag == "input" and attrs.get("name") and attrs.get("type") not in ("checkbox", "submit"):
+            self.data[attrs["name"]] = attrs.get("value") or ""
+        elif tag == "select":
+            self.select, self.first_option = attrs.get("name"), None
+        elif tag == "option" and self.select:
+            if self.first_option is None:
+                self.first_option = attrs.get("value", "")
+                self.data[self.select] = self.first_option
+            if "selected" in attrs:
+                self.data[self.select] = attrs.get("value", "")
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self.select = None
+        elif tag == "form":
+            self.inside = False
+
+
+def _as_the_page_posts(client, url: str, typed: dict) -> dict:
+    parser = _PostedForm("record-form")
+    parser.feed(client.get(url).get_data(as_text=True))
+    return parser.data | typed
+
+
+@pytest.mark.parametrize("cycle", ["ABBA", "ABA"])
+def test_finding_6_a_weight_record_previews_saves_no_empty_rows_and_shows_its_budget_in_words(
+    client, session, lab, cycle
+):
+    from tests.lims.test_jobs_pages import form_data, sign_in
+    from tests.lims.test_jobs_workflow import CONDITIONS, WEIGHT_CASE, in_progress
+
+    job = in_progress(session, lab, instrument="weight", service="calibration", key="weight-comparison-r111")
+    session.commit()
+    sign_in(client, lab["technician"])
+    document = copy.deepcopy(WEIGHT_CASE) | {"cycle": cycle}
+    if cycle == "ABA":
+        document["readings"] = [[r1, t1, r2] for r1, t1, _t2, r2 in WEIGHT_CASE["readings"]]
+    readings = document.pop("readings")  # one line of numbers per cycle
+    typed = form_data(document) | {f"obs.readings.{i}": " ".join(map(str, row)) for i, row in enumerate(readings)}
+    typed |= {f"env.{name}": str(value) for name, value in CONDITIONS.items()}
+    typed |= {"stage": "as_found", "standards": str(lab["standard"].id)}
+    url = f"/jobs/{job.id}/record?stage=as_found"
+    posted = _as_the_page_posts(client, url, typed)
+    # The page offers rows for AB1...BnA with a class and a density uncertainty already filled in.
+    assert posted["obs.weights.0.class"] and posted["obs.weights.0.density_uncertainty"] == "0"
+
+    answer = client.post(f"/jobs/{job.id}/preview", data=posted, headers={"Accept": "application/json"}).get_json()
+    assert answer["complete"] is True, answer
+    assert answer["result"]["values"]["budget"]
+
+    saved = client.post(f"/jobs/{job.id}/record", data=posted)
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    record = session.scalar(select(MeasurementRecord).where(MeasurementRecord.job_id == job.id))
+    assert "weights" not in record.observations and record.observations["weight"]["nominal"] == "10 kg"
+
+    page = client.get(saved.headers["Location"]).get_data(as_text=True)
+    assert 'data-testid="record-budget"' in page and 'data-testid="record-expanded-uncertainty"' in page
+    table = page[page.index('data-testid="record-table-weights"') :]
+    table = table[: table.index("</table>")]
+    assert "True" not in table and "False" not in table and "Đạt" in table
+    assert "{" not in table  # quantities as value and unit, not as a dictionary
