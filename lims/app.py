@@ -15,7 +15,18 @@ from lims.ops.observe import init_request_observation
 
 # Every domain package; each may have models, views (a Blueprint named `blueprint`) and commands.
 DOMAINS = (
-    "auth", "audit", "customers", "standards", "jobs", "issuing", "quality", "plan", "portal", "api", "home", "ops"
+    "auth",
+    "audit",
+    "customers",
+    "standards",
+    "jobs",
+    "issuing",
+    "quality",
+    "plan",
+    "portal",
+    "api",
+    "home",
+    "ops",
 )
 
 
@@ -180,6 +191,7 @@ def local_date(value: date | datetime | None, tz: str) -> date | None:
 
 
 def register_template_helpers(app: Flask) -> None:
+    from lims.core.forms import kept_file
     from lims.core.web import LAB_STAFF
 
     @app.template_filter("d")
@@ -206,6 +218,8 @@ def register_template_helpers(app: Flask) -> None:
     from flask import url_for
 
     from lims.core.navigation import navigation
+
+    app.add_template_global(kept_file)
 
     @app.template_global()
     def page_url(number: int) -> str:

@@ -1,5 +1,6 @@
 """Forms of the customers domain: enterprises, contacts, enrolment, instruments, the catalogue, imports."""
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
@@ -98,14 +99,14 @@ class InstrumentForm(LabForm):
             return False
         low, high, d = self.range_min.data, self.range_max.data, self.resolution.data
         if low is not None and high is not None and low > high:
-            self.range_min.errors.append(_l("Phạm vi đo từ lớn hơn phạm vi đo đến."))
+            self.range_min.errors.append(_("Phạm vi đo từ lớn hơn phạm vi đo đến."))
             return False
         # A comma lost on the way ("0,05" read as 5) gives a d that divides the range into few steps.
         self.warnings = []
         if d is not None and high and d > high / 100:
             self.warnings.append(self.resolution)
             self.resolution.errors.append(
-                _l("d lớn hơn 1/100 phạm vi đo đến: kiểm tra lại dấu phẩy thập phân, rồi đánh dấu xác nhận bên dưới.")
+                _("d lớn hơn 1/100 phạm vi đo đến: kiểm tra lại dấu phẩy thập phân, rồi đánh dấu xác nhận bên dưới.")
             )
         return not self.warnings or self.confirm_values.data
 

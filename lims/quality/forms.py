@@ -159,7 +159,7 @@ class EffectivenessForm(LabForm):
             return False
         if not self.effective.data and not self.confirm_reopen.data:
             self.confirm_reopen.errors.append(
-                _l("Chưa đánh dấu có hiệu lực: xác nhận mở lại sự không phù hợp, hoặc đánh dấu có hiệu lực.")
+                _("Chưa đánh dấu có hiệu lực: xác nhận mở lại sự không phù hợp, hoặc đánh dấu có hiệu lực.")
             )
             return False
         return True

@@ -326,7 +326,7 @@ def calibration_create(standard_id: int):
             due_on=form.due_on.data,
             traceability=form.traceability.data,
             values=parse_values(request.form, standard.items, form.value_unit.data),
-            document=request.files.get("document"),
+            document=form.document.data or None,
             today=lab_today(),
         )
     except RuleViolation as exc:

@@ -283,6 +283,7 @@ def request_data(lab, **rows):
 
 def test_an_enterprise_cannot_request_a_scale_procedure_for_a_blood_pressure_meter(client, session, lab, make_user):
     sign_in(client, make_user("enterprise", organisation=lab["enterprise"]))
+
     def picked(typed):
         return client.get(f"/jobs/requests/instruments?q={typed}").get_json()["instruments"]
 

@@ -272,3 +272,117 @@ def test_finding_6_a_weight_record_previews_saves_no_empty_rows_and_shows_its_bu
     table = table[: table.index("</table>")]
     assert "True" not in table and "False" not in table and "Đạt" in table
     assert "{" not in table  # quantities as value and unit, not as a dictionary
+
+
+# --- finding 11: refusals lose nothing --------------------------------------------------------------------------
+
+PDF = b"%PDF-1.4\n%%EOF\n"
+
+
+def test_finding_11_every_field_error_comes_back_at_once_with_what_was_typed(client, login):
+    login("technician")
+    response = client.post("/customers/new", data={"name": "", "tax_code": "2100123457", "email": "không-phải-thư"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert 'data-testid="error-name"' in page and 'data-testid="error-email"' in page
+    assert 'value="không-phải-thư"' in page and 'value="2100123457"' in page
+
+
+def test_finding_11_a_refused_calibration_keeps_its_attached_pdf_until_it_is_accepted(client, session, login):
+    import hashlib
+    import io
+    import re
+    from datetime import timedelta
+
+    from lims.core.dates import lab_today
+    from lims.standards.models import StandardCalibration
+    from lims.standards.services import register_standard
+
+    manager = login("manager")
+    standard = register_standard(session, manager, code="NK-01", name="Nhiệt kế chuẩn", kind="other")
+    session.commit()
+    today = lab_today()
+    data = {
+        "certificate_number": "KL3-2026/777",
+        "calibrating_lab": "QUATEST 3",
+        "calibrated_on": (today + timedelta(days=5)).isoformat(),  # refused: in the future
+        "value_unit": "mg",
+    }
+    url = f"/standards/{standard.id}/calibrations/new"
+    refused = client.post(
+        url, data=data | {"document": (io.BytesIO(PDF), "gcn.pdf")}, content_type="multipart/form-data"
+    )
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and 'data-testid="error-calibrated_on"' in page
+    kept = re.search(r'name="document__kept" value="([0-9a-f]{64}) gcn.pdf"', page)
+    assert kept and kept.group(1) == hashlib.sha256(PDF).hexdigest()
+    assert 'data-testid="kept-document"' in page
+    assert session.scalars(select(StandardCalibration)).all() == []
+
+    # Sent again with the date corrected and no file chosen: the kept file is the one stored.
+    data |= {"calibrated_on": today.isoformat(), "document__kept": f"{kept.group(1)} gcn.pdf"}
+    accepted = client.post(url, data=data, content_type="multipart/form-data")
+    assert accepted.status_code == 302, accepted.get_data(as_text=True)
+    calibration = session.scalar(select(StandardCalibration))
+    assert calibration.document_sha256 == hashlib.sha256(PDF).hexdigest()
+
+
+def test_finding_11_a_refused_form_on_a_busy_page_comes_back_typed_and_not_effective_asks_first(
+    client, session, login, make_user
+):
+    from datetime import date
+
+    from lims.quality import services as quality
+
+    login("manager")
+    technician = make_user("technician")
+    case = quality.raise_nonconformity(
+        session, kind="nonconformity", title="Nhiệt độ vượt", description="26 °C", raised_on=date(2026, 5, 4)
+    )
+    quality.plan_corrective_action(
+        session, case, root_cause="Điều hòa hỏng", owner_id=technician.id, due_on=date(2026, 5, 30), actions=["Sửa"]
+    )
+    quality.complete_action(session, case.actions[0], date(2026, 5, 20), None)
+    session.commit()
+    url = f"/quality/nonconformities/{case.id}"
+    typed = {"review": "Nhiệt độ vẫn vượt 25 °C vào buổi chiều", "reviewed_on": "2026-06-01"}
+    response = client.post(f"{url}/review", data=typed, headers={"Referer": f"http://localhost{url}"})
+    assert response.status_code == 302
+    session.expire_all()
+    assert case.status == "review"  # unticking "effective" reopened nothing without being asked
+    page = client.get(url).get_data(as_text=True)
+    assert typed["review"] in page and 'data-testid="error-confirm_reopen"' in page
+
+    confirmed = typed | {"confirm_reopen": "y"}
+    client.post(f"{url}/review", data=confirmed, headers={"Referer": f"http://localhost{url}"})
+    session.expire_all()
+    assert case.status == "action"
+    assert "sự không phù hợp được mở lại" in client.get(url).get_data(as_text=True)
+
+
+def test_finding_11_deletes_ask_first_and_saves_say_so(client, session, login):
+    login("technician")
+    owner = services.create_organisation(session, name="Công ty Hưng Thịnh", tax_code="2100123457")
+    session.commit()
+    url = f"/customers/{owner.id}"
+    page = client.post(f"{url}/contacts", data={"name": "Võ Minh Tâm"}, follow_redirects=True).get_data(as_text=True)
+    assert "Đã thêm người liên hệ Võ Minh Tâm." in page
+    assert 'data-confirm="Xóa người liên hệ Võ Minh Tâm?"' in page and "/static/lims.js" in page
+
+
+# --- finding 13: QR links follow the address served in development --------------------------------------------
+
+
+def test_finding_13_qr_links_follow_the_host_and_port_served_unless_a_public_url_is_set(app_context, monkeypatch):
+    from lims.core.links import public_url
+    from lims.issuing.services import verification_url
+
+    monkeypatch.setitem(app_context.config, "PUBLIC_URL", "")
+    with app_context.test_request_context("/", base_url="http://127.0.0.1:5001"):
+        assert verification_url("abc") == "http://127.0.0.1:5001/v/abc"
+    monkeypatch.setitem(app_context.config, "ENV", "production")
+    with app_context.test_request_context("/", base_url="http://attacker.example"):
+        assert public_url() == "http://127.0.0.1:5000"  # production never takes the Host header's word
+    monkeypatch.setitem(app_context.config, "PUBLIC_URL", "https://lims.example.gov.vn")
+    with app_context.test_request_context("/", base_url="http://127.0.0.1:5001"):
+        assert verification_url("abc") == "https://lims.example.gov.vn/v/abc"
