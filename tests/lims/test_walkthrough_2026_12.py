@@ -386,3 +386,85 @@ def test_finding_13_qr_links_follow_the_host_and_port_served_unless_a_public_url
     monkeypatch.setitem(app_context.config, "PUBLIC_URL", "https://lims.example.gov.vn")
     with app_context.test_request_context("/", base_url="http://127.0.0.1:5001"):
         assert verification_url("abc") == "https://lims.example.gov.vn/v/abc"
+
+
+# --- finding 8: receiving at the counter ------------------------------------------------------------------------
+
+
+def test_finding_8_the_picker_finds_instruments_by_words_without_accents_and_by_label(client, session, lab):
+    from tests.lims.test_jobs_pages import sign_in
+
+    sign_in(client, lab["manager"])
+
+    def picked(typed, **args):
+        query = "&".join(f"{key}={value}" for key, value in ({"q": typed} | args).items())
+        return [found["id"] for found in client.get(f"/jobs/requests/instruments?{query}").get_json()["instruments"]]
+
+    assert picked("can do s-001") == [lab["scale"].id]  # the enterprise "Cân Đo" and the serial, no accents
+    assert picked("qua can") == [lab["weight"].id]  # the type "Quả cân M1"
+    assert picked(lab["weight"].label_code) == [lab["weight"].id]  # a label's code, typed or scanned
+    assert picked(f"http://lims.test/customers/instruments/{lab['scale'].id}") == [lab["scale"].id]  # its QR
+    assert picked("") == []  # nothing typed, no enterprise chosen: not the whole register
+    other = services.create_organisation(session, name="Nhà máy khác", tax_code="2100781230")
+    session.commit()
+    assert picked("s-001", organisation_id=other.id) == []  # within the enterprise chosen
+
+
+def test_finding_8_receiving_from_an_instrument_starts_its_request_and_takes_as_many_rows_as_needed(
+    client, session, lab
+):
+    from lims.jobs.models import ServiceRequest
+    from tests.lims.test_jobs_pages import sign_in
+
+    sign_in(client, lab["manager"])
+    page = client.get(f"/customers/instruments/{lab['scale'].id}").get_data(as_text=True)
+    assert f"/jobs/requests/new?instrument_id={lab['scale'].id}" in page  # "Tiếp nhận"
+    assert f"/jobs/requests/new?organisation_id={lab['enterprise'].id}" in client.get(
+        f"/customers/{lab['enterprise'].id}"
+    ).get_data(as_text=True)
+    form = client.get(f"/jobs/requests/new?instrument_id={lab['scale'].id}").get_data(as_text=True)
+    assert f'name="items-0-instrument_id" value="{lab["scale"].id}"' in form
+    assert 'value="initial_verification" data-kind="verification" selected' in form
+    assert 'value="scale-verification-r76" data-kind="verification" selected' in form
+    assert "S-001" in form and "<option" in form and 'data-testid="item-instrument-1"' not in form  # one row
+
+    # Seven rows: as many as the receiver added (the form once had five fixed ones).
+    extra = [
+        InstrumentType(code=f"T-{n}", name_vi=f"Loại {n}", name_en=f"Type {n}", procedure_keys="weight-comparison-r111")
+        for n in range(7)
+    ]
+    weights = [
+        Instrument(organisation=lab["enterprise"], instrument_type=kind, serial=f"W-{n}", unit="kg")
+        for n, kind in enumerate(extra)
+    ]
+    session.add_all(weights)
+    session.commit()
+    data = {"organisation_id": str(lab["enterprise"].id), "place": "lab", "decision_rule": "simple"}
+    for row, weight in enumerate(weights):
+        data |= {
+            f"items-{row}-instrument_id": str(weight.id),
+            f"items-{row}-service": "calibration",
+            f"items-{row}-procedure_key": "weight-comparison-r111",
+        }
+    response = client.post("/jobs/requests/new", data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert len(session.scalar(select(ServiceRequest)).items) == 7
+
+
+def test_finding_8_an_instrument_label_carries_its_code_and_a_qr_code_opening_it(client, session, lab):
+    from tests.lims.test_jobs_pages import sign_in
+
+    sign_in(client, lab["technician"])
+    scale = lab["scale"]
+    page = client.get(f"/customers/instruments/{scale.id}/label").get_data(as_text=True)
+    assert scale.label_code in page and "<svg" in page and 'data-testid="label-print"' in page
+    assert f'data-address="http://lims.test/customers/instruments/{scale.id}"' in page
+    found = client.get(f"/customers/instruments?q={scale.label_code}")
+    assert found.status_code == 302 and found.headers["Location"].endswith(f"/customers/instruments/{scale.id}")
+
+
+def test_finding_8_the_type_list_finds_without_accents(session):
+    services.seed_catalogue(session)
+    session.commit()
+    names = [t.name_vi for t in session.scalars(queries.instrument_types_query(search="ap ke"))]
+    assert names and all("áp kế" in name.lower() for name in names)
