@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import ColumnElement, Select, and_, exists, false, func, select, true
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from lims.core.search import matches
 from lims.customers.models import (
     Instrument,
     InstrumentType,
+    Method,
     Organisation,
     OutboxMessage,
     ReminderLog,
@@ -165,6 +166,11 @@ def instrument_types_query(active_only: bool = False, search: str | None = None)
     if search:
         query = query.where(matches(search, [InstrumentType.search_text]))
     return query.where(InstrumentType.active.is_(True)) if active_only else query
+
+
+def methods_query() -> Select:
+    """The ĐLVN methods of the catalogue, unconfirmed first."""
+    return select(Method).options(selectinload(Method.instrument_types)).order_by(Method.confirmed, Method.code)
 
 
 def unconfirmed_cycles_query() -> Select:

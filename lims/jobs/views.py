@@ -193,7 +193,13 @@ def _render_request_detail(service_request, form, status: int = 200):
         for item in service_request.items
         if not services.procedure_applies(item.instrument.instrument_type, item.procedure_key)
     }
-    page = render_template("jobs/request_detail.html", req=service_request, form=form, inapplicable=inapplicable)
+    methods = {
+        item.id: services.allowed_methods(item.instrument.instrument_type, item.procedure_key)
+        for item in service_request.items
+    }
+    page = render_template(
+        "jobs/request_detail.html", req=service_request, form=form, inapplicable=inapplicable, methods=methods
+    )
     return page, status
 
 
@@ -215,6 +221,12 @@ def request_accept(request_id: int):
     if not form.validate_on_submit():
         return _render_request_detail(service_request, form, 400)
     technician = queries.load_user(db.session, form.technician_id.data) if form.technician_id.data else None
+    # The method chosen per line at contract review: a select named method-<item id> (empty: none chosen).
+    methods = {
+        item.id: int(request.form[f"method-{item.id}"])
+        for item in service_request.items
+        if request.form.get(f"method-{item.id}", "").isdigit()
+    }
     jobs = services.accept_request(
         db.session,
         current_user,
@@ -223,6 +235,7 @@ def request_accept(request_id: int):
         agreed_on=form.agreed_on.data,
         technician=technician,
         day=form.day.data,
+        methods=methods,
     )
     if technician is not None:
         flash(
@@ -594,7 +607,9 @@ def record_preview(job_id: int):
             return jsonify(
                 {"complete": False, "field": missing, "label": _field_label(schema, missing), "result": None}
             )
-        preview = services.compute_result(job, _stage(), observations, conditions)
+        standard_ids = [int(value) for value in request.form.getlist("standards") if value.isdigit()]
+        standards = services.standards_on(db.session, standard_ids, _measured_on() or lab_today())
+        preview = services.compute_result(job, _stage(), observations, conditions, standards)
     except RuleViolation as exc:
         name = observation_form.input_name(exc.field)
         body = {"error": exc.message, "field": exc.field, "input": name, "label": _field_label(schema, name)}

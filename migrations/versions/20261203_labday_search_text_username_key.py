@@ -1,7 +1,7 @@
 """labday: folded search text (accents, case, Unicode form) and usernames unique regardless of case
 
 Revision ID: 20261203_labday_search
-Revises: 20261203_dcc
+Revises: science_methods
 Create Date: 2026-12-03 15:28:11.026247
 
 """
@@ -14,7 +14,7 @@ from lims.core.search import fold
 
 # revision identifiers, used by Alembic.
 revision = '20261203_labday_search'
-down_revision = '20261203_dcc'
+down_revision = 'science_methods'
 branch_labels = None
 depends_on = None
 
