@@ -294,7 +294,6 @@ READS = {
     "lims.issuing.stickers.get_sticker",
     "lims.issuing.stickers.sticker_report",
     "lims.jobs.services.ensure_authorised",
-    "lims.jobs.services.get_job",
     "lims.jobs.services.record_history",
     "lims.jobs.services.reference_prefill",
     "lims.jobs.services.snapshot_standard",
@@ -308,6 +307,7 @@ READS = {
 }
 # Writes that no actor performs, each with the reason.
 WITHOUT_ACTOR = {
+    "lims.auth.services.lab_organisation": "records the lab's own organisation from its settings when first read",
     "lims.audit.services.anchor_chain": "the trail's own seal, run by cron: it changes no record of the lab",
     "lims.auth.services.sign_in": "the person signing in is nobody yet; it records the attempt",
     "lims.quality.automation.raise_for_check": "runs inside the flush of whoever wrote the check, as the system",
