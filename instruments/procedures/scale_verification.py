@@ -80,9 +80,13 @@ def loading_error(loading: Loading, scale: oiml_r76.Scale) -> float:
     return oiml_r76.error_before_rounding(loading.indication, loading.additional_load, loading.load, scale.e)
 
 
-_INDICATION_COLUMN = Column("indication", "Số chỉ I", "Indication I", "scale.unit")
-_ERROR_COLUMN = Column("error", "Sai số Ec", "Error Ec", "scale.unit")
-_MPE_COLUMN = Column("mpe", "Sai số lớn nhất cho phép", "Maximum permissible error", "scale.unit")
+# Indications to the digit d; errors found by the change-point method (ΔL in steps of e/10) one place finer; MPEs
+# (0,5 e, 1 e, 1,5 e) one place finer than e.
+_INDICATION_COLUMN = Column("indication", "Số chỉ I", "Indication I", "scale.unit", resolution="scale.d")
+_ERROR_COLUMN = Column("error", "Sai số Ec", "Error Ec", "scale.unit", resolution="scale.d", finer=1)
+_MPE_COLUMN = Column(
+    "mpe", "Sai số lớn nhất cho phép", "Maximum permissible error", "scale.unit", resolution="scale.e", finer=1
+)
 
 
 @dataclass(frozen=True)
@@ -119,10 +123,17 @@ class ScaleVerificationR76(Procedure):
             "Kiểm tra cân tải",
             "Weighing test",
             (
-                Column("load", "Tải trọng L", "Load L", "scale.unit"),
+                Column("load", "Tải trọng L", "Load L", "scale.unit", resolution="scale.d"),
                 Column("direction", "Chiều tải", "Loading"),
                 _INDICATION_COLUMN,
-                Column("additional_load", "Tải bổ sung ΔL", "Additional load ΔL", "scale.unit"),
+                Column(
+                    "additional_load",
+                    "Tải bổ sung ΔL",
+                    "Additional load ΔL",
+                    "scale.unit",
+                    resolution="scale.d",
+                    finer=1,
+                ),
                 _ERROR_COLUMN,
                 _MPE_COLUMN,
                 weighing.VERDICT_COLUMN,
@@ -140,12 +151,20 @@ class ScaleVerificationR76(Procedure):
             "Repeatability test",
             (
                 weighing.LOAD_COLUMN,
-                Column("spread", "Chênh lệch lớn nhất", "Largest difference", "scale.unit"),
+                Column(
+                    "spread", "Chênh lệch lớn nhất", "Largest difference", "scale.unit", resolution="scale.d", finer=1
+                ),
                 _MPE_COLUMN,
                 weighing.VERDICT_COLUMN,
             ),
         ),
-        ResultTable("summary", "Kết luận", "Conclusion", (Column("test", "Phép thử", "Test"), weighing.VERDICT_COLUMN)),
+        # Not titled "Kết luận": the certificate's conclusion is its own section, printed once.
+        ResultTable(
+            "summary",
+            "Tổng hợp các phép thử",
+            "Summary of the tests",
+            (Column("test", "Phép thử", "Test"), weighing.VERDICT_COLUMN),
+        ),
     )
 
     def __init__(
@@ -345,11 +364,17 @@ class ScaleVerificationR76(Procedure):
             "passed": all(tests.values()),
         }
         units = {"scale.unit": scale.unit}
+        resolutions = {"scale.d": scale.d, "scale.e": scale.e}
         tables = (
-            self.result_columns[0].filled(units=units, rows=tuple(_table_row(row) for row in weighing_rows)),
-            self.result_columns[1].filled(units=units, rows=tuple(_table_row(row) for row in ecc_rows)),
+            self.result_columns[0].filled(
+                units=units, resolutions=resolutions, rows=tuple(_table_row(row) for row in weighing_rows)
+            ),
+            self.result_columns[1].filled(
+                units=units, resolutions=resolutions, rows=tuple(_table_row(row) for row in ecc_rows)
+            ),
             self.result_columns[2].filled(
                 units=units,
+                resolutions=resolutions,
                 rows=(
                     {
                         "load": rep_load,

@@ -46,7 +46,7 @@ DECISION_RULE = Field(
 
 TEST_LOAD = Field("load", "Tải trọng", "Load", unit="scale.unit", minimum=0)
 
-LOAD_COLUMN = Column("load", "Tải trọng", "Load", "scale.unit")
+LOAD_COLUMN = Column("load", "Tải trọng", "Load", "scale.unit", resolution="scale.d")
 POSITION_COLUMN = Column("position", "Vị trí", "Position")
 VERDICT_COLUMN = Column("verdict", "Kết quả", "Result")
 
