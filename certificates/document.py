@@ -252,6 +252,9 @@ class Certificate(_Normalised):
             self._check_verification()
         elif self.valid_until is not None:
             raise InputError("valid_until", "a calibration certificate carries no legal validity date")
+        elif self.decision is not None and not self.decision.statement_vi:
+            # ISO/IEC 17025 7.8.6: conformity to a named specification, never the verification's legal wording.
+            raise InputError("decision.statement_vi", "a calibration states conformity to a named specification")
 
     def _check_verification(self) -> None:
         if self.decision is None:

@@ -290,7 +290,11 @@ def _remarks(doc: Certificate) -> list:
     )
     bullet = vi("•  ")
     # continuation lines start under the remark's first word, not under its bullet
-    items = [Text([bullet, *line], hang=text_width(bullet.text, bullet), leading=1.3) for line in lines]
+    # The last remark goes with the signatures (keep_with_next): the signature block never sits alone on a page.
+    items = [
+        Text([bullet, *line], hang=text_width(bullet.text, bullet), leading=1.3, keep_with_next=i == len(lines) - 1)
+        for i, line in enumerate(lines)
+    ]
     number = "6. " if doc.decision or doc.valid_until else "5. "
     return [section_heading(number, "Ghi chú", "Remarks"), Spacer(1 * mm), *items]
 

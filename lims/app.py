@@ -10,12 +10,24 @@ from flask_babel import format_date, format_datetime
 from flask_login import current_user
 
 from lims.config import PROJECT_ROOT, Config
+from lims.core.display import register_display
 from lims.extensions import babel, bootstrap, csrf, db, login_manager, migrate
 from lims.ops.observe import init_request_observation
 
 # Every domain package; each may have models, views (a Blueprint named `blueprint`) and commands.
 DOMAINS = (
-    "auth", "audit", "customers", "standards", "jobs", "issuing", "quality", "plan", "portal", "api", "home", "ops"
+    "auth",
+    "audit",
+    "customers",
+    "standards",
+    "jobs",
+    "issuing",
+    "quality",
+    "plan",
+    "portal",
+    "api",
+    "home",
+    "ops",
 )
 
 
@@ -39,6 +51,7 @@ def create_app(config: Config | None = None) -> Flask:
     init_request_observation(app)
     register_errorhandlers(app)
     register_template_helpers(app)
+    register_display(app)
     register_commands(app)
     return app
 

@@ -180,6 +180,43 @@ def _verifier(session: Session, job: Job, on: date) -> doc.Verifier:
     return doc.Verifier(name=person.full_name, card_number=card.card_number if card else "")
 
 
+def conformity_specification(job: Job) -> str | None:
+    """Return the specification a calibration certificate states conformity against, or None for no statement.
+
+    ISO/IEC 17025 7.1.3 and 7.8.6: a calibration states conformity only when the customer asked for it, recorded at
+    contract review with the specification (e.g. "OIML R 111-1, cấp M1") and the decision rule agreed.
+    """
+    request = job.request
+    if not request.wants_conformity_statement:
+        return None
+    return (request.conformity_specification or "").strip() or None
+
+
+def _decision(
+    kind: doc.Kind, passed: bool | None, rule: dict[str, Any], specification: str | None
+) -> doc.Decision | None:
+    """Return the conclusion printed: the legal wording of a verification, or a calibration's statement of conformity
+    against its named specification; a calibration nobody asked a statement of, or without tolerance, has none."""
+    rule_texts = {"rule_vi": rule.get("text_vi", ""), "rule_en": rule.get("text_en", "")}
+    if kind is doc.Kind.VERIFICATION:
+        return doc.Decision(passed=bool(passed), **rule_texts)
+    if specification is None or passed is None:
+        return None
+    if passed:
+        return doc.Decision(
+            passed=True,
+            statement_vi=f"Phù hợp với {specification}",
+            statement_en=f"Conforms to {specification}",
+            **rule_texts,
+        )
+    return doc.Decision(
+        passed=False,
+        statement_vi=f"Không phù hợp với {specification} (điều kiện không đạt ghi ở bảng kết quả)",
+        statement_en=f"Does not conform to {specification} (the condition not met is given in the results)",
+        **rule_texts,
+    )
+
+
 def coverage_statement(result: dict[str, Any]) -> doc.Uncertainty | None:
     """Return the coverage statement of the result printed: its k and coverage probability, not a default.
 
@@ -233,17 +270,16 @@ def build_certificate(
     record = final_record(job)
     result = record.result if record else {}
     records = current_records(job)
+    specification = conformity_specification(job)
+    states_conformity = kind is doc.Kind.VERIFICATION or specification is not None
     as_found = as_left = None
     if job.adjusted and "as_found" in records and "as_left" in records:
-        found_tables = _tables(records["as_found"].result)
-        left_tables = _tables(records["as_left"].result)
+        found_tables = _tables(records["as_found"].result, states_conformity)
+        left_tables = _tables(records["as_left"].result, states_conformity)
         if found_tables and left_tables:
             as_found, as_left = found_tables[0], left_tables[0]
-    rule = result.get("decision_rule") or {}
-    decision = None
     passed = job.passed if job.passed is not None else (record.passed if record else None)
-    if kind is doc.Kind.VERIFICATION or passed is not None:
-        decision = doc.Decision(passed=bool(passed), rule_vi=rule.get("text_vi", ""), rule_en=rule.get("text_en", ""))
+    decision = _decision(kind, passed, result.get("decision_rule") or {}, specification)
     values = result.get("values") or {}
     uncertainty = coverage_statement(result) if kind is doc.Kind.CALIBRATION else None
     method = result.get("method") or {}
@@ -281,7 +317,7 @@ def build_certificate(
         supersedes=supersedes,
         conditions=_conditions(record.conditions if record else {}),
         standards=_standards(session, job),
-        results=tuple(_tables(result)),
+        results=tuple(_tables(result, states_conformity)),
         uncertainty=uncertainty,
         as_found=as_found,
         as_left=as_left,

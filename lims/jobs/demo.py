@@ -204,7 +204,16 @@ def load(session: Session) -> list[tuple[str, str]]:
             notes=DEMO_NOTE,
             contact_name="Phòng kỹ thuật",
         )
-        (job,) = services.accept_request(session, people["manager"], request, notes="Đủ năng lực và chuẩn")
+        conformity = {}
+        if weights and instrument is weights[0]:
+            # This customer asks for a statement of conformity (17025 7.1.3); the other weight's customer does not.
+            conformity = {
+                "wants_conformity_statement": True,
+                "conformity_specification": f"OIML R 111-1, cấp {instrument.accuracy_class or 'M1'}",
+            }
+        (job,) = services.accept_request(
+            session, people["manager"], request, notes="Đủ năng lực và chuẩn", **conformity
+        )
         if state == "cancelled":
             services.cancel_job(session, people["manager"], job, "Doanh nghiệp rút yêu cầu")
             continue

@@ -13,6 +13,7 @@ from wtforms import SelectChoice
 
 from instruments.procedures import all_procedures
 from lims.core.dates import lab_today
+from lims.core.display import page_locale, printed_result
 from lims.core.errors import RuleViolation
 from lims.core.forms import choices
 from lims.core.navigation import register_home_panel, register_nav
@@ -161,9 +162,11 @@ def request_detail(request_id: int):
         for item in service_request.items
         if not services.procedure_applies(item.instrument.instrument_type, item.procedure_key)
     }
-    return render_template(
-        "jobs/request_detail.html", req=service_request, form=ReviewRequestForm(), inapplicable=inapplicable
+    form = ReviewRequestForm(
+        wants_conformity_statement=service_request.wants_conformity_statement,
+        conformity_specification=service_request.conformity_specification,
     )
+    return render_template("jobs/request_detail.html", req=service_request, form=form, inapplicable=inapplicable)
 
 
 @blueprint.route("/requests/<int:request_id>/accept", methods=["POST"])
@@ -173,7 +176,13 @@ def request_accept(request_id: int):
     form = ReviewRequestForm()
     form.validate_on_submit()
     jobs = services.accept_request(
-        db.session, current_user, service_request, notes=form.notes.data, agreed_on=form.agreed_on.data
+        db.session,
+        current_user,
+        service_request,
+        notes=form.notes.data,
+        agreed_on=form.agreed_on.data,
+        wants_conformity_statement=form.wants_conformity_statement.data,
+        conformity_specification=form.conformity_specification.data,
     )
     flash(_("Đã chấp nhận yêu cầu; đã mở %(count)s công việc.", count=len(jobs)), "success")
     return redirect(url_for("jobs.request_detail", request_id=request_id))
@@ -538,6 +547,8 @@ def record_preview(job_id: int):
         {
             "complete": True,
             "result": preview.result,
+            # every number already written by the one formatter, in the page's language
+            "printed": printed_result(preview.result, page_locale()),
             "passed": preview.passed,
             "environment_problems": preview.environment_problems,
         }
