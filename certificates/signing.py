@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import io
 import os
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -126,6 +128,7 @@ class CertificateSigner:
             extra_certs += list(load_certs_from_pemder([str(p) for p in chain_paths]))
         except (OSError, ValueError, TypeError) as exc:
             raise SigningKeyError(f"cannot load the signing key from {key_path}: {exc}") from exc
+        self._lock = contextlib.nullcontext()  # the parsed key is safe to share between threads
         store = SimpleCertificateStore()
         store.register_multiple(extra_certs)
         self._signer = _KeptKeySigner(
@@ -133,6 +136,52 @@ class CertificateSigner:
             signing_key=translate_pyca_cryptography_key_to_asn1(key),
             cert_registry=store,
         )
+
+    @classmethod
+    def from_token(
+        cls,
+        module_path: str | os.PathLike,
+        token_label: str,
+        pin: str,
+        key_label: str,
+        cert_label: str | None = None,
+    ) -> CertificateSigner:
+        """Sign with a key that never leaves a PKCS#11 token (the USB key a licensed CA issues, an HSM).
+
+        ``module_path`` is the token vendor's PKCS#11 library; the certificate is read from the token under
+        ``cert_label`` (the key's label when not given), with every other certificate the token holds (the CA's
+        chain) embedded in the signatures.
+        """
+        from pyhanko.config.pkcs11 import TokenCriteria
+        from pyhanko.sign.pkcs11 import PKCS11Signer, open_pkcs11_session
+
+        session = None
+        try:
+            session = open_pkcs11_session(
+                str(module_path), token_criteria=TokenCriteria(label=token_label), user_pin=pin
+            )
+            labels = dict(cert_label=cert_label or key_label, key_label=key_label, other_certs_to_pull=None)
+            signer = PKCS11Signer(session, **labels)
+            if signer.signing_cert.public_key.algorithm == "ec":
+                # Many tokens (SoftHSM2 among them) offer only raw ECDSA: the digest is computed here.
+                signer = PKCS11Signer(session, use_raw_mechanism=True, **labels)
+        except Exception as exc:  # python-pkcs11 and pyHanko raise many kinds; all mean the token cannot sign
+            if session is not None:
+                session.close()
+            raise SigningKeyError(f"cannot use the key {key_label!r} of token {token_label!r}: {exc}") from exc
+        token_signer = cls.__new__(cls)
+        token_signer._signer = signer
+        token_signer._session = session
+        # One PKCS#11 session is not safe to use from two threads at once (a batch thread beside a request).
+        token_signer._lock = threading.Lock()
+        return token_signer
+
+    def close(self) -> None:
+        """Close the token session (the token logs out when its last session closes); nothing for a key file."""
+        session = getattr(self, "_session", None)
+        if session is not None:
+            self._session = None
+            session.close()
 
     @property
     def subject(self) -> str:
@@ -151,7 +200,8 @@ class CertificateSigner:
             md_algorithm="sha256",
         )
         pdf_signer = signers.PdfSigner(meta, self._signer, new_field_spec=fields.SigFieldSpec(SIGNATURE_FIELD))
-        out = _outside_event_loop(pdf_signer.sign_pdf, writer, bytes_reserved=RESERVED_BYTES)
+        with self._lock:
+            out = _outside_event_loop(pdf_signer.sign_pdf, writer, bytes_reserved=RESERVED_BYTES)
         return out.getvalue()
 
 

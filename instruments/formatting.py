@@ -222,6 +222,8 @@ def format_column_value(column: Mapping[str, Any], row: Mapping[str, Any], *, lo
         return format_uncertainty(value, locale=locale)
     if column.get("uncertainty") and row.get(column["uncertainty"]) is not None:
         return format_measured(value, uncertainty=row[column["uncertainty"]], locale=locale)
+    if column.get("digits") is not None:  # decimals fixed by a procedure defined as data
+        return format_measured(value, resolution=Decimal(1).scaleb(-int(column["digits"])), locale=locale)
     if column.get("resolution") is not None:
         return format_measured(value, resolution=column["resolution"], finer=column.get("finer", 0), locale=locale)
     return format_cell(value, locale=locale)

@@ -15,6 +15,11 @@ config = context.config
 fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger('alembic.env')
 
+# Dropping a table that holds records needs an explicit flag (see lims/ops/migration_guard.py).
+from lims.ops import migration_guard  # noqa: E402
+
+migration_guard.install(context)
+
 
 def get_engine():
     return current_app.extensions['migrate'].db.engine

@@ -142,13 +142,14 @@ class Column:
     uncertainty held in the column named by ``uncertainty`` (GUM 7.2.6), or as its ``printed`` kind says.
 
     A unit or resolution such as ``"scale.unit"``, ``"scale.d"`` names the input field holding it;
-    :meth:`ResultTable.filled` resolves it.
+    :meth:`ResultTable.filled` resolves it. ``digits`` (decimals printed) is given by a procedure defined as data.
     """
 
     key: str
     heading_vi: str
     heading_en: str
     unit: str | None = None
+    digits: int | None = None
     resolution: str | float | None = None
     finer: int = 0
     uncertainty: str | None = None
@@ -162,6 +163,8 @@ class Column:
             "unit": self.unit,
         }
         # Only what is set, so the tables of records stored before these keys existed read the same.
+        if self.digits is not None:
+            out["digits"] = self.digits
         if self.resolution is not None:
             out["resolution"] = self.resolution
         if self.finer:

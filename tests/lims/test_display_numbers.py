@@ -2,8 +2,8 @@
 
 from flask_babel import force_locale
 
-from lims.core.display import cells, coverage_factor, measured, number, printed_result
 from lims.core.dates import lab_today
+from lims.core.display import cells, coverage_factor, measured, number, printed_result
 from lims.standards import queries, services
 from lims.standards.services import ItemInput, ValueInput
 from tests.lims.test_standards_rules import make_standard, manager  # noqa: F401  (fixtures)
