@@ -19,9 +19,7 @@ def test_the_filters_write_the_page_language(app_context):
     with force_locale("en"):
         assert number(0.07500000000000001) == "0.075"
         assert measured(15, 0.01, "kg") == "15.00 kg"
-        assert cells({"columns": [{"key": "e", "resolution": 0.1}], "rows": [{"e": 0.30000000000000004}]}) == [
-            ["0.3"]
-        ]
+        assert cells({"columns": [{"key": "e", "resolution": 0.1}], "rows": [{"e": 0.30000000000000004}]}) == [["0.3"]]
 
 
 def test_a_preview_carries_its_numbers_written(app_context):
@@ -65,7 +63,11 @@ def test_a_preview_carries_its_numbers_written(app_context):
 
 
 def test_a_weight_whose_u_is_exactly_a_third_of_its_mpe_meets_its_class_on_the_standards_page(
-    client, login, session, manager, make_standard  # noqa: F811
+    client,
+    login,
+    session,
+    manager,
+    make_standard,  # noqa: F811
 ):
     """F1 50 g: δm = 0,3 mg; U = 0,1 mg = δm/3 exactly passes (0.1 <= 0.3 / 3 is False in floats); correction
     0,2 mg = δm − U, on the limit. The page writes 0,2 mg and 0,1 mg with the decimal comma."""
