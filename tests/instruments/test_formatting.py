@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from instruments.decision import at_most, decide
@@ -147,6 +147,7 @@ def test_a_table_is_written_as_its_columns_say():
     assert format_column_value({"key": "conforms"}, {"conforms": True}) == "Đạt"  # a record stored before
 
 
+@settings(deadline=None)  # a loaded machine is slow, not wrong
 @given(st.floats(min_value=-1e6, max_value=1e6, allow_nan=False).filter(lambda x: abs(x) > 1e-6))
 def test_no_written_number_carries_a_run_of_noise(value):
     shown = format_measured(value)
