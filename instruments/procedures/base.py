@@ -152,6 +152,8 @@ class Column:
     digits: int | None = None
     resolution: str | float | None = None
     finer: int = 0
+    # The key of the column holding this value's expanded uncertainty: the value is written to its place (GUM
+    # 7.2.6), and machine-readable certificates attach it.
     uncertainty: str | None = None
     printed: Printed | None = None
 

@@ -66,7 +66,7 @@ def test_a_weight_whose_u_is_exactly_a_third_of_its_mpe_meets_its_class_on_the_s
     client,
     login,
     session,
-    manager,
+    manager,  # noqa: F811
     make_standard,  # noqa: F811
 ):
     """F1 50 g: δm = 0,3 mg; U = 0,1 mg = δm/3 exactly passes (0.1 <= 0.3 / 3 is False in floats); correction

@@ -51,3 +51,16 @@ def test_a_token_that_cannot_be_used_refuses_issuing_with_a_reason(app, app_cont
     monkeypatch.setitem(app.config, "SIGNING_PKCS11_PIN", "000000")
     with pytest.raises(RuleViolation, match="token"):
         lab_signer()
+
+
+def test_a_calibration_dcc_is_signed_by_the_token_key_too(app, session, make_user, make_organisation, on_token):
+    from certificates import dcc
+    from lims.core.files import read_bytes
+    from lims.issuing import services
+
+    world = make_world(session, make_user, make_organisation, app)
+    certificate = services.issue_certificate(session, world.job(kind="calibration"), world.signatory, TEST_PASSWORD)
+    session.commit()
+    xml = read_bytes(certificate.dcc_sha256)
+    assert dcc.verify_dcc_signature(xml, on_token.read_bytes()).valid
+    assert verify_signature(read_bytes(certificate.pdf_sha256), [on_token]).ok
