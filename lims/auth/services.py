@@ -8,7 +8,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from lims.auth.models import ROLES, InspectorScope, LoginAttempt, User, UserRole
+from lims.auth.models import LAB_ROLES, ROLES, InspectorScope, LoginAttempt, User, UserRole, username_key
 from lims.auth.passwords import check_password, hash_password, needs_rehash
 from lims.core.errors import NotFound, PermissionDenied, RuleViolation
 from lims.core.model import nfc, utcnow
@@ -54,7 +54,7 @@ def sign_in(
     session: Session, username: str, password: str, remote_addr: str | None, user_agent: str | None = None
 ) -> SignInResult:
     """Check a username and password, refusing after repeated failures for that name or address."""
-    username = nfc(username.strip())
+    username = username_key(username)  # "An" and "an" are one account, counted together
     window = timedelta(minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"])
     limit = current_app.config["LOGIN_MAX_FAILURES"]
     since = utcnow() - window
@@ -72,7 +72,7 @@ def sign_in(
         _record_attempt(username, remote_addr, user_agent, succeeded=False)
         log.warning("sign-in throttled for %r from %s", username, remote_addr)
         return SignInResult(None, locked=True)
-    user = session.scalar(select(User).where(User.username == username))
+    user = session.scalar(select(User).where(User.username_key == username_key(username)))
     if not check_password(user.password_hash if user else None, password) or not user.active:
         _record_attempt(username, remote_addr, user_agent, succeeded=False)
         return SignInResult(None)
@@ -109,12 +109,30 @@ def _check_organisation(session: Session, roles: set[str], organisation_id: int 
             "Tài khoản doanh nghiệp phải thuộc một doanh nghiệp / an enterprise account belongs to an enterprise",
             field="organisation_id",
         )
+    if roles & LAB_ROLES and not organisation_id:
+        return lab_organisation(session)
     if not organisation_id:
         return None
     organisation = session.get(Organisation, organisation_id)
     if organisation is None:
         raise RuleViolation("Tổ chức không tồn tại / no such organisation", field="organisation_id")
+    if roles & LAB_ROLES and organisation.kind != "lab":
+        raise RuleViolation(
+            "Tài khoản nhân viên phòng thí nghiệm thuộc phòng thí nghiệm / a lab staff account belongs to the lab",
+            field="organisation_id",
+        )
     return organisation
+
+
+def lab_organisation(session: Session) -> Organisation:
+    """Return the lab's own organisation, recording it from the lab's settings the first time it is needed."""
+    lab = session.scalar(select(Organisation).where(Organisation.kind == "lab").order_by(Organisation.id).limit(1))
+    if lab is None:
+        config = current_app.config
+        lab = Organisation(kind="lab", name=config["LAB_NAME"], address=config["LAB_ADDRESS"])
+        session.add(lab)
+        session.flush()
+    return lab
 
 
 def create_user(
@@ -131,7 +149,7 @@ def create_user(
     """Create an account with its roles."""
     roles = _validate_roles(roles)
     username = nfc(username.strip())
-    if session.scalar(select(User.id).where(User.username == username)):
+    if session.scalar(select(User.id).where(User.username_key == username_key(username))):
         raise RuleViolation(f"Tên đăng nhập đã có / username taken: {username}", field="username")
     if len(password) < 10:
         raise RuleViolation(

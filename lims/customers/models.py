@@ -2,17 +2,19 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Date, Float, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lims.core.model import utcnow
+from lims.core.search import Searchable
 from lims.extensions import db
 
 
-class Organisation(db.Model):
+class Organisation(Searchable, db.Model):
     """An organisation known to the lab: the lab itself, an enterprise (customer) or a state agency."""
 
     __tablename__ = "organisation"
+    __search_fields__ = ("name", "tax_code", "address", "province")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(20), default="enterprise")  # lab | enterprise | agency
@@ -32,10 +34,47 @@ class Organisation(db.Model):
     enrolment: Mapped["AssuranceEnrolment | None"] = relationship(back_populates="organisation", uselist=False)
 
 
-class InstrumentType(db.Model):
+# Which national methods the lab may follow for an instrument type (chosen among them at contract review).
+instrument_type_method = Table(
+    "instrument_type_method",
+    db.metadata,
+    Column("instrument_type_id", ForeignKey("instrument_type.id", ondelete="CASCADE"), primary_key=True),
+    Column("method_id", ForeignKey("method.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Method(db.Model):
+    """A national method (ĐLVN) the lab follows; seeded unconfirmed, it decides no certificate until confirmed."""
+
+    __tablename__ = "method"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(60), unique=True)  # e.g. "ĐLVN 14:2009"
+    title_vi: Mapped[str] = mapped_column(String(300))
+    title_en: Mapped[str] = mapped_column(String(300))
+    # Keys of the procedures that implement this method, comma-separated (issue 18 adds procedure versions).
+    procedure_keys: Mapped[str] = mapped_column(String(300), default="")
+    source: Mapped[str | None] = mapped_column(String(300))  # where the seeded text came from
+    # A method seeded from an unchecked copy blocks certification until a manager confirms it (as cycles do).
+    confirmed: Mapped[bool] = mapped_column(default=True)
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    confirmed_at: Mapped[datetime | None]
+
+    instrument_types: Mapped[list["InstrumentType"]] = relationship(
+        secondary=instrument_type_method, back_populates="methods", order_by="InstrumentType.code"
+    )
+
+    @property
+    def procedures(self) -> list[str]:
+        """The keys of the procedures that implement this method."""
+        return [key for key in (self.procedure_keys or "").split(",") if key]
+
+
+class InstrumentType(Searchable, db.Model):
     """A kind of measuring instrument in the lab's catalogue: a Group 2 type with a legal cycle, or calibration-only."""
 
     __tablename__ = "instrument_type"
+    __search_fields__ = ("code", "name_vi", "name_en")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
@@ -50,6 +89,19 @@ class InstrumentType(db.Model):
     cycles: Mapped[list["VerificationCycle"]] = relationship(
         back_populates="instrument_type", order_by="VerificationCycle.effective_from", cascade="all, delete-orphan"
     )
+    methods: Mapped[list[Method]] = relationship(
+        secondary=instrument_type_method, back_populates="instrument_types", order_by=Method.code
+    )
+
+    @property
+    def requires_verification(self) -> bool:
+        """Whether the law requires this type to be verified (Group 2); otherwise it is only calibrated."""
+        return self.legal_group == 2
+
+    @property
+    def usual_service_kind(self) -> str:
+        """Return the service an instrument of this type usually gets: "verification" or "calibration"."""
+        return "verification" if self.requires_verification else "calibration"
 
 
 class VerificationCycle(db.Model):
@@ -71,10 +123,11 @@ class VerificationCycle(db.Model):
     instrument_type: Mapped[InstrumentType] = relationship(back_populates="cycles")
 
 
-class Instrument(db.Model):
+class Instrument(Searchable, db.Model):
     """An enterprise's measuring instrument that the lab verifies or calibrates."""
 
     __tablename__ = "instrument"
+    __search_fields__ = ("serial", "model", "maker", "location")
     __table_args__ = (
         Index("ix_instrument_due", "next_due_on"),
         Index("ix_instrument_organisation_due", "organisation_id", "next_due_on"),
@@ -103,6 +156,11 @@ class Instrument(db.Model):
 
     organisation: Mapped[Organisation] = relationship()
     instrument_type: Mapped[InstrumentType] = relationship()
+
+    @property
+    def label_code(self) -> str:
+        """Return the code printed on the instrument's label beside its QR code (typed or scanned to find it)."""
+        return f"PT{self.id:06d}"
 
 
 class Contact(db.Model):

@@ -41,6 +41,7 @@ from lims.customers.models import (
     Instrument,
     InstrumentType,
     LabSetting,
+    Method,
     Organisation,
     OutboxMessage,
     ReminderLog,
@@ -246,7 +247,54 @@ def seed_catalogue(session: Session) -> tuple[int, int]:
         )
         added_cycles += 1
     session.flush()
+    seed_methods(session, types)
     return added_types, added_cycles
+
+
+def seed_methods(session: Session, types: dict[str, InstrumentType]) -> int:
+    """Add the seed file's ĐLVN methods the database lacks, with the types that allow them; return how many.
+
+    Seeded methods are unconfirmed (their codes and titles were seen in use, not checked against the published
+    text): a manager confirms each before it can decide a certificate. One already there is left alone.
+    """
+    known = {method.code for method in session.scalars(select(Method))}
+    added = 0
+    for row in _data_rows("methods.csv"):
+        if row["code"] in known:
+            continue
+        method = Method(
+            code=row["code"],
+            title_vi=row["title_vi"],
+            title_en=row["title_en"],
+            procedure_keys=",".join(row["procedure_keys"].split()),
+            source=row["source"],
+            confirmed=row["confirmed"] == "yes",
+        )
+        session.add(method)
+        for code in row["instrument_types"].split():
+            if code in types:
+                types[code].methods.append(method)
+        added += 1
+    session.flush()
+    return added
+
+
+def allowed_methods(instrument_type: InstrumentType, procedure_key: str) -> list[Method]:
+    """Return the methods the catalogue allows for this type that the procedure implements."""
+    return [method for method in instrument_type.methods if procedure_key in method.procedures]
+
+
+def confirm_method(session: Session, actor, method: Method, *, reason: str) -> Method:
+    """Confirm a seeded method after checking its code and title against the published text (audited)."""
+    _require_manager(actor)
+    if not (reason or "").strip():
+        raise RuleViolation("Cần nêu căn cứ xác nhận / say what the method was checked against", field="reason")
+    with audit_reason(reason.strip()):
+        method.confirmed = True
+        method.confirmed_by_id = actor.id
+        method.confirmed_at = utcnow()
+        session.flush()
+    return method
 
 
 def cycle_in_force(session: Session, instrument_type_id: int, on_day: date) -> VerificationCycle | None:
@@ -320,6 +368,25 @@ def calibration_due(instrument_type: InstrumentType, calibrated_on: date) -> dat
     if not instrument_type.calibration_interval_months:
         return None
     return rules.add_months(calibrated_on, instrument_type.calibration_interval_months)
+
+
+def next_due(
+    instrument_type: InstrumentType, kind: str, last: date, cycles: Iterable[VerificationCycle], rule: str
+) -> date | None:
+    """Return when an instrument last serviced on ``last`` is next due: the one rule, whoever asks.
+
+    A verification of a type the law requires verified is due again at the "valid until" of the cycle in force on
+    that day (``rule`` says which day ends the cycle); a type verified only once (no months), or with no cycle in
+    force, has no due date. A calibration, or a type that is only calibrated, follows the lab's recommended
+    interval. ``cycles`` are the type's cycles (loaded once per import by ``CycleBook``).
+    """
+    if kind == "calibration" or not instrument_type.requires_verification:
+        return calibration_due(instrument_type, last)
+    in_force = [cycle for cycle in cycles if cycle.effective_from <= last]
+    if not in_force:
+        return None
+    cycle = max(in_force, key=lambda cycle: cycle.effective_from)
+    return None if cycle.months is None else rules.valid_until_after(last, cycle.months, rule)
 
 
 def record_service(
@@ -471,15 +538,9 @@ def _check_instrument(session: Session, values: dict) -> None:
 
 
 def next_due_from_last(session: Session, instrument_type: InstrumentType, values: dict) -> date | None:
-    """Derive the next due date from the last service: the legal cycle then in force, or the calibration interval."""
-    last = values["last_service_on"]
-    if (values.get("last_service_kind") or "verification") == "calibration" or instrument_type.legal_group != 2:
-        return calibration_due(instrument_type, last)
-    try:
-        day, _cycle = verification_valid_until(session, instrument_type.id, last)
-    except RuleViolation:
-        return None
-    return day
+    """Derive the next due date from the last service typed on the instrument's form."""
+    kind = values.get("last_service_kind") or instrument_type.usual_service_kind
+    return next_due(instrument_type, kind, values["last_service_on"], instrument_type.cycles, valid_until_rule(session))
 
 
 def create_instrument(session: Session, organisation: Organisation, **values) -> Instrument:
@@ -592,12 +653,7 @@ class CycleBook:
             self.by_type[cycle.instrument_type_id].append(cycle)
 
     def due_after(self, instrument_type: InstrumentType, kind: str, last: date) -> date | None:
-        if kind == "calibration" or instrument_type.legal_group != 2:
-            return calibration_due(instrument_type, last)
-        in_force = [c for c in self.by_type.get(instrument_type.id, ()) if c.effective_from <= last]
-        if not in_force or in_force[-1].months is None:
-            return None
-        return rules.valid_until_after(last, in_force[-1].months, self.rule)
+        return next_due(instrument_type, kind, last, self.by_type.get(instrument_type.id, ()), self.rule)
 
 
 def _parse_row(
@@ -680,7 +736,7 @@ def _parse_row(
     if kind is not None and kind not in SERVICE_KINDS:
         refuse("last_service_kind", "chỉ 'verification' / 'kiểm định' hoặc 'calibration' / 'hiệu chuẩn'")
     if kind is None and values["last_service_on"] is not None and instrument_type is not None:
-        kind = "verification" if instrument_type.legal_group == 2 else "calibration"
+        kind = instrument_type.usual_service_kind
     values["last_service_kind"] = kind
     if len(problems) > before:
         return None

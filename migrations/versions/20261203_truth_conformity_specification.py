@@ -1,7 +1,7 @@
 """jobs: contract review records the specification a calibration states conformity against (ISO/IEC 17025 7.1.3)
 
 Revision ID: truth_conformity_specification
-Revises: 20261203_dcc
+Revises: 20261203_labday_search
 Create Date: 2026-12-03 16:08:20.327929
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'truth_conformity_specification'
-down_revision = '20261203_dcc'
+down_revision = '20261203_labday_search'
 branch_labels = None
 depends_on = None
 
