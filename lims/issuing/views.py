@@ -5,8 +5,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from certificates.marks import stamp_revoked
 from lims.auth.models import User
 from lims.auth.permissions import Capability, may_see_organisation
+from lims.core.dates import lab_day, lab_today
 from lims.core.errors import RuleViolation
 from lims.core.files import read_bytes
 from lims.core.forms import choices, refuse_invalid
@@ -73,12 +75,15 @@ def certificate_pdf(certificate_id: int):
     found = queries.get_certificate(db.session, current_user, certificate_id)
     # The stored, signed bytes, exactly as issued: never rendered again.
     data = read_bytes(found.pdf_sha256)
-    filename = f"GCN-{found.display_number.replace('/', '-')}.pdf"
-    return Response(
-        data,
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="{filename}"', "X-Content-SHA256": found.pdf_sha256},
-    )
+    filename = f"GCN-{found.display_number.replace('/', '-')}"
+    headers = {"X-Content-SHA256": found.pdf_sha256}
+    if found.status == "revoked":
+        # Marked on the way out, appended after the original bytes, which stay the first part of the file.
+        data = stamp_revoked(data, lab_day(found.revoked_at) if found.revoked_at else lab_today())
+        filename += "-thu-hoi"
+        headers = {"X-Original-SHA256": found.pdf_sha256}
+    headers["Content-Disposition"] = f'inline; filename="{filename}.pdf"'
+    return Response(data, mimetype="application/pdf", headers=headers)
 
 
 @blueprint.route("/certificates/<int:certificate_id>/dcc.xml")
