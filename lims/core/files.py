@@ -11,10 +11,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session as OrmSession
 
 from lims.core.errors import RuleViolation
+from lims.extensions import db
 
 PDF_MAGIC = b"%PDF-"
+PENDING_FILES = "lims_pending_files"
 
 
 @dataclass(frozen=True)
@@ -35,24 +39,56 @@ def path_for(sha256: str) -> Path:
 
 
 def store_bytes(data: bytes) -> StoredFile:
-    """Store bytes under their SHA-256 (atomically; storing the same bytes twice is a no-op)."""
+    """Keep bytes to be stored under their SHA-256 when the current transaction commits.
+
+    A request refused after an upload (a rule, a constraint, a later field) rolls back and leaves no file behind:
+    files are written only when the records that name them are about to commit (see :func:`_write_pending`).
+    """
     digest = hashlib.sha256(data).hexdigest()
-    target = path_for(digest)
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+    _pending(db.session).setdefault(digest, data)
     return StoredFile(digest, len(data))
 
 
+def write_file(digest: str, data: bytes) -> None:
+    """Write one file under its hash now (atomically; writing the same bytes twice is a no-op)."""
+    target = path_for(digest)
+    if target.exists():
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _pending(session) -> dict[str, bytes]:
+    return session.info.setdefault(PENDING_FILES, {})
+
+
+@event.listens_for(OrmSession, "before_commit")
+def _write_pending(session) -> None:
+    # Before the commit, so a committed record never names a missing file; a commit that then fails leaves at
+    # worst an unreferenced file, never a referenced one missing.
+    pending = session.info.pop(PENDING_FILES, None)
+    for digest, data in (pending or {}).items():
+        write_file(digest, data)
+
+
+@event.listens_for(OrmSession, "after_soft_rollback")
+def _forget_pending(session, previous_transaction) -> None:
+    if previous_transaction.parent is None:  # the whole transaction, not a savepoint
+        session.info.pop(PENDING_FILES, None)
+
+
 def read_bytes(sha256: str) -> bytes:
-    """Return a stored file's bytes, checking they still hash to their name."""
+    """Return a stored file's bytes (or those stored earlier in this transaction), checking they match their name."""
+    pending = db.session.info.get(PENDING_FILES, {})
+    if sha256 in pending:
+        return pending[sha256]
     data = path_for(sha256).read_bytes()
     if hashlib.sha256(data).hexdigest() != sha256:
         raise RuntimeError(f"stored file {sha256} is corrupted: its content no longer matches its hash")

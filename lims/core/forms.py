@@ -10,8 +10,9 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from flask_wtf.i18n import translations as wtforms_translations
-from wtforms import DecimalField, FloatField, SelectChoice
+from wtforms import DateField, DateTimeField, DecimalField, FloatField, SelectChoice
 
+from lims.core.dates import is_plausible_day
 from lims.core.errors import RuleViolation
 from lims.core.numbers import decimal_point
 
@@ -29,7 +30,12 @@ def refuse_invalid(form) -> None:
 
 class _DecimalComma:
     def process_formdata(self, valuelist):
-        super().process_formdata([decimal_point(v) for v in valuelist] if valuelist else valuelist)
+        try:
+            valuelist = [decimal_point(v) for v in valuelist] if valuelist else valuelist
+        except ValueError:
+            self.data = None
+            raise ValueError(_("Cần một số hữu hạn.")) from None  # WTForms shows it at the field
+        super().process_formdata(valuelist)
 
 
 class LocalFloatField(_DecimalComma, FloatField):
@@ -75,8 +81,19 @@ FORM_MESSAGES = FormMessages()
 
 
 class LabForm(FlaskForm):
-    """The base of the lab's forms: Flask-WTF's CSRF protection, with WTForms' messages in the page's language."""
+    """The base of the lab's forms: Flask-WTF's CSRF protection, with WTForms' messages in the page's language.
+
+    Every day field of every form is held to 1900-2100 here, so a form added later cannot store year 1 or 9999.
+    """
 
     class Meta:
         def get_translations(self, form):
             return FORM_MESSAGES
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in self:
+            if isinstance(field, DateField | DateTimeField) and field.data and not is_plausible_day(field.data):
+                field.errors = [*field.errors, _("Ngày phải nằm trong khoảng 1900–2100.")]
+                valid = False
+        return valid

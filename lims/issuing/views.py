@@ -1,12 +1,13 @@
 """Pages of issuing: certificates, signing, batches, stickers, impact of a failed standard, public verification."""
 
-from flask import Blueprint, Response, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from lims.auth.models import User
 from lims.core.errors import RuleViolation
+from lims.core.exports import download
 from lims.core.files import read_bytes
 from lims.core.forms import choices, refuse_invalid
 from lims.core.navigation import register_home_panel, register_nav
@@ -72,11 +73,7 @@ def certificate_pdf(certificate_id: int):
     # The stored, signed bytes, exactly as issued: never rendered again.
     data = read_bytes(found.pdf_sha256)
     filename = f"GCN-{found.display_number.replace('/', '-')}.pdf"
-    return Response(
-        data,
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="{filename}"', "X-Content-SHA256": found.pdf_sha256},
-    )
+    return download(data, "application/pdf", filename, inline=True, headers={"X-Content-SHA256": found.pdf_sha256})
 
 
 # --- approval and issue ---
@@ -276,7 +273,7 @@ def sticker_sheet():
     ids = [int(value) for value in request.args.getlist("certificate_id") if value.isdigit()]
     found = [queries.get_certificate(db.session, current_user, cid) for cid in ids]
     data = stickers.sticker_sheet(found, current_app.config["PUBLIC_URL"], current_app.config["LAB_SHORT_NAME"])
-    return Response(data, mimetype="application/pdf", headers={"Content-Disposition": 'inline; filename="tem.pdf"'})
+    return download(data, "application/pdf", "tem.pdf", inline=True)
 
 
 # --- impact of a standard found out of tolerance ---
