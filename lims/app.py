@@ -5,15 +5,18 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_babel import format_date, format_datetime
 from flask_login import current_user
 
 from lims.config import PROJECT_ROOT, Config
 from lims.extensions import babel, bootstrap, csrf, db, login_manager, migrate
+from lims.ops.observe import init_request_observation
 
 # Every domain package; each may have models, views (a Blueprint named `blueprint`) and commands.
-DOMAINS = ("auth", "audit", "customers", "standards", "jobs", "issuing", "quality", "plan", "portal", "api", "home")
+DOMAINS = (
+    "auth", "audit", "customers", "standards", "jobs", "issuing", "quality", "plan", "portal", "api", "home", "ops"
+)
 
 
 def create_app(config: Config | None = None) -> Flask:
@@ -34,6 +37,7 @@ def create_app(config: Config | None = None) -> Flask:
     register_models()
     register_blueprints(app)
     register_request_hooks(app)
+    init_request_observation(app)
     register_errorhandlers(app)
     register_template_helpers(app)
     register_commands(app)
@@ -113,7 +117,8 @@ def register_commands(app: Flask) -> None:
 
 
 def select_locale() -> str:
-    chosen = session.get("lang")
+    # Outside a request (a CLI command refusing a password) there is no session: Vietnamese, the lab's language.
+    chosen = session.get("lang") if has_request_context() else None
     if chosen in ("vi", "en"):
         return chosen
     return "vi"

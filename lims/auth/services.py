@@ -13,6 +13,7 @@ from lims.auth import throttle
 from lims.auth.models import ROLES, InspectorScope, LoginAttempt, User, UserRole
 from lims.auth.passwords import check_password, hash_password, needs_rehash, password_problem
 from lims.core.errors import NotFound, PermissionDenied, RuleViolation
+from lims.core.inputs import CONTROL_CHARACTER
 from lims.core.model import nfc, utcnow
 from lims.customers.models import Organisation, OutboxMessage
 from lims.extensions import db
@@ -35,7 +36,8 @@ def _record_attempt(username: str, remote_addr: str | None, user_agent: str | No
             LoginAttempt(
                 username=username[:80],
                 remote_addr=remote_addr,
-                user_agent=(user_agent or "")[:300],
+                # A header is the one input no form check sees: a NUL in it would fail on PostgreSQL.
+                user_agent=CONTROL_CHARACTER.sub("", user_agent or "")[:300],
                 succeeded=succeeded,
             )
         )

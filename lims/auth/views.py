@@ -3,7 +3,7 @@
 import math
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, make_response, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
@@ -128,9 +128,15 @@ def password_change():
         getattr(form, exc.field or "current_password").errors.append(exc.message)
         return render_template("auth/password.html", form=form), 422
     # The change ended every session of this person; this device goes on in the new generation.
-    login_user(current_user._get_current_object())
+    _continue_here(current_user._get_current_object())
     flash(_("Đã đổi mật khẩu; các phiên đăng nhập khác đã kết thúc."), "success")
     return redirect(url_for("home.index"))
+
+
+def _continue_here(user: User) -> None:
+    """Keep this device signed in (remembered if it was) after its person's older sessions were ended."""
+    remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+    login_user(user, remember=remembered)
 
 
 def _fill_choices(form: UserForm) -> None:
@@ -259,7 +265,7 @@ def user_sign_out(user_id: int):
     user = services.get_user(db.session, user_id)
     services.end_sessions(db.session, current_user, user)
     if user.id == current_user.id:
-        login_user(user)
+        _continue_here(user)
     flash(_("Mọi phiên đăng nhập của %(name)s đã kết thúc.", name=user.username), "success")
     return redirect(url_for("auth.user_edit", user_id=user.id))
 

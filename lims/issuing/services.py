@@ -29,7 +29,7 @@ from lims.issuing.keys import lab_signer
 from lims.issuing.models import Certificate, IssueBatch
 from lims.issuing.numbering import next_number
 from lims.jobs.models import Job
-from lims.jobs.services import mark_certified
+from lims.jobs.services import ensure_certifiable, mark_certified
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +124,7 @@ def issue_certificate(
             f"'{job.status}') / only a reviewed job can be certified",
             field="job",
         )
+    ensure_certifiable(job)
     check_signatory(signatory, password, job, batch_id=batch_id)
     kind = document.kind_of(job)
     issued_on = issued_on or lab_today()

@@ -305,12 +305,12 @@ def test_probe_refused_upload_is_not_written_to_disk(app, client, login, session
 
 
 def test_a_stored_file_is_written_when_its_record_commits(app, session):
-    from lims.core.files import path_for, read_bytes, store_bytes
+    from lims.core.files import file_store, read_bytes, store_bytes
 
     stored = store_bytes(b"%PDF-1.4 kept until commit")
-    assert not path_for(stored.sha256).exists() and read_bytes(stored.sha256).startswith(b"%PDF")
+    assert not file_store().exists(stored.sha256) and read_bytes(stored.sha256).startswith(b"%PDF")
     session.commit()
-    assert path_for(stored.sha256).read_bytes() == b"%PDF-1.4 kept until commit"
+    assert file_store().read(stored.sha256) == b"%PDF-1.4 kept until commit"
 
 
 def test_probe_ics_event_ids_ignore_the_requests_host_header(client, session, make_organisation, scale_type):
@@ -551,3 +551,14 @@ def test_the_admin_and_the_command_line_are_held_to_the_password_policy(app, cli
         args=["user", "create", "ql.moi", "--name", "Quản lý", "--role", "manager", "--password", "1234567890"]
     )
     assert result.exit_code != 0 and "15" in result.output
+
+
+def test_a_nul_in_the_user_agent_of_a_sign_in_is_not_stored(client, session, make_user):
+    from lims.auth.models import LoginAttempt
+
+    user = make_user("technician")
+    response = client.post(
+        "/login", data={"username": user.username, "password": "wrong"}, headers={"User-Agent": "probe\x00agent"}
+    )
+    assert response.status_code == 401
+    assert session.scalar(select(LoginAttempt.user_agent).where(LoginAttempt.username == user.username)) == "probeagent"
