@@ -6,10 +6,12 @@ result tables a certificate prints (:class:`ResultTable`). The ĐLVN method code
 environmental limits come in as arguments: the database is authoritative.
 """
 
+import json
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from importlib import resources
 from typing import Any, ClassVar
 
 from instruments.decision import DecisionRule
@@ -226,6 +228,10 @@ class ProcedureResult:
         }
 
 
+# The parts of a record document `lims calc procedure KEY` reads (the shape a measurement record stores).
+RECORD_KEYS = ("instrument", "observations", "conditions", "standards", "stage")
+
+
 class Procedure(ABC):
     """A measurement procedure: declares its observations, computes results, describes its certificate tables."""
 
@@ -258,6 +264,91 @@ class Procedure(ABC):
     @abstractmethod
     def calculate(self, observations: Mapping[str, Any], stage: Stage = Stage.AS_FOUND) -> ProcedureResult:
         """Compute the result of one run; InputError naming the field for input that cannot be computed."""
+
+    def environment_problems(self, conditions: Mapping[str, Any]) -> list[dict]:
+        """Return the environmental conditions that are missing or outside this procedure's limits.
+
+        A condition that is not a number cannot be judged: InputError naming ``conditions.<name>``.
+        """
+        problems = []
+        for limit in self.environment:
+            value = conditions.get(limit.name)
+            field = f"conditions.{limit.name}"
+            if value is None:
+                problems.append({"field": field, "message": f"Cần ghi {limit.label_vi} / {limit.label_en} is required"})
+                continue
+            if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+                raise InputError(field, "must be a number")
+            if (limit.minimum is not None and value < limit.minimum) or (
+                limit.maximum is not None and value > limit.maximum
+            ):
+                problems.append(
+                    {
+                        "field": field,
+                        "message": (
+                            f"{limit.label_vi} {value:g} {limit.unit} ngoài giới hạn {limit.minimum:g}…"
+                            f"{limit.maximum:g} / {limit.label_en} {value:g} {limit.unit} is outside "
+                            f"{limit.minimum:g}…{limit.maximum:g}"
+                        ),
+                    }
+                )
+        return problems
+
+    def with_standards(self, observations: Mapping[str, Any], standards: list[Mapping[str, Any]]) -> dict:
+        """Return the observations completed from the standards' values a record keeps (nothing to add by default).
+
+        A procedure that reads something of its standards (e.g. the class of the test weights) takes it from here
+        when the observations do not say it themselves.
+        """
+        return dict(observations)
+
+    @classmethod
+    def example_record(cls) -> dict:
+        """Return a record document this procedure computes, for `lims procedures example KEY`.
+
+        Built-in procedures keep theirs in instruments/data/example_<key>.json (worked in their tests); a procedure
+        defined otherwise overrides this.
+        """
+        try:
+            text = resources.files("instruments.data").joinpath(f"example_{cls.key}.json").read_text(encoding="utf-8")
+        except FileNotFoundError as exc:
+            raise InputError("procedure", f"{cls.key} has no example input") from exc
+        return json.loads(text)
+
+    def run_record(self, document: Mapping[str, Any]) -> dict:
+        """Compute a record as the lab stores it (observations, conditions, standards' values, instrument).
+
+        Returns the result, the decision and its rule, the certificate tables, what is missing for a decision and
+        the environmental conditions out of limits; InputError with the field's path for what cannot be computed.
+        """
+        if not isinstance(document, Mapping):
+            raise InputError("", "the record must be a JSON object")
+        for key in document:
+            if key not in RECORD_KEYS:
+                raise InputError(str(key), f"unknown field '{key}' (allowed: {', '.join(RECORD_KEYS)})")
+        observations = document.get("observations")
+        if not isinstance(observations, Mapping):
+            raise InputError("observations", "the record needs its observations as a JSON object")
+        conditions = document.get("conditions") or {}
+        if not isinstance(conditions, Mapping):
+            raise InputError("conditions", "must be a JSON object")
+        standards = document.get("standards") or []
+        if not isinstance(standards, list) or not all(isinstance(item, Mapping) for item in standards):
+            raise InputError("standards", "must be a list of JSON objects (the standards' values of the day)")
+        instrument = document.get("instrument")
+        if instrument is not None and not isinstance(instrument, Mapping):
+            raise InputError("instrument", "must be a JSON object")
+        stage = stage_from_input(document.get("stage"))
+        try:
+            result = self.calculate(self.with_standards(observations, standards), stage)
+        except InputError as exc:
+            raise exc.within("observations") from exc
+        return {
+            **result.as_dict(),
+            "complete": result.complete,
+            "environment": self.environment_problems(conditions),
+            "instrument": None if instrument is None else dict(instrument),
+        }
 
     def run_stages(self, runs: Mapping[str, Mapping[str, Any]]) -> dict[Stage, ProcedureResult]:
         """Compute the as-found and/or as-left runs of one job, keeping both results."""

@@ -166,6 +166,18 @@ class DefinedProcedure(Procedure):
             )  # fmt: skip
         return tuple(fields)
 
+    @classmethod
+    def example_record(cls) -> dict:
+        """Return the definition's first worked example as a record, for `lims procedures example KEY`."""
+        example = cls.definition.examples[0]
+        # The examples give observations only: conditions are taken in the middle of the definition's limits.
+        conditions = {
+            limit.name: (limit.minimum + limit.maximum) / 2
+            for limit in cls().environment
+            if limit.minimum is not None and limit.maximum is not None
+        }
+        return {"stage": Stage.AS_FOUND.value, "observations": dict(example.observations), "conditions": conditions}
+
     # --- the calculation --------------------------------------------------------------------------------------
 
     def calculate(self, observations: Mapping[str, Any], stage: Stage = Stage.AS_FOUND) -> ProcedureResult:

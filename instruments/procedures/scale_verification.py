@@ -303,6 +303,22 @@ class ScaleVerificationR76(Procedure):
             ),
         )
 
+    def with_standards(self, observations: Mapping[str, Any], standards: list[Mapping[str, Any]]) -> dict:
+        """Take the test weights' class from the standards used when the observations do not give it.
+
+        Weights from several sets are only as good as the worst of them, so the least accurate class is taken.
+        """
+        document = dict(observations)
+        given = document.get("standard_weights")
+        if isinstance(given, Mapping) and given.get("class") not in (None, ""):
+            return document
+        classes = [item.get("accuracy_class") for item in standards]
+        classes = [name for name in classes if name in oiml_r111.CLASSES]
+        if classes:
+            worst = max(classes, key=oiml_r111.CLASSES.index)
+            document["standard_weights"] = {**(given if isinstance(given, Mapping) else {}), "class": worst}
+        return document
+
     def calculate(self, observations: Mapping[str, Any], stage: Stage = Stage.AS_FOUND) -> ProcedureResult:
         document = mapping(observations, "")
         range_type = read_range_type(mapping(required(document, "scale"), "scale"))

@@ -68,3 +68,26 @@ def _make_command(name: str) -> click.Command:
 
 for _name in CALCULATIONS:
     calc_group.add_command(_make_command(_name))
+
+
+@calc_group.command("procedure")
+@click.argument("key")
+@click.argument("source", metavar="FILE|-")
+def procedure_command(key: str, source: str) -> None:
+    """Run the registered procedure KEY on a record (observations, conditions, standards' values, instrument).
+
+    Prints the result, the decision and its rule, the certificate tables, what is missing for a decision and the
+    conditions out of limits. `lims procedures example KEY` prints a valid input.
+    """
+    # Imported here so that the other commands do not load the procedures' numerical libraries.
+    from lims.cli.procedures import find_procedure
+
+    document = _read_document(source)
+    try:
+        procedure = find_procedure(key)()
+        result = procedure.run_record(document)
+    except InputError as exc:
+        _refuse(exc.field, exc.message)
+    except (ValueError, ArithmeticError) as exc:
+        _refuse("", f"cannot compute: {exc}")
+    click.echo(json.dumps(json_ready(result), ensure_ascii=False))

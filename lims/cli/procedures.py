@@ -11,6 +11,29 @@ def procedures_group() -> None:
     """Measurement procedures (list and validate need no app or database)."""
 
 
+def find_procedure(key: str):  # noqa: ANN201 - a Procedure class, imported lazily
+    """Return the procedure registered under ``key``, else the shipped definition with that key.
+
+    InputError naming "procedure" when neither has it.
+    """
+    from instruments.errors import InputError
+    from instruments.procedures import get_procedure
+    from instruments.procedures.defined import load_procedure
+    from instruments.procedures.definition import DefinitionError
+
+    try:
+        return get_procedure(key)
+    except InputError as refused:
+        for text in shipped_definitions().values():
+            try:
+                cls = load_procedure(text)
+            except DefinitionError:
+                continue
+            if cls.key == key:
+                return cls
+        raise refused
+
+
 def shipped_definitions() -> dict[str, str]:
     """Return the texts of the procedure definitions shipped with the project, by file name."""
     folder = resources.files("instruments.procedures") / "definitions"
@@ -63,3 +86,17 @@ def validate(file, as_json: bool) -> None:  # noqa: ANN001 - click's file
         click.echo("\n".join(report.lines()))
     if not report.valid:
         raise SystemExit(2)
+
+
+@procedures_group.command("example")
+@click.argument("key")
+def example_procedure(key: str) -> None:
+    """Print a record that `lims calc procedure KEY -` computes (observations, conditions, standards, instrument)."""
+    from instruments.errors import InputError
+
+    try:
+        document = find_procedure(key).example_record()
+    except InputError as exc:
+        click.echo(json.dumps(exc.as_dict(), ensure_ascii=False), err=True)
+        raise SystemExit(2) from exc
+    click.echo(json.dumps(document, ensure_ascii=False, indent=2))

@@ -130,6 +130,10 @@ class ConfirmCycleForm(LabForm):
     reason = StringField(_l("Đã đối chiếu với văn bản nào"), validators=[DataRequired(), Length(max=300)])
 
 
+class ConfirmMethodForm(LabForm):
+    reason = StringField(_l("Đã đối chiếu với văn bản nào"), validators=[DataRequired(), Length(max=300)])
+
+
 class ValidUntilRuleForm(LabForm):
     rule = SelectField(_l('Cách tính "Có giá trị đến"'), choices=choices(VALID_UNTIL_LABELS.items()))
 

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Date, Float, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lims.core.model import utcnow
@@ -32,6 +32,42 @@ class Organisation(db.Model):
     enrolment: Mapped["AssuranceEnrolment | None"] = relationship(back_populates="organisation", uselist=False)
 
 
+# Which national methods the lab may follow for an instrument type (chosen among them at contract review).
+instrument_type_method = Table(
+    "instrument_type_method",
+    db.metadata,
+    Column("instrument_type_id", ForeignKey("instrument_type.id", ondelete="CASCADE"), primary_key=True),
+    Column("method_id", ForeignKey("method.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Method(db.Model):
+    """A national method (ĐLVN) the lab follows; seeded unconfirmed, it decides no certificate until confirmed."""
+
+    __tablename__ = "method"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(60), unique=True)  # e.g. "ĐLVN 14:2009"
+    title_vi: Mapped[str] = mapped_column(String(300))
+    title_en: Mapped[str] = mapped_column(String(300))
+    # Keys of the procedures that implement this method, comma-separated (issue 18 adds procedure versions).
+    procedure_keys: Mapped[str] = mapped_column(String(300), default="")
+    source: Mapped[str | None] = mapped_column(String(300))  # where the seeded text came from
+    # A method seeded from an unchecked copy blocks certification until a manager confirms it (as cycles do).
+    confirmed: Mapped[bool] = mapped_column(default=True)
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    confirmed_at: Mapped[datetime | None]
+
+    instrument_types: Mapped[list["InstrumentType"]] = relationship(
+        secondary=instrument_type_method, back_populates="methods", order_by="InstrumentType.code"
+    )
+
+    @property
+    def procedures(self) -> list[str]:
+        """The keys of the procedures that implement this method."""
+        return [key for key in (self.procedure_keys or "").split(",") if key]
+
+
 class InstrumentType(db.Model):
     """A kind of measuring instrument in the lab's catalogue: a Group 2 type with a legal cycle, or calibration-only."""
 
@@ -49,6 +85,9 @@ class InstrumentType(db.Model):
 
     cycles: Mapped[list["VerificationCycle"]] = relationship(
         back_populates="instrument_type", order_by="VerificationCycle.effective_from", cascade="all, delete-orphan"
+    )
+    methods: Mapped[list[Method]] = relationship(
+        secondary=instrument_type_method, back_populates="instrument_types", order_by=Method.code
     )
 
 

@@ -5,11 +5,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select, true
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from lims.customers.models import (
     Instrument,
     InstrumentType,
+    Method,
     Organisation,
     OutboxMessage,
     ReminderLog,
@@ -146,6 +147,11 @@ def calendar_items_query(organisation_id: int) -> Select:
 def instrument_types_query(active_only: bool = False) -> Select:
     query = select(InstrumentType).order_by(InstrumentType.legal_group.desc(), InstrumentType.name_vi)
     return query.where(InstrumentType.active.is_(True)) if active_only else query
+
+
+def methods_query() -> Select:
+    """The ĐLVN methods of the catalogue, unconfirmed first."""
+    return select(Method).options(selectinload(Method.instrument_types)).order_by(Method.confirmed, Method.code)
 
 
 def unconfirmed_cycles_query() -> Select:

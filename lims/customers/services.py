@@ -42,6 +42,7 @@ from lims.customers.models import (
     Instrument,
     InstrumentType,
     LabSetting,
+    Method,
     Organisation,
     OutboxMessage,
     ReminderLog,
@@ -247,7 +248,54 @@ def seed_catalogue(session: Session) -> tuple[int, int]:
         )
         added_cycles += 1
     session.flush()
+    seed_methods(session, types)
     return added_types, added_cycles
+
+
+def seed_methods(session: Session, types: dict[str, InstrumentType]) -> int:
+    """Add the seed file's ĐLVN methods the database lacks, with the types that allow them; return how many.
+
+    Seeded methods are unconfirmed (their codes and titles were seen in use, not checked against the published
+    text): a manager confirms each before it can decide a certificate. One already there is left alone.
+    """
+    known = {method.code for method in session.scalars(select(Method))}
+    added = 0
+    for row in _data_rows("methods.csv"):
+        if row["code"] in known:
+            continue
+        method = Method(
+            code=row["code"],
+            title_vi=row["title_vi"],
+            title_en=row["title_en"],
+            procedure_keys=",".join(row["procedure_keys"].split()),
+            source=row["source"],
+            confirmed=row["confirmed"] == "yes",
+        )
+        session.add(method)
+        for code in row["instrument_types"].split():
+            if code in types:
+                types[code].methods.append(method)
+        added += 1
+    session.flush()
+    return added
+
+
+def allowed_methods(instrument_type: InstrumentType, procedure_key: str) -> list[Method]:
+    """Return the methods the catalogue allows for this type that the procedure implements."""
+    return [method for method in instrument_type.methods if procedure_key in method.procedures]
+
+
+def confirm_method(session: Session, actor, method: Method, *, reason: str) -> Method:
+    """Confirm a seeded method after checking its code and title against the published text (audited)."""
+    _require_manager(actor)
+    if not (reason or "").strip():
+        raise RuleViolation("Cần nêu căn cứ xác nhận / say what the method was checked against", field="reason")
+    with audit_reason(reason.strip()):
+        method.confirmed = True
+        method.confirmed_by_id = actor.id
+        method.confirmed_at = utcnow()
+        session.flush()
+    return method
 
 
 def cycle_in_force(session: Session, instrument_type_id: int, on_day: date) -> VerificationCycle | None:

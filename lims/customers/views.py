@@ -20,6 +20,7 @@ from lims.customers.forms import (
     ENROLMENT_STEP_LABELS,
     VALID_UNTIL_LABELS,
     ConfirmCycleForm,
+    ConfirmMethodForm,
     ContactForm,
     CycleForm,
     EnrolmentForm,
@@ -30,7 +31,7 @@ from lims.customers.forms import (
     ReminderForm,
     ValidUntilRuleForm,
 )
-from lims.customers.models import InstrumentType, OutboxMessage, VerificationCycle
+from lims.customers.models import InstrumentType, Method, OutboxMessage, VerificationCycle
 from lims.extensions import db
 
 blueprint = Blueprint("customers", __name__, url_prefix="/customers")
@@ -447,6 +448,8 @@ def types():
         "customers/types.html",
         types=db.session.scalars(queries.instrument_types_query()).all(),
         unconfirmed=db.session.scalars(queries.unconfirmed_cycles_query()).all(),
+        methods=db.session.scalars(queries.methods_query()).all(),
+        method_form=ConfirmMethodForm(),
         rule_form=ValidUntilRuleForm(rule=services.valid_until_rule(db.session)),
         rule_labels=VALID_UNTIL_LABELS,
     )
@@ -530,6 +533,20 @@ def cycle_confirm(cycle_id: int):
     )
     flash(_("Đã xác nhận chu kỳ kiểm định."), "success")
     return redirect(url_for("customers.type_detail", type_id=cycle.instrument_type_id))
+
+
+@blueprint.route("/methods/<int:method_id>/confirm", methods=["POST"])
+@write_view(*MANAGERS)
+def method_confirm(method_id: int):
+    method = db.session.get(Method, method_id)
+    if method is None:
+        raise NotFound("Không có phương pháp này / no such method")
+    form = ConfirmMethodForm()
+    if not form.validate_on_submit():
+        refuse_invalid(form)
+    services.confirm_method(db.session, current_user, method, reason=form.reason.data)
+    flash(_("Đã xác nhận phương pháp %(code)s.", code=method.code), "success")
+    return redirect(url_for("customers.types"))
 
 
 @blueprint.route("/settings/valid-until", methods=["POST"])

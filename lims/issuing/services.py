@@ -34,7 +34,8 @@ from lims.issuing.keys import lab_signer
 from lims.issuing.models import Certificate, IssueBatch
 from lims.issuing.numbering import next_number
 from lims.jobs.models import Job
-from lims.jobs.services import ensure_certifiable, mark_certified
+from lims.jobs.second_look import ensure_certifiable
+from lims.jobs.services import mark_certified
 
 log = logging.getLogger(__name__)
 

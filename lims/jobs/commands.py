@@ -4,7 +4,7 @@ import click
 from flask.cli import with_appcontext
 
 from lims.core.unit_of_work import unit_of_work
-from lims.jobs import services
+from lims.jobs import second_look
 
 
 @click.group("jobs")
@@ -17,7 +17,7 @@ def jobs_group() -> None:
 def second_look_command() -> None:
     """Flag reviewed, uncertified jobs whose stored records lack what a procedure now requires (never recomputed)."""
     with unit_of_work("cli:jobs-second-look") as session:
-        flagged = services.sweep_reviewed_jobs(session)
+        flagged = second_look.sweep_reviewed_jobs(session)
         for job in flagged:
             click.echo(f"{job.number}: {job.second_look_reason}")
     click.echo(f"{len(flagged)} job(s) flagged for a second look")

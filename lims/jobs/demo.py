@@ -15,7 +15,8 @@ from instruments.oiml_r111 import CLASSES
 from lims.auth.models import User
 from lims.core.dates import lab_today
 from lims.core.errors import RuleViolation
-from lims.customers.models import Instrument, InstrumentType
+from lims.customers.models import Instrument, InstrumentType, Method
+from lims.customers.services import confirm_method
 from lims.jobs import services
 from lims.jobs.models import Authorisation, ServiceRequest, VerifierCard
 from lims.standards.models import Standard
@@ -62,6 +63,12 @@ def _standards(session: Session, today) -> list[Standard]:
     if not found:
         found = list(session.scalars(select(Standard).where(Standard.kind.in_(("weight_set", "comparator")))))
     return [s for s in found if s.status == "in_service" and s.due_on and s.due_on >= today]
+
+
+def _confirm_methods(session: Session, manager: User) -> None:
+    # The catalogue seeds its ĐLVN methods unconfirmed; the demo manager has checked them against the texts.
+    for method in session.scalars(select(Method).where(Method.confirmed.is_(False))):
+        confirm_method(session, manager, method, reason="Dữ liệu mẫu: đã đối chiếu với văn bản ĐLVN (demo)")
 
 
 def _instruments(session: Session, key: str, limit: int) -> list[Instrument]:
@@ -184,6 +191,7 @@ def load(session: Session) -> list[tuple[str, str]]:
     if session.scalar(select(ServiceRequest.id).where(ServiceRequest.notes == DEMO_NOTE)) is not None:
         return []
     standards = _standards(session, today)
+    _confirm_methods(session, people["manager"])
     scales = _instruments(session, "scale-verification-r76", len(SCALE_STATES) + 1)
     weights = _instruments(session, "weight-comparison-r111", 2)
     conditions = {"temperature": 24.0, "pressure": 1010.0, "humidity": 65.0}
@@ -204,7 +212,15 @@ def load(session: Session) -> list[tuple[str, str]]:
             notes=DEMO_NOTE,
             contact_name="Phòng kỹ thuật",
         )
-        (job,) = services.accept_request(session, people["manager"], request, notes="Đủ năng lực và chuẩn")
+        # Contract review picks the first method the catalogue allows, where it allows several.
+        methods = {
+            item.id: allowed[0].id
+            for item in request.items
+            if (allowed := services.allowed_methods(item.instrument.instrument_type, item.procedure_key))
+        }
+        (job,) = services.accept_request(
+            session, people["manager"], request, notes="Đủ năng lực và chuẩn", methods=methods
+        )
         if state == "cancelled":
             services.cancel_job(session, people["manager"], job, "Doanh nghiệp rút yêu cầu")
             continue

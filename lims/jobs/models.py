@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lims.auth.models import User
 from lims.core.model import utcnow
-from lims.customers.models import Instrument, Organisation
+from lims.customers.models import Instrument, Method, Organisation
 from lims.extensions import db
 from lims.standards.models import Standard
 
@@ -70,9 +70,11 @@ class ServiceRequestItem(db.Model):
     procedure_key: Mapped[str] = mapped_column(String(60))
     method_code: Mapped[str | None] = mapped_column(String(60))
     method_name: Mapped[str | None] = mapped_column(String(300))
+    method_id: Mapped[int | None] = mapped_column(ForeignKey("method.id"))
 
     request: Mapped[ServiceRequest] = relationship(back_populates="items")
     instrument: Mapped[Instrument] = relationship()
+    method: Mapped[Method | None] = relationship()
 
 
 class Job(db.Model):
@@ -87,8 +89,9 @@ class Job(db.Model):
     instrument_id: Mapped[int] = mapped_column(ForeignKey("instrument.id"), index=True)
     service: Mapped[str] = mapped_column(String(30))  # one of SERVICES
     procedure_key: Mapped[str] = mapped_column(String(60))  # a key of instruments.procedures
-    method_code: Mapped[str | None] = mapped_column(String(60))  # e.g. "ĐLVN 286:2015"
+    method_code: Mapped[str | None] = mapped_column(String(60))  # e.g. "ĐLVN 286:2015", as printed
     method_name: Mapped[str | None] = mapped_column(String(300))
+    method_id: Mapped[int | None] = mapped_column(ForeignKey("method.id"))  # chosen at contract review
     place: Mapped[str] = mapped_column(String(20), default="lab")
     status: Mapped[str] = mapped_column(String(20), default="received", index=True)
     status_before_hold: Mapped[str | None] = mapped_column(String(20))
@@ -114,6 +117,7 @@ class Job(db.Model):
 
     request: Mapped[ServiceRequest] = relationship(back_populates="jobs")
     instrument: Mapped[Instrument] = relationship()
+    method: Mapped[Method | None] = relationship()
     technician: Mapped[User | None] = relationship(foreign_keys=[technician_id])
     measured_by: Mapped[User | None] = relationship(foreign_keys=[measured_by_id])
     reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])

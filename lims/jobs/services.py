@@ -22,7 +22,8 @@ from lims.auth.models import User
 from lims.core.dates import lab_today
 from lims.core.errors import NotFound, PermissionDenied, RuleViolation
 from lims.core.model import utcnow
-from lims.customers.models import Instrument, InstrumentType, Organisation
+from lims.customers.models import Instrument, InstrumentType, Method, Organisation
+from lims.customers.services import allowed_methods
 from lims.jobs import reference
 from lims.jobs.models import (
     SERVICES,
@@ -99,8 +100,8 @@ class RequestItem:
     instrument_id: int
     service: str
     procedure_key: str
-    method_code: str | None = None
-    method_name: str | None = None
+    method_code: str | None = None  # a code among the methods the catalogue allows for the type and procedure
+    method_id: int | None = None
 
 
 def applicable_procedures(instrument_type: InstrumentType) -> list[type[Procedure]]:
@@ -116,6 +117,52 @@ def applicable_procedures(instrument_type: InstrumentType) -> list[type[Procedur
 def procedure_applies(instrument_type: InstrumentType, procedure_key: str) -> bool:
     """Say whether the catalogue lets this procedure serve this instrument type."""
     return any(cls.key == procedure_key for cls in applicable_procedures(instrument_type))
+
+
+def choose_method(
+    instrument_type: InstrumentType,
+    procedure_key: str,
+    *,
+    method_id: int | None = None,
+    method_code: str | None = None,
+    field: str,
+    row: int,
+    required: bool = False,
+) -> Method | None:
+    """Return the ĐLVN method for a line: the one named, if the type allows it for the procedure, else the only one.
+
+    Several allowed and none named: None, or a refusal when ``required`` (contract review must pick one). A type
+    with no method in the catalogue gets none (a calibration to the customer's specification, say).
+    """
+    allowed = allowed_methods(instrument_type, procedure_key)
+    if method_id or (method_code or "").strip():
+        chosen = next(
+            (m for m in allowed if m.id == method_id or (method_code and m.code == method_code.strip())), None
+        )
+        if chosen is None:
+            codes = ", ".join(method.code for method in allowed) or "—"
+            raise RuleViolation(
+                f"Dòng {row}: phương pháp không được phép cho loại phương tiện đo và quy trình này (được phép: "
+                f"{codes}) / row {row}: the method is not allowed for this instrument type and procedure ({field})",
+                field=field,
+            )
+        return chosen
+    if len(allowed) == 1:
+        return allowed[0]
+    if allowed and required:
+        raise RuleViolation(
+            f"Dòng {row}: cần chọn phương pháp ({', '.join(method.code for method in allowed)}) / row {row}: "
+            f"choose the method at contract review ({field})",
+            field=field,
+        )
+    return None
+
+
+def _method_fields(method: Method | None) -> dict:
+    # The code and title are copied as chosen, so a record and its certificate keep them if the catalogue changes.
+    if method is None:
+        return {"method_id": None, "method_code": None, "method_name": None}
+    return {"method_id": method.id, "method_code": method.code, "method_name": method.title_vi}
 
 
 def is_blank(item: RequestItem) -> bool:
@@ -237,15 +284,21 @@ def create_request(
                 field=f"items[{index}].instrument_id",
             )
         seen.add((item.instrument_id, item.service))
-        procedure = get_procedure(item.procedure_key)
-        seed = procedure.seed_methods[0] if procedure.seed_methods else None
+        instrument = session.get(Instrument, item.instrument_id)
+        method = choose_method(
+            instrument.instrument_type,
+            item.procedure_key,
+            method_id=item.method_id,
+            method_code=item.method_code,
+            field=f"items[{index}].method_id",
+            row=index + 1,
+        )
         lines.append(
             ServiceRequestItem(
                 instrument_id=item.instrument_id,
                 service=item.service,
                 procedure_key=item.procedure_key,
-                method_code=item.method_code or (seed.code if seed else None),
-                method_name=item.method_name or (seed.name_vi if seed else None),
+                **_method_fields(method),
             )
         )
     request = ServiceRequest(
@@ -277,15 +330,37 @@ def _check_manager(actor: User) -> None:
 
 
 def accept_request(
-    session: Session, actor: User, request: ServiceRequest, *, notes: str | None = None, agreed_on: date | None = None
+    session: Session,
+    actor: User,
+    request: ServiceRequest,
+    *,
+    notes: str | None = None,
+    agreed_on: date | None = None,
+    methods: dict[int, int] | None = None,
 ) -> list[Job]:
-    """Record the contract review as accepted and open one job per item."""
+    """Record the contract review as accepted and open one job per item.
+
+    ``methods`` maps an item's id to the method the reviewer chose among those the catalogue allows; an item whose
+    type allows several methods must have one chosen here (ISO/IEC 17025 7.1.1: the method agreed with the customer).
+    """
     _check_manager(actor)
     if request.status != "submitted":
         raise RuleViolation("Yêu cầu đã được xem xét / the request was already reviewed", field="status")
     # The catalogue may have changed since the request (or the request predates the check): review it again.
     for index, item in enumerate(request.items):
         _check_applies(item.instrument, item.procedure_key, f"items[{index}].procedure_key", index + 1)
+        chosen = (methods or {}).get(item.id) or item.method_id
+        method = choose_method(
+            item.instrument.instrument_type,
+            item.procedure_key,
+            method_id=chosen,
+            field=f"items[{index}].method_id",
+            row=index + 1,
+            required=True,
+        )
+        if method is not None or item.method_id is not None:
+            for name, value in _method_fields(method).items():
+                setattr(item, name, value)
     request.status = "accepted"
     request.reviewed_by_id = actor.id
     request.reviewed_at = utcnow()
@@ -300,6 +375,7 @@ def accept_request(
             instrument_id=item.instrument_id,
             service=item.service,
             procedure_key=item.procedure_key,
+            method_id=item.method_id,
             method_code=item.method_code,
             method_name=item.method_name,
             place=request.place,
@@ -530,58 +606,6 @@ def ensure_records_complete(job: Job) -> None:
         )
 
 
-def ensure_certifiable(job: Job) -> None:
-    """Refuse to certify a job flagged for a second look since its review."""
-    if job.second_look_reason:
-        raise RuleViolation(
-            f"Công việc {job.number} cần soát xét lại trước khi cấp: {job.second_look_reason} / job {job.number} "
-            "needs a second look before certification (reopen it and measure again)",
-            field="job",
-        )
-
-
-def flag_for_second_look(session: Session, job: Job, reason: str) -> Job:
-    """Mark a reviewed job for a second look, with why; its stored records stay as they were computed."""
-    with audit_reason(f"second look: {reason}"):
-        job.second_look_reason = reason
-        job.second_look_flagged_at = utcnow()
-        session.flush()
-    return job
-
-
-def second_look_reasons(job: Job) -> list[str]:
-    """Return why the job's current records would not stand under today's procedure rules (none: they stand).
-
-    Each record is computed again in memory from its stored observations and compared with what was stored: a
-    decision that changed, or items now required, are reasons. Nothing is written to the records.
-    """
-    reasons = []
-    procedure = procedure_for(job)
-    for stage, record in sorted(current_records(job).items()):
-        try:
-            result = procedure.calculate(record.observations, Stage(stage))
-        except InputError as exc:
-            reasons.append(f"{stage}: {exc.field}: {exc.message}")
-            continue
-        for item in result.missing:
-            reasons.append(f"{stage}: {item.message_vi} / {item.message_en}")
-        if not result.missing and result.passed != record.passed:
-            reasons.append(f"{stage}: kết luận nay là {result.passed} / the decision is now {result.passed}")
-    return reasons
-
-
-def sweep_reviewed_jobs(session: Session) -> list[Job]:
-    """Flag every reviewed, not yet certified job whose records would not stand today; return those flagged."""
-    flagged = []
-    jobs = session.scalars(select(Job).where(Job.status == "reviewed", Job.second_look_reason.is_(None)))
-    for job in jobs:
-        reasons = second_look_reasons(job)
-        if reasons:
-            flag_for_second_look(session, job, "; ".join(reasons))
-            flagged.append(job)
-    return flagged
-
-
 def measured_by(person: User, job: Job) -> bool:
     """Say whether this person measured the job (wrote one of its records): they may not review it."""
     return person.id in {record.recorded_by_id for record in job.records} | {job.measured_by_id}
@@ -701,35 +725,21 @@ class Preview:
 
 def check_conditions(procedure: Procedure, conditions: dict) -> list[dict]:
     """Return the environmental conditions that are missing or outside the procedure's limits."""
-    problems = []
-    for limit in procedure.environment:
-        value = conditions.get(limit.name)
-        field = f"conditions.{limit.name}"
-        if value is None:
-            problems.append({"field": field, "message": f"Cần ghi {limit.label_vi} / {limit.label_en} is required"})
-            continue
-        if (limit.minimum is not None and value < limit.minimum) or (
-            limit.maximum is not None and value > limit.maximum
-        ):
-            problems.append(
-                {
-                    "field": field,
-                    "message": (
-                        f"{limit.label_vi} {value:g} {limit.unit} ngoài giới hạn {limit.minimum:g}…{limit.maximum:g} "
-                        f"/ {limit.label_en} {value:g} {limit.unit} is outside {limit.minimum:g}…{limit.maximum:g}"
-                    ),
-                }
-            )
-    return problems
+    try:
+        return procedure.environment_problems(conditions)
+    except InputError as exc:
+        raise RuleViolation(f"Điều kiện môi trường chưa đúng / {exc.message}", field=exc.field) from exc
 
 
-def compute_result(job: Job, stage: str, observations: dict, conditions: dict) -> Preview:
-    """Compute what the procedure gives for these observations; saves nothing."""
+def compute_result(
+    job: Job, stage: str, observations: dict, conditions: dict, standards: list[dict] | None = None
+) -> Preview:
+    """Compute what the procedure gives for these observations and the standards' values; saves nothing."""
     if stage not in STAGES:
         raise RuleViolation("Giai đoạn không hợp lệ / stage must be as_found or as_left", field="stage")
     procedure = procedure_for(job)
     try:
-        result = procedure.calculate(observations, Stage(stage))
+        result = procedure.calculate(procedure.with_standards(observations, standards or []), Stage(stage))
     except InputError as exc:
         raise RuleViolation(f"Dữ liệu đo chưa đúng / {exc.message}", field=f"observations.{exc.field}") from exc
     return Preview(_json_ready(result.as_dict()), result.passed, check_conditions(procedure, conditions))
@@ -791,6 +801,12 @@ def snapshot_standard(session: Session, standard: Standard, day: date) -> dict:
     return entry
 
 
+def standards_on(session: Session, standard_ids: list[int], day: date) -> list[dict]:
+    """Return the snapshot of the chosen standards on a day (unknown ids left out: saving refuses them)."""
+    standards = [session.get(Standard, standard_id) for standard_id in dict.fromkeys(standard_ids)]
+    return [snapshot_standard(session, standard, day) for standard in standards if standard is not None]
+
+
 def current_records(job: Job) -> dict[str, MeasurementRecord]:
     """Return the job's current (not superseded) record per stage."""
     return {record.stage: record for record in job.records if not record.superseded}
@@ -830,7 +846,8 @@ def record_measurement(
             raise RuleViolation("Không có chuẩn này / no such standard", field="standards")
         ensure_usable_on(standard, day)
         standards.append(standard)
-    preview = compute_result(job, stage, observations, conditions)
+    snapshot = [snapshot_standard(session, standard, day) for standard in standards]
+    preview = compute_result(job, stage, observations, conditions, snapshot)
     if preview.environment_problems:
         problem = preview.environment_problems[0]
         raise RuleViolation(problem["message"], field=problem["field"])
@@ -840,7 +857,6 @@ def record_measurement(
         change_reason = _require_text(change_reason, "change_reason", "lý do sửa / the reason for the change")
         previous.superseded = True
         revision = previous.revision + 1
-    snapshot = [snapshot_standard(session, standard, day) for standard in standards]
     checked = check_reference(job, observations, snapshot)
     record = MeasurementRecord(
         job=job,
@@ -897,9 +913,7 @@ def reference_prefill(
     """
     if _reference_group(job) is None:
         return None
-    standards = [session.get(Standard, standard_id) for standard_id in dict.fromkeys(standard_ids)]
-    snapshot = [snapshot_standard(session, standard, day) for standard in standards if standard is not None]
-    return reference.prefill(snapshot, nominals)
+    return reference.prefill(standards_on(session, standard_ids, day), nominals)
 
 
 def check_reference(job: Job, observations: dict, snapshot: list[dict]) -> dict | None:

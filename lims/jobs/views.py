@@ -161,8 +161,16 @@ def request_detail(request_id: int):
         for item in service_request.items
         if not services.procedure_applies(item.instrument.instrument_type, item.procedure_key)
     }
+    methods = {
+        item.id: services.allowed_methods(item.instrument.instrument_type, item.procedure_key)
+        for item in service_request.items
+    }
     return render_template(
-        "jobs/request_detail.html", req=service_request, form=ReviewRequestForm(), inapplicable=inapplicable
+        "jobs/request_detail.html",
+        req=service_request,
+        form=ReviewRequestForm(),
+        inapplicable=inapplicable,
+        methods=methods,
     )
 
 
@@ -172,8 +180,19 @@ def request_accept(request_id: int):
     service_request = queries.load_request(db.session, current_user, request_id)
     form = ReviewRequestForm()
     form.validate_on_submit()
+    # The method chosen per line at contract review: a select named method-<item id> (empty: none chosen).
+    methods = {
+        item.id: int(request.form[f"method-{item.id}"])
+        for item in service_request.items
+        if request.form.get(f"method-{item.id}", "").isdigit()
+    }
     jobs = services.accept_request(
-        db.session, current_user, service_request, notes=form.notes.data, agreed_on=form.agreed_on.data
+        db.session,
+        current_user,
+        service_request,
+        notes=form.notes.data,
+        agreed_on=form.agreed_on.data,
+        methods=methods,
     )
     flash(_("Đã chấp nhận yêu cầu; đã mở %(count)s công việc.", count=len(jobs)), "success")
     return redirect(url_for("jobs.request_detail", request_id=request_id))
@@ -530,7 +549,9 @@ def record_preview(job_id: int):
             return jsonify(
                 {"complete": False, "field": missing, "label": _field_label(schema, missing), "result": None}
             )
-        preview = services.compute_result(job, _stage(), observations, conditions)
+        standard_ids = [int(value) for value in request.form.getlist("standards") if value.isdigit()]
+        standards = services.standards_on(db.session, standard_ids, _measured_on() or lab_today())
+        preview = services.compute_result(job, _stage(), observations, conditions, standards)
     except RuleViolation as exc:
         name = observation_form.input_name(exc.field)
         body = {"error": exc.message, "field": exc.field, "input": name, "label": _field_label(schema, name)}

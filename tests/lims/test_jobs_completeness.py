@@ -12,7 +12,7 @@ import pytest
 
 from lims.core.errors import RuleViolation
 from lims.issuing import services as issuing
-from lims.jobs import services
+from lims.jobs import second_look, services
 from lims.jobs.models import MeasurementRecord
 from tests.instruments.test_scale_verification import CASE
 from tests.lims.test_jobs_workflow import in_progress, lab, record  # noqa: F401 (lab is a fixture)
@@ -58,11 +58,11 @@ def test_a_reviewed_job_whose_record_no_longer_stands_is_flagged_not_recomputed(
     stored.passed = True
     session.flush()
 
-    flagged = services.sweep_reviewed_jobs(session)
+    flagged = second_look.sweep_reviewed_jobs(session)
     assert flagged == [job]
     assert "0.1 kg (Min, 20 e)" in job.second_look_reason
     assert session.get(MeasurementRecord, stored.id).result == old_result  # the stored result is left as computed
-    assert services.sweep_reviewed_jobs(session) == []  # flagged once
+    assert second_look.sweep_reviewed_jobs(session) == []  # flagged once
 
     with pytest.raises(RuleViolation) as refused:
         issuing.issue_certificate(session, job, lab["other"], "whatever")
@@ -78,7 +78,7 @@ def test_the_job_page_shows_the_missing_items_and_the_second_look_flag(session, 
     login("manager")
     page = client.get(f"/jobs/{job.id}").get_data(as_text=True)
     assert 'data-testid="record-missing"' in page and 'data-field="weighing"' in page
-    services.flag_for_second_look(session, job, "R 76: 2.5 kg untested")
+    second_look.flag_for_second_look(session, job, "R 76: 2.5 kg untested")
     session.commit()
     page = client.get(f"/jobs/{job.id}").get_data(as_text=True)
     assert 'data-testid="job-second-look"' in page and "R 76: 2.5 kg untested" in page

@@ -43,7 +43,7 @@ def test_downgrade_to_base_and_upgrade_again(fresh_app):
 
     with fresh_app.app_context():
         upgrade()
-        # The migrations seed rows (numbering series, settings): dropping them needs the explicit flag.
+        # As an operator would after `lims backup`: the flag lets a downgrade drop tables whatever they hold.
         downgrade(revision="base", x_arg=["allow_destructive=1"])
         with db.engine.connect() as connection:
             remaining = set(db.inspect(connection).get_table_names()) - {"alembic_version"}

@@ -7,6 +7,7 @@ import pytest
 
 from lims.core.files import LocalFolder
 from tests.conftest import TEST_PASSWORD
+from tests.lims.test_issuing_queue import redis_queue  # noqa: F401 - a fixture: Redis on 127.0.0.1, own queue
 from tests.lims.test_issuing_support import make_world
 
 
@@ -132,3 +133,39 @@ def test_metrics_count_requests_by_route_and_status_and_certificates_issued(
 def test_health_routes_are_public_and_write_nothing(app, path):
     view = app.view_functions[app.url_map.bind("").match(path)[0]]
     assert view.lims_public and not view.lims_writes
+
+
+def test_with_the_queue_configured_readyz_checks_it_and_metrics_report_its_depth(
+    client,
+    app,
+    redis_queue,  # noqa: F811 - the fixture imported above
+    monkeypatch,
+):
+    monkeypatch.setitem(app.config, "REDIS_URL", redis_queue.url)
+    monkeypatch.setitem(app.config, "METRICS", True)
+    monkeypatch.setenv("LIMS_WEB_WORKERS", "3")
+    body = client.get("/readyz").get_json()
+    assert body["checks"]["queue"] == "ok" and body["warnings"] == []
+    redis_queue.queue().enqueue("lims.issuing.batch.run_batch_job", 999_999)
+    text = client.get("/metrics").get_data(as_text=True)
+    assert _sample(text, "lims_queue_jobs", queue=redis_queue.name) == 1
+
+
+def test_metrics_report_the_progress_of_unfinished_batches_only(client, app, session, make_user, monkeypatch):
+    from lims.issuing.models import IssueBatch
+
+    signatory = make_user("signatory")
+    running = IssueBatch(
+        job_ids=[1, 2, 3, 4, 5], total=5, done=2, failed=1, status="running", signatory_id=signatory.id
+    )
+    finished = IssueBatch(job_ids=[6], total=1, done=1, status="finished", signatory_id=signatory.id)
+    session.add_all([running, finished])
+    session.commit()
+    monkeypatch.setitem(app.config, "METRICS", True)
+    text = client.get("/metrics").get_data(as_text=True)
+    progress = {
+        state: _sample(text, "lims_issue_batch_jobs", batch=str(running.id), state=state)
+        for state in ("total", "done", "failed")
+    }
+    assert progress == {"total": 5, "done": 2, "failed": 1}
+    assert _sample(text, "lims_issue_batch_jobs", batch=str(finished.id), state="total") is None
