@@ -55,3 +55,18 @@ def draw_qr(canvas: Canvas, data: str, x: float, y: float, size: float) -> None:
     canvas.setFillColor(colors.black)
     canvas.drawPath(path, stroke=0, fill=1)
     canvas.restoreState()
+
+
+def qr_svg(data: str) -> str:
+    """Return a QR code of ``data`` as an SVG element (quiet zone included) for a web page or a printed label.
+
+    Presentation attributes only, no style: the web pages' Content-Security-Policy forbids inline styles.
+    """
+    side, runs = _dark_runs(data)
+    total = side + 2 * QUIET_ZONE
+    path = "".join(f"M{start + QUIET_ZONE} {r + QUIET_ZONE}h{length}v1h-{length}z" for r, start, length in runs)
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {total} {total}" shape-rendering="crispEdges" '
+        f'class="qr" role="img"><rect width="{total}" height="{total}" fill="#fff"/>'
+        f'<path d="{path}" fill="#000"/></svg>'
+    )

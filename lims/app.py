@@ -47,6 +47,7 @@ def create_app(config: Config | None = None) -> Flask:
     register_extensions(app)
     register_models()
     register_blueprints(app)
+    register_signal_receivers()
     register_request_hooks(app)
     init_request_observation(app)
     register_errorhandlers(app)
@@ -107,6 +108,13 @@ def register_models() -> None:
     """Import every domain's models so that the metadata (and Alembic) sees all tables."""
     for domain in DOMAINS:
         _import_optional(f"lims.{domain}.models")
+
+
+def register_signal_receivers() -> None:
+    """Connect what one domain does when another's service reports an event (lims.core.signals)."""
+    from lims.quality.automation import connect_receivers
+
+    connect_receivers()
 
 
 def register_blueprints(app: Flask) -> None:
@@ -199,6 +207,7 @@ def local_date(value: date | datetime | None, tz: str) -> date | None:
 
 
 def register_template_helpers(app: Flask) -> None:
+    from lims.core.forms import kept_file
     from lims.core.web import LAB_STAFF
 
     @app.template_filter("d")
@@ -225,6 +234,8 @@ def register_template_helpers(app: Flask) -> None:
     from flask import url_for
 
     from lims.core.navigation import navigation
+
+    app.add_template_global(kept_file)
 
     @app.template_global()
     def page_url(number: int) -> str:

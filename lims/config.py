@@ -27,7 +27,8 @@ class Config:
         self.SECRET_KEY = _env("LIMS_SECRET_KEY", DEFAULT_SECRET_KEY)
         self.SQLALCHEMY_DATABASE_URI = _env("LIMS_DATABASE_URL", f"sqlite:///{instance / 'lims.sqlite3'}")
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
-        self.PUBLIC_URL = _env("LIMS_PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/")
+        # Empty: links printed in QR codes follow the host and port being served (development only; see public_url).
+        self.PUBLIC_URL = _env("LIMS_PUBLIC_URL", "").rstrip("/")
         self.TIMEZONE = _env("LIMS_TIMEZONE", "Asia/Ho_Chi_Minh")
         # The lab's identity is a setting, never a constant: provinces merged in 2025 and names change.
         self.LAB_NAME = _env("LIMS_LAB_NAME", "Trung tâm Kỹ thuật Tiêu chuẩn Đo lường Chất lượng")

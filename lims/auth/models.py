@@ -4,14 +4,19 @@ from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from lims.core.model import utcnow
+from lims.core.model import nfc, utcnow
 from lims.customers.models import Organisation
 from lims.extensions import db
 
 ROLES = ("admin", "manager", "technician", "signatory", "enterprise", "inspector")
 LAB_ROLES = frozenset({"admin", "manager", "technician", "signatory"})
+
+
+def username_key(username: str) -> str:
+    """Return a username as accounts are told apart: composed, without surrounding spaces, case-folded."""
+    return nfc(username.strip()).casefold()
 
 
 class User(UserMixin, db.Model):
@@ -22,6 +27,8 @@ class User(UserMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
+    # The name as signing in compares it: "An" and "an" are one person, so they cannot be two accounts.
+    username_key: Mapped[str] = mapped_column(String(160), unique=True)
     full_name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(254))
     password_hash: Mapped[str] = mapped_column(String(200))
@@ -41,6 +48,11 @@ class User(UserMixin, db.Model):
     inspector_scopes: Mapped[list["InspectorScope"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
+
+    @validates("username")
+    def _keep_username_key(self, _key: str, username: str) -> str:
+        self.username_key = username_key(username)
+        return username
 
     @property
     def roles(self) -> frozenset[str]:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lims.auth import throttle
-from lims.auth.models import ROLES, InspectorScope, LoginAttempt, User, UserRole
+from lims.auth.models import LAB_ROLES, ROLES, InspectorScope, LoginAttempt, User, UserRole, username_key
 from lims.auth.passwords import check_password, hash_password, needs_rehash, password_problem
 from lims.core.errors import NotFound, PermissionDenied, RuleViolation
 from lims.core.inputs import CONTROL_CHARACTER
@@ -52,12 +52,12 @@ def sign_in(
     See lims/auth/throttle.py for why failures slow the account and the (address, account) pair and lock only the
     account guessed, and only after LOGIN_LOCK_AFTER consecutive failures.
     """
-    username = nfc(username.strip())
+    username = username_key(username)  # "An" and "an" are one account, counted together
     wait_until = throttle.not_before(session, username, remote_addr)
     if wait_until is not None:
         log.warning("sign-in for %r from %s refused until %s", username, remote_addr, wait_until)
         return SignInResult(None, wait_until=wait_until)
-    user = session.scalar(select(User).where(User.username == username))
+    user = session.scalar(select(User).where(User.username_key == username))
     if user is not None and user.locked_at is not None:
         # Checked before the password, so a locked account tells a guesser nothing about its password.
         _record_attempt(username, remote_addr, user_agent, succeeded=False)
@@ -192,12 +192,30 @@ def _check_organisation(session: Session, roles: set[str], organisation_id: int 
             "Tài khoản doanh nghiệp phải thuộc một doanh nghiệp / an enterprise account belongs to an enterprise",
             field="organisation_id",
         )
+    if roles & LAB_ROLES and not organisation_id:
+        return lab_organisation(session)
     if not organisation_id:
         return None
     organisation = session.get(Organisation, organisation_id)
     if organisation is None:
         raise RuleViolation("Tổ chức không tồn tại / no such organisation", field="organisation_id")
+    if roles & LAB_ROLES and organisation.kind != "lab":
+        raise RuleViolation(
+            "Tài khoản nhân viên phòng thí nghiệm thuộc phòng thí nghiệm / a lab staff account belongs to the lab",
+            field="organisation_id",
+        )
     return organisation
+
+
+def lab_organisation(session: Session) -> Organisation:
+    """Return the lab's own organisation, recording it from the lab's settings the first time it is needed."""
+    lab = session.scalar(select(Organisation).where(Organisation.kind == "lab").order_by(Organisation.id).limit(1))
+    if lab is None:
+        config = current_app.config
+        lab = Organisation(kind="lab", name=config["LAB_NAME"], address=config["LAB_ADDRESS"])
+        session.add(lab)
+        session.flush()
+    return lab
 
 
 def create_user(
@@ -219,7 +237,7 @@ def create_user(
     """
     roles = _validate_roles(roles)
     username = nfc(username.strip())
-    if session.scalar(select(User.id).where(User.username == username)):
+    if session.scalar(select(User.id).where(User.username_key == username_key(username))):
         raise RuleViolation(f"Tên đăng nhập đã có / username taken: {username}", field="username")
     if policy:
         _check_new_password(password, username=username, full_name=full_name)

@@ -12,7 +12,7 @@ from lims.auth import queries, services
 from lims.auth.forms import ROLE_LABELS, LoginForm, NewPasswordForm, PasswordChangeForm, UserForm
 from lims.auth.models import User
 from lims.core.errors import RuleViolation
-from lims.core.forms import choices
+from lims.core.forms import choices, show_refusal
 from lims.core.model import utcnow
 from lims.core.navigation import register_nav
 from lims.core.web import ALL_ROLES, client_address, read_view, write_view
@@ -180,7 +180,7 @@ def user_create():
             inspector_scope_ids=form.inspector_scope_ids.data,
         )
     except RuleViolation as exc:
-        getattr(form, exc.field or "username").errors.append(exc.message)
+        show_refusal(form, exc)
         return render_template("auth/user_form.html", form=form, user=None), 422
     flash(_("Đã tạo tài khoản %(name)s.", name=user.username), "success")
     return redirect(url_for("auth.users"))
@@ -221,7 +221,7 @@ def user_update(user_id: int):
             new_password=form.password.data or None,
         )
     except RuleViolation as exc:
-        getattr(form, exc.field or "roles").errors.append(exc.message)
+        show_refusal(form, exc)
         return render_template("auth/user_form.html", form=form, user=user), exc.status
     flash(_("Đã lưu tài khoản %(name)s.", name=user.username), "success")
     return redirect(url_for("auth.users"))

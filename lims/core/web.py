@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from lims.auth.models import ROLES
 from lims.core.errors import RuleViolation
+from lims.core.forms import keep_refused
 from lims.extensions import db, login_manager
 
 log = logging.getLogger(__name__)
@@ -144,6 +145,8 @@ def rule_violation_response(exc: RuleViolation):
     if wants_json():
         return jsonify({"error": exc.message, "field": exc.field}), exc.status
     if request.method == "POST" and exc.status == 422 and request.referrer:
+        # The page the form was posted from shows it again, as typed, with the errors at their fields.
+        keep_refused(exc)
         flash(exc.message, "danger")
         return redirect(request.referrer)
     return make_response(render_template("errors/error.html", code=exc.status, message=exc.message), exc.status)

@@ -1,11 +1,11 @@
 """Forms of the customers domain: enterprises, contacts, enrolment, instruments, the catalogue, imports."""
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
-    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -13,7 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
-from lims.core.forms import LabForm, LocalFloatField, choices
+from lims.core.forms import LabForm, LocalFloatField, LocalIntegerField, choices
 from lims.customers.models import ENROLMENT_STATES, ENROLMENT_STEPS
 
 ENROLMENT_STATE_LABELS = {
@@ -90,6 +90,25 @@ class InstrumentForm(LabForm):
         _l("Hạn tiếp theo"), validators=[Optional()], description=_l("Để trống: tính theo chu kỳ có hiệu lực")
     )
     notes = TextAreaField(_l("Ghi chú"), validators=[Optional(), Length(max=2000)])
+    confirm_values = BooleanField(_l("Tôi đã kiểm tra lại: các giá trị trên là đúng"))
+    warnings = ()  # the fields whose values look wrong together, asked to be confirmed
+
+    def validate(self, extra_validators=None) -> bool:
+        """Check each field, then the values together: an impossible range is refused, an unlikely d is asked."""
+        if not super().validate(extra_validators):
+            return False
+        low, high, d = self.range_min.data, self.range_max.data, self.resolution.data
+        if low is not None and high is not None and low > high:
+            self.range_min.errors.append(_("Phạm vi đo từ lớn hơn phạm vi đo đến."))
+            return False
+        # A comma lost on the way ("0,05" read as 5) gives a d that divides the range into few steps.
+        self.warnings = []
+        if d is not None and high and d > high / 100:
+            self.warnings.append(self.resolution)
+            self.resolution.errors.append(
+                _("d lớn hơn 1/100 phạm vi đo đến: kiểm tra lại dấu phẩy thập phân, rồi đánh dấu xác nhận bên dưới.")
+            )
+        return not self.warnings or self.confirm_values.data
 
 
 class ImportForm(LabForm):
@@ -107,14 +126,14 @@ class InstrumentTypeForm(LabForm):
         _l("Nhóm"), coerce=int, choices=choices([(2, _l("Nhóm 2: phải kiểm định")), (1, _l("Chỉ hiệu chuẩn"))])
     )
     procedure_keys = StringField(_l("Quy trình áp dụng (khóa, cách nhau dấu phẩy)"), validators=[Length(max=300)])
-    calibration_interval_months = IntegerField(
+    calibration_interval_months = LocalIntegerField(
         _l("Chu kỳ hiệu chuẩn khuyến nghị (tháng)"), validators=[Optional(), NumberRange(min=1, max=240)]
     )
     active = BooleanField(_l("Đang dùng"), default=True)
 
 
 class CycleForm(LabForm):
-    months = IntegerField(
+    months = LocalIntegerField(
         _l("Chu kỳ (tháng)"),
         validators=[Optional(), NumberRange(min=1, max=240)],
         description=_l("Để trống: chỉ kiểm định ban đầu"),
@@ -125,7 +144,7 @@ class CycleForm(LabForm):
 
 
 class ConfirmCycleForm(LabForm):
-    months = IntegerField(_l("Chu kỳ (tháng)"), validators=[Optional(), NumberRange(min=1, max=240)])
+    months = LocalIntegerField(_l("Chu kỳ (tháng)"), validators=[Optional(), NumberRange(min=1, max=240)])
     legal_source = StringField(_l("Căn cứ pháp lý"), validators=[DataRequired(), Length(max=200)])
     reason = StringField(_l("Đã đối chiếu với văn bản nào"), validators=[DataRequired(), Length(max=300)])
 
@@ -139,5 +158,5 @@ class ValidUntilRuleForm(LabForm):
 
 
 class ReminderForm(LabForm):
-    days = IntegerField(_l("Đến hạn trong (ngày)"), default=30, validators=[NumberRange(min=0, max=366)])
+    days = LocalIntegerField(_l("Đến hạn trong (ngày)"), default=30, validators=[NumberRange(min=0, max=366)])
     channel = SelectField(_l("Kênh"), choices=choices([("email", _l("Thư điện tử")), ("letter", _l("Thư giấy"))]))

@@ -6,13 +6,15 @@ from sqlalchemy import JSON, Column, Date, Float, ForeignKey, Index, Integer, St
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lims.core.model import utcnow
+from lims.core.search import Searchable
 from lims.extensions import db
 
 
-class Organisation(db.Model):
+class Organisation(Searchable, db.Model):
     """An organisation known to the lab: the lab itself, an enterprise (customer) or a state agency."""
 
     __tablename__ = "organisation"
+    __search_fields__ = ("name", "tax_code", "address", "province")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(20), default="enterprise")  # lab | enterprise | agency
@@ -68,10 +70,11 @@ class Method(db.Model):
         return [key for key in (self.procedure_keys or "").split(",") if key]
 
 
-class InstrumentType(db.Model):
+class InstrumentType(Searchable, db.Model):
     """A kind of measuring instrument in the lab's catalogue: a Group 2 type with a legal cycle, or calibration-only."""
 
     __tablename__ = "instrument_type"
+    __search_fields__ = ("code", "name_vi", "name_en")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
@@ -89,6 +92,16 @@ class InstrumentType(db.Model):
     methods: Mapped[list[Method]] = relationship(
         secondary=instrument_type_method, back_populates="instrument_types", order_by=Method.code
     )
+
+    @property
+    def requires_verification(self) -> bool:
+        """Whether the law requires this type to be verified (Group 2); otherwise it is only calibrated."""
+        return self.legal_group == 2
+
+    @property
+    def usual_service_kind(self) -> str:
+        """Return the service an instrument of this type usually gets: "verification" or "calibration"."""
+        return "verification" if self.requires_verification else "calibration"
 
 
 class VerificationCycle(db.Model):
@@ -110,10 +123,11 @@ class VerificationCycle(db.Model):
     instrument_type: Mapped[InstrumentType] = relationship(back_populates="cycles")
 
 
-class Instrument(db.Model):
+class Instrument(Searchable, db.Model):
     """An enterprise's measuring instrument that the lab verifies or calibrates."""
 
     __tablename__ = "instrument"
+    __search_fields__ = ("serial", "model", "maker", "location")
     __table_args__ = (
         Index("ix_instrument_due", "next_due_on"),
         Index("ix_instrument_organisation_due", "organisation_id", "next_due_on"),
@@ -142,6 +156,11 @@ class Instrument(db.Model):
 
     organisation: Mapped[Organisation] = relationship()
     instrument_type: Mapped[InstrumentType] = relationship()
+
+    @property
+    def label_code(self) -> str:
+        """Return the code printed on the instrument's label beside its QR code (typed or scanned to find it)."""
+        return f"PT{self.id:06d}"
 
 
 class Contact(db.Model):

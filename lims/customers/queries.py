@@ -1,12 +1,14 @@
 """Reads of enterprises, the catalogue and instruments; every list is limited to what the person may see."""
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, exists, false, func, select, true
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from lims.core.search import matches
 from lims.customers.models import (
     Instrument,
     InstrumentType,
@@ -36,9 +38,19 @@ def organisations_query(user, search: str | None = None, kind: str | None = "ent
     if kind:
         query = query.where(Organisation.kind == kind)
     if search:
-        pattern = f"%{search.strip()}%"
-        query = query.where(or_(Organisation.name.ilike(pattern), Organisation.tax_code.ilike(pattern)))
+        query = query.where(matches(search, [Organisation.search_text]))
     return query
+
+
+# What an instrument's label carries: its code ("PT000123") and, in the QR code, the address of its page. A USB
+# scanner types either into a search box; both name one instrument.
+_LABEL = re.compile(r"/customers/instruments/(\d{1,9})/?$|^PT(\d{6,9})$", re.IGNORECASE)
+
+
+def instrument_id_in(typed: str | None) -> int | None:
+    """Return the instrument a scanned or typed label code or QR address names, None for other text."""
+    found = _LABEL.search((typed or "").strip())
+    return int(found.group(1) or found.group(2)) if found else None
 
 
 @dataclass(frozen=True)
@@ -66,8 +78,13 @@ def instruments_query(user, filters: InstrumentFilter, today: date) -> Select:
     if filters.instrument_type_id:
         query = query.where(Instrument.instrument_type_id == filters.instrument_type_id)
     if filters.search:
-        pattern = f"%{filters.search.strip()}%"
-        query = query.where(or_(Instrument.serial.ilike(pattern), Instrument.model.ilike(pattern)))
+        # Each word typed may name the instrument (serial, model, maker), its enterprise or its type.
+        query = query.join(Organisation, Organisation.id == Instrument.organisation_id).join(
+            InstrumentType, InstrumentType.id == Instrument.instrument_type_id
+        )
+        query = query.where(
+            matches(filters.search, [Instrument.search_text, Organisation.search_text, InstrumentType.search_text])
+        )
     if filters.due == "overdue":
         query = query.where(Instrument.next_due_on < today)
     elif filters.due == "due":
@@ -144,8 +161,10 @@ def calendar_items_query(organisation_id: int) -> Select:
     )
 
 
-def instrument_types_query(active_only: bool = False) -> Select:
+def instrument_types_query(active_only: bool = False, search: str | None = None) -> Select:
     query = select(InstrumentType).order_by(InstrumentType.legal_group.desc(), InstrumentType.name_vi)
+    if search:
+        query = query.where(matches(search, [InstrumentType.search_text]))
     return query.where(InstrumentType.active.is_(True)) if active_only else query
 
 

@@ -371,6 +371,25 @@ def calibration_due(instrument_type: InstrumentType, calibrated_on: date) -> dat
     return rules.add_months(calibrated_on, instrument_type.calibration_interval_months)
 
 
+def next_due(
+    instrument_type: InstrumentType, kind: str, last: date, cycles: Iterable[VerificationCycle], rule: str
+) -> date | None:
+    """Return when an instrument last serviced on ``last`` is next due: the one rule, whoever asks.
+
+    A verification of a type the law requires verified is due again at the "valid until" of the cycle in force on
+    that day (``rule`` says which day ends the cycle); a type verified only once (no months), or with no cycle in
+    force, has no due date. A calibration, or a type that is only calibrated, follows the lab's recommended
+    interval. ``cycles`` are the type's cycles (loaded once per import by ``CycleBook``).
+    """
+    if kind == "calibration" or not instrument_type.requires_verification:
+        return calibration_due(instrument_type, last)
+    in_force = [cycle for cycle in cycles if cycle.effective_from <= last]
+    if not in_force:
+        return None
+    cycle = max(in_force, key=lambda cycle: cycle.effective_from)
+    return None if cycle.months is None else rules.valid_until_after(last, cycle.months, rule)
+
+
 def record_service(
     session: Session, instrument: Instrument, kind: str, service_on: date, valid_until: date | None
 ) -> Instrument:
@@ -520,15 +539,9 @@ def _check_instrument(session: Session, values: dict) -> None:
 
 
 def next_due_from_last(session: Session, instrument_type: InstrumentType, values: dict) -> date | None:
-    """Derive the next due date from the last service: the legal cycle then in force, or the calibration interval."""
-    last = values["last_service_on"]
-    if (values.get("last_service_kind") or "verification") == "calibration" or instrument_type.legal_group != 2:
-        return calibration_due(instrument_type, last)
-    try:
-        day, _cycle = verification_valid_until(session, instrument_type.id, last)
-    except RuleViolation:
-        return None
-    return day
+    """Derive the next due date from the last service typed on the instrument's form."""
+    kind = values.get("last_service_kind") or instrument_type.usual_service_kind
+    return next_due(instrument_type, kind, values["last_service_on"], instrument_type.cycles, valid_until_rule(session))
 
 
 def create_instrument(session: Session, organisation: Organisation, **values) -> Instrument:
@@ -641,12 +654,7 @@ class CycleBook:
             self.by_type[cycle.instrument_type_id].append(cycle)
 
     def due_after(self, instrument_type: InstrumentType, kind: str, last: date) -> date | None:
-        if kind == "calibration" or instrument_type.legal_group != 2:
-            return calibration_due(instrument_type, last)
-        in_force = [c for c in self.by_type.get(instrument_type.id, ()) if c.effective_from <= last]
-        if not in_force or in_force[-1].months is None:
-            return None
-        return rules.valid_until_after(last, in_force[-1].months, self.rule)
+        return next_due(instrument_type, kind, last, self.by_type.get(instrument_type.id, ()), self.rule)
 
 
 def _parse_row(
@@ -733,7 +741,7 @@ def _parse_row(
     if kind is not None and kind not in SERVICE_KINDS:
         refuse("last_service_kind", "chỉ 'verification' / 'kiểm định' hoặc 'calibration' / 'hiệu chuẩn'")
     if kind is None and values["last_service_on"] is not None and instrument_type is not None:
-        kind = "verification" if instrument_type.legal_group == 2 else "calibration"
+        kind = instrument_type.usual_service_kind
     values["last_service_kind"] = kind
     if len(problems) > before:
         return None

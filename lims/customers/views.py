@@ -6,11 +6,14 @@ from flask import Blueprint, Response, current_app, flash, redirect, render_temp
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 
+from certificates.qr import qr_svg
 from lims.core.dates import lab_today
 from lims.core.errors import NotFound, RuleViolation
 from lims.core.exports import csv_response
-from lims.core.forms import choices, refuse_invalid
+from lims.core.forms import choices, refuse_invalid, show_refusal
+from lims.core.links import public_url
 from lims.core.navigation import register_home_panel, register_nav
 from lims.core.web import ALL_ROLES, READERS, read_view, write_view
 from lims.customers import queries, services
@@ -79,7 +82,7 @@ def organisation_create():
     try:
         organisation = services.create_organisation(db.session, **_organisation_fields(form))
     except RuleViolation as exc:
-        getattr(form, exc.field or "name").errors.append(exc.message)
+        show_refusal(form, exc)
         return render_template("customers/organisation_form.html", form=form, item=None), 422
     flash(_("Đã thêm doanh nghiệp %(name)s.", name=organisation.name), "success")
     return redirect(url_for("customers.organisation", organisation_id=organisation.id))
@@ -126,7 +129,7 @@ def organisation_update(organisation_id: int):
     try:
         services.update_organisation(db.session, item, **_organisation_fields(form))
     except RuleViolation as exc:
-        getattr(form, exc.field or "name").errors.append(exc.message)
+        show_refusal(form, exc)
         return render_template("customers/organisation_form.html", form=form, item=item), 422
     flash(_("Đã lưu."), "success")
     return redirect(url_for("customers.organisation", organisation_id=item.id))
@@ -148,6 +151,7 @@ def contact_add(organisation_id: int):
         email=form.email.data,
         receives_reminders=form.receives_reminders.data,
     )
+    flash(_("Đã thêm người liên hệ %(name)s.", name=form.name.data), "success")
     return redirect(url_for("customers.organisation", organisation_id=item.id))
 
 
@@ -156,6 +160,7 @@ def contact_add(organisation_id: int):
 def contact_remove(organisation_id: int, contact_id: int):
     item = services.get_organisation(db.session, current_user, organisation_id)
     services.remove_contact(db.session, item, contact_id)
+    flash(_("Đã xóa người liên hệ."), "success")
     return redirect(url_for("customers.organisation", organisation_id=item.id))
 
 
@@ -185,7 +190,7 @@ def enrolment_save(organisation_id: int):
             notes=form.notes.data,
         )
     except RuleViolation as exc:
-        getattr(form, exc.field or "status").errors.append(exc.message)
+        show_refusal(form, exc)
         return render_template("customers/enrolment_form.html", form=form, item=item), 422
     flash(_("Đã lưu thông tin tham gia chương trình đảm bảo đo lường."), "success")
     return redirect(url_for("customers.organisation", organisation_id=item.id))
@@ -227,6 +232,9 @@ def _instrument_filter() -> queries.InstrumentFilter:
 @read_view(*ALL_ROLES)
 def instruments():
     filters = _instrument_filter()
+    labelled = queries.instrument_id_in(filters.search)
+    if labelled:  # a label's code or QR address, typed or scanned into the search: open that instrument
+        return redirect(url_for("customers.instrument", instrument_id=labelled))
     page = db.paginate(queries.instruments_query(current_user, filters, lab_today()), per_page=50, error_out=False)
     types = db.session.scalars(queries.instrument_types_query()).all()
     return render_template("customers/instruments.html", page=page, filters=filters, types=types, today=lab_today())
@@ -269,6 +277,15 @@ def instrument(instrument_id: int):
     return render_template("customers/instrument.html", item=item, today=lab_today())
 
 
+@blueprint.route("/instruments/<int:instrument_id>/label")
+@read_view(*READERS)
+def instrument_label(instrument_id: int):
+    """The instrument's label: its code and a QR code opening its page, to print and stick on it."""
+    item = services.get_instrument(db.session, current_user, instrument_id)
+    address = public_url() + url_for("customers.instrument", instrument_id=item.id)
+    return render_template("customers/label.html", item=item, address=address, qr=Markup(qr_svg(address)))
+
+
 def _fill_types(form: InstrumentForm) -> None:
     types = db.session.scalars(queries.instrument_types_query(active_only=True)).all()
     form.instrument_type_id.choices = choices((t.id, f"{t.name_vi} ({t.code})") for t in types)
@@ -300,7 +317,7 @@ def instrument_create(organisation_id: int):
     try:
         item = services.create_instrument(db.session, owner, **_instrument_values(form))
     except RuleViolation as exc:
-        getattr(form, exc.field or "serial").errors.append(exc.message)
+        show_refusal(form, exc)
         return render_template("customers/instrument_form.html", form=form, owner=owner, item=None), 422
     flash(_("Đã thêm phương tiện đo."), "success")
     return redirect(url_for("customers.instrument", instrument_id=item.id))
@@ -327,7 +344,7 @@ def instrument_update(instrument_id: int):
     try:
         services.update_instrument(db.session, item, **_instrument_values(form))
     except RuleViolation as exc:
-        getattr(form, exc.field or "serial").errors.append(exc.message)
+        show_refusal(form, exc)
         return render_template("customers/instrument_form.html", form=form, owner=item.organisation, item=item), 422
     flash(_("Đã lưu."), "success")
     return redirect(url_for("customers.instrument", instrument_id=item.id))
@@ -426,6 +443,7 @@ def outbox_send():
 @write_view(*MANAGERS)
 def letter_printed(message_id: int):
     services.mark_letter_printed(db.session, message_id)
+    flash(_("Đã đánh dấu thư đã in."), "success")
     return redirect(url_for("customers.outbox"))
 
 

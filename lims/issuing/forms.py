@@ -2,10 +2,10 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import DateField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from lims.core.forms import LabForm, choices
+from lims.core.forms import LabForm, LocalIntegerField, choices
 
 
 class IssueForm(LabForm):
@@ -31,9 +31,9 @@ class BatchForm(LabForm):
 
 class StickerReceiveForm(LabForm):
     prefix = StringField(_l("Tiền tố số tem"), default="VL ", validators=[Optional(), Length(max=20)])
-    first = IntegerField(_l("Từ số"), validators=[DataRequired(), NumberRange(min=0)])
-    last = IntegerField(_l("Đến số"), validators=[DataRequired(), NumberRange(min=0)])
-    digits = IntegerField(_l("Số chữ số"), default=7, validators=[DataRequired(), NumberRange(min=1, max=12)])
+    first = LocalIntegerField(_l("Từ số"), validators=[DataRequired(), NumberRange(min=0)])
+    last = LocalIntegerField(_l("Đến số"), validators=[DataRequired(), NumberRange(min=0)])
+    digits = LocalIntegerField(_l("Số chữ số"), default=7, validators=[DataRequired(), NumberRange(min=1, max=12)])
     received_on = DateField(_l("Ngày nhận"), validators=[DataRequired()])
     supplier = StringField(_l("Nơi cấp"), validators=[Optional(), Length(max=300)])
 

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lims.auth.models import User
 from lims.core.model import utcnow
+from lims.core.search import Searchable
 from lims.customers.models import Instrument, Organisation
 from lims.extensions import db
 from lims.jobs.models import Job
@@ -42,10 +43,11 @@ class NumberCounter(db.Model):
     last_seq: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class Certificate(db.Model):
+class Certificate(Searchable, db.Model):
     """An issued verification or calibration certificate (one revision): its signed PDF never changes."""
 
     __tablename__ = "certificate"
+    __search_fields__ = ("number", "customer_name", "instrument_summary")
     __table_args__ = (
         UniqueConstraint("number", "revision"),
         UniqueConstraint("series", "year", "seq", "revision"),

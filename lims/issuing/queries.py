@@ -2,11 +2,12 @@
 
 from datetime import date
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from lims.auth.models import User
 from lims.core.errors import NotFound
+from lims.core.search import matches
 from lims.issuing.models import Certificate, ImpactNotice, IssueBatch
 from lims.jobs.models import Job
 from lims.standards.models import Standard
@@ -26,14 +27,7 @@ def visible_certificates(user: User) -> Select:
 def search_certificates(user: User, text: str | None = None, status: str | None = None) -> Select:
     query = visible_certificates(user)
     if text:
-        like = f"%{text.strip()}%"
-        query = query.where(
-            or_(
-                Certificate.number.ilike(like),
-                Certificate.customer_name.ilike(like),
-                Certificate.instrument_summary.ilike(like),
-            )
-        )
+        query = query.where(matches(text, [Certificate.search_text]))
     if status:
         query = query.where(Certificate.status == status)
     return query

@@ -10,7 +10,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import date
 
-from flask import current_app
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session, object_session
 
@@ -25,6 +24,7 @@ from lims.auth.passwords import check_password
 from lims.core.dates import lab_today
 from lims.core.errors import PermissionDenied, RuleViolation
 from lims.core.files import StoredFile, store_bytes
+from lims.core.links import public_url
 from lims.core.model import nfc, utcnow
 from lims.customers.models import Instrument
 from lims.customers.services import record_service, verification_valid_until
@@ -35,7 +35,7 @@ from lims.issuing.models import Certificate, IssueBatch
 from lims.issuing.numbering import next_number
 from lims.jobs.models import Job
 from lims.jobs.second_look import ensure_certifiable
-from lims.jobs.services import mark_certified
+from lims.jobs.services import mark_certified, measured_by
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ def normalise_code(code: str) -> str:
 
 
 def verification_url(token: str) -> str:
-    return f"{current_app.config['PUBLIC_URL']}/v/{token}"
+    return f"{public_url()}/v/{token}"
 
 
 def valid_until_for(session: Session, instrument: Instrument, verified_on: date) -> date:
@@ -94,8 +94,7 @@ def check_signatory(signatory: User, password: str | None, job: Job, batch_id: i
             raise PermissionDenied("Công việc không thuộc đợt cấp đã ký / the job is not in the signed batch")
     elif not check_password(signatory.password_hash, password or ""):
         raise RuleViolation("Mật khẩu xác nhận chữ ký không đúng / the signing password is wrong", field="password")
-    measured_by = {job.measured_by_id, *(record.recorded_by_id for record in job.records)}
-    if signatory.id in measured_by:
+    if measured_by(signatory, job):
         raise PermissionDenied(
             "Người ký không được là người đã đo công việc này / the signatory may not be the person who measured"
         )

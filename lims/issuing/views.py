@@ -10,6 +10,7 @@ from lims.core.errors import RuleViolation
 from lims.core.exports import download
 from lims.core.files import read_bytes
 from lims.core.forms import choices, refuse_invalid
+from lims.core.links import public_url
 from lims.core.navigation import register_home_panel, register_nav
 from lims.core.web import ALL_ROLES, LAB_STAFF, READERS, read_view, write_view
 from lims.extensions import db
@@ -285,7 +286,7 @@ def stickers_discard():
 def sticker_sheet():
     ids = [int(value) for value in request.args.getlist("certificate_id") if value.isdigit()]
     found = [queries.get_certificate(db.session, current_user, cid) for cid in ids]
-    data = stickers.sticker_sheet(found, current_app.config["PUBLIC_URL"], current_app.config["LAB_SHORT_NAME"])
+    data = stickers.sticker_sheet(found, public_url(), current_app.config["LAB_SHORT_NAME"])
     return download(data, "application/pdf", "tem.pdf", inline=True)
 
 
@@ -400,8 +401,10 @@ register_nav("issuing.sticker_register", _l("Tem kiểm định"), READERS, orde
 register_nav("issuing.impact_index", _l("Truy xuất ngược"), ("manager", "signatory", "inspector"), order=43)
 
 
-def _ready_panel(_user) -> dict:
-    return {"ready": queries.count_ready(db.session)}
+def _ready_panel(user) -> dict:
+    # The oldest few are offered to sign from here; the list page holds the rest and the batch issue.
+    first = db.session.scalars(queries.ready_jobs().limit(5)).all() if user.has_role("signatory") else []
+    return {"ready": queries.count_ready(db.session), "first": first}
 
 
 register_home_panel("issuing-ready", "issuing/_panel.html", ("manager", "signatory"), _ready_panel, order=20)

@@ -31,7 +31,7 @@ STATE_NAMES = {
 }
 STAGE_NAMES = {"as_found": _l("Trước điều chỉnh (as found)"), "as_left": _l("Sau điều chỉnh (as left)")}
 REQUEST_STATUS_NAMES = {"submitted": _l("Chờ xem xét"), "accepted": _l("Đã chấp nhận"), "declined": _l("Đã từ chối")}
-ITEM_ROWS = 5
+MAX_ITEM_ROWS = 100  # rows a request may hold: the form starts with one and adds a row on demand
 
 
 class RequestItemForm(Form):
@@ -47,7 +47,7 @@ class RequestItemForm(Form):
 
 class RequestForm(LabForm):
     organisation_id = SelectField(_l("Doanh nghiệp"), coerce=int, choices=[], validate_choice=False)
-    items = FieldList(FormField(RequestItemForm), min_entries=ITEM_ROWS, max_entries=20)
+    items = FieldList(FormField(RequestItemForm), min_entries=1, max_entries=MAX_ITEM_ROWS)
     place = SelectField(_l("Địa điểm"), choices=choices((p, PLACE_LABELS[p]) for p in PLACES))
     site_address = StringField(_l("Địa chỉ hiện trường"), validators=[Optional(), Length(max=500)])
     wants_conformity_statement = BooleanField(_l("Yêu cầu tuyên bố phù hợp"), default=True)
@@ -60,6 +60,14 @@ class RequestForm(LabForm):
 class ReviewRequestForm(LabForm):
     agreed_on = DateField(_l("Ngày hẹn trả"), validators=[Optional()])
     notes = TextAreaField(_l("Nhận xét xem xét hợp đồng"), validators=[Optional(), Length(max=4000)])
+    technician_id = SelectField(
+        _l("Giao cho kỹ thuật viên"),
+        coerce=int,
+        choices=[],
+        validate_choice=False,
+        description=_l("Không bắt buộc: chọn để lên lịch ngay khi chấp nhận"),
+    )
+    day = DateField(_l("Ngày thực hiện"), validators=[Optional()])
 
 
 class ScheduleForm(LabForm):

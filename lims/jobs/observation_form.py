@@ -147,6 +147,21 @@ def _scalar(field: dict, raw: str, name: str) -> Any:
     return raw.strip()
 
 
+def _nothing_typed(fields: list[dict], value: dict) -> bool:
+    """Whether a group holds only what the form offered by itself: preselected choices and values equal to their
+    defaults (a weight row's class "E1" and density uncertainty "0" are not a weight)."""
+    for field in fields:
+        if field["name"] not in value or field["kind"] == "choice":
+            continue
+        typed = value[field["name"]]
+        if field["kind"] == "group" and isinstance(typed, dict):
+            if not _nothing_typed(field["fields"], typed):
+                return False
+        elif field.get("default") is None or _shown(typed).strip() != _shown(field["default"]):
+            return False
+    return True
+
+
 def read(fields: list[dict], form, prefix: str = OBSERVATIONS, raw: bool = False) -> dict:
     """Return the document typed into a generated form; blank inputs, groups and rows are left out.
 
@@ -158,7 +173,10 @@ def read(fields: list[dict], form, prefix: str = OBSERVATIONS, raw: bool = False
         name = f"{prefix}.{field['name']}"
         if field["kind"] == "group":
             value = read(field["fields"], form, name, raw)
-            if value:
+            # An optional group left as the form offered it was not used (the single weight of an AB1...BnA cycle);
+            # a group of choices alone is what was chosen.
+            typed = any(child["kind"] != "choice" for child in field["fields"])
+            if value and (field.get("required", True) or not typed or not _nothing_typed(field["fields"], value)):
                 document[field["name"]] = value
         elif field["kind"] == "list" and not _numbers_list(field):
             items: list[Any] = []
@@ -167,9 +185,9 @@ def read(fields: list[dict], form, prefix: str = OBSERVATIONS, raw: bool = False
             while any(key == f"{name}.{index}" or key.startswith(f"{name}.{index}.") for key in form):
                 if item["kind"] == "group":
                     value = read(item["fields"], form, f"{name}.{index}", raw)
-                    # A row of only preselected choices (a loading's direction) is a blank row.
+                    # A row of only preselected choices (a loading's direction) and defaults is a blank row.
                     typed = {column["name"] for column in item["fields"] if column["kind"] != "choice"}
-                    if value and (typed & set(value) or not typed):
+                    if value and (not typed or not _nothing_typed(item["fields"], value)):
                         items.append(value)
                     elif raw:  # raw rows keep their places: a blank one stays, blank
                         items.append({})

@@ -6,8 +6,10 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
 from lims.auth.models import User, UserRole
+from lims.core.dates import lab_today
 from lims.core.errors import NotFound
 from lims.customers.models import Instrument, Organisation
+from lims.customers.queries import InstrumentFilter, instrument_id_in, instruments_query
 from lims.jobs.models import Authorisation, Job, MeasurementRecord, ServiceRequest, VerifierCard
 from lims.standards.models import Standard
 
@@ -68,6 +70,21 @@ def instruments_for(session: Session, user: User, organisation_id: int | None = 
     elif organisation_id:
         query = query.where(Instrument.organisation_id == organisation_id)
     return list(session.scalars(query.options(selectinload(Instrument.instrument_type))).all())
+
+
+def pickable_instruments(
+    session: Session, user: User, typed: str | None, organisation_id: int | None = None, limit: int = 20
+) -> list[Instrument]:
+    """Instruments the request form's picker offers for what was typed: serial, model, type, enterprise, or the
+    code of the instrument's label; within the chosen enterprise if one is (an enterprise user's own always)."""
+    if not (typed or "").strip() and not organisation_id:
+        return []
+    labelled = instrument_id_in(typed)
+    filters = InstrumentFilter(organisation_id=organisation_id, search=None if labelled else typed)
+    query = instruments_query(user, filters, lab_today())
+    if labelled:
+        query = query.where(Instrument.id == labelled)
+    return list(session.scalars(query.limit(limit)).unique())
 
 
 def jobs_query(state: str | None = None) -> Select:

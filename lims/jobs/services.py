@@ -20,7 +20,7 @@ from instruments.procedures import PROCEDURES, MethodReference, Procedure, Stage
 from lims.audit.trail import audit_reason
 from lims.auth.models import User
 from lims.core.dates import lab_today
-from lims.core.errors import NotFound, PermissionDenied, RuleViolation
+from lims.core.errors import PermissionDenied, RuleViolation
 from lims.core.model import utcnow
 from lims.customers.models import Instrument, InstrumentType, Method, Organisation
 from lims.customers.services import allowed_methods
@@ -117,6 +117,20 @@ def applicable_procedures(instrument_type: InstrumentType) -> list[type[Procedur
 def procedure_applies(instrument_type: InstrumentType, procedure_key: str) -> bool:
     """Say whether the catalogue lets this procedure serve this instrument type."""
     return any(cls.key == procedure_key for cls in applicable_procedures(instrument_type))
+
+
+def usual_service(instrument: Instrument) -> str:
+    """Return the service an instrument brought to the counter most likely needs (the receiver may change it)."""
+    if not instrument.instrument_type.requires_verification:
+        return "calibration"
+    return "periodic_verification" if instrument.last_service_on else "initial_verification"
+
+
+def usual_procedure(instrument: Instrument, service: str) -> str | None:
+    """Return the procedure for a service when the catalogue offers exactly one of its kind for the type."""
+    kind = "verification" if service in VERIFICATION_SERVICES else "calibration"
+    offered = [cls.key for cls in applicable_procedures(instrument.instrument_type) if cls.kind == kind]
+    return offered[0] if len(offered) == 1 else None
 
 
 def choose_method(
@@ -336,9 +350,11 @@ def accept_request(
     *,
     notes: str | None = None,
     agreed_on: date | None = None,
+    technician: User | None = None,
+    day: date | None = None,
     methods: dict[int, int] | None = None,
 ) -> list[Job]:
-    """Record the contract review as accepted and open one job per item.
+    """Record the contract review as accepted and open one job per item (given a technician, scheduled for them).
 
     ``methods`` maps an item's id to the method the reviewer chose among those the catalogue allows; an item whose
     type allows several methods must have one chosen here (ISO/IEC 17025 7.1.1: the method agreed with the customer).
@@ -389,6 +405,9 @@ def accept_request(
         for job in jobs:
             job.number = f"CV{job.received_on:%Y}-{job.id:05d}"
         session.flush()
+    if technician is not None:
+        for job in jobs:
+            schedule_job(session, actor, job, technician=technician, day=day or lab_today())
     return jobs
 
 
@@ -971,10 +990,3 @@ def record_history(session: Session, record: MeasurementRecord) -> list[Measurem
             .order_by(MeasurementRecord.revision.desc())
         )
     )
-
-
-def get_job(session: Session, job_id: int) -> Job:
-    job = session.get(Job, job_id)
-    if job is None:
-        raise NotFound("Không có công việc này / no such job")
-    return job

@@ -1,7 +1,6 @@
 """Requests and contract review, the job board, calendar and worklist, measurement entry, authorisations."""
 
 import calendar as month_calendar
-import re
 from datetime import date, timedelta
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
@@ -9,17 +8,18 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from wtforms import SelectChoice
 
 from instruments.procedures import all_procedures
 from lims.core.dates import is_plausible_day, lab_today
 from lims.core.errors import RuleViolation
-from lims.core.forms import choices
+from lims.core.forms import choices, show_refusal
 from lims.core.navigation import register_home_panel, register_nav
 from lims.core.web import ALL_ROLES, LAB_STAFF, READERS, read_view, write_view
+from lims.customers import services as customer_services
 from lims.extensions import db
 from lims.jobs import observation_form, queries, reference, services
 from lims.jobs.forms import (
+    MAX_ITEM_ROWS,
     PLACE_LABELS,
     REQUEST_STATUS_NAMES,
     RULE_LABELS,
@@ -69,50 +69,82 @@ def requests():
 def _fill_request_choices(form: RequestForm) -> None:
     organisations = queries.organisations_for(db.session, current_user)
     form.organisation_id.choices = choices((o.id, o.name) for o in organisations)
-    # Each instrument says which procedures its type's catalogue entry names, each procedure and service what kind
-    # of work it is: the page offers per row only the procedures that apply (the service checks it again).
-    instrument_choices = [SelectChoice(0, "—")]
-    none_yet = _("chưa có quy trình")
-    for instrument in queries.instruments_for(db.session, current_user):
-        keys = [cls.key for cls in services.applicable_procedures(instrument.instrument_type)]
-        label = f"{instrument.organisation.name[:40]} · {instrument.instrument_type.name_vi} · {instrument.serial}"
-        if not keys:
-            label = f"{label} ({none_yet})"
-        instrument_choices.append(SelectChoice(instrument.id, label, render_kw={"data-procedures": " ".join(keys)}))
-    procedure_choices = [SelectChoice("", "—")] + [
-        SelectChoice(cls.key, cls.title_vi, render_kw={"data-kind": cls.kind}) for cls in all_procedures()
-    ]
+
+
+def _picked(instrument) -> dict:
+    """Return what the request form's picker shows and needs of an instrument (also its JSON answer)."""
+    return {
+        "id": instrument.id,
+        "label": f"{instrument.instrument_type.name_vi} · {instrument.serial} · {instrument.organisation.name}",
+        "code": instrument.label_code,
+        "organisation_id": instrument.organisation_id,
+        "procedures": [cls.key for cls in services.applicable_procedures(instrument.instrument_type)],
+        "service": services.usual_service(instrument),
+    }
+
+
+def _render_request_form(form: RequestForm, status: int = 200):
+    # Only the instruments already on the form are loaded: the picker finds the others as the receiver types.
+    ids = {entry.instrument_id.data for entry in form.items if entry.instrument_id.data}
+    picked = {}
+    for instrument_id in ids:
+        try:
+            picked[instrument_id] = _picked(customer_services.get_instrument(db.session, current_user, instrument_id))
+        except RuleViolation:
+            continue  # not visible to this person: the service refuses the row by name
+    procedure_choices = [(cls.key, cls.title_vi, cls.kind) for cls in all_procedures()]
     service_choices = [
-        SelectChoice(
+        (
             choice.value,
             choice.label,
-            render_kw={"data-kind": "verification" if choice.value in services.VERIFICATION_SERVICES else "calibration"}
-            if choice.value
-            else {},
+            "verification" if choice.value in services.VERIFICATION_SERVICES else "calibration",
         )
         for choice in RequestItemForm.service_choices()
+        if choice.value
     ]
-    for entry in form.items:
-        entry.instrument_id.choices = instrument_choices
-        entry.procedure_key.choices = procedure_choices
-        entry.service.choices = service_choices
+    page = render_template(
+        "jobs/request_form.html",
+        form=form,
+        picked=picked,
+        procedure_choices=procedure_choices,
+        service_choices=service_choices,
+        max_rows=MAX_ITEM_ROWS,
+    )
+    return page, status
 
 
-def _request_field(form: RequestForm, field: str | None):
-    """Return the form field a refusal names ("items[2].service" is the third row's service), None if none."""
-    match = re.fullmatch(r"items\[(\d+)\]\.(\w+)", field or "")
-    if match:
-        index = int(match.group(1))
-        return getattr(form.items[index], match.group(2), None) if index < len(form.items) else None
-    return getattr(form, field or "", None) if field and field in form._fields else None
+@blueprint.route("/requests/instruments")
+@read_view(*REQUESTERS)
+def request_instruments():
+    """Answer the request form's instrument picker: at most 20 instruments matching what was typed."""
+    found = queries.pickable_instruments(
+        db.session, current_user, request.args.get("q"), organisation_id=_int_arg("organisation_id")
+    )
+    return jsonify({"instruments": [_picked(instrument) for instrument in found]})
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() else None
 
 
 @blueprint.route("/requests/new", methods=["GET"])
 @read_view(*REQUESTERS)
 def request_new():
+    """Start a request, for an instrument ("Tiếp nhận" on its page) or an enterprise when one is named."""
     form = RequestForm()
     _fill_request_choices(form)
-    return render_template("jobs/request_form.html", form=form)
+    instrument_id, organisation_id = _int_arg("instrument_id"), _int_arg("organisation_id")
+    if instrument_id:
+        instrument = customer_services.get_instrument(db.session, current_user, instrument_id)
+        row = form.items[0]
+        form.organisation_id.data = instrument.organisation_id
+        row.instrument_id.data = instrument.id
+        row.service.data = services.usual_service(instrument)
+        row.procedure_key.data = services.usual_procedure(instrument, row.service.data)
+    elif organisation_id:
+        form.organisation_id.data = customer_services.get_organisation(db.session, current_user, organisation_id).id
+    return _render_request_form(form)
 
 
 @blueprint.route("/requests/new", methods=["POST"])
@@ -121,7 +153,7 @@ def request_create():
     form = RequestForm()
     _fill_request_choices(form)
     if not form.validate_on_submit():
-        return render_template("jobs/request_form.html", form=form), 400
+        return _render_request_form(form, 400)
     # Every row goes to the service (which skips the empty ones), so a refusal's items[n] is the form's row n
     # (a browser posts every row; WTForms numbers the rows it was given from 0).
     items = [
@@ -143,19 +175,19 @@ def request_create():
             notes=form.notes.data,
         )
     except RuleViolation as exc:
-        target = _request_field(form, exc.field)
-        if target is not None:
-            target.errors = [*target.errors, exc.message]
-        flash(exc.message, "danger")
-        return render_template("jobs/request_form.html", form=form), exc.status
+        show_refusal(form, exc)
+        return _render_request_form(form, exc.status)
     flash(_("Đã ghi yêu cầu %(number)s.", number=created.number), "success")
     return redirect(url_for("jobs.request_detail", request_id=created.id))
 
 
-@blueprint.route("/requests/<int:request_id>")
-@read_view(*ALL_ROLES)
-def request_detail(request_id: int):
-    service_request = queries.load_request(db.session, current_user, request_id)
+def _fill_technicians(form) -> None:
+    form.technician_id.choices = choices(
+        [(0, "—")] + [(person.id, person.full_name) for person in queries.technicians(db.session)]
+    )
+
+
+def _render_request_detail(service_request, form, status: int = 200):
     inapplicable = {
         item.id
         for item in service_request.items
@@ -165,13 +197,19 @@ def request_detail(request_id: int):
         item.id: services.allowed_methods(item.instrument.instrument_type, item.procedure_key)
         for item in service_request.items
     }
-    return render_template(
-        "jobs/request_detail.html",
-        req=service_request,
-        form=ReviewRequestForm(),
-        inapplicable=inapplicable,
-        methods=methods,
+    page = render_template(
+        "jobs/request_detail.html", req=service_request, form=form, inapplicable=inapplicable, methods=methods
     )
+    return page, status
+
+
+@blueprint.route("/requests/<int:request_id>")
+@read_view(*ALL_ROLES)
+def request_detail(request_id: int):
+    service_request = queries.load_request(db.session, current_user, request_id)
+    form = ReviewRequestForm(day=lab_today())
+    _fill_technicians(form)
+    return _render_request_detail(service_request, form)
 
 
 @blueprint.route("/requests/<int:request_id>/accept", methods=["POST"])
@@ -179,7 +217,10 @@ def request_detail(request_id: int):
 def request_accept(request_id: int):
     service_request = queries.load_request(db.session, current_user, request_id)
     form = ReviewRequestForm()
-    form.validate_on_submit()
+    _fill_technicians(form)
+    if not form.validate_on_submit():
+        return _render_request_detail(service_request, form, 400)
+    technician = queries.load_user(db.session, form.technician_id.data) if form.technician_id.data else None
     # The method chosen per line at contract review: a select named method-<item id> (empty: none chosen).
     methods = {
         item.id: int(request.form[f"method-{item.id}"])
@@ -192,9 +233,21 @@ def request_accept(request_id: int):
         service_request,
         notes=form.notes.data,
         agreed_on=form.agreed_on.data,
+        technician=technician,
+        day=form.day.data,
         methods=methods,
     )
-    flash(_("Đã chấp nhận yêu cầu; đã mở %(count)s công việc.", count=len(jobs)), "success")
+    if technician is not None:
+        flash(
+            _(
+                "Đã chấp nhận yêu cầu; đã giao %(count)s công việc cho %(name)s.",
+                count=len(jobs),
+                name=technician.full_name,
+            ),
+            "success",
+        )
+    else:
+        flash(_("Đã chấp nhận yêu cầu; đã mở %(count)s công việc.", count=len(jobs)), "success")
     return redirect(url_for("jobs.request_detail", request_id=request_id))
 
 
@@ -260,7 +313,11 @@ def job_schedule(job_id: int):
 @blueprint.route("/<int:job_id>/start", methods=["POST"])
 @write_view(*PERFORMERS)
 def job_start(job_id: int):
-    return _job_action(job_id, lambda job: services.start_job(db.session, current_user, job), _("Bắt đầu đo."))
+    """Begin measuring and open the record form: starting is for entering what is measured."""
+    job = queries.load_job(db.session, current_user, job_id)
+    services.start_job(db.session, current_user, job)
+    flash(_("Bắt đầu đo."), "success")
+    return redirect(url_for("jobs.record_form", job_id=job_id, stage="as_found"))
 
 
 @blueprint.route("/<int:job_id>/finish", methods=["POST"])
@@ -533,6 +590,10 @@ def record_save(job_id: int):
         return _render_record_form(
             job, stage, observations, conditions, standard_ids, day, reason, exc.status, refusal=exc
         )
+    if request.form.get("then") == "finish":  # "Lưu và hoàn thành": the measurement ends with this record
+        services.finish_measurement(db.session, current_user, job)
+        flash(_("Đã lưu biên bản (lần %(revision)s) và hoàn thành phép đo.", revision=record.revision), "success")
+        return redirect(url_for("jobs.job_detail", job_id=job.id))
     flash(_("Đã lưu biên bản (lần %(revision)s).", revision=record.revision), "success")
     return redirect(url_for("jobs.record_detail", record_id=record.id))
 
@@ -568,12 +629,38 @@ def record_preview(job_id: int):
     )
 
 
+def result_budgets(value, path: str = "") -> list[dict]:
+    """Return every uncertainty budget a result holds, wherever the procedure put it (per weight, per load),
+    with its place, its rows and the expanded uncertainty and coverage factor beside it (as the preview shows)."""
+    found = []
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found += result_budgets(item, f"{path}[{index}]")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if key == "budget" and isinstance(item, list):
+                found.append(
+                    {
+                        "path": path,
+                        "rows": item,
+                        "expanded_uncertainty": value.get("expanded_uncertainty"),
+                        "coverage_factor": value.get("coverage_factor"),
+                    }
+                )
+            else:
+                found += result_budgets(item, f"{path}.{key}" if path else key)
+    return found
+
+
 @blueprint.route("/records/<int:record_id>")
 @read_view(*READERS)
 def record_detail(record_id: int):
     record = queries.load_record(db.session, current_user, record_id)
     return render_template(
-        "jobs/record_detail.html", record=record, history=services.record_history(db.session, record)
+        "jobs/record_detail.html",
+        record=record,
+        history=services.record_history(db.session, record),
+        budgets=result_budgets((record.result or {}).get("values")),
     )
 
 
@@ -703,13 +790,26 @@ def card_grant():
 # --- menu and home panels ---------------------------------------------------------------------------------
 
 
+def _to_review(user) -> list:
+    """Return a few jobs waiting for a second person's review that this person may review (not measured by them)."""
+    if not user.roles & services.REVIEWER_ROLES:
+        return []
+    waiting = db.session.scalars(queries.jobs_query("measured").limit(20)).all()
+    return [job for job in waiting if not services.measured_by(user, job)][:5]
+
+
 def _worklist_panel(user):
     today = lab_today()
-    return {"jobs": queries.worklist(db.session, user, today), "today": today}
+    return {"jobs": queries.worklist(db.session, user, today), "today": today, "to_review": _to_review(user)}
 
 
 def _board_panel(user):
-    return {"counts": queries.board_counts(db.session), "states": queries.BOARD_STATES, "names": STATE_NAMES}
+    return {
+        "counts": queries.board_counts(db.session),
+        "states": queries.BOARD_STATES,
+        "names": STATE_NAMES,
+        "to_review": _to_review(user),
+    }
 
 
 # Enterprises see their own requests (requests_query scopes the list to their organisation).

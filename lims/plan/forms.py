@@ -1,16 +1,16 @@
 """Forms of the plan module."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from lims.core.forms import LabForm, LocalFloatField, choices
+from lims.core.forms import LabForm, LocalFloatField, LocalIntegerField, choices
 
 
 class ExpenseForm(LabForm):
     budget_line_id = SelectField(_l("Dòng kinh phí"), coerce=int, choices=[])
     spent_on = DateField(_l("Ngày chi"), validators=[DataRequired()])
-    amount_vnd = IntegerField(_l("Số tiền (đồng)"), validators=[DataRequired(), NumberRange(min=1)])
+    amount_vnd = LocalIntegerField(_l("Số tiền (đồng)"), validators=[DataRequired(), NumberRange(min=1)])
     description = StringField(_l("Nội dung chi"), validators=[DataRequired(), Length(max=300)])
     voucher = StringField(_l("Chứng từ"), validators=[Optional(), Length(max=100)])
 
@@ -18,8 +18,8 @@ class ExpenseForm(LabForm):
 class BudgetLineForm(LabForm):
     item_id = SelectField(_l("Nhiệm vụ"), coerce=int, choices=[])
     source = SelectField(_l("Nguồn"), choices=choices([("NSNN", "NSNN"), ("DN", "DN")]))
-    year = IntegerField(_l("Năm"), validators=[DataRequired(), NumberRange(2000, 2100)])
-    planned_vnd = IntegerField(_l("Dự toán (đồng)"), validators=[DataRequired(), NumberRange(min=0)])
+    year = LocalIntegerField(_l("Năm"), validators=[DataRequired(), NumberRange(2000, 2100)])
+    planned_vnd = LocalIntegerField(_l("Dự toán (đồng)"), validators=[DataRequired(), NumberRange(min=0)])
 
 
 class GoalForm(LabForm):
@@ -47,4 +47,4 @@ class ActivityForm(LabForm):
     title = StringField(_l("Nội dung"), validators=[DataRequired(), Length(max=300)])
     held_on = DateField(_l("Ngày"), validators=[DataRequired()])
     place = StringField(_l("Địa điểm"), validators=[Optional(), Length(max=300)])
-    participants = IntegerField(_l("Số người tham gia"), validators=[Optional(), NumberRange(min=0)])
+    participants = LocalIntegerField(_l("Số người tham gia"), validators=[Optional(), NumberRange(min=0)])

@@ -1,18 +1,18 @@
 """Nonconformities the system raises by itself: a check out of limits, a failed standard, an unsatisfactory En.
 
-Two ways in, one idempotent function: a session hook notices such records as they are written (whatever module
-writes them), and a sweep finds the ones written before (or while this hook was not installed).
+Two ways in: the services that write such records send a signal (lims.core.signals), received here in the same
+transaction; a sweep finds the ones written before.
 """
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lims.core.dates import lab_today
+from lims.core.signals import intermediate_check_recorded, standard_status_changed
 from lims.quality.models import Nonconformity, ProficiencyResult
 from lims.quality.services import open_system_nonconformity
 from lims.standards.models import IntermediateCheck, Standard, StandardStatusChange
 
-_PENDING_KEY = "quality_system_findings"
 FAILED_STANDARD_STATES = ("quarantined",)
 
 
@@ -87,34 +87,17 @@ def sweep_system_nonconformities(session: Session) -> list[Nonconformity]:
     return opened
 
 
-@event.listens_for(Session, "after_flush")
-def _notice_flagged_records(session: Session, flush_context) -> None:
-    # New rows have their ids here; the nonconformities are added after the flush (see below).
-    found = []
-    for instance in list(session.new) + list(session.dirty):
-        if isinstance(instance, IntermediateCheck):
-            if check_is_out_of_limits(instance):
-                found.append(("check", instance))
-        elif (
-            isinstance(instance, StandardStatusChange)
-            and instance in session.new
-            and instance.to_status in FAILED_STANDARD_STATES
-        ):
-            found.append(("standard", instance))
-    if found:
-        session.info.setdefault(_PENDING_KEY, []).extend(found)
+def _on_check_recorded(check: IntermediateCheck, *, session: Session) -> None:
+    if check_is_out_of_limits(check):
+        raise_for_check(session, check)
 
 
-@event.listens_for(Session, "after_flush_postexec")
-def _raise_noticed(session: Session, flush_context) -> None:
-    found = session.info.pop(_PENDING_KEY, None)
-    if not found:
-        return
-    # Queries here must not autoflush (the session is still flushing); the new rows go out on the next flush,
-    # which the commit performs, in the same transaction as the record that raised them.
-    with session.no_autoflush:
-        for kind, instance in found:
-            if kind == "check":
-                raise_for_check(session, instance, flush=False)
-            else:
-                raise_for_failed_standard(session, instance, flush=False)
+def _on_standard_status_changed(change: StandardStatusChange, *, session: Session) -> None:
+    if change.to_status in FAILED_STANDARD_STATES:
+        raise_for_failed_standard(session, change)
+
+
+def connect_receivers() -> None:
+    """Open nonconformities when the standards services report a failed check or a standard taken out of service."""
+    intermediate_check_recorded.connect(_on_check_recorded)
+    standard_status_changed.connect(_on_standard_status_changed)

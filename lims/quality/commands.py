@@ -3,7 +3,6 @@
 import click
 from flask.cli import with_appcontext
 
-import lims.quality.automation  # noqa: F401 - the hook that raises nonconformities from flagged records
 from lims.core.unit_of_work import unit_of_work
 from lims.quality import services
 from lims.quality.automation import sweep_system_nonconformities

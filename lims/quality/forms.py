@@ -6,14 +6,13 @@ from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
-    IntegerField,
     SelectField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from lims.core.forms import LabForm, LocalFloatField, choices
+from lims.core.forms import LabForm, LocalFloatField, LocalIntegerField, choices
 
 
 class ImportCatalogueForm(LabForm):
@@ -149,6 +148,21 @@ class EffectivenessForm(LabForm):
     effective = BooleanField(_l("Hành động có hiệu lực"))
     review = TextAreaField(_l("Đánh giá hiệu lực"), validators=[DataRequired()])
     reviewed_on = DateField(_l("Ngày đánh giá"), validators=[DataRequired()])
+    confirm_reopen = BooleanField(
+        _l("Chưa có hiệu lực: mở lại sự không phù hợp để thêm hành động khắc phục"),
+        description=_l("Chỉ đánh dấu khi hành động chưa có hiệu lực."),
+    )
+
+    def validate(self, extra_validators=None) -> bool:
+        """Check the fields; "not effective" reopens the nonconformity, so it must be said, never implied."""
+        if not super().validate(extra_validators):
+            return False
+        if not self.effective.data and not self.confirm_reopen.data:
+            self.confirm_reopen.errors.append(
+                _("Chưa đánh dấu có hiệu lực: xác nhận mở lại sự không phù hợp, hoặc đánh dấu có hiệu lực.")
+            )
+            return False
+        return True
 
 
 class AuditForm(LabForm):
@@ -191,15 +205,15 @@ class RiskForm(LabForm):
     kind = SelectField(_l("Loại"), choices=choices([("risk", _l("Rủi ro")), ("opportunity", _l("Cơ hội"))]))
     title = StringField(_l("Nội dung"), validators=[DataRequired(), Length(max=300)])
     clause = StringField(_l("Điều khoản"), validators=[Optional(), Length(max=20)])
-    likelihood = IntegerField(_l("Khả năng (1-5)"), validators=[DataRequired(), NumberRange(1, 5)])
-    impact = IntegerField(_l("Mức ảnh hưởng (1-5)"), validators=[DataRequired(), NumberRange(1, 5)])
+    likelihood = LocalIntegerField(_l("Khả năng (1-5)"), validators=[DataRequired(), NumberRange(1, 5)])
+    impact = LocalIntegerField(_l("Mức ảnh hưởng (1-5)"), validators=[DataRequired(), NumberRange(1, 5)])
     treatment = TextAreaField(_l("Biện pháp"), validators=[Optional()])
     review_on = DateField(_l("Ngày xem xét lại"), validators=[Optional()])
 
 
 class RiskEditForm(LabForm):
-    likelihood = IntegerField(_l("Khả năng (1-5)"), validators=[InputRequired(), NumberRange(1, 5)])
-    impact = IntegerField(_l("Mức ảnh hưởng (1-5)"), validators=[InputRequired(), NumberRange(1, 5)])
+    likelihood = LocalIntegerField(_l("Khả năng (1-5)"), validators=[InputRequired(), NumberRange(1, 5)])
+    impact = LocalIntegerField(_l("Mức ảnh hưởng (1-5)"), validators=[InputRequired(), NumberRange(1, 5)])
     treatment = TextAreaField(_l("Biện pháp giải quyết"), validators=[Optional(), Length(max=4000)])
     owner_id = SelectField(_l("Người phụ trách"), coerce=int, choices=[])
     review_on = DateField(_l("Ngày xem xét lại"), validators=[Optional()])
@@ -208,8 +222,8 @@ class RiskEditForm(LabForm):
 
 class RiskReviewForm(LabForm):
     reviewed_on = DateField(_l("Ngày xem xét"), validators=[DataRequired()])
-    likelihood = IntegerField(_l("Khả năng (1-5)"), validators=[InputRequired(), NumberRange(1, 5)])
-    impact = IntegerField(_l("Mức ảnh hưởng (1-5)"), validators=[InputRequired(), NumberRange(1, 5)])
+    likelihood = LocalIntegerField(_l("Khả năng (1-5)"), validators=[InputRequired(), NumberRange(1, 5)])
+    impact = LocalIntegerField(_l("Mức ảnh hưởng (1-5)"), validators=[InputRequired(), NumberRange(1, 5)])
     note = TextAreaField(_l("Nhận xét"), validators=[DataRequired(), Length(max=4000)])
     next_review_on = DateField(_l("Lần xem xét sau"), validators=[Optional()])
 
@@ -221,7 +235,7 @@ class RiskCloseForm(LabForm):
     effective = BooleanField(_l("Biện pháp có hiệu lực"))
 
 
-class DaysField(IntegerField):
+class DaysField(LocalIntegerField):
     """A whole number of days, required; anything else ("1,5", "abc", nothing) is refused in the lab's words."""
 
     def process_formdata(self, valuelist):

@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-import lims.quality.automation  # noqa: F401 - installs the hook that raises nonconformities from flagged records
 from lims.core.dates import lab_today
 from lims.core.errors import NotFound, RuleViolation
 from lims.core.exports import download
@@ -97,6 +96,7 @@ def requirement_unlink(link_id: int):
     link = _get(EvidenceLink, link_id)
     requirement_id = link.requirement_id
     services.unlink_evidence(db.session, link)
+    flash(_("Đã bỏ liên kết bằng chứng."), "success")
     return redirect(url_for("quality.requirement", requirement_id=requirement_id))
 
 
@@ -545,6 +545,10 @@ def nonconformity_review(nonconformity_id: int):
         reviewed_on=form.reviewed_on.data,
         user=current_user,
     )
+    if form.effective.data:
+        flash(_("Đã đánh giá hiệu lực và đóng sự không phù hợp."), "success")
+    else:
+        flash(_("Đã ghi đánh giá; sự không phù hợp được mở lại để thêm hành động khắc phục."), "warning")
     return redirect(url_for("quality.nonconformity", nonconformity_id=item.id))
 
 

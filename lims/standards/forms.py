@@ -4,11 +4,11 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from lims.core.errors import RuleViolation
-from lims.core.forms import LabForm, LocalDecimalField, choices
+from lims.core.forms import LabForm, LocalDecimalField, LocalIntegerField, choices
 from lims.core.numbers import decimal_point
 from lims.standards.models import STANDARD_KINDS, STANDARD_LEVELS, STANDARD_STATUSES
 from lims.standards.services import ItemInput, ValueInput
@@ -46,7 +46,7 @@ class StandardDetailsForm(LabForm):
     resolution_text = StringField(_l("Độ phân giải"), validators=[Optional(), Length(max=100)])
     location = StringField(_l("Vị trí"), validators=[Optional(), Length(max=200)])
     owner = StringField(_l("Đơn vị quản lý"), validators=[Optional(), Length(max=200)])
-    calibration_interval_months = IntegerField(
+    calibration_interval_months = LocalIntegerField(
         _l("Chu kỳ hiệu chuẩn (tháng)"), default=12, validators=[InputRequired(), NumberRange(1, 120)]
     )
     put_in_service_on = DateField(_l("Ngày đưa vào sử dụng"), validators=[Optional()])

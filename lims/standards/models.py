@@ -6,6 +6,7 @@ from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String,
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lims.core.model import utcnow
+from lims.core.search import Searchable
 from lims.extensions import db
 
 STANDARD_KINDS = ("weight_set", "balance", "comparator", "thermohygrometer", "barometer", "other")
@@ -13,10 +14,11 @@ STANDARD_LEVELS = ("reference", "working", "equipment")
 STANDARD_STATUSES = ("in_service", "out_for_calibration", "quarantined", "retired")
 
 
-class Standard(db.Model):
+class Standard(Searchable, db.Model):
     """A reference or working standard, or a piece of equipment the lab measures with (e.g. the M1 weight set)."""
 
     __tablename__ = "standard"
+    __search_fields__ = ("code", "name", "serial", "maker", "model")
     __table_args__ = (Index("ix_standard_status_due", "status", "due_on"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

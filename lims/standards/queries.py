@@ -7,6 +7,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from lims.core.errors import NotFound, PermissionDenied
+from lims.core.search import matches
 from lims.core.web import READERS
 from lims.standards.models import (
     STANDARD_KINDS,
@@ -70,15 +71,7 @@ def standards_query(filters: StandardFilter, today: date) -> Select:
         horizon = today + timedelta(days=int(filters.due))
         query = query.where(Standard.status != "retired", Standard.due_on >= today, Standard.due_on <= horizon)
     if filters.text:
-        pattern = f"%{filters.text}%"
-        query = query.where(
-            or_(
-                Standard.code.ilike(pattern),
-                Standard.name.ilike(pattern),
-                Standard.serial.ilike(pattern),
-                Standard.maker.ilike(pattern),
-            )
-        )
+        query = query.where(matches(filters.text, [Standard.search_text]))
     column = SORTS[filters.sort]
     # Standards with no due date sort as the most urgent ones: they have never been calibrated.
     ordered = column.desc().nulls_last() if filters.descending else column.asc().nulls_first()

@@ -12,6 +12,7 @@ from lims.core.dates import add_months
 from lims.core.errors import PermissionDenied, RuleViolation
 from lims.core.files import accept_pdf_upload
 from lims.core.model import nfc
+from lims.core.signals import intermediate_check_recorded, standard_status_changed
 from lims.standards.models import (
     STANDARD_KINDS,
     STANDARD_LEVELS,
@@ -438,6 +439,7 @@ def change_status(session: Session, user, standard: Standard, to_status: str, re
         standard.status = to_status
         session.add(change)
         session.flush()
+        standard_status_changed.send(change, session=session)
     session.expire(standard, ["status_changes"])
     return change
 
@@ -490,5 +492,6 @@ def record_intermediate_check(
     )
     session.add(check)
     session.flush()
+    intermediate_check_recorded.send(check, session=session)
     session.expire(standard, ["checks"])
     return check

@@ -9,7 +9,7 @@ from lims.core.dates import lab_today
 from lims.core.errors import RuleViolation
 from lims.core.exports import csv_response, download
 from lims.core.files import read_bytes
-from lims.core.forms import choices
+from lims.core.forms import choices, show_refusal
 from lims.core.navigation import register_home_panel, register_nav
 from lims.core.web import READERS, read_view, write_view
 from lims.extensions import db
@@ -37,14 +37,6 @@ CHECKERS = tuple(sorted(services.CHECK_WRITERS))
 # Inspectors see what is due too: an overdue standard is the first thing an inspection looks for.
 PANEL_ROLES = ("admin", "manager", "technician", "inspector")
 LABELS = {"kinds": KIND_LABELS, "levels": LEVEL_LABELS, "statuses": STATUS_LABELS}
-
-
-def _form_error(form, exc: RuleViolation) -> None:
-    target = getattr(form, (exc.field or "").split(".")[0].split("[")[0], None)
-    if target is not None and hasattr(target, "errors"):
-        target.errors = [*target.errors, exc.message]
-    else:
-        flash(exc.message, "danger")
 
 
 @blueprint.route("/")
@@ -129,7 +121,7 @@ def create():
         )
     except RuleViolation as exc:
         db.session.rollback()
-        _form_error(form, exc)
+        show_refusal(form, exc)
         return render_template("standards/form.html", form=form), 422
     flash(_("Đã đăng ký chuẩn %(code)s.", code=standard.code), "success")
     return redirect(url_for("standards.detail", standard_id=standard.id))
@@ -160,7 +152,7 @@ def update(standard_id: int):
     except RuleViolation as exc:
         db.session.rollback()
         standard = queries.get_standard(db.session, current_user, standard_id)
-        _form_error(form, exc)
+        show_refusal(form, exc)
         return render_template("standards/edit_form.html", standard=standard, form=form), 422
     if changed:
         fields = ", ".join(str(getattr(form, name).label.text) for name in changed)
@@ -204,7 +196,7 @@ def item_create(standard_id: int):
     except RuleViolation as exc:
         db.session.rollback()
         standard = queries.get_standard(db.session, current_user, standard_id)
-        _form_error(form, exc)
+        show_refusal(form, exc)
         return render_template("standards/item_form.html", standard=standard, form=form), 422
     flash(
         _(
@@ -334,13 +326,13 @@ def calibration_create(standard_id: int):
             due_on=form.due_on.data,
             traceability=form.traceability.data,
             values=parse_values(request.form, standard.items, form.value_unit.data),
-            document=request.files.get("document"),
+            document=form.document.data or None,
             today=lab_today(),
         )
     except RuleViolation as exc:
         db.session.rollback()
         standard = queries.get_standard(db.session, current_user, standard_id)
-        _form_error(form, exc)
+        show_refusal(form, exc)
         return render_template("standards/calibration_form.html", **_calibration_form_context(standard, form)), 422
     flash(_("Đã ghi giấy chứng nhận %(number)s.", number=calibration.certificate_number), "success")
     return redirect(url_for("standards.calibration", standard_id=standard.id, calibration_id=calibration.id))
@@ -413,7 +405,7 @@ def check_create(standard_id: int):
     except RuleViolation as exc:
         db.session.rollback()
         standard = queries.get_standard(db.session, current_user, standard_id)
-        _form_error(form, exc)
+        show_refusal(form, exc)
         return render_template("standards/check_form.html", standard=standard, form=form), 422
     if check.within_limits:
         flash(_("Đã ghi kết quả kiểm tra: trong giới hạn."), "success")
@@ -445,7 +437,7 @@ def status_change(standard_id: int):
     except RuleViolation as exc:
         db.session.rollback()
         standard = queries.get_standard(db.session, current_user, standard_id)
-        _form_error(form, exc)
+        show_refusal(form, exc)
         return render_template("standards/status_form.html", standard=standard, form=form, statuses=STATUS_LABELS), 422
     flash(_("Đã đổi trạng thái: %(status)s.", status=STATUS_LABELS[standard.status]), "success")
     return redirect(url_for("standards.detail", standard_id=standard.id))

@@ -1,19 +1,25 @@
-// The request form: each row offers only the procedures the chosen instrument's type names in the catalogue (and,
-// once a service is chosen, only those of its kind), or says none is available yet. The server checks it again.
+// The request form. Each row's instrument is found by typing (serial, name, enterprise, without accents, or the code
+// of its label, typed or scanned): the picker asks the server and shows at most 20 answers. A picked instrument says
+// which procedures its type's catalogue entry names and the service it usually gets; the row then offers only those
+// procedures (and, once a service is chosen, only those of its kind). Rows are added on demand. The server checks
+// everything again.
 (function () {
   "use strict";
   var form = document.getElementById("request-form");
   if (!form) {
     return;
   }
+  var rows = form.querySelector("[data-role=rows]");
+  var template = document.getElementById("request-row-template");
+  var organisation = form.querySelector("#organisation_id");
 
   function applicable(row) {
     var instrument = row.querySelector("[data-role=instrument]");
     var service = row.querySelector("[data-role=service]");
     var procedure = row.querySelector("[data-role=procedure]");
     var note = row.querySelector("[data-role=procedure-note]");
-    var chosen = instrument.options[instrument.selectedIndex];
-    var keys = chosen && chosen.value !== "0" ? (chosen.dataset.procedures || "").split(" ").filter(Boolean) : null;
+    var chosen = instrument.value && instrument.value !== "0";
+    var keys = chosen ? (instrument.dataset.procedures || "").split(" ").filter(Boolean) : null;
     var serviceOption = service.options[service.selectedIndex];
     var kind = serviceOption ? serviceOption.dataset.kind : undefined;
     var offered = [];
@@ -38,13 +44,121 @@
     note.classList.toggle("d-none", keys === null || keys.length > 0);
   }
 
-  form.querySelectorAll("[data-request-row]").forEach(function (row) {
+  function pick(row, choice) {
+    var instrument = row.querySelector("[data-role=instrument]");
+    var service = row.querySelector("[data-role=service]");
+    instrument.value = String(choice.id);
+    instrument.dataset.procedures = choice.procedures.join(" ");
+    row.querySelector("[data-role=instrument-search]").value = choice.label;
+    if (organisation && organisation.value !== String(choice.organisation_id)) {
+      organisation.value = String(choice.organisation_id);
+    }
+    service.value = choice.service; // the usual service of this instrument; the receiver may change it
+    row.querySelector("[data-role=instrument-results]").classList.add("d-none");
     applicable(row);
+  }
+
+  function show(row, found) {
+    var box = row.querySelector("[data-role=instrument-results]");
+    box.textContent = "";
+    if (!found.length) {
+      var none = document.createElement("div");
+      none.className = "list-group-item small text-muted";
+      none.textContent = form.dataset.nothingFound;
+      box.appendChild(none);
+    }
+    found.forEach(function (choice, index) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "list-group-item list-group-item-action small";
+      button.textContent = choice.label + " (" + choice.code + ")";
+      button.dataset.testid = "pick-" + index;
+      button.addEventListener("click", function () {
+        pick(row, choice);
+      });
+      box.appendChild(button);
+    });
+    box.classList.remove("d-none");
+    row.pickerAnswers = found;
+  }
+
+  function search(row) {
+    var typed = row.querySelector("[data-role=instrument-search]").value.trim();
+    var instrument = row.querySelector("[data-role=instrument]");
+    instrument.value = "0";
+    instrument.dataset.procedures = "";
+    applicable(row);
+    var sequence = (row.pickerSequence || 0) + 1;
+    row.pickerSequence = sequence;
+    if (!typed) {
+      row.querySelector("[data-role=instrument-results]").classList.add("d-none");
+      return Promise.resolve([]);
+    }
+    var url = form.dataset.pickerUrl + "?q=" + encodeURIComponent(typed);
+    if (organisation && organisation.value) {
+      url += "&organisation_id=" + encodeURIComponent(organisation.value);
+    }
+    return fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then(function (response) {
+        return response.json();
+      })
+      .then(function (data) {
+        if (sequence === row.pickerSequence) {
+          show(row, data.instruments);
+        }
+        return data.instruments;
+      });
+  }
+
+  function wire(row) {
+    var input = row.querySelector("[data-role=instrument-search]");
+    var timer = null;
+    applicable(row);
+    input.addEventListener("input", function () {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(function () {
+        search(row);
+      }, 200);
+    });
+    // A USB scanner types the label's code and presses Enter: pick the one instrument it names.
+    input.addEventListener("keydown", function (event) {
+      if (event.key !== "Enter") {
+        return;
+      }
+      event.preventDefault();
+      window.clearTimeout(timer);
+      search(row).then(function (found) {
+        if (found.length === 1) {
+          pick(row, found[0]);
+        }
+      });
+    });
     row.addEventListener("change", function (event) {
-      if (event.target.dataset.role !== "procedure") {
+      if (event.target.dataset.role === "service") {
         applicable(row);
       }
     });
+  }
+
+  // The enterprise chosen first narrows the picker; an instrument picked first chooses the enterprise.
+  var preset = organisation && Array.prototype.some.call(organisation.options, function (option) {
+    return option.defaultSelected;
+  });
+  if (organisation && !preset && organisation.options.length > 1) {
+    organisation.selectedIndex = -1;
+  }
+  rows.querySelectorAll("[data-request-row]").forEach(wire);
+
+  form.querySelector("[data-add-row]").addEventListener("click", function () {
+    var count = rows.querySelectorAll("[data-request-row]").length;
+    if (count >= Number(form.dataset.maxRows)) {
+      return;
+    }
+    var html = template.innerHTML.split("__index__").join(String(count));
+    rows.insertAdjacentHTML("beforeend", html);
+    var row = rows.lastElementChild;
+    wire(row);
+    row.querySelector("[data-role=instrument-search]").focus();
   });
 })();
 

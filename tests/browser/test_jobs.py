@@ -25,6 +25,12 @@ def sign_in(page, user):
     page.wait_for_selector("[data-testid=home-title]")
 
 
+def pick_instrument(page, row: int, typed: str) -> None:
+    """Find an instrument with the request form's picker and take the first answer."""
+    page.fill(f"[data-testid=item-search-{row}]", typed)
+    page.click(f"[data-testid=item-results-{row}] [data-testid=pick-0]")
+
+
 def fill_readings(page, document):
     for name, value in form_data(document).items():
         locator = page.locator(f'[name="{name}"]')
@@ -39,7 +45,7 @@ def test_a_scale_goes_from_request_to_reviewed(page, lab):
     sign_in(page, lab["manager"])
     page.goto("/jobs/requests/new")
     page.select_option("#organisation_id", str(lab["enterprise"].id))
-    page.select_option("[data-testid=item-instrument-0]", str(lab["scale"].id))
+    pick_instrument(page, 0, lab["scale"].serial)
     page.select_option("[data-testid=item-service-0]", "periodic_verification")
     page.select_option("[data-testid=item-procedure-0]", "scale-verification-r76")
     page.click("[data-testid=request-submit]")
@@ -55,8 +61,7 @@ def test_a_scale_goes_from_request_to_reviewed(page, lab):
     # The technician starts, types the readings and sees the result computed as they type.
     sign_in(page, lab["technician"])
     page.goto(job_url)
-    page.click("[data-testid=job-start]")
-    page.click("[data-testid=record-as-found]")
+    page.click("[data-testid=job-start]")  # starting opens the record form
     page.check(f"#standard-{lab['standard'].id}")
     page.fill('[name="env.temperature"]', "24")
     for name, value in form_data(SCALE_CASE).items():
@@ -174,14 +179,19 @@ def test_the_request_form_offers_each_instrument_only_the_procedures_of_its_type
     page.goto("/jobs/requests/new")
     page.select_option("#organisation_id", str(lab["enterprise"].id))
     procedure = page.locator("[data-testid=item-procedure-0]")
-    page.select_option("[data-testid=item-instrument-0]", str(lab["sphygmomanometer"].id))
+    pick_instrument(page, 0, lab["sphygmomanometer"].serial)
     expect(page.locator("[data-testid=item-procedure-note-0]")).to_be_visible()
     assert procedure.locator("option:enabled").evaluate_all("nodes => nodes.map(n => n.value)") == [""]
-    page.select_option("[data-testid=item-instrument-0]", str(lab["weight"].id))
+    pick_instrument(page, 0, lab["weight"].serial)
     expect(page.locator("[data-testid=item-procedure-note-0]")).to_be_hidden()
-    assert procedure.input_value() == "weight-comparison-r111"  # the one procedure that applies is chosen
-    page.select_option("[data-testid=item-instrument-0]", str(lab["scale"].id))
-    assert procedure.input_value() == ""
+    # A weight of a calibration-only type: its usual service, and the one procedure that applies, are chosen.
+    assert page.locator("[data-testid=item-service-0]").input_value() == "calibration"
+    assert procedure.input_value() == "weight-comparison-r111"
+    pick_instrument(page, 0, lab["scale"].serial)
+    assert page.locator("[data-testid=item-service-0]").input_value() == "initial_verification"
+    assert procedure.input_value() == "scale-verification-r76"
+    page.select_option("[data-testid=item-service-0]", "calibration")
+    assert procedure.input_value() == "scale-calibration-cg18"
     page.select_option("[data-testid=item-service-0]", "periodic_verification")
     enabled = procedure.locator("option:enabled").evaluate_all("nodes => nodes.map(n => n.value)")
     assert enabled == ["", "scale-verification-r76"]

@@ -81,6 +81,6 @@ def test_the_guard_reads_which_tables_a_downgrade_drops():
 
     def downgrade():  # the shape Alembic writes
         op.drop_table("certificate")  # noqa: F821
-        op.drop_table('sticker_batch')  # noqa: F821
+        op.drop_table("sticker_batch")  # noqa: F821
 
     assert tables_dropped_by(downgrade) == ["certificate", "sticker_batch"]

@@ -88,14 +88,12 @@ def _standard(session):
     return standard
 
 
-def test_a_standard_taken_out_of_service_opens_a_nonconformity_in_the_same_transaction(session):
-    from lims.standards.models import StandardStatusChange
+def test_a_standard_taken_out_of_service_opens_a_nonconformity_in_the_same_transaction(session, make_user):
+    from lims.standards.services import change_status
 
     standard = _standard(session)
-    change = StandardStatusChange(
-        standard_id=standard.id, from_status="in_service", to_status="quarantined", reason="Rơi vỡ đĩa cân"
-    )
-    session.add(change)
+    # The standards service says what it did (lims.core.signals); the quality module answers in its transaction.
+    change = change_status(session, make_user("manager"), standard, "quarantined", "Rơi vỡ đĩa cân")
     session.commit()
     case = session.scalar(select(Nonconformity).where(Nonconformity.source == "standard_failure"))
     assert case is not None and case.source_ref == f"standard_status_change:{change.id}"
@@ -107,11 +105,10 @@ def test_the_sweep_raises_for_records_written_before_the_quality_module_saw_them
     from lims.standards.models import StandardStatusChange
 
     standard = _standard(session)
+    # A record written without the service (before the quality module existed): no nonconformity yet.
     session.add(StandardStatusChange(standard_id=standard.id, to_status="quarantined", reason="Cũ"))
     session.commit()
-    # Simulate a record from before the hook existed: its nonconformity is not there.
-    session.delete(session.scalar(select(Nonconformity)))
-    session.commit()
+    assert session.scalar(select(Nonconformity)) is None
     opened = sweep_system_nonconformities(session)
     assert [case.source for case in opened] == ["standard_failure"]
     assert sweep_system_nonconformities(session) == []
@@ -208,13 +205,30 @@ def _check(standard, within_limits, day=date(2026, 4, 2)):
     )
 
 
-def test_an_intermediate_check_out_of_limits_opens_a_nonconformity_and_one_within_does_not(session):
+def test_an_intermediate_check_out_of_limits_opens_a_nonconformity_and_one_within_does_not(session, make_user):
+    from lims.standards.services import record_intermediate_check
+
     standard = _standard(session)
-    session.add(_check(standard, True))
+    technician = make_user("technician")
+
+    def record(check):
+        return record_intermediate_check(
+            session,
+            technician,
+            standard,
+            checked_on=check.checked_on,
+            today=date(2026, 4, 30),
+            description=check.description,
+            value=check.value,
+            unit=check.unit,
+            lower_limit=check.lower_limit,
+            upper_limit=check.upper_limit,
+        )
+
+    record(_check(standard, True))
     session.commit()
     assert session.scalar(select(func.count(Nonconformity.id))) == 0
-    flagged = _check(standard, False)
-    session.add(flagged)
+    flagged = record(_check(standard, False))
     session.commit()
     case = session.scalar(select(Nonconformity))
     assert (case.source, case.source_ref, case.raised_on) == (
