@@ -79,6 +79,7 @@ class Instrument(_Normalised):
     model: str = ""
     serial: str = ""
     measuring_range: str = ""
+    nominal: str = ""  # a material measure (a weight) has a nominal value instead of a measuring range
     resolution: str = ""  # d, or the verification scale interval e for a weighing instrument
     accuracy_class: str = ""
 
@@ -148,12 +149,22 @@ class ResultTable(_Normalised):
 
 @dataclass(frozen=True)
 class Uncertainty(_Normalised):
-    """How the expanded uncertainty was stated: coverage factor and coverage probability."""
+    """How the expanded uncertainty was stated: the coverage factor and coverage probability of the results printed.
+
+    ``per_row``: the k differ between the rows of the results (few degrees of freedom); each row carries its own k
+    and the statement names none.
+    """
 
     coverage_factor: str = "2"
     coverage_probability_percent: str = "95"
     note_vi: str = ""
     note_en: str = ""
+    per_row: bool = False
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not self.per_row and not self.coverage_factor:
+            raise InputError("uncertainty.coverage_factor", "state k, or say each row carries its own")
 
 
 @dataclass(frozen=True)
@@ -241,6 +252,9 @@ class Certificate(_Normalised):
             self._check_verification()
         elif self.valid_until is not None:
             raise InputError("valid_until", "a calibration certificate carries no legal validity date")
+        elif self.decision is not None and not self.decision.statement_vi:
+            # ISO/IEC 17025 7.8.6: conformity to a named specification, never the verification's legal wording.
+            raise InputError("decision.statement_vi", "a calibration states conformity to a named specification")
 
     def _check_verification(self) -> None:
         if self.decision is None:

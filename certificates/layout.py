@@ -35,6 +35,7 @@ from certificates.typeset import (
     cell,
     draw_page,
     paginate,
+    text_width,
 )
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
@@ -58,6 +59,7 @@ ZEBRA = colors.HexColor("#fafbfc")
 
 EN_SIZE_RATIO = 0.8  # English sits beneath the Vietnamese, a fifth smaller
 CELL_SIZE = 8.5
+CELL_PADDING = 9.0  # a table cell's left and right padding (4 pt each) and its rules
 GRID_RULE = Rule(0.4, GRID)
 
 __all__ = ["CENTER", "INK", "LEFT", "RIGHT", "Cell", "Rule", "Run", "Spacer", "Table", "Text", "cell"]
@@ -185,14 +187,30 @@ def _centred_cell(value: str) -> Cell:
 
 
 def _column_widths(table: ResultTable, width: float) -> list[float]:
-    # Give each column room in proportion to its longest heading word or cell, within sane bounds.
-    weights = []
+    # Give each column room in proportion to its longest heading word or cell, within sane bounds, but never less
+    # than its longest word: a narrower column would break "Trong năm" letter by letter.
+    weights, floors = [], []
     for i, col in enumerate(table.columns):
         longest_cell = max((len(row[i]) for row in table.rows), default=0)
-        longest_word = max(len(w) for w in f"{col.heading_vi} {col.heading_en}".split())
-        weights.append(min(max(longest_cell, longest_word, 6), 40))
-    total = sum(weights)
-    return [width * w / total for w in weights]
+        words = f"{col.heading_vi} {col.heading_en}".split()
+        weights.append(min(max(longest_cell, max(len(w) for w in words), 6), 40))
+        unit = f" ({col.unit})" if col.unit else ""
+        widest = max(text_width(w, vi(w, 8, True)) for w in (col.heading_vi + unit).split())
+        for row in table.rows:
+            widest = max([widest, *(text_width(w, vi(w)) for w in row[i].split())])
+        floors.append(widest + CELL_PADDING)
+    if sum(floors) >= width:  # no room for every word: shrink the floors alike
+        return [width * floor / sum(floors) for floor in floors]
+    fixed: set[int] = set()
+    while True:
+        free = [i for i in range(len(weights)) if i not in fixed]
+        room = width - sum(floors[i] for i in fixed)
+        share = sum(weights[i] for i in free)
+        widths = [floors[i] if i in fixed else room * weights[i] / share for i in range(len(weights))]
+        short = {i for i in free if widths[i] < floors[i]}
+        if not short:
+            return widths
+        fixed |= short
 
 
 @lru_cache(maxsize=32)

@@ -128,6 +128,7 @@ def _particulars(doc: Certificate) -> list:
         ("Số sản xuất", "Serial number", ins.serial),
         ("Cơ sở sản xuất", "Manufacturer", maker),
         ("Phạm vi đo", "Measuring range", ins.measuring_range),
+        ("Giá trị danh định", "Nominal value", ins.nominal),
         ("Giá trị độ chia", "Resolution / interval e", ins.resolution),
         ("Cấp chính xác", "Accuracy class", ins.accuracy_class),
     ]
@@ -202,14 +203,23 @@ def _results(doc: Certificate) -> list:
         story += [result_table(table), Spacer(2.5 * mm)]
     if doc.uncertainty is not None:
         u = doc.uncertainty
+        if u.per_row:
+            factor_vi = (
+                "hệ số phủ k ghi ở từng dòng của bảng kết quả (k khác nhau giữa các dòng theo bậc tự do hiệu dụng)"
+            )
+            factor_en = (
+                "the coverage factor k given on each row of the results "
+                "(k differs with the effective degrees of freedom)"
+            )
+        else:
+            factor_vi, factor_en = f"hệ số phủ k = {u.coverage_factor}", f"the coverage factor k = {u.coverage_factor}"
         statement_vi = (
-            "Độ không đảm bảo đo mở rộng U được tính bằng độ không đảm bảo đo chuẩn tổng hợp nhân với hệ số phủ "
-            f"k = {u.coverage_factor}, ứng với xác suất phủ khoảng {u.coverage_probability_percent} %."
-            + (" " + u.note_vi if u.note_vi else "")
+            f"Độ không đảm bảo đo mở rộng U được tính bằng độ không đảm bảo đo chuẩn tổng hợp nhân với {factor_vi}, "
+            f"ứng với xác suất phủ khoảng {u.coverage_probability_percent} %." + (" " + u.note_vi if u.note_vi else "")
         )
         statement_en = (
-            "The expanded uncertainty U is the combined standard uncertainty multiplied by the coverage factor "
-            f"k = {u.coverage_factor}, giving a coverage probability of about {u.coverage_probability_percent} %."
+            f"The expanded uncertainty U is the combined standard uncertainty multiplied by {factor_en}, giving a "
+            f"coverage probability of about {u.coverage_probability_percent} %."
             + (" " + u.note_en if u.note_en else "")
         )
         story += [Text((vi(statement_vi), vi("\n"), gloss(statement_en))), Spacer(3 * mm)]
@@ -280,7 +290,11 @@ def _remarks(doc: Certificate) -> list:
     )
     bullet = vi("•  ")
     # continuation lines start under the remark's first word, not under its bullet
-    items = [Text([bullet, *line], hang=text_width(bullet.text, bullet), leading=1.3) for line in lines]
+    # The last remark goes with the signatures (keep_with_next): the signature block never sits alone on a page.
+    items = [
+        Text([bullet, *line], hang=text_width(bullet.text, bullet), leading=1.3, keep_with_next=i == len(lines) - 1)
+        for i, line in enumerate(lines)
+    ]
     number = "6. " if doc.decision or doc.valid_until else "5. "
     return [section_heading(number, "Ghi chú", "Remarks"), Spacer(1 * mm), *items]
 

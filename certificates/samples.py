@@ -182,7 +182,7 @@ def sample_calibration() -> Certificate:
         "5 kg": ("+ 62", "27"),
         "2 kg": ("- 18", "11"),
         "2 kg*": ("+ 24", "11"),
-        "1 kg": ("+ 9", "5,4"),
+        "1 kg": ("+ 9,0", "5,4"),  # GUM 7.2.6: the value to the place of its U
         "500 g": ("- 4,2", "2,7"),
         "200 g": ("+ 1,8", "1,1"),
         "200 g*": ("+ 2,6", "1,1"),
@@ -262,8 +262,8 @@ def sample_calibration() -> Certificate:
             passed=True,
             rule_vi="Phù hợp cấp M1 khi |sai số| + U không vượt sai số lớn nhất cho phép (OIML R 111-1).",
             rule_en="Conforms to class M1 when |error| + U is within the maximum permissible error (OIML R 111-1).",
-            statement_vi="Phù hợp cấp chính xác M1",
-            statement_en="Conforms to accuracy class M1",
+            statement_vi="Phù hợp với OIML R 111-1, cấp M1",
+            statement_en="Conforms to OIML R 111-1, class M1",
         ),
         remarks=(
             "Quả cân đánh dấu * là quả cân thứ hai cùng giá trị danh định. / Weights marked * are the second "

@@ -6,8 +6,10 @@ can state the rule as ISO/IEC 17025 7.8.6 requires.
 
 import math
 from dataclasses import dataclass
+from decimal import Decimal
 
 from instruments.errors import InputError
+from instruments.formatting import exact, without_noise
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,16 @@ class Decision:
         }
 
 
+def at_most(value: float | Decimal, limit: float | Decimal) -> bool:
+    """Return whether ``value`` ≤ ``limit``: the one comparison of a quantity with its limit (limits inclusive).
+
+    Both sides are compared as the decimals they stand for, cut to 12 significant digits (a relative tolerance of
+    about 10⁻¹², far under any instrument's resolution): 0,1 ≤ 0,3/3 holds, although ``0.1 <= 0.3 / 3`` is False in
+    binary floating point, and an error 20,1 − 20 computed as 0.10000000000000142 equals an MPE of 0,1.
+    """
+    return without_noise(exact(value)) <= without_noise(exact(limit, "limit"))
+
+
 def decide(
     error: float, mpe: float, expanded_uncertainty: float = 0.0, rule: DecisionRule = SIMPLE_ACCEPTANCE
 ) -> Decision:
@@ -101,9 +113,9 @@ def decide(
         raise InputError("mpe", "must not be negative")
     if expanded_uncertainty < 0:
         raise InputError("expanded_uncertainty", "must not be negative")
-    limit = mpe - rule.guard_factor * expanded_uncertainty
-    # A guard band wider than the tolerance leaves no acceptance zone: nothing can pass. The limit is inclusive, and
-    # an error computed in binary floating point from decimal readings can land a few units of 1e-16 beyond a limit
-    # it equals: a difference below one part in 10⁹ of the limit, far under any instrument's resolution, is equality.
-    passed = limit >= 0 and abs(error) <= limit + 1e-9 * max(abs(limit), abs(error), 1e-300)
-    return Decision(passed, error, mpe, expanded_uncertainty, limit, rule)
+    # The acceptance limit is worked on the decimals the MPE and U stand for (0,3 − 0,1 is 0,2, not
+    # 0.19999999999999998), and compared with the error by at_most.
+    limit = without_noise(exact(mpe)) - exact(rule.guard_factor) * without_noise(exact(expanded_uncertainty))
+    # A guard band wider than the tolerance leaves no acceptance zone: nothing can pass.
+    passed = limit >= 0 and at_most(abs(error), limit)
+    return Decision(passed, error, mpe, expanded_uncertainty, float(limit), rule)

@@ -1,5 +1,5 @@
 """OIML R 111-1:2004 weights: classes, maximum permissible errors (Table 1), density limits (Table 5), the minimum
-number of weighing cycles (Annex C), air density (Annex E.3), air buoyancy and the conformity rule (clause 5).
+number of weighing cycles (Annex C), air density (Annex E.3), air buoyancy and the conformity rule (clauses 5, 10).
 
 The tables are packaged CSV files that seed the database; every function taking a table accepts another one, so
 the values the lab manager keeps in the database are the ones used.
@@ -13,8 +13,9 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from instruments.decision import Decision, decide, guarded_acceptance
+from instruments.decision import Decision, at_most, decide, guarded_acceptance
 from instruments.errors import InputError
+from instruments.formatting import exact
 from instruments.quantities import mapping, number, parse_mass_mg, required
 
 CLASSES: tuple[str, ...] = ("E1", "E2", "F1", "F2", "M1", "M1-2", "M2", "M2-3", "M3")
@@ -187,27 +188,87 @@ def buoyancy_correction(air: float, test_density: float, reference_density: floa
 
 @dataclass(frozen=True)
 class WeightConformity:
-    """Whether a weight meets its class: U ≤ δm/3 and |m_c − m0| ≤ δm − U (R 111-1 5.2, 5.3)."""
+    """Whether a weight meets its class (R 111-1 clauses 5 and 10), condition by condition.
+
+    - ``uncertainty_ok``: U ≤ δm/3 (5.2);
+    - ``within_mpe``: m0 − (δm − U) ≤ m_c ≤ m0 + (δm − U), with the unrounded U (5.3.1);
+    - ``density_ok``: a measured density lies within Table 5 (10); true when the density was only assumed, which
+      ``density_assumed`` says;
+    - ``conforms``: all three. A weight whose U is too large cannot be shown to conform.
+    """
 
     mpe_mg: float
     uncertainty_ok: bool
-    conforms: bool
+    within_mpe: bool
+    density_ok: bool
     decision: Decision
+    density_assumed: bool = True
+    density_limits: tuple[float | None, float | None] = (None, None)
+
+    @property
+    def conforms(self) -> bool:
+        return self.uncertainty_ok and self.within_mpe and self.density_ok
+
+    @property
+    def failed(self) -> tuple[str, ...]:
+        """The conditions not met, in the order of the standard: "uncertainty", "mpe", "density"."""
+        flags = (("uncertainty", self.uncertainty_ok), ("mpe", self.within_mpe), ("density", self.density_ok))
+        return tuple(name for name, ok in flags if not ok)
 
     def as_dict(self) -> dict:
         return {
             "mpe_mg": self.mpe_mg,
             "uncertainty_ok": self.uncertainty_ok,
+            "within_mpe": self.within_mpe,
+            "density_ok": self.density_ok,
+            "density_assumed": self.density_assumed,
             "conforms": self.conforms,
+            "failed": list(self.failed),
             "decision": self.decision.as_dict(),
         }
 
 
-def conformity_from_mpe(mpe: float, correction: float, expanded_uncertainty: float) -> WeightConformity:
-    """Apply R 111-1 clause 5 to a correction m_c − m0 and its U, all in one unit (mg)."""
+# What a certificate says of each failed condition (R 111-1 5.2, 5.3.1, 10).
+FAILED_PRINTED = {
+    "uncertainty": ("U > δm/3", "U > δm/3"),
+    "mpe": ("|m − m0| > δm − U", "|m − m0| > δm − U"),
+    "density": ("khối lượng riêng ngoài giới hạn của cấp", "density outside the class limits"),
+}
+
+
+def conformity_text(conformity: WeightConformity) -> str:
+    """Return the verdict a certificate prints for one weight: "Đạt", or "Không đạt" and each condition that failed."""
+    if conformity.conforms:
+        return "Đạt"
+    return "Không đạt: " + "; ".join(FAILED_PRINTED[name][0] for name in conformity.failed)
+
+
+def density_within(density: float, limits: tuple[float | None, float | None]) -> bool:
+    """Return whether a density lies within Table 5 limits (inclusive; an empty side has no limit)."""
+    low, high = limits
+    return (low is None or at_most(low, density)) and (high is None or at_most(density, high))
+
+
+def conformity_from_mpe(
+    mpe: float,
+    correction: float,
+    expanded_uncertainty: float,
+    *,
+    density: float | None = None,
+    density_limits: tuple[float | None, float | None] = (None, None),
+) -> WeightConformity:
+    """Apply R 111-1 clauses 5 and 10 to a correction m_c − m0 and its U, all in one unit (mg).
+
+    :param density: the measured density in kg/m³; None when it was only assumed (then ``density_ok`` is true).
+    """
     # m0 − (δm − U) ≤ m_c ≤ m0 + (δm − U) is guarded acceptance with w = U.
     decision = decide(correction, mpe, expanded_uncertainty, guarded_acceptance(1.0))
-    return WeightConformity(mpe, expanded_uncertainty <= mpe / 3.0, decision.passed, decision)
+    # U ≤ δm/3 on exact decimals: U = δm/3 passes however the division falls in binary.
+    uncertainty_ok = at_most(expanded_uncertainty, exact(mpe) / 3)
+    density_ok = True if density is None else density_within(density, density_limits)
+    return WeightConformity(
+        mpe, uncertainty_ok, decision.passed, density_ok, decision, density is None, tuple(density_limits)
+    )
 
 
 def weight_conformity(
@@ -219,6 +280,7 @@ def weight_conformity(
     """
     correction = number(correction_mg, "correction_mg")
     uncertainty = number(expanded_uncertainty_mg, "expanded_uncertainty_mg", minimum=0)
+    # A certificate of an existing weight rarely states its density: that condition is judged at calibration.
     return conformity_from_mpe(mpe_mg(weight_class, nominal, table), correction, uncertainty)
 
 

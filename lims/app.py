@@ -10,6 +10,7 @@ from flask_babel import format_date, format_datetime
 from flask_login import current_user
 
 from lims.config import PROJECT_ROOT, Config
+from lims.core.display import register_display
 from lims.extensions import babel, bootstrap, csrf, db, login_manager, migrate
 from lims.ops.observe import init_request_observation
 
@@ -52,6 +53,7 @@ def create_app(config: Config | None = None) -> Flask:
     init_request_observation(app)
     register_errorhandlers(app)
     register_template_helpers(app)
+    register_display(app)
     register_commands(app)
     return app
 

@@ -129,12 +129,22 @@ class ObservationSchema:
         }
 
 
+class Printed(StrEnum):
+    """What kind of number a column holds, which says how it is written (instruments.formatting)."""
+
+    COVERAGE_FACTOR = "coverage_factor"  # at most three significant digits
+    UNCERTAINTY = "uncertainty"  # an expanded uncertainty or a standard deviation: two significant digits
+    CONFORMITY = "conformity"  # a statement of conformity: printed only where the customer asked for one
+
+
 @dataclass(frozen=True)
 class Column:
-    """A column of a certificate's result table: its key in each row, bilingual heading and unit.
+    """A column of a certificate's result table: its key in each row, bilingual heading and unit, and how its numbers
+    are written: to the decimal place of a ``resolution`` (plus ``finer`` places), to the place of the row's expanded
+    uncertainty held in the column named by ``uncertainty`` (GUM 7.2.6), or as its ``printed`` kind says.
 
-    A unit such as ``"scale.unit"`` names the input field holding it; :meth:`ResultTable.filled` resolves it.
-    ``digits`` (decimals printed) is given by a procedure defined as data; without it every digit kept is printed.
+    A unit or resolution such as ``"scale.unit"``, ``"scale.d"`` names the input field holding it;
+    :meth:`ResultTable.filled` resolves it. ``digits`` (decimals printed) is given by a procedure defined as data.
     """
 
     key: str
@@ -142,15 +152,31 @@ class Column:
     heading_en: str
     unit: str | None = None
     digits: int | None = None
-    # The key of the column holding this value's expanded uncertainty (machine-readable certificates attach it).
+    resolution: str | float | None = None
+    finer: int = 0
+    # The key of the column holding this value's expanded uncertainty: the value is written to its place (GUM
+    # 7.2.6), and machine-readable certificates attach it.
     uncertainty: str | None = None
+    printed: Printed | None = None
 
     def as_dict(self) -> dict:
-        out = {"key": self.key, "heading_vi": self.heading_vi, "heading_en": self.heading_en, "unit": self.unit}
+        out: dict[str, Any] = {
+            "key": self.key,
+            "heading_vi": self.heading_vi,
+            "heading_en": self.heading_en,
+            "unit": self.unit,
+        }
+        # Only what is set, so the tables of records stored before these keys existed read the same.
         if self.digits is not None:
             out["digits"] = self.digits
-        if self.uncertainty:
+        if self.resolution is not None:
+            out["resolution"] = self.resolution
+        if self.finer:
+            out["finer"] = self.finer
+        if self.uncertainty is not None:
             out["uncertainty"] = self.uncertainty
+        if self.printed is not None:
+            out["printed"] = self.printed.value
         return out
 
 
@@ -164,11 +190,23 @@ class ResultTable:
     columns: tuple[Column, ...]
     rows: tuple[Mapping[str, Any], ...] = ()
 
-    def filled(self, rows: tuple[Mapping[str, Any], ...], units: Mapping[str, str] | None = None) -> "ResultTable":
-        """Return this table with its rows, and column units that name an input field (``scale.unit``) resolved."""
-        units = units or {}
-        columns = tuple(replace(column, unit=units.get(column.unit, column.unit)) for column in self.columns)
-        return replace(self, columns=columns, rows=tuple(rows))
+    def filled(
+        self,
+        rows: tuple[Mapping[str, Any], ...],
+        units: Mapping[str, str] | None = None,
+        resolutions: Mapping[str, float] | None = None,
+    ) -> "ResultTable":
+        """Return this table with its rows, and column units and resolutions that name an input field
+        (``scale.unit``, ``scale.d``) resolved."""
+        units, resolutions = units or {}, resolutions or {}
+
+        def resolved(column: Column) -> Column:
+            resolution = column.resolution
+            if isinstance(resolution, str):
+                resolution = resolutions.get(resolution)
+            return replace(column, unit=units.get(column.unit, column.unit), resolution=resolution)
+
+        return replace(self, columns=tuple(resolved(column) for column in self.columns), rows=tuple(rows))
 
     def as_dict(self) -> dict:
         return {

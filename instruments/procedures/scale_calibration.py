@@ -24,6 +24,7 @@ from instruments.procedures.base import (
     EnvironmentLimit,
     Field,
     MethodReference,
+    Printed,
     Procedure,
     ProcedureResult,
     ResultTable,
@@ -408,11 +409,17 @@ class ScaleCalibrationCg18(Procedure):
             "Sai số chỉ thị",
             "Errors of indication",
             (
-                Column("load", "Tải trọng chuẩn", "Reference load", "scale.unit"),
-                Column("indication", "Số chỉ", "Indication", "scale.unit"),
+                Column("load", "Tải trọng chuẩn", "Reference load", "scale.unit", resolution="scale.d"),
+                Column("indication", "Số chỉ", "Indication", "scale.unit", resolution="scale.d"),
                 Column("error", "Sai số E", "Error E", "scale.unit", uncertainty="expanded_uncertainty"),
-                Column("expanded_uncertainty", "Độ không đảm bảo mở rộng U", "Expanded uncertainty U", "scale.unit"),
-                Column("coverage_factor", "Hệ số phủ k", "Coverage factor k"),
+                Column(
+                    "expanded_uncertainty",
+                    "Độ không đảm bảo mở rộng U",
+                    "Expanded uncertainty U",
+                    "scale.unit",
+                    printed=Printed.UNCERTAINTY,
+                ),
+                Column("coverage_factor", "Hệ số phủ k", "Coverage factor k", printed=Printed.COVERAGE_FACTOR),
                 weighing.VERDICT_COLUMN,
             ),
         ),
@@ -423,7 +430,13 @@ class ScaleCalibrationCg18(Procedure):
             (
                 weighing.LOAD_COLUMN,
                 Column("n", "Số lần cân", "Number of loadings"),
-                Column("standard_deviation", "Độ lệch chuẩn s", "Standard deviation s", "scale.unit"),
+                Column(
+                    "standard_deviation",
+                    "Độ lệch chuẩn s",
+                    "Standard deviation s",
+                    "scale.unit",
+                    printed=Printed.UNCERTAINTY,
+                ),
             ),
         ),
         ResultTable(
@@ -432,8 +445,10 @@ class ScaleCalibrationCg18(Procedure):
             "Eccentricity",
             (
                 weighing.POSITION_COLUMN,
-                Column("indication", "Số chỉ", "Indication", "scale.unit"),
-                Column("deviation", "Chênh lệch so với tâm", "Deviation from centre", "scale.unit"),
+                Column("indication", "Số chỉ", "Indication", "scale.unit", resolution="scale.d"),
+                Column(
+                    "deviation", "Chênh lệch so với tâm", "Deviation from centre", "scale.unit", resolution="scale.d"
+                ),
             ),
         ),
     )
@@ -690,10 +705,13 @@ class ScaleCalibrationCg18(Procedure):
             }
         passed = None if tolerance is None else all(row["passed"] for row in rows)
         values["passed"] = passed
+        values["coverage_probability"] = p  # the coverage statement of a certificate states it
         units = {"scale.unit": scale.unit}
+        resolutions = {"scale.d": scale.d}
         tables = (
             self.result_columns[0].filled(
                 units=units,
+                resolutions=resolutions,
                 rows=tuple(
                     {
                         "load": row["load"],
@@ -708,6 +726,7 @@ class ScaleCalibrationCg18(Procedure):
             ),
             self.result_columns[1].filled(
                 units=units,
+                resolutions=resolutions,
                 rows=(
                     {
                         "load": repeatability.load,
@@ -718,6 +737,7 @@ class ScaleCalibrationCg18(Procedure):
             ),
             self.result_columns[2].filled(
                 units=units,
+                resolutions=resolutions,
                 rows=tuple(
                     {"position": i + 1, "indication": value, "deviation": deviation}
                     for i, (value, deviation) in enumerate(

@@ -70,9 +70,13 @@ __all__ = [
 ]
 
 
-_INDICATION_COLUMN = Column("indication", "Số chỉ I", "Indication I", "scale.unit")
-_ERROR_COLUMN = Column("error", "Sai số Ec", "Error Ec", "scale.unit")
-_MPE_COLUMN = Column("mpe", "Sai số lớn nhất cho phép", "Maximum permissible error", "scale.unit")
+# Indications to the digit d; errors found by the change-point method (ΔL in steps of e/10) one place finer; MPEs
+# (0,5 e, 1 e, 1,5 e) one place finer than e.
+_INDICATION_COLUMN = Column("indication", "Số chỉ I", "Indication I", "scale.unit", resolution="scale.d")
+_ERROR_COLUMN = Column("error", "Sai số Ec", "Error Ec", "scale.unit", resolution="scale.d", finer=1)
+_MPE_COLUMN = Column(
+    "mpe", "Sai số lớn nhất cho phép", "Maximum permissible error", "scale.unit", resolution="scale.e", finer=1
+)
 
 
 def unsupported_result(procedure: "ScaleVerificationR76", document: Mapping, range_type: str, stage: Stage):
@@ -118,10 +122,17 @@ class ScaleVerificationR76(Procedure):
             "Kiểm tra cân tải",
             "Weighing test",
             (
-                Column("load", "Tải trọng L", "Load L", "scale.unit"),
+                Column("load", "Tải trọng L", "Load L", "scale.unit", resolution="scale.d"),
                 Column("direction", "Chiều tải", "Loading"),
                 _INDICATION_COLUMN,
-                Column("additional_load", "Tải bổ sung ΔL", "Additional load ΔL", "scale.unit"),
+                Column(
+                    "additional_load",
+                    "Tải bổ sung ΔL",
+                    "Additional load ΔL",
+                    "scale.unit",
+                    resolution="scale.d",
+                    finer=1,
+                ),
                 _ERROR_COLUMN,
                 _MPE_COLUMN,
                 weighing.VERDICT_COLUMN,
@@ -139,12 +150,20 @@ class ScaleVerificationR76(Procedure):
             "Repeatability test",
             (
                 weighing.LOAD_COLUMN,
-                Column("spread", "Chênh lệch lớn nhất", "Largest difference", "scale.unit"),
+                Column(
+                    "spread", "Chênh lệch lớn nhất", "Largest difference", "scale.unit", resolution="scale.d", finer=1
+                ),
                 _MPE_COLUMN,
                 weighing.VERDICT_COLUMN,
             ),
         ),
-        ResultTable("summary", "Kết luận", "Conclusion", (Column("test", "Phép thử", "Test"), weighing.VERDICT_COLUMN)),
+        # Not titled "Kết luận": the certificate's conclusion is its own section, printed once.
+        ResultTable(
+            "summary",
+            "Tổng hợp các phép thử",
+            "Summary of the tests",
+            (Column("test", "Phép thử", "Test"), weighing.VERDICT_COLUMN),
+        ),
         ResultTable(
             "discrimination",
             "Kiểm tra độ phân biệt",
@@ -152,8 +171,14 @@ class ScaleVerificationR76(Procedure):
             (
                 weighing.LOAD_COLUMN,
                 _INDICATION_COLUMN,
-                Column("indication_with_extra", "Số chỉ khi thêm 1,4 d", "Indication with 1.4 d added", "scale.unit"),
-                Column("increase", "Mức tăng", "Increase", "scale.unit"),
+                Column(
+                    "indication_with_extra",
+                    "Số chỉ khi thêm 1,4 d",
+                    "Indication with 1.4 d added",
+                    "scale.unit",
+                    resolution="scale.d",
+                ),
+                Column("increase", "Mức tăng", "Increase", "scale.unit", resolution="scale.d"),
                 weighing.VERDICT_COLUMN,
             ),
         ),
@@ -345,17 +370,22 @@ class ScaleVerificationR76(Procedure):
         self, record: VerificationInput, errors: VerificationErrors, decisions: TestDecisions
     ) -> tuple[ResultTable, ...]:
         units = {"scale.unit": record.scale.unit}
+        resolutions = {"scale.d": record.scale.d, "scale.e": record.scale.e}
         weighing_rows = _rows(record.weighing, errors.weighing, decisions.weighing)
         ecc_rows = _rows(record.eccentricity, errors.eccentricity, decisions.eccentricity)
         repeatability = decisions.repeatability
         tables = [
-            self._table("weighing").filled(units=units, rows=tuple(_table_row(row) for row in weighing_rows)),
+            self._table("weighing").filled(
+                units=units, resolutions=resolutions, rows=tuple(_table_row(row) for row in weighing_rows)
+            ),
             self._table("eccentricity").filled(
                 units=units,
+                resolutions=resolutions,
                 rows=tuple({"position": i + 1, **_table_row(row)} for i, row in enumerate(ecc_rows)),
             ),
             self._table("repeatability").filled(
                 units=units,
+                resolutions=resolutions,
                 rows=(
                     {
                         "load": record.repeatability_load,
@@ -370,6 +400,7 @@ class ScaleVerificationR76(Procedure):
             tables.append(
                 self._table("discrimination").filled(
                     units=units,
+                    resolutions=resolutions,
                     rows=tuple(
                         {
                             "load": item.load,
@@ -387,6 +418,7 @@ class ScaleVerificationR76(Procedure):
         tables.append(
             self._table("summary").filled(
                 units=units,
+                resolutions=resolutions,
                 rows=tuple(
                     {"test": TEST_PRINTED[name], "verdict": weighing.verdict(passed)}
                     for name, passed in decisions.tests.items()

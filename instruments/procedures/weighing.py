@@ -10,7 +10,7 @@ from typing import Protocol
 
 from instruments import oiml_r76
 from instruments.errors import InputError
-from instruments.procedures.base import Column, Field
+from instruments.procedures.base import Column, Field, Printed
 from instruments.quantities import mapping, mass_unit_factor, number, path, required
 
 PASS_VI, FAIL_VI = "Đạt", "Không đạt"
@@ -46,9 +46,10 @@ DECISION_RULE = Field(
 
 TEST_LOAD = Field("load", "Tải trọng", "Load", unit="scale.unit", minimum=0)
 
-LOAD_COLUMN = Column("load", "Tải trọng", "Load", "scale.unit")
+LOAD_COLUMN = Column("load", "Tải trọng", "Load", "scale.unit", resolution="scale.d")
 POSITION_COLUMN = Column("position", "Vị trí", "Position")
-VERDICT_COLUMN = Column("verdict", "Kết quả", "Result")
+# A verdict is a statement of conformity: a calibration prints it only where the customer asked for one.
+VERDICT_COLUMN = Column("verdict", "Kết quả", "Result", printed=Printed.CONFORMITY)
 
 
 def instrument_group(*fields: Field) -> Field:

@@ -18,6 +18,7 @@ from instruments.procedures.base import (
     EnvironmentLimit,
     Field,
     MethodReference,
+    Printed,
     Procedure,
     ProcedureResult,
     ResultTable,
@@ -38,6 +39,7 @@ class WeightUnderTest:
     weight_class: str
     density: float
     density_uncertainty: float
+    density_measured: bool = True  # False: the material's assumed density (Table 5 then gives its uncertainty)
 
 
 @dataclass(frozen=True)
@@ -118,7 +120,8 @@ def _weight(document: Any, field: str) -> WeightUnderTest:
         oiml_r111.mpe_mg(weight_class, nominal_text)
     except InputError as exc:
         raise InputError(path(field, "nominal"), exc.message) from exc
-    if document.get("density") is not None:
+    measured = document.get("density") is not None
+    if measured:
         density = number(document["density"], path(field, "density"), minimum=1e-9)
         u_density = number(document.get("density_uncertainty", 0), path(field, "density_uncertainty"), minimum=0)
     else:
@@ -137,7 +140,7 @@ def _weight(document: Any, field: str) -> WeightUnderTest:
         # With only a lower limit (M classes), the interval is taken symmetric about the assumed density.
         half_width = (high - low) / 2.0 if high is not None else density - low
         u_density = half_width / math.sqrt(3.0)
-    return WeightUnderTest(nominal, nominal_text, weight_class, density, u_density)
+    return WeightUnderTest(nominal, nominal_text, weight_class, density, u_density, measured)
 
 
 def _reference(document: Any) -> ReferenceWeight:
@@ -327,7 +330,14 @@ def calibrate_weight(
     mpe = oiml_r111.mpe_mg(weight.weight_class, weight.nominal_text, mpe_table)
     conventional = budget.value
     nominal = float(weight.nominal_mg)
-    conformity = oiml_r111.conformity_from_mpe(mpe, conventional - nominal, budget.expanded_uncertainty)
+    # R 111-1 clauses 5 and 10: U ≤ δm/3, |m_c − m0| ≤ δm − U, and a measured density within Table 5.
+    conformity = oiml_r111.conformity_from_mpe(
+        mpe,
+        conventional - nominal,
+        budget.expanded_uncertainty,
+        density=weight.density if weight.density_measured else None,
+        density_limits=oiml_r111.density_limits(weight.weight_class, weight.nominal_text),
+    )
     return WeightCalibration(
         weight, tuple(differences), mean, correction, conventional, conventional - nominal, budget, mpe, conformity
     )
@@ -358,7 +368,11 @@ def _result_dict(result: WeightCalibration, unit: str, air: oiml_r111.AirDensity
         "coverage_probability": budget.coverage_probability,
         "dof_effective": _finite(budget.dof_effective),
         "uncertainty_ok": result.conformity.uncertainty_ok,
+        "within_mpe": result.conformity.within_mpe,
+        "density_ok": result.conformity.density_ok,
+        "density_assumed": result.conformity.density_assumed,
         "conforms": result.conformity.conforms,
+        "failed": list(result.conformity.failed),
         "decision_rule": result.conformity.decision.rule.as_dict(),
         "cycles": len(result.differences_mg),
         "mean_difference": quantity(result.mean_difference_mg),
@@ -479,9 +493,9 @@ class WeightComparisonR111(Procedure):
                 ),
                 Column("correction", "Số hiệu chính", "Correction", "mg", uncertainty="expanded_uncertainty"),
                 Column("expanded_uncertainty", "Độ không đảm bảo đo mở rộng", "Expanded uncertainty", "mg"),
-                Column("coverage_factor", "Hệ số phủ k", "Coverage factor k"),
+                Column("coverage_factor", "Hệ số phủ k", "Coverage factor k", printed=Printed.COVERAGE_FACTOR),
                 Column("mpe", "Sai số lớn nhất cho phép", "Maximum permissible error", "mg"),
-                Column("conforms", "Phù hợp cấp chính xác", "Conforms to class"),
+                Column("conforms", "Phù hợp cấp chính xác", "Conforms to class", printed=Printed.CONFORMITY),
             ),
         ),
     )
@@ -649,9 +663,9 @@ class WeightComparisonR111(Procedure):
                     ).value,
                     "correction": out["reported"]["correction"],
                     "expanded_uncertainty": out["reported"]["expanded_uncertainty"],
-                    "coverage_factor": round(result.budget.coverage_factor, 2),
+                    "coverage_factor": result.budget.coverage_factor,
                     "mpe": result.mpe_mg,
-                    "conforms": result.conformity.conforms,
+                    "conforms": oiml_r111.conformity_text(result.conformity),
                 }
             )
         values = _contract_output(data, results)

@@ -23,6 +23,11 @@ def lab_today() -> date:
     return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
 
 
+def lab_day(moment: datetime) -> date:
+    """Return the day a stored (UTC) moment falls on in the lab's time zone."""
+    return moment.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date()
+
+
 def add_months(day: date, months: int) -> date:
     """Return the same day ``months`` later; a day missing from the target month becomes its last day."""
     index = day.year * 12 + day.month - 1 + months

@@ -9,6 +9,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from certificates.qr import qr_svg
+from instruments.formatting import format_cell
 from lims.core.dates import lab_today
 from lims.core.errors import NotFound, RuleViolation
 from lims.core.exports import csv_response
@@ -259,12 +260,21 @@ EXPORT_COLUMNS = (
 )
 
 
+def _exported(value):
+    return format_cell(value) if isinstance(value, float) else value
+
+
 @blueprint.route("/instruments.csv")
 @read_view(*ALL_ROLES)
 def instruments_export():
     query = queries.instruments_query(current_user, _instrument_filter(), lab_today())
+    # Measured values as the lab writes them (decimal comma, no float noise); the import reads them back.
     rows = (
-        [item.organisation.tax_code, item.instrument_type.code, *(getattr(item, name) for name in EXPORT_COLUMNS[2:])]
+        [
+            item.organisation.tax_code,
+            item.instrument_type.code,
+            *(_exported(getattr(item, name)) for name in EXPORT_COLUMNS[2:]),
+        ]
         for item in db.session.scalars(query)
     )
     return csv_response(EXPORT_COLUMNS, rows, "phuong-tien-do.csv")

@@ -2,7 +2,6 @@
 
 import dataclasses
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from flask import current_app
@@ -10,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from certificates import document as doc
+from instruments.formatting import format_cell, format_coverage_factor, format_probability, table_cells
 from lims.auth.models import User
 from lims.jobs.models import Job, MeasurementRecord, VerifierCard
 from lims.standards.models import StandardCalibration
@@ -62,25 +62,19 @@ def final_record(job: Job) -> MeasurementRecord | None:
 
 
 def _number(value: Any) -> str:
-    # The science rounds; the certificate writes the decimal comma of Vietnamese usage.
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "Đạt / Pass" if value else "Không đạt / Fail"
-    if isinstance(value, float):
-        # every digit the science kept (its shortest repr), fixed-point, never "1e-05" nor cut to six digits
-        return format(Decimal(repr(value)).normalize(), "f").replace(".", ",") if value else "0"
-    return str(value)
+    # One writer of numbers for the whole certificate (decimal comma, no float noise): instruments.formatting.
+    return format_cell(value)
 
 
-def _tables(result: dict[str, Any]) -> list[doc.ResultTable]:
+def _tables(result: dict[str, Any], conformity: bool = True) -> list[doc.ResultTable]:
+    """Return the result tables as printed; a conformity column only where a statement of conformity was asked."""
     tables = []
     for table in result.get("tables") or []:
+        shown = [c for c in table["columns"] if conformity or c.get("printed") != "conformity"]
         columns = tuple(
-            doc.Column(c.get("heading_vi", c["key"]), c.get("heading_en", ""), c.get("unit") or "")
-            for c in table["columns"]
+            doc.Column(c.get("heading_vi", c["key"]), c.get("heading_en", ""), c.get("unit") or "") for c in shown
         )
-        rows = tuple(tuple(_number(row.get(c["key"])) for c in table["columns"]) for row in table.get("rows") or [])
+        rows = tuple(tuple(cells) for cells in table_cells({**table, "columns": shown}))
         tables.append(
             doc.ResultTable(
                 columns=columns, rows=rows, title_vi=table.get("title_vi", ""), title_en=table.get("title_en", "")
@@ -132,11 +126,23 @@ def _standards(session: Session, job: Job) -> tuple[doc.StandardUsed, ...]:
     return tuple(used)
 
 
-def _instrument(job: Job) -> doc.Instrument:
+def _nominals(values: dict[str, Any]) -> tuple[str, ...]:
+    """Return the nominal values of the weights a result states (one, or one per weight of AB1...BnA)."""
+    if values.get("nominal"):
+        return (format_cell(values["nominal"]),)
+    return tuple(
+        format_cell(w["nominal"]) for w in values.get("weights") or () if isinstance(w, dict) and w.get("nominal")
+    )
+
+
+def _instrument(job: Job, nominals: tuple[str, ...] = ()) -> doc.Instrument:
     item = job.instrument
     unit = item.unit or ""
     measuring_range = ""
-    if item.range_max is not None:
+    if nominals:
+        # A weight is a material measure: it has a nominal value, not a measuring range "(0 ÷ 0,5) kg".
+        measuring_range = ""
+    elif item.range_max is not None:
         low = _number(item.range_min if item.range_min is not None else 0.0)
         measuring_range = f"({low} ÷ {_number(item.range_max)}) {unit}".strip()
     resolution = ""
@@ -154,6 +160,7 @@ def _instrument(job: Job) -> doc.Instrument:
         model=item.model or "",
         serial=item.serial,
         measuring_range=measuring_range,
+        nominal="; ".join(nominals),
         resolution=resolution.strip(),
         accuracy_class=item.accuracy_class or "",
     )
@@ -171,6 +178,75 @@ def _verifier(session: Session, job: Job, on: date) -> doc.Verifier:
         .limit(1)
     )
     return doc.Verifier(name=person.full_name, card_number=card.card_number if card else "")
+
+
+def conformity_specification(job: Job) -> str | None:
+    """Return the specification a calibration certificate states conformity against, or None for no statement.
+
+    ISO/IEC 17025 7.1.3 and 7.8.6: a calibration states conformity only when the customer asked for it, recorded at
+    contract review with the specification (e.g. "OIML R 111-1, cấp M1") and the decision rule agreed.
+    """
+    request = job.request
+    if not request.wants_conformity_statement:
+        return None
+    return (request.conformity_specification or "").strip() or None
+
+
+def _decision(
+    kind: doc.Kind, passed: bool | None, rule: dict[str, Any], specification: str | None
+) -> doc.Decision | None:
+    """Return the conclusion printed: the legal wording of a verification, or a calibration's statement of conformity
+    against its named specification; a calibration nobody asked a statement of, or without tolerance, has none."""
+    rule_texts = {"rule_vi": rule.get("text_vi", ""), "rule_en": rule.get("text_en", "")}
+    if kind is doc.Kind.VERIFICATION:
+        return doc.Decision(passed=bool(passed), **rule_texts)
+    if specification is None or passed is None:
+        return None
+    if passed:
+        return doc.Decision(
+            passed=True,
+            statement_vi=f"Phù hợp với {specification}",
+            statement_en=f"Conforms to {specification}",
+            **rule_texts,
+        )
+    return doc.Decision(
+        passed=False,
+        statement_vi=f"Không phù hợp với {specification} (điều kiện không đạt ghi ở bảng kết quả)",
+        statement_en=f"Does not conform to {specification} (the condition not met is given in the results)",
+        **rule_texts,
+    )
+
+
+def coverage_statement(result: dict[str, Any]) -> doc.Uncertainty | None:
+    """Return the coverage statement of the result printed: its k and coverage probability, not a default.
+
+    The k are those of the table rows (a column printed as a coverage factor), else the result's own; when they
+    differ between rows once written with three significant digits (cg-18 with few readings: 3,71; 5,84; 4,03) the
+    sentence says each row carries its k. No k anywhere: no statement rather than a guess.
+    """
+    values = result.get("values") or {}
+    shown: list[str] = []
+    for table in result.get("tables") or []:
+        for column in table.get("columns") or []:
+            if column.get("printed") == "coverage_factor" or column.get("key") == "coverage_factor":
+                shown += [
+                    format_coverage_factor(row[column["key"]])
+                    for row in table.get("rows") or []
+                    if row.get(column["key"]) is not None
+                ]
+    if not shown and values.get("coverage_factor") is not None:
+        shown = [format_coverage_factor(values["coverage_factor"])]
+    if not shown:
+        return None
+    probability = values.get("coverage_probability")
+    if probability is None:
+        probability = next(
+            (w.get("coverage_probability") for w in values.get("weights") or () if isinstance(w, dict)), None
+        )
+    percent = format_probability(probability) if probability is not None else "95"
+    if len(set(shown)) > 1:
+        return doc.Uncertainty(coverage_factor="", coverage_probability_percent=percent, per_row=True)
+    return doc.Uncertainty(coverage_factor=shown[0], coverage_probability_percent=percent)
 
 
 def build_certificate(
@@ -194,24 +270,18 @@ def build_certificate(
     record = final_record(job)
     result = record.result if record else {}
     records = current_records(job)
+    specification = conformity_specification(job)
+    states_conformity = kind is doc.Kind.VERIFICATION or specification is not None
     as_found = as_left = None
     if job.adjusted and "as_found" in records and "as_left" in records:
-        found_tables = _tables(records["as_found"].result)
-        left_tables = _tables(records["as_left"].result)
+        found_tables = _tables(records["as_found"].result, states_conformity)
+        left_tables = _tables(records["as_left"].result, states_conformity)
         if found_tables and left_tables:
             as_found, as_left = found_tables[0], left_tables[0]
-    rule = result.get("decision_rule") or {}
-    decision = None
     passed = job.passed if job.passed is not None else (record.passed if record else None)
-    if kind is doc.Kind.VERIFICATION or passed is not None:
-        decision = doc.Decision(passed=bool(passed), rule_vi=rule.get("text_vi", ""), rule_en=rule.get("text_en", ""))
-    uncertainty = None
-    if kind is doc.Kind.CALIBRATION:
-        values = result.get("values") or {}
-        uncertainty = doc.Uncertainty(
-            coverage_factor=_number(values.get("coverage_factor", 2)),
-            coverage_probability_percent=_number(values.get("coverage_probability_percent", 95)),
-        )
+    decision = _decision(kind, passed, result.get("decision_rule") or {}, specification)
+    values = result.get("values") or {}
+    uncertainty = coverage_statement(result) if kind is doc.Kind.CALIBRATION else None
     method = result.get("method") or {}
     request = job.request
     on_site = job.place == "on_site"
@@ -228,7 +298,7 @@ def build_certificate(
             short_name=lab.get("short_name", ""),
         ),
         customer=doc.Customer(name=request.organisation.name, address=request.organisation.address or ""),
-        instrument=_instrument(job),
+        instrument=_instrument(job, _nominals(values)),
         method=doc.Method(
             code=job.method_code or method.get("code", ""), name=job.method_name or method.get("name_vi", "")
         ),
@@ -247,7 +317,7 @@ def build_certificate(
         supersedes=supersedes,
         conditions=_conditions(record.conditions if record else {}),
         standards=_standards(session, job),
-        results=tuple(_tables(result)),
+        results=tuple(_tables(result, states_conformity)),
         uncertainty=uncertainty,
         as_found=as_found,
         as_left=as_left,

@@ -5,7 +5,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from certificates.marks import stamp_revoked
 from lims.auth.models import User
+from lims.core.dates import lab_day, lab_today
 from lims.core.errors import RuleViolation
 from lims.core.exports import download
 from lims.core.files import read_bytes
@@ -73,8 +75,14 @@ def certificate_pdf(certificate_id: int):
     found = queries.get_certificate(db.session, current_user, certificate_id)
     # The stored, signed bytes, exactly as issued: never rendered again.
     data = read_bytes(found.pdf_sha256)
-    filename = f"GCN-{found.display_number.replace('/', '-')}.pdf"
-    return download(data, "application/pdf", filename, inline=True, headers={"X-Content-SHA256": found.pdf_sha256})
+    filename = f"GCN-{found.display_number.replace('/', '-')}"
+    headers = {"X-Content-SHA256": found.pdf_sha256}
+    if found.status == "revoked":
+        # Marked on the way out, appended after the original bytes, which stay the first part of the file.
+        data = stamp_revoked(data, lab_day(found.revoked_at) if found.revoked_at else lab_today())
+        filename += "-thu-hoi"
+        headers = {"X-Original-SHA256": found.pdf_sha256}
+    return download(data, "application/pdf", f"{filename}.pdf", inline=True, headers=headers)
 
 
 @blueprint.route("/certificates/<int:certificate_id>/dcc.xml")

@@ -212,6 +212,13 @@ def load(session: Session) -> list[tuple[str, str]]:
             notes=DEMO_NOTE,
             contact_name="Phòng kỹ thuật",
         )
+        conformity = {}
+        if weights and instrument is weights[0]:
+            # This customer asks for a statement of conformity (17025 7.1.3); the other weight's customer does not.
+            conformity = {
+                "wants_conformity_statement": True,
+                "conformity_specification": f"OIML R 111-1, cấp {instrument.accuracy_class or 'M1'}",
+            }
         # Contract review picks the first method the catalogue allows, where it allows several.
         methods = {
             item.id: allowed[0].id
@@ -219,7 +226,7 @@ def load(session: Session) -> list[tuple[str, str]]:
             if (allowed := services.allowed_methods(item.instrument.instrument_type, item.procedure_key))
         }
         (job,) = services.accept_request(
-            session, people["manager"], request, notes="Đủ năng lực và chuẩn", methods=methods
+            session, people["manager"], request, notes="Đủ năng lực và chuẩn", methods=methods, **conformity
         )
         if state == "cancelled":
             services.cancel_job(session, people["manager"], job, "Doanh nghiệp rút yêu cầu")

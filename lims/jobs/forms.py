@@ -50,7 +50,7 @@ class RequestForm(LabForm):
     items = FieldList(FormField(RequestItemForm), min_entries=1, max_entries=MAX_ITEM_ROWS)
     place = SelectField(_l("Địa điểm"), choices=choices((p, PLACE_LABELS[p]) for p in PLACES))
     site_address = StringField(_l("Địa chỉ hiện trường"), validators=[Optional(), Length(max=500)])
-    wants_conformity_statement = BooleanField(_l("Yêu cầu tuyên bố phù hợp"), default=True)
+    wants_conformity_statement = BooleanField(_l("Yêu cầu tuyên bố phù hợp"), default=False)
     decision_rule = SelectField(_l("Quy tắc quyết định"), choices=choices((r, RULE_LABELS[r]) for r in DECISION_RULES))
     agreed_on = DateField(_l("Ngày hẹn trả"), validators=[Optional()])
     contact_name = StringField(_l("Người liên hệ"), validators=[Optional(), Length(max=200)])
@@ -59,6 +59,13 @@ class RequestForm(LabForm):
 
 class ReviewRequestForm(LabForm):
     agreed_on = DateField(_l("Ngày hẹn trả"), validators=[Optional()])
+    # ISO/IEC 17025 7.1.3: whether the customer asked for a statement of conformity, and against what.
+    wants_conformity_statement = BooleanField(_l("Khách hàng yêu cầu tuyên bố sự phù hợp"))
+    conformity_specification = StringField(
+        _l("Quy định kỹ thuật để tuyên bố sự phù hợp"),
+        validators=[Optional(), Length(max=200)],
+        description=_l("vd. OIML R 111-1, cấp M1; bắt buộc với hiệu chuẩn có tuyên bố sự phù hợp"),
+    )
     notes = TextAreaField(_l("Nhận xét xem xét hợp đồng"), validators=[Optional(), Length(max=4000)])
     technician_id = SelectField(
         _l("Giao cho kỹ thuật viên"),

@@ -37,7 +37,10 @@ class ServiceRequest(db.Model):
     status: Mapped[str] = mapped_column(String(20), default="submitted")  # submitted | accepted | declined
     place: Mapped[str] = mapped_column(String(20), default="lab")  # lab | on_site
     site_address: Mapped[str | None] = mapped_column(String(500))
-    wants_conformity_statement: Mapped[bool] = mapped_column(default=True)
+    # Contract review (ISO/IEC 17025 7.1.3): a calibration states conformity only when the customer asked, against
+    # the specification agreed here (e.g. "OIML R 111-1, cấp M1"), with the decision rule agreed here.
+    wants_conformity_statement: Mapped[bool] = mapped_column(default=False)
+    conformity_specification: Mapped[str | None] = mapped_column(String(200))
     decision_rule: Mapped[str] = mapped_column(String(40), default="simple")  # instruments.decision rule code
     requested_on: Mapped[date] = mapped_column(Date)
     agreed_on: Mapped[date | None] = mapped_column(Date)  # the date the lab promised

@@ -261,7 +261,7 @@ def create_request(
     requested_on: date | None = None,
     place: str = "lab",
     site_address: str | None = None,
-    wants_conformity_statement: bool = True,
+    wants_conformity_statement: bool = False,
     decision_rule: str = "simple",
     agreed_on: date | None = None,
     contact_name: str | None = None,
@@ -353,15 +353,21 @@ def accept_request(
     technician: User | None = None,
     day: date | None = None,
     methods: dict[int, int] | None = None,
+    wants_conformity_statement: bool | None = None,
+    conformity_specification: str | None = None,
 ) -> list[Job]:
     """Record the contract review as accepted and open one job per item (given a technician, scheduled for them).
 
     ``methods`` maps an item's id to the method the reviewer chose among those the catalogue allows; an item whose
     type allows several methods must have one chosen here (ISO/IEC 17025 7.1.1: the method agreed with the customer).
+    ``wants_conformity_statement``: whether the customer asked for a statement of conformity (ISO/IEC 17025 7.1.3);
+    None keeps what the request said. ``conformity_specification``: what conformity is stated against, e.g.
+    "OIML R 111-1, cấp M1": required when a calibration is to carry a statement.
     """
     _check_manager(actor)
     if request.status != "submitted":
         raise RuleViolation("Yêu cầu đã được xem xét / the request was already reviewed", field="status")
+    _review_conformity(request, wants_conformity_statement, conformity_specification)
     # The catalogue may have changed since the request (or the request predates the check): review it again.
     for index, item in enumerate(request.items):
         _check_applies(item.instrument, item.procedure_key, f"items[{index}].procedure_key", index + 1)
@@ -409,6 +415,23 @@ def accept_request(
         for job in jobs:
             schedule_job(session, actor, job, technician=technician, day=day or lab_today())
     return jobs
+
+
+def _review_conformity(request: ServiceRequest, wants: bool | None, specification: str | None) -> None:
+    """Record whether a statement of conformity was agreed and against what (a verification always states one)."""
+    if wants is not None:
+        request.wants_conformity_statement = wants
+    specification = (specification or "").strip() or None
+    if not request.wants_conformity_statement:
+        request.conformity_specification = None
+        return
+    if specification is None and any(item.service == "calibration" for item in request.items):
+        raise RuleViolation(
+            "Cần ghi quy định kỹ thuật để tuyên bố sự phù hợp (vd. OIML R 111-1, cấp M1) / name the specification "
+            "conformity is to be stated against (e.g. OIML R 111-1, class M1)",
+            field="conformity_specification",
+        )
+    request.conformity_specification = specification
 
 
 def decline_request(session: Session, actor: User, request: ServiceRequest, *, notes: str) -> ServiceRequest:

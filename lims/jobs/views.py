@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from instruments.procedures import all_procedures
 from lims.core.dates import is_plausible_day, lab_today
+from lims.core.display import page_locale, printed_result
 from lims.core.errors import RuleViolation
 from lims.core.forms import choices, show_refusal
 from lims.core.navigation import register_home_panel, register_nav
@@ -207,7 +208,11 @@ def _render_request_detail(service_request, form, status: int = 200):
 @read_view(*ALL_ROLES)
 def request_detail(request_id: int):
     service_request = queries.load_request(db.session, current_user, request_id)
-    form = ReviewRequestForm(day=lab_today())
+    form = ReviewRequestForm(
+        day=lab_today(),
+        wants_conformity_statement=service_request.wants_conformity_statement,
+        conformity_specification=service_request.conformity_specification,
+    )
     _fill_technicians(form)
     return _render_request_detail(service_request, form)
 
@@ -236,6 +241,8 @@ def request_accept(request_id: int):
         technician=technician,
         day=form.day.data,
         methods=methods,
+        wants_conformity_statement=form.wants_conformity_statement.data,
+        conformity_specification=form.conformity_specification.data,
     )
     if technician is not None:
         flash(
@@ -623,6 +630,8 @@ def record_preview(job_id: int):
         {
             "complete": True,
             "result": preview.result,
+            # every number already written by the one formatter, in the page's language
+            "printed": printed_result(preview.result, page_locale()),
             "passed": preview.passed,
             "environment_problems": preview.environment_problems,
         }

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from certificates.document import Column, ResultTable
 from certificates.report import Section, render_report
+from instruments.formatting import format_cell
 from lims.core.exports import xlsx_append, xlsx_bytes
 from lims.plan.models import FUNDING_SOURCES, Plan, PlanItem
 from lims.plan.services import METRIC_EVIDENCE, count_metric, item_figure, report_due_on
@@ -81,7 +82,7 @@ def yearly_report(session: Session, plan: Plan, year: int) -> YearlyReport:
 def _n(value: float | None) -> str:
     if value is None:
         return "—"
-    return f"{value:g}"
+    return format_cell(value)  # the one writer of numbers: decimal comma, no float noise
 
 
 def _million(vnd: int) -> str:

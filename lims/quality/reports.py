@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from certificates.document import Column, Lab, ResultTable
 from certificates.report import Section, render_report
+from instruments.formatting import format_measured
 from lims.audit.services import verify_chain
 from lims.core.exports import csv_bytes
 from lims.customers.models import Organisation
@@ -73,7 +74,7 @@ def _summary_section(readiness: list[CatalogueReadiness]) -> Section:
             str(r.counts["present"]),
             str(r.counts["stale"]),
             str(r.counts["missing"]),
-            f"{r.percent:.1f} %",
+            f"{format_measured(r.percent, resolution=0.1)} %",
         )
         for r in readiness
     )

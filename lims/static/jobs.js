@@ -193,19 +193,7 @@
   }
 
   function shown(value) {
-    if (value === null || value === undefined) {
-      return "";
-    }
-    if (typeof value === "number") {
-      return Math.abs(value) >= 1e-4 || value === 0 ? String(+value.toPrecision(8)) : value.toExponential(4);
-    }
-    if (typeof value === "boolean") {
-      return value ? text("Đạt", "Pass") : text("Không đạt", "Fail");
-    }
-    if (typeof value === "object" && "value" in value) {
-      return shown(value.value) + (value.unit ? " " + value.unit : "");
-    }
-    return String(value);
+    return value === null || value === undefined ? "" : String(value);
   }
 
   function table(headings, rows, testid) {
@@ -228,24 +216,6 @@
     return wrapper;
   }
 
-  // Budgets sit wherever the procedure put them (per weight, per load): find every list named "budget".
-  function budgets(value, path, found) {
-    if (Array.isArray(value)) {
-      value.forEach(function (item, index) {
-        budgets(item, path + "[" + index + "]", found);
-      });
-    } else if (value && typeof value === "object") {
-      Object.keys(value).forEach(function (key) {
-        if (key === "budget" && Array.isArray(value[key])) {
-          found.push({ path: path, rows: value[key], owner: value });
-        } else {
-          budgets(value[key], path ? path + "." + key : key, found);
-        }
-      });
-    }
-    return found;
-  }
-
   function render(data) {
     body.replaceChildren();
     var result = data.result;
@@ -264,7 +234,8 @@
     (data.environment_problems || []).forEach(function (problem) {
       body.appendChild(element("div", "alert alert-warning py-1 small", problem.message));
     });
-    (result.tables || []).forEach(function (resultTable) {
+    // Numbers come written by the server's one formatter (data.printed): decimal comma, digits from the resolution.
+    (result.tables || []).forEach(function (resultTable, index) {
       if (!resultTable.rows.length) {
         return;
       }
@@ -272,31 +243,21 @@
       var headings = resultTable.columns.map(function (column) {
         return english ? column.heading_en : column.heading_vi;
       });
-      var rows = resultTable.rows.map(function (row) {
-        return resultTable.columns.map(function (column) {
-          return row[column.key];
-        });
-      });
-      body.appendChild(table(headings, rows, "preview-table-" + resultTable.key));
+      body.appendChild(table(headings, data.printed.tables[index], "preview-table-" + resultTable.key));
     });
-    budgets(result.values, "", []).forEach(function (budget) {
+    data.printed.budgets.forEach(function (budget) {
       var title = text("Bảng ngân sách độ không đảm bảo", "Uncertainty budget") + (budget.path ? " — " + budget.path : "");
       body.appendChild(element("h3", "h6 small mt-2", title));
-      var rows = budget.rows.map(function (row) {
-        return [row.name, row.value, row.standard_uncertainty, row.sensitivity, row.contribution, row.dof];
-      });
       body.appendChild(
         table(
           [text("Đại lượng", "Quantity"), text("Giá trị", "Value"), "u", "c", "|c|·u", "ν"],
-          rows,
+          budget.rows,
           "preview-budget"
         )
       );
-      var owner = budget.owner;
-      var expanded = owner.expanded_uncertainty;
-      if (expanded !== undefined) {
+      if (budget.expanded_uncertainty) {
         body.appendChild(
-          element("p", "small", "U = " + shown(expanded) + (owner.coverage_factor ? ", k = " + shown(owner.coverage_factor) : ""))
+          element("p", "small", "U = " + budget.expanded_uncertainty + (budget.coverage_factor ? ", k = " + budget.coverage_factor : ""))
         );
       }
     });

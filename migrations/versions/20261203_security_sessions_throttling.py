@@ -1,7 +1,7 @@
 """security: session generations, sign-in throttling per account and per (address, account), account locks
 
 Revision ID: 20261203_security
-Revises: 20261203_labday_search
+Revises: truth_conformity_specification
 Create Date: 2026-12-03 15:50:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '20261203_security'
-down_revision = '20261203_labday_search'
+down_revision = 'truth_conformity_specification'
 branch_labels = None
 depends_on = None
 

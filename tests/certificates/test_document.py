@@ -59,3 +59,12 @@ def test_a_calibration_carries_no_legal_validity_date(calibration):
 
 def test_kind_accepts_its_plain_string(calibration):
     assert replace(calibration, kind="calibration").kind is Kind.CALIBRATION
+
+
+def test_a_calibration_never_states_the_verification_wording(calibration):
+    """ISO/IEC 17025 7.8.6: a calibration's conformity names its specification; "Đạt yêu cầu kỹ thuật đo lường"
+    is the legal wording of a verification."""
+    with pytest.raises(InputError) as caught:
+        replace(calibration, decision=Decision(passed=True))
+    assert caught.value.field == "decision.statement_vi"
+    assert replace(calibration, decision=None).decision is None  # no statement asked: none printed

@@ -120,23 +120,70 @@ def test_buoyancy_correction():
 
 
 @pytest.mark.parametrize(
-    ("correction", "uncertainty", "uncertainty_ok", "conforms"),
+    ("correction", "uncertainty", "uncertainty_ok", "within_mpe"),
     [
         # M1 1 kg: δm = 50 mg, so U ≤ 16.67 mg and |correction| ≤ 50 − U.
         (30.0, 10.0, True, True),
-        (40.0, 10.0, True, True),  # on the limit 50 − 10: conforms (limits inclusive)
+        (40.0, 10.0, True, True),  # on the limit 50 − 10: within (limits inclusive)
         (-40.0, 10.0, True, True),
         (40.5, 10.0, True, False),
-        (0.0, 20.0, False, True),  # U > δm/3 is reported, the class limit is still met
+        (0.0, 20.0, False, True),  # within δm − U, but U > δm/3: the class cannot be shown (5.2)
         (45.0, 20.0, False, False),
     ],
 )
-def test_weight_conformity_from_certificate_values(correction, uncertainty, uncertainty_ok, conforms):
+def test_weight_conformity_from_certificate_values(correction, uncertainty, uncertainty_ok, within_mpe):
+    """R 111-1 clause 5: ``conforms`` only when U ≤ δm/3 and |m_c − m0| ≤ δm − U; each condition is exposed."""
     result = oiml_r111.weight_conformity("1 kg", "M1", correction, uncertainty)
     assert result.mpe_mg == 50.0
     assert result.uncertainty_ok is uncertainty_ok
-    assert result.conforms is conforms
+    assert result.within_mpe is within_mpe
+    assert result.density_ok is True and result.density_assumed  # a certificate's value states no density
+    assert result.conforms is (uncertainty_ok and within_mpe)
     assert result.decision.rule.code == "ILAC-G8:guarded-1U"
+
+
+def test_uncertainty_equal_to_a_third_of_the_mpe_passes():
+    """U = δm/3 exactly passes (5.2 says U ≤ δm/3), although 0.1 <= 0.3 / 3 is False in binary floats.
+
+    F1 50 g: δm = 0,3 mg (Table 1), δm/3 = 0,1 mg; U = 0,1 mg; correction 0,2 mg = δm − U, on the limit.
+    """
+    assert not 0.1 <= 0.3 / 3  # the trap
+    result = oiml_r111.weight_conformity("50 g", "F1", 0.2, 0.1)
+    assert result.mpe_mg == 0.3
+    assert result.uncertainty_ok and result.within_mpe and result.conforms
+
+
+@pytest.mark.parametrize(
+    ("density", "ok"),
+    [
+        # F2 10 kg (≥ 100 g row of Table 5): 6400 to 10700 kg/m³, inclusive.
+        (5000.0, False),
+        (6400.0, True),
+        (7950.0, True),
+        (10700.0, True),
+        (10700.5, False),
+    ],
+)
+def test_a_measured_density_outside_table_5_fails_the_class(density, ok):
+    """R 111-1 clause 10: a measured density of 5000 kg/m³ for an F2 10 kg weight (limits 6400–10700) fails the
+    class even with a perfect value (correction 0, U = 50 mg ≤ δm/3 = 160/3 = 53,3 mg)."""
+    limits = oiml_r111.density_limits("F2", "10 kg")
+    assert limits == (6400.0, 10700.0)
+    result = oiml_r111.conformity_from_mpe(160.0, 0.0, 50.0, density=density, density_limits=limits)
+    assert result.uncertainty_ok and result.within_mpe
+    assert result.density_ok is ok and result.conforms is ok
+    assert result.failed == (() if ok else ("density",))
+
+
+def test_the_printed_verdict_names_each_failed_condition():
+    """F2 case of the review: U = 110,08 mg against δm/3 = 160/3 = 53,3 mg, correction 10 mg ≤ δm − U = 49,92 mg:
+    within the MPE but not shown to conform; with a density of 5000 kg/m³ as well, both are named."""
+    limits = oiml_r111.density_limits("F2", "10 kg")
+    result = oiml_r111.conformity_from_mpe(160.0, 10.0, 110.08, density=5000.0, density_limits=limits)
+    assert result.within_mpe and not result.uncertainty_ok and not result.density_ok
+    assert oiml_r111.conformity_text(result) == "Không đạt: U > δm/3; khối lượng riêng ngoài giới hạn của cấp"
+    good = oiml_r111.conformity_from_mpe(160.0, 10.0, 50.0, density=7950.0, density_limits=limits)
+    assert oiml_r111.conformity_text(good) == "Đạt"
 
 
 def test_weight_conformity_takes_the_nominal_in_kilograms():
