@@ -5,7 +5,7 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_babel import format_date, format_datetime
 from flask_login import current_user
 
@@ -44,6 +44,7 @@ def create_app(config: Config | None = None) -> Flask:
         static_folder="static",
     )
     app.config.from_object(config)
+    trust_proxies(app)
     register_extensions(app)
     register_models()
     register_blueprints(app)
@@ -55,6 +56,15 @@ def create_app(config: Config | None = None) -> Flask:
     register_display(app)
     register_commands(app)
     return app
+
+
+def trust_proxies(app: Flask) -> None:
+    """Read the client's address and scheme from the headers of the LIMS_TRUSTED_PROXIES proxies in front, if any."""
+    count = app.config["TRUSTED_PROXIES"]
+    if count > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
 
 
 def register_extensions(app: Flask) -> None:
@@ -128,7 +138,8 @@ def register_commands(app: Flask) -> None:
 
 
 def select_locale() -> str:
-    chosen = session.get("lang")
+    # Outside a request (a CLI command refusing a password) there is no session: Vietnamese, the lab's language.
+    chosen = session.get("lang") if has_request_context() else None
     if chosen in ("vi", "en"):
         return chosen
     return "vi"
@@ -142,13 +153,18 @@ CONTENT_SECURITY_POLICY = (
 
 def register_request_hooks(app: Flask) -> None:
     from lims.audit.trail import set_actor
+    from lims.core.inputs import refuse_bad_input
+    from lims.core.web import client_address
+
+    # First of all hooks: nothing, not even the sign-in lookup, reads a request that carries a NUL or deep JSON.
+    app.before_request(refuse_bad_input)
 
     @app.before_request
     def attribute_changes_to_the_user():
         if current_user.is_authenticated:
             set_actor(current_user.id, current_user.username)
         else:
-            set_actor(None, f"anonymous@{request.remote_addr or '-'}")
+            set_actor(None, f"anonymous@{client_address() or '-'}")
 
     @app.after_request
     def security_headers(response):

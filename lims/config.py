@@ -1,6 +1,7 @@
 """Configuration from environment variables: one Config class, read when the app is created."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 DEFAULT_SECRET_KEY = "dev-only-insecure-secret-key"  # noqa: S105 - refused in production, see validate()
@@ -60,8 +61,15 @@ class Config:
         self.PG_RESTORE = _env("LIMS_PG_RESTORE", "pg_restore")
         self.BACKUP_PASSPHRASE = _env("LIMS_BACKUP_PASSPHRASE", "")
         self.MAX_CONTENT_LENGTH = int(_env("LIMS_MAX_UPLOAD_BYTES", str(20 * 1024 * 1024)))
-        self.LOGIN_MAX_FAILURES = int(_env("LIMS_LOGIN_MAX_FAILURES", "5"))
-        self.LOGIN_LOCKOUT_MINUTES = int(_env("LIMS_LOGIN_LOCKOUT_MINUTES", "15"))
+        # Form fields other than files are held in memory: a page's form is a few kilobytes, a record's at most ~100.
+        self.MAX_FORM_MEMORY_SIZE = 1024 * 1024
+        self.MAX_FORM_PARTS = 2000
+        self.MAX_JSON_DEPTH = 32
+        # Consecutive failed sign-ins that lock an account (NIST SP 800-63B-4: at most 100); see lims/auth/throttle.py
+        self.LOGIN_LOCK_AFTER = int(_env("LIMS_LOGIN_LOCK_AFTER", "100"))
+        # How many reverse proxies stand in front of the app (0: none, the peer address is the client's). Set it to
+        # the number of proxies that add X-Forwarded-For / X-Forwarded-Proto; more would let clients forge them.
+        self.TRUSTED_PROXIES = int(_env("LIMS_TRUSTED_PROXIES", "0"))
 
         self.BABEL_DEFAULT_LOCALE = "vi"
         self.BABEL_DEFAULT_TIMEZONE = self.TIMEZONE
@@ -74,6 +82,8 @@ class Config:
         self.SESSION_COOKIE_SECURE = self.ENV == "production"
         self.REMEMBER_COOKIE_HTTPONLY = True
         self.REMEMBER_COOKIE_SECURE = self.ENV == "production"
+        self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        self.REMEMBER_COOKIE_DURATION = timedelta(days=30)  # Flask-Login's default is a year
         self.TESTING = self.ENV == "testing"
         for key, value in overrides.items():
             setattr(self, key, value)

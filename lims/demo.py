@@ -4,6 +4,7 @@ import importlib
 import importlib.util
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from lims.core.unit_of_work import unit_of_work
@@ -39,6 +40,9 @@ def demo_group() -> None:
 @with_appcontext
 def load_command() -> None:
     """Load the demo data (idempotent) and print the demo logins."""
+    if current_app.config["ENV"] == "production":
+        # The demo accounts' password is printed in the README: they must never exist on a real server.
+        raise click.ClickException("lims demo load refuses to run in production (LIMS_ENV=production)")
     logins = load_demo()
     click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
     for username, what in logins:

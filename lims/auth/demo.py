@@ -49,5 +49,6 @@ def load(session: Session) -> list[tuple[str, str]]:
                 password=DEMO_PASSWORD,
                 roles=roles,
                 organisation_id=organisation.id,
+                policy=False,  # the documented demo password, set by the loader (refused in production)
             )
     return [(username, what) for username, _n, _r, _o, what in DEMO_ACCOUNTS]

@@ -5,6 +5,7 @@ from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleFiel
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp
 
 from lims.auth.models import ROLES
+from lims.auth.passwords import MAXIMUM_LENGTH
 from lims.core.forms import LabForm, choices
 
 ROLE_LABELS = {
@@ -17,9 +18,15 @@ ROLE_LABELS = {
 }
 
 
+PASSWORD_ADVICE = _l(
+    "Ít nhất 15 ký tự, không cần chữ hoa hay ký hiệu: một câu dễ nhớ là tốt nhất. Mật khẩu phổ biến, đã bị lộ "
+    "hoặc có tên đăng nhập sẽ bị từ chối."
+)
+
+
 class LoginForm(LabForm):
     username = StringField(_l("Tên đăng nhập"), validators=[DataRequired(), Length(max=80)])
-    password = PasswordField(_l("Mật khẩu"), validators=[DataRequired(), Length(max=200)])
+    password = PasswordField(_l("Mật khẩu"), validators=[DataRequired(), Length(max=MAXIMUM_LENGTH)])
     remember = BooleanField(_l("Ghi nhớ đăng nhập"))
 
 
@@ -38,7 +45,10 @@ class UserForm(LabForm):
     organisation_id = SelectField(_l("Tổ chức (doanh nghiệp)"), coerce=int, choices=[])
     inspector_scope_ids = SelectMultipleField(_l("Phạm vi thanh tra (để trống: tất cả)"), coerce=int, choices=[])
     active = BooleanField(_l("Đang hoạt động"), default=True)
-    password = PasswordField(_l("Mật khẩu mới"), validators=[Optional(), Length(min=10, max=200)])
+    # The policy (length, blocklist, not the username) is the service's: lims/auth/passwords.py
+    password = PasswordField(
+        _l("Mật khẩu mới"), validators=[Optional(), Length(max=MAXIMUM_LENGTH)], description=PASSWORD_ADVICE
+    )
     password_again = PasswordField(
         _l("Nhập lại mật khẩu"), validators=[EqualTo("password", message=_l("Hai mật khẩu không khớp."))]
     )
@@ -46,7 +56,20 @@ class UserForm(LabForm):
 
 class PasswordChangeForm(LabForm):
     current_password = PasswordField(_l("Mật khẩu hiện tại"), validators=[DataRequired()])
-    password = PasswordField(_l("Mật khẩu mới"), validators=[DataRequired(), Length(min=10, max=200)])
+    password = PasswordField(
+        _l("Mật khẩu mới"), validators=[DataRequired(), Length(max=MAXIMUM_LENGTH)], description=PASSWORD_ADVICE
+    )
+    password_again = PasswordField(
+        _l("Nhập lại mật khẩu"), validators=[EqualTo("password", message=_l("Hai mật khẩu không khớp."))]
+    )
+
+
+class NewPasswordForm(LabForm):
+    """A new password chosen through an e-mailed unlock link (the link stands for the current password)."""
+
+    password = PasswordField(
+        _l("Mật khẩu mới"), validators=[DataRequired(), Length(max=MAXIMUM_LENGTH)], description=PASSWORD_ADVICE
+    )
     password_again = PasswordField(
         _l("Nhập lại mật khẩu"), validators=[EqualTo("password", message=_l("Hai mật khẩu không khớp."))]
     )

@@ -36,6 +36,10 @@ class User(UserMixin, db.Model):
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # Every session and remember-me cookie carries the generation it was opened in; raising it ends them all.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Set after LOGIN_LOCK_AFTER consecutive failed sign-ins; cleared by the owner's e-mailed link or by an admin.
+    locked_at: Mapped[datetime | None]
 
     organisation: Mapped[Organisation | None] = relationship(lazy="joined")
     role_grants: Mapped[list["UserRole"]] = relationship(
@@ -60,6 +64,14 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
         return self.active
+
+    def get_id(self) -> str:
+        """Return the identity Flask-Login keeps in the session and the remember-me cookie: id and generation."""
+        return f"{self.id}.{self.session_generation}"
+
+    def end_sessions(self) -> None:
+        """End every session and remember-me cookie of this person, on every device, at their next request."""
+        self.session_generation = (self.session_generation or 0) + 1
 
     @property
     def is_lab_staff(self) -> bool:
@@ -108,3 +120,21 @@ class LoginAttempt(db.Model):
     succeeded: Mapped[bool] = mapped_column(default=False)
     attempted_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     user_agent: Mapped[str | None] = mapped_column(String(300))
+
+
+class LoginThrottle(db.Model):
+    """Consecutive failed sign-ins for an account (address "") or for one address guessing it, and when to listen again.
+
+    Keyed by the typed username, whether or not such an account exists, so that throttling tells nobody which
+    accounts exist.
+    """
+
+    __tablename__ = "login_throttle"
+    __table_args__ = (UniqueConstraint("username", "remote_addr"),)
+    __audited__ = False
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80))
+    remote_addr: Mapped[str] = mapped_column(String(64), default="")
+    failures: Mapped[int] = mapped_column(default=0)
+    not_before: Mapped[datetime | None]

@@ -1,33 +1,53 @@
 """Sign in and out, language, and the admin's account pages."""
 
+import math
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
 from lims.auth import queries, services
-from lims.auth.forms import ROLE_LABELS, LoginForm, PasswordChangeForm, UserForm
+from lims.auth.forms import ROLE_LABELS, LoginForm, NewPasswordForm, PasswordChangeForm, UserForm
 from lims.auth.models import User
 from lims.auth.permissions import Capability
 from lims.core.errors import RuleViolation
 from lims.core.forms import choices, show_refusal
+from lims.core.model import utcnow
 from lims.core.navigation import register_nav
-from lims.core.web import read_view, write_view
+from lims.core.web import client_address, read_view, write_view
 from lims.extensions import db, login_manager
 
 blueprint = Blueprint("auth", __name__)
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id))
+def load_user(identity: str) -> User | None:
+    """Return the person a session or remember-me cookie names, if it was opened in their current generation.
+
+    Signing out, a password change, deactivation and an admin's "sign out everywhere" raise the generation, so every
+    older session and remember-me cookie of that person stops here, on the next request of each device.
+    """
+    user_id, _dot, generation = identity.partition(".")
+    if not (user_id.isdigit() and generation.isdigit()):
+        return None  # a cookie from before generations existed, or not one of ours
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or user.session_generation != int(generation):
+        return None
+    return user
 
 
 def _safe_next(target: str | None) -> str:
-    # Only same-site paths: an open redirect after sign-in is a phishing aid.
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+    # Only same-site paths: an open redirect after sign-in is a phishing aid. Browsers read "\" as "/" and drop
+    # tabs and line breaks ("/\t/evil.example"), and a line break cannot go into the Location header at all.
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and not any(character in target for character in "\\\t\r\n")
+        and not urlsplit(target).netloc
+    ):
         return target
     return url_for("home.index")
 
@@ -47,11 +67,23 @@ def login_submit():
     if not form.validate_on_submit():
         return render_template("auth/login.html", form=form), 400
     result = services.sign_in(
-        db.session, form.username.data, form.password.data, request.remote_addr, request.headers.get("User-Agent")
+        db.session, form.username.data, form.password.data, client_address(), request.headers.get("User-Agent")
     )
+    if result.wait_until is not None:
+        seconds = max(1, math.ceil((result.wait_until - utcnow()).total_seconds()))
+        flash(_("Đăng nhập sai nhiều lần: vui lòng thử lại sau %(n)d giây.", n=seconds), "danger")
+        response = make_response(render_template("auth/login.html", form=form), 429)
+        response.headers["Retry-After"] = str(seconds)
+        return response
     if result.locked:
-        flash(_("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau ít phút."), "danger")
-        return render_template("auth/login.html", form=form), 429
+        flash(
+            _(
+                "Tài khoản đã bị khóa sau nhiều lần đăng nhập sai. Hãy mở liên kết đã gửi tới thư điện tử của "
+                "tài khoản, hoặc nhờ quản trị viên mở khóa."
+            ),
+            "danger",
+        )
+        return render_template("auth/login.html", form=form), 423
     if result.user is None:
         flash(_("Tên đăng nhập hoặc mật khẩu không đúng."), "danger")
         return render_template("auth/login.html", form=form), 401
@@ -63,6 +95,7 @@ def login_submit():
 @blueprint.route("/logout", methods=["POST"])
 @write_view(Capability.OWN_ACCOUNT, inspector_may=True)
 def logout():
+    services.end_sessions(db.session, current_user, current_user)
     logout_user()
     session.clear()
     flash(_("Đã đăng xuất."), "info")
@@ -85,7 +118,7 @@ def password_form():
 
 
 @blueprint.route("/account/password", methods=["POST"])
-@write_view(Capability.CHANGE_PASSWORD)
+@write_view(Capability.CHANGE_PASSWORD, inspector_may=True)
 def password_change():
     form = PasswordChangeForm()
     if not form.validate_on_submit():
@@ -93,10 +126,18 @@ def password_change():
     try:
         services.change_own_password(db.session, current_user, form.current_password.data, form.password.data)
     except RuleViolation as exc:
-        form.current_password.errors.append(exc.message)
+        getattr(form, exc.field or "current_password").errors.append(exc.message)
         return render_template("auth/password.html", form=form), 422
-    flash(_("Đã đổi mật khẩu."), "success")
+    # The change ended every session of this person; this device goes on in the new generation.
+    _continue_here(current_user._get_current_object())
+    flash(_("Đã đổi mật khẩu; các phiên đăng nhập khác đã kết thúc."), "success")
     return redirect(url_for("home.index"))
+
+
+def _continue_here(user: User) -> None:
+    """Keep this device signed in (remembered if it was) after its person's older sessions were ended."""
+    remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+    login_user(user, remember=remembered)
 
 
 def _fill_choices(form: UserForm) -> None:
@@ -186,6 +227,49 @@ def user_update(user_id: int):
         return render_template("auth/user_form.html", form=form, user=user), exc.status
     flash(_("Đã lưu tài khoản %(name)s.", name=user.username), "success")
     return redirect(url_for("auth.users"))
+
+
+@blueprint.route("/admin/users/<int:user_id>/unlock", methods=["POST"])
+@write_view(Capability.MANAGE_USERS)
+def user_unlock(user_id: int):
+    user = services.get_user(db.session, user_id)
+    services.unlock_account(db.session, current_user, user)
+    flash(_("Đã mở khóa tài khoản %(name)s.", name=user.username), "success")
+    return redirect(url_for("auth.user_edit", user_id=user.id))
+
+
+@blueprint.route("/account/unlock/<token>", methods=["GET"])
+@read_view(public=True)
+def unlock_form(token: str):
+    user = services.user_for_unlock_token(db.session, token)
+    return render_template("auth/unlock.html", form=NewPasswordForm(), user=user)
+
+
+@blueprint.route("/account/unlock/<token>", methods=["POST"])
+@write_view(public=True)
+def unlock_submit(token: str):
+    user = services.user_for_unlock_token(db.session, token)
+    form = NewPasswordForm()
+    if not form.validate_on_submit():
+        return render_template("auth/unlock.html", form=form, user=user), 400
+    try:
+        services.unlock_with_new_password(db.session, user, form.password.data)
+    except RuleViolation as exc:
+        form.password.errors.append(exc.message)
+        return render_template("auth/unlock.html", form=form, user=user), 422
+    flash(_("Đã mở khóa tài khoản và đặt mật khẩu mới; hãy đăng nhập."), "success")
+    return redirect(url_for("auth.login"))
+
+
+@blueprint.route("/admin/users/<int:user_id>/sign-out", methods=["POST"])
+@write_view(Capability.MANAGE_USERS)
+def user_sign_out(user_id: int):
+    user = services.get_user(db.session, user_id)
+    services.end_sessions(db.session, current_user, user)
+    if user.id == current_user.id:
+        _continue_here(user)
+    flash(_("Mọi phiên đăng nhập của %(name)s đã kết thúc.", name=user.username), "success")
+    return redirect(url_for("auth.user_edit", user_id=user.id))
 
 
 register_nav("auth.users", _l("Tài khoản"), (Capability.MANAGE_USERS,), order=95)

@@ -1,21 +1,31 @@
-"""CSV files for spreadsheets: UTF-8 with a byte-order mark, and no cell a spreadsheet would run as a formula."""
+"""Every file the lab hands out for spreadsheets (CSV, XLSX) and every download's name, made in one place.
+
+No text cell may run as a formula in a spreadsheet ("=HYPERLINK(...)" typed as a plan goal or an instrument's
+location), numbers and days stay numbers and days, and a file name cannot break the Content-Disposition header.
+"""
 
 import csv
 import io
 from collections.abc import Iterable, Sequence
+from datetime import date, datetime
 
-from flask import Response
+from flask import Response, send_file
 
 # A text cell starting with one of these is a formula to a spreadsheet: exported text must never run as one.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+def spreadsheet_text(value: str) -> str:
+    """Return text a spreadsheet shows as typed: a leading apostrophe before what would start a formula."""
+    return "'" + value if value[:1] in FORMULA_STARTS else value
+
+
 def spreadsheet_safe(value) -> object:
-    """Return a cell value, quoting text a spreadsheet would otherwise evaluate; numbers and days pass unchanged."""
+    """Return a CSV cell value, quoting text a spreadsheet would otherwise evaluate; numbers and days pass unchanged."""
     if value is None:
         return ""
-    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
-        return "'" + value
+    if isinstance(value, str):
+        return spreadsheet_text(value)
     return value
 
 
@@ -24,7 +34,7 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence]) -> str:
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
+    writer.writerow([spreadsheet_safe(value) for value in header])
     for row in rows:
         writer.writerow([spreadsheet_safe(value) for value in row])
     return buffer.getvalue()
@@ -37,8 +47,46 @@ def csv_bytes(header: Sequence[str], rows: Iterable[Sequence]) -> bytes:
 
 def csv_response(header: Sequence[str], rows: Iterable[Sequence], file_name: str) -> Response:
     """Return a CSV download."""
-    return Response(
-        csv_text(header, rows),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{file_name}"'},
+    return download(csv_text(header, rows).encode("utf-8"), "text/csv", file_name)
+
+
+def xlsx_cell(value) -> object:
+    """Return a workbook cell value: numbers, days and booleans as themselves, text never as a formula."""
+    if value is None or isinstance(value, bool | int | float | date | datetime):
+        return value
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    # openpyxl refuses characters XML cannot hold (stored before inputs were checked): drop them, never fail.
+    return spreadsheet_text(ILLEGAL_CHARACTERS_RE.sub("", str(value)))
+
+
+def xlsx_append(sheet, row: Iterable) -> None:
+    """Append a row to an openpyxl worksheet through :func:`xlsx_cell` (the only way the lab writes sheet rows)."""
+    sheet.append([xlsx_cell(value) for value in row])
+
+
+def xlsx_bytes(workbook) -> bytes:
+    """Return an openpyxl workbook as the bytes of an .xlsx file."""
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def download(data: bytes, mimetype: str, file_name: str, *, inline: bool = False, headers=None) -> Response:
+    """Return bytes as a download named ``file_name``, quoted by werkzeug (a quote or a Vietnamese letter is safe).
+
+    ``inline`` lets the browser show it (PDFs); otherwise it is saved as an attachment.
+    """
+    # A line break is legal in a typed code but never in a header; werkzeug quotes the rest (", \\, non-ASCII).
+    name = " ".join(file_name.split()) or "download"
+    response = send_file(
+        io.BytesIO(data), mimetype=mimetype, as_attachment=not inline, download_name=name, etag=False, max_age=None
     )
+    response.direct_passthrough = False
+    del response.headers["Cache-Control"]  # the app's own rule decides (no-store for signed-in pages)
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response

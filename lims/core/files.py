@@ -16,11 +16,15 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from flask import current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session as OrmSession
 
 from lims.core.errors import RuleViolation
+from lims.extensions import db
 
 PDF_MAGIC = b"%PDF-"
 _HEX = frozenset("0123456789abcdef")
+PENDING_FILES = "lims_pending_files"
 
 
 @dataclass(frozen=True)
@@ -173,14 +177,37 @@ def file_store() -> LocalFolder | S3Bucket:
 
 
 def store_bytes(data: bytes) -> StoredFile:
-    """Store bytes under their SHA-256 (atomically; storing the same bytes twice is a no-op)."""
+    """Keep bytes to be stored under their SHA-256 when the current transaction commits.
+
+    A request refused after an upload (a rule, a constraint, a later field) rolls back and leaves no file behind:
+    files are written only when the records that name them are about to commit (see :func:`_write_pending`).
+    Storing the same bytes twice is a no-op.
+    """
     digest = hashlib.sha256(data).hexdigest()
-    file_store().write(digest, data)
+    db.session.info.setdefault(PENDING_FILES, {}).setdefault(digest, data)
     return StoredFile(digest, len(data))
 
 
+@event.listens_for(OrmSession, "before_commit")
+def _write_pending(session) -> None:
+    # Before the commit, so a committed record never names a missing file; a commit that then fails leaves at
+    # worst an unreferenced file, never a referenced one missing.
+    pending = session.info.pop(PENDING_FILES, None)
+    for digest, data in (pending or {}).items():
+        file_store().write(digest, data)
+
+
+@event.listens_for(OrmSession, "after_soft_rollback")
+def _forget_pending(session, previous_transaction) -> None:
+    if previous_transaction.parent is None:  # the whole transaction, not a savepoint
+        session.info.pop(PENDING_FILES, None)
+
+
 def read_bytes(sha256: str) -> bytes:
-    """Return a stored file's bytes, checking they still hash to their name."""
+    """Return a stored file's bytes (or those stored earlier in this transaction), checking they match their name."""
+    pending = db.session.info.get(PENDING_FILES, {})
+    if sha256 in pending:
+        return pending[sha256]
     data = file_store().read(sha256)
     if hashlib.sha256(data).hexdigest() != sha256:
         raise RuntimeError(f"stored file {sha256} is corrupted: its content no longer matches its hash")

@@ -17,10 +17,21 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from flask_wtf.i18n import translations as wtforms_translations
 from werkzeug.datastructures import FileStorage, MultiDict
-from wtforms import DecimalField, FieldList, FileField, FloatField, FormField, IntegerField, SelectChoice
+from wtforms import (
+    DateField,
+    DateTimeField,
+    DecimalField,
+    FieldList,
+    FileField,
+    FloatField,
+    FormField,
+    IntegerField,
+    SelectChoice,
+)
 from wtforms.meta import DefaultMeta
 from wtforms.widgets import TextInput
 
+from lims.core.dates import is_plausible_day
 from lims.core.errors import RuleViolation
 from lims.core.files import FileMissing, LocalFolder, check_digest
 from lims.core.numbers import decimal_point
@@ -94,7 +105,12 @@ class _DecimalComma:
     widget = NumberTextInput()
 
     def process_formdata(self, valuelist):
-        super().process_formdata([decimal_point(v) for v in valuelist] if valuelist else valuelist)
+        try:
+            valuelist = [decimal_point(v) for v in valuelist] if valuelist else valuelist
+        except ValueError:
+            self.data = None
+            raise ValueError(_("Cần một số hữu hạn.")) from None  # WTForms shows it at the field
+        super().process_formdata(valuelist)
 
 
 class LocalFloatField(_DecimalComma, FloatField):
@@ -272,6 +288,7 @@ class LabForm(FlaskForm):
     """The base of the lab's forms: Flask-WTF's CSRF protection, with WTForms' messages in the page's language.
 
     A form shown again after its refusal holds what was typed, its errors, and its attached files (see above).
+    Every day field of every form is held to 1900-2100 here, so a form added later cannot store year 1 or 9999.
     """
 
     class Meta(_KeepingMeta):
@@ -292,3 +309,11 @@ class LabForm(FlaskForm):
     def validate_on_submit(self, extra_validators=None) -> bool:
         g.submitted_form = self  # the form a refusal of this request keeps (keep_refused)
         return super().validate_on_submit(extra_validators)
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in self:
+            if isinstance(field, DateField | DateTimeField) and field.data and not is_plausible_day(field.data):
+                field.errors = [*field.errors, _("Ngày phải nằm trong khoảng 1900–2100.")]
+                valid = False
+        return valid

@@ -16,6 +16,16 @@ from lims.extensions import db, login_manager
 log = logging.getLogger(__name__)
 
 
+def client_address() -> str | None:
+    """Return the address of the person making the request: the one place sign-in and verification limits read.
+
+    Behind a reverse proxy every request comes from the proxy; the app then reads the X-Forwarded-For entry the
+    proxy added, and only when LIMS_TRUSTED_PROXIES says how many proxies stand in front (werkzeug's ProxyFix,
+    installed by the factory), since a client can write any X-Forwarded-For it likes.
+    """
+    return request.remote_addr
+
+
 def wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
@@ -89,7 +99,7 @@ def write_view(*capabilities: str, public: bool = False, inspector_may: bool = F
                 _check_roles(wrapper, public)
             except _Redirect as redirect_:
                 return redirect_.response
-            if current_user.is_authenticated and not inspector_may and current_user.roles == {"inspector"}:
+            if current_user.is_authenticated and not inspector_may_write(wrapper, current_user):
                 abort(403)
             try:
                 response = make_response(view(*args, **kwargs))
@@ -116,11 +126,18 @@ def write_view(*capabilities: str, public: bool = False, inspector_may: bool = F
             return response
 
         _declare(wrapper, capabilities, public, writes=True)
+        # A public route (verifying a certificate by upload) is open to an inspector as to anyone.
+        wrapper.lims_inspector_may = inspector_may or public
         if not inspector_may:
             wrapper.lims_roles = wrapper.lims_roles - {"inspector"}
         return wrapper
 
     return decorator
+
+
+def inspector_may_write(view: Callable, user) -> bool:
+    """Whether a write route lets this person through the inspectors' rule (an inspector only reads)."""
+    return user.roles != {"inspector"} or getattr(view, "lims_inspector_may", False)
 
 
 def rule_violation_response(exc: RuleViolation):
@@ -147,3 +164,18 @@ def declared_routes(app=None):
     app = app or current_app
     for rule in app.url_map.iter_rules():
         yield rule, app.view_functions[rule.endpoint]
+
+
+def may_use(endpoint: str, user=None) -> bool:
+    """Whether a person may use a route, as its declaration says (a template hides what would answer 403)."""
+    user = user if user is not None else current_user
+    view = current_app.view_functions.get(endpoint)
+    declared = route_roles(view) if view is not None else None
+    if declared is None:
+        return False
+    roles, public = declared
+    if public:
+        return True
+    if not user.is_authenticated or not user.roles & roles:
+        return False
+    return not view.lims_writes or inspector_may_write(view, user)

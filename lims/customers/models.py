@@ -218,7 +218,8 @@ class OutboxMessage(db.Model):
     __table_args__ = (Index("ix_outbox_message_status_created", "status", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    # None for a message to a person rather than an enterprise (an account's unlock link)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
     channel: Mapped[str] = mapped_column(String(10))  # email | letter
     recipient: Mapped[str] = mapped_column(String(500))  # e-mail addresses, or the postal address of a letter
     subject: Mapped[str] = mapped_column(String(300))
@@ -228,7 +229,7 @@ class OutboxMessage(db.Model):
     sent_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(String(500))
 
-    organisation: Mapped[Organisation] = relationship()
+    organisation: Mapped[Organisation | None] = relationship()
 
 
 class ReminderLog(db.Model):

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from lims.audit.trail import audit_reason, record_event
 from lims.auth.permissions import Capability, may_see_organisation, require
+from lims.core.dates import is_plausible_day
 from lims.core.errors import NotFound, RuleViolation
 from lims.core.model import nfc, utcnow
 from lims.core.numbers import decimal_point
@@ -739,6 +740,10 @@ def _parse_row(
         except (ValueError, TypeError):
             refuse(key, f"ngày không hợp lệ (dd/mm/yyyy hoặc yyyy-mm-dd): {cells.get(key)!r} / invalid date")
             values[key] = None
+        else:
+            if values[key] is not None and not is_plausible_day(values[key]):
+                refuse(key, f"ngày ngoài khoảng 1900–2100: {values[key]} / a day outside 1900–2100")
+                values[key] = None
     kind = _as_text(cells.get("last_service_kind"))
     kind = {"kiểm định": "verification", "hiệu chuẩn": "calibration"}.get((kind or "").lower(), kind)
     if kind is not None and kind not in SERVICE_KINDS:

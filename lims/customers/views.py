@@ -1,5 +1,7 @@
 """Enterprises, their instruments, recall and reminders, the instrument catalogue, and the calendar feed."""
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -209,7 +211,8 @@ def calendar_link(organisation_id: int):
 @read_view(public=True)
 def calendar(token: str):
     organisation = services.organisation_by_calendar_token(db.session, token)
-    body = services.calendar_feed(db.session, organisation, request.host.split(":")[0])
+    # Event ids name the lab's public address, never the Host header a client chose.
+    body = services.calendar_feed(db.session, organisation, urlsplit(current_app.config["PUBLIC_URL"]).hostname)
     return Response(body, mimetype="text/calendar", headers={"Cache-Control": "private, max-age=3600"})
 
 

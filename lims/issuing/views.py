@@ -1,6 +1,6 @@
 """Pages of issuing: certificates, signing, batches, stickers, impact of a failed standard, public verification."""
 
-from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -10,6 +10,7 @@ from lims.auth.models import User
 from lims.auth.permissions import Capability, may_see_organisation
 from lims.core.dates import lab_day, lab_today
 from lims.core.errors import RuleViolation
+from lims.core.exports import download
 from lims.core.files import read_bytes
 from lims.core.forms import choices, refuse_invalid
 from lims.core.links import public_url
@@ -82,8 +83,7 @@ def certificate_pdf(certificate_id: int):
         data = stamp_revoked(data, lab_day(found.revoked_at) if found.revoked_at else lab_today())
         filename += "-thu-hoi"
         headers = {"X-Original-SHA256": found.pdf_sha256}
-    headers["Content-Disposition"] = f'inline; filename="{filename}.pdf"'
-    return Response(data, mimetype="application/pdf", headers=headers)
+    return download(data, "application/pdf", f"{filename}.pdf", inline=True, headers=headers)
 
 
 @blueprint.route("/certificates/<int:certificate_id>/dcc.xml")
@@ -94,10 +94,8 @@ def certificate_dcc(certificate_id: int):
         abort(404)
     # The stored, signed XML, exactly as issued (the same bytes the PDF carries inside it).
     filename = f"DCC-{found.display_number.replace('/', '-')}.xml"
-    return Response(
-        read_bytes(found.dcc_sha256),
-        mimetype="application/xml",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"', "X-Content-SHA256": found.dcc_sha256},
+    return download(
+        read_bytes(found.dcc_sha256), "application/xml", filename, headers={"X-Content-SHA256": found.dcc_sha256}
     )
 
 
@@ -298,7 +296,7 @@ def sticker_sheet():
     ids = [int(value) for value in request.args.getlist("certificate_id") if value.isdigit()]
     found = [queries.get_certificate(db.session, current_user, cid) for cid in ids]
     data = stickers.sticker_sheet(found, public_url(), current_app.config["LAB_SHORT_NAME"])
-    return Response(data, mimetype="application/pdf", headers={"Content-Disposition": 'inline; filename="tem.pdf"'})
+    return download(data, "application/pdf", "tem.pdf", inline=True)
 
 
 # --- impact of a standard found out of tolerance ---

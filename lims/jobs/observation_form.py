@@ -122,8 +122,8 @@ def build(fields: list[dict], document: dict, prefix: str = OBSERVATIONS, root: 
 
 def _number(raw: str, name: str, integer: bool = False) -> float | int:
     # a value never has a thousands separator here
-    text = decimal_point(raw.replace(" ", ""))
     try:
+        text = decimal_point(raw.replace(" ", ""))
         return int(text) if integer else float(text)
     except ValueError as exc:
         raise RuleViolation(f"'{raw}' không phải là số / is not a number", field=name) from exc

@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from instruments.procedures import all_procedures
 from lims.auth.permissions import LAB_ROLES, Capability
-from lims.core.dates import lab_today
+from lims.core.dates import is_plausible_day, lab_today
 from lims.core.display import page_locale, printed_result
 from lims.core.errors import RuleViolation
 from lims.core.forms import choices, show_refusal
@@ -555,9 +555,12 @@ def _as_typed(job):
 def _measured_on() -> date | None:
     text = request.form.get("measured_on", "").strip()
     try:
-        return date.fromisoformat(text) if text else None
+        day = date.fromisoformat(text) if text else None
     except ValueError:
         raise RuleViolation("Ngày đo không hợp lệ / the measurement day is not a date", field="measured_on") from None
+    if day is not None and not is_plausible_day(day):
+        raise RuleViolation(_("Ngày phải nằm trong khoảng 1900–2100."), field="measured_on")
+    return day
 
 
 @blueprint.route("/<int:job_id>/record", methods=["POST"])

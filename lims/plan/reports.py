@@ -1,6 +1,5 @@
 """The yearly report on the plan (due 15 December): each target and task, planned, done, evidence and money."""
 
-import io
 from dataclasses import dataclass
 from datetime import date
 
@@ -11,6 +10,7 @@ from sqlalchemy.orm import Session
 from certificates.document import Column, ResultTable
 from certificates.report import Section, render_report
 from instruments.formatting import format_cell
+from lims.core.exports import xlsx_append, xlsx_bytes
 from lims.plan.models import FUNDING_SOURCES, Plan, PlanItem
 from lims.plan.services import METRIC_EVIDENCE, count_metric, item_figure, report_due_on
 from lims.quality.reports import lab_identity
@@ -171,8 +171,8 @@ def yearly_report_xlsx(report: YearlyReport) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "Chỉ tiêu - nhiệm vụ"
-    sheet.append([f"Báo cáo kết quả thực hiện Kế hoạch {report.plan.code} năm {report.year}"])
-    sheet.append([f"Hạn gửi: {report.due_on:%d/%m/%Y}"])
+    xlsx_append(sheet, [f"Báo cáo kết quả thực hiện Kế hoạch {report.plan.code} năm {report.year}"])
+    xlsx_append(sheet, [f"Hạn gửi: {report.due_on:%d/%m/%Y}"])
     header = [
         "Loại",
         "Mã",
@@ -185,11 +185,12 @@ def yearly_report_xlsx(report: YearlyReport) -> bytes:
         "Lũy kế giai đoạn",
         "Minh chứng",
     ]
-    sheet.append(header)
+    xlsx_append(sheet, header)
     for cell in sheet[3]:
         cell.font = Font(bold=True)
     for row in report.rows:
-        sheet.append(
+        xlsx_append(
+            sheet,
             [
                 "Chỉ tiêu" if row.item.kind == "target" else "Nhiệm vụ",
                 row.item.code,
@@ -201,7 +202,7 @@ def yearly_report_xlsx(report: YearlyReport) -> bytes:
                 row.done_in_year,
                 row.done_in_period,
                 row.evidence,
-            ]
+            ],
         )
     sheet.column_dimensions["C"].width = 60
     sheet.column_dimensions["J"].width = 50
@@ -209,19 +210,17 @@ def yearly_report_xlsx(report: YearlyReport) -> bytes:
         for cell in cells:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     money = workbook.create_sheet("Kinh phí")
-    money.append(["Mã", "Nhiệm vụ", "Nguồn", "Năm", "Dự toán (đồng)", "Đã chi (đồng)"])
+    xlsx_append(money, ["Mã", "Nhiệm vụ", "Nguồn", "Năm", "Dự toán (đồng)", "Đã chi (đồng)"])
     for cell in money[1]:
         cell.font = Font(bold=True)
     for row in report.rows:
         for source, (planned, spent) in sorted(row.money.items()):
-            money.append([row.item.code, row.item.title_vi, source, report.year, planned, spent])
+            xlsx_append(money, [row.item.code, row.item.title_vi, source, report.year, planned, spent])
     for source in FUNDING_SOURCES:
         planned, spent = report.money_total(source)
-        money.append(["", "Tổng cộng", source, report.year, planned, spent])
+        xlsx_append(money, ["", "Tổng cộng", source, report.year, planned, spent])
     for cells in money.iter_rows(min_row=2, min_col=5, max_col=6):
         for cell in cells:
             cell.number_format = "#,##0"
     money.column_dimensions["B"].width = 60
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(workbook)

@@ -1,6 +1,6 @@
 """The plan's dashboard, budget, activities and yearly report."""
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -8,6 +8,7 @@ from flask_login import current_user
 from lims.auth.permissions import Capability
 from lims.core.dates import lab_today
 from lims.core.errors import NotFound, RuleViolation
+from lims.core.exports import XLSX_MIMETYPE, download
 from lims.core.forms import choices, refuse_invalid
 from lims.core.navigation import register_nav
 from lims.core.web import read_view, write_view
@@ -216,22 +217,14 @@ def _report():
 @read_view(Capability.READ_PLAN)
 def report_pdf():
     report = _report()
-    return Response(
-        yearly_report_pdf(report),
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="bao-cao-ke-hoach-{report.year}.pdf"'},
-    )
+    return download(yearly_report_pdf(report), "application/pdf", f"bao-cao-ke-hoach-{report.year}.pdf")
 
 
 @blueprint.route("/report.xlsx")
 @read_view(Capability.READ_PLAN)
 def report_xlsx():
     report = _report()
-    return Response(
-        yearly_report_xlsx(report),
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="bao-cao-ke-hoach-{report.year}.xlsx"'},
-    )
+    return download(yearly_report_xlsx(report), XLSX_MIMETYPE, f"bao-cao-ke-hoach-{report.year}.xlsx")
 
 
 register_nav("plan.dashboard", _l("Kế hoạch"), (Capability.READ_PLAN,), order=75)

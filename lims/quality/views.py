@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -10,6 +10,7 @@ from flask_login import current_user
 from lims.auth.permissions import Capability
 from lims.core.dates import lab_today
 from lims.core.errors import NotFound, RuleViolation
+from lims.core.exports import download
 from lims.core.files import accept_pdf_upload, read_bytes
 from lims.core.forms import choices, refuse_invalid
 from lims.core.navigation import register_home_panel, register_nav
@@ -103,11 +104,7 @@ def requirement_unlink(link_id: int):
 @read_view(Capability.READ_QUALITY)
 def self_assessment():
     pdf = reports.self_assessment_pdf(db.session, lab_today())
-    return Response(
-        pdf,
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="tu-danh-gia-{lab_today():%Y%m%d}.pdf"'},
-    )
+    return download(pdf, "application/pdf", f"tu-danh-gia-{lab_today():%Y%m%d}.pdf")
 
 
 # Catalogues -----------------------------------------------------------------------------------------------------
@@ -127,11 +124,7 @@ def catalogue_list():
 @read_view(Capability.READ_QUALITY)
 def catalogue_sample():
     # Flask adds the charset to a text mimetype itself
-    return Response(
-        catalogues.sample_national_csv(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": 'attachment; filename="national-criteria-sample.csv"'},
-    )
+    return download(catalogues.sample_national_csv(), "text/csv", "national-criteria-sample.csv")
 
 
 @blueprint.route("/catalogues/import", methods=["POST"])
@@ -286,10 +279,11 @@ def version_file(version_id: int):
         suffix = "-draft"
     else:
         suffix = ""
-    return Response(
+    return download(
         read_bytes(version.file_sha256),
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="{version.document.code}-v{version.number}{suffix}.pdf"'},
+        "application/pdf",
+        f"{version.document.code}-v{version.number}{suffix}.pdf",
+        inline=True,
     )
 
 
@@ -869,11 +863,7 @@ def pack_download():
         db.session, current_user, request.args.get("organisation_id", type=int)
     )
     pack_ = reports.build_evidence_pack(db.session, organisation, start, end, lab_today(), current_user.username)
-    return Response(
-        pack_.data,
-        mimetype="application/zip",
-        headers={"Content-Disposition": f'attachment; filename="{pack_.file_name}"'},
-    )
+    return download(pack_.data, "application/zip", pack_.file_name)
 
 
 def _panel(user) -> dict:

@@ -127,12 +127,11 @@ class CalibrationForm(LabForm):
 
 
 def _number(raw: str | None, field: str) -> float | None:
-    raw = decimal_point(raw or "")
-    if not raw:
+    if not (raw or "").strip():
         return None
     try:
-        return float(Decimal(raw))
-    except ArithmeticError:
+        return float(Decimal(decimal_point(raw)))
+    except (ArithmeticError, ValueError):
         raise RuleViolation(f"'{raw}' không phải số / '{raw}' is not a number", field=field) from None
 
 

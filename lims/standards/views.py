@@ -1,6 +1,6 @@
 """Pages of the standards register: list and export, detail with charts, and the forms that change it."""
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -8,7 +8,7 @@ from flask_login import current_user
 from lims.auth.permissions import Capability, may
 from lims.core.dates import lab_today
 from lims.core.errors import RuleViolation
-from lims.core.exports import csv_response
+from lims.core.exports import csv_response, download
 from lims.core.files import read_bytes
 from lims.core.forms import choices, show_refusal
 from lims.core.navigation import register_home_panel, register_nav
@@ -357,12 +357,8 @@ def calibration_document(standard_id: int, calibration_id: int):
     calibration = queries.get_calibration(db.session, current_user, standard_id, calibration_id)
     if not calibration.document_sha256:
         return render_template("errors/error.html", code=404, message=None), 404
-    name = (calibration.document_name or f"{calibration.certificate_number}.pdf").encode("ascii", "replace").decode()
-    return Response(
-        read_bytes(calibration.document_sha256),
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="{name.replace(chr(34), "_")}"'},
-    )
+    name = calibration.document_name or f"{calibration.certificate_number}.pdf"
+    return download(read_bytes(calibration.document_sha256), "application/pdf", name, inline=True)
 
 
 def _check_form(standard, formdata=None):
