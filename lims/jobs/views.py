@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from instruments.procedures import all_procedures
-from lims.auth.permissions import LAB_ROLES, Capability
+from lims.auth.permissions import LAB_ROLES, Capability, may
 from lims.core.dates import is_plausible_day, lab_today
 from lims.core.display import page_locale, printed_result
 from lims.core.errors import RuleViolation
@@ -798,9 +798,9 @@ def card_grant():
 
 def _to_review(user) -> list:
     """Return a few jobs waiting for a second person's review that this person may review (not measured by them)."""
-    if not user.roles & services.REVIEWER_ROLES:
+    if not may(user, Capability.REVIEW_RECORDS):
         return []
-    waiting = db.session.scalars(queries.jobs_query(current_user, "measured").limit(20)).all()
+    waiting = db.session.scalars(queries.jobs_query(user, "measured").limit(20)).all()
     return [job for job in waiting if not services.measured_by(user, job)][:5]
 
 
