@@ -52,7 +52,7 @@ demo: install
 
 ## test: the whole suite, on SQLite and PostgreSQL, with the browser tests
 test: dev-install
-	$(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	$(BIN)/pytest -q -p no:cacheprovider -n 2 $(PYTEST_ARGS)
 
 ## lint: ruff and the layer contract (instruments/ and certificates/ stay pure)
 lint: dev-install

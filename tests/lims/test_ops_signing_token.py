@@ -59,7 +59,7 @@ def test_a_calibration_dcc_is_signed_by_the_token_key_too(app, session, make_use
     from lims.issuing import services
 
     world = make_world(session, make_user, make_organisation, app)
-    certificate = services.issue_certificate(session, world.job(kind="calibration"), world.signatory, TEST_PASSWORD)
+    certificate = services.issue_certificate(session, world.signatory, world.job(kind="calibration"), TEST_PASSWORD)
     session.commit()
     xml = read_bytes(certificate.dcc_sha256)
     assert dcc.verify_dcc_signature(xml, on_token.read_bytes()).valid
