@@ -209,8 +209,10 @@ def local_date(value: date | datetime | None, tz: str) -> date | None:
 
 
 def register_template_helpers(app: Flask) -> None:
+    from flask_login import current_user
+
+    from lims.auth.permissions import may, may_see_organisation
     from lims.core.forms import kept_file
-    from lims.core.web import LAB_STAFF
 
     @app.template_filter("d")
     def format_day(value):
@@ -253,7 +255,9 @@ def register_template_helpers(app: Flask) -> None:
             "lab_name": app.config["LAB_NAME"],
             "lab_short_name": app.config["LAB_SHORT_NAME"],
             "current_lang": select_locale(),
-            "LAB_STAFF": LAB_STAFF,
+            # In a template: {% if may("manage_quality") %}: the capabilities of lims.auth.permissions.
+            "may": lambda capability: may(current_user, capability),
+            "sees_organisation": lambda organisation_id: may_see_organisation(current_user, organisation_id),
             "format_date": format_date,
             "format_datetime": format_datetime,
         }

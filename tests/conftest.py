@@ -157,6 +157,7 @@ def make_organisation(session):
 @pytest.fixture()
 def make_user(session, make_organisation):
     """Create an account with the given roles (an enterprise account gets an organisation if none is given)."""
+    from lims.auth.permissions import SYSTEM
     from lims.auth.services import create_user
 
     counter = iter(range(1, 10_000))
@@ -167,6 +168,7 @@ def make_user(session, make_organisation):
             organisation = make_organisation()
         user = create_user(
             session,
+            SYSTEM,
             username=username or f"{roles[0]}{next(counter)}",
             full_name=fields.pop("full_name", f"Người dùng {roles[0]}"),
             password=fields.pop("password", TEST_PASSWORD),

@@ -4,7 +4,8 @@ from flask import Blueprint, jsonify, request
 
 from instruments.calculations import CALCULATIONS, calculation, json_ready
 from instruments.errors import InputError
-from lims.core.web import LAB_STAFF, write_view
+from lims.auth.permissions import Capability
+from lims.core.web import write_view
 from lims.issuing import views as issuing_views
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -17,7 +18,7 @@ blueprint.add_url_rule(
 
 
 @blueprint.route("/calc/<name>", methods=["POST"])
-@write_view(*LAB_STAFF)
+@write_view(Capability.CALCULATE)
 def calculate(name: str):
     # A POST that stores nothing: write_view still declares who may use it, and the error statuses roll back.
     if name not in CALCULATIONS:

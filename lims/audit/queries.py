@@ -3,11 +3,12 @@
 from sqlalchemy import Select, select
 
 from lims.audit.models import AuditAnchor, AuditEvent
+from lims.audit.scope import visible_events
 
 
-def events_query(entity: str | None = None, entity_id: str | None = None, actor: str | None = None) -> Select:
-    """Audit events, newest first, filtered by record type, record and actor."""
-    query = select(AuditEvent).order_by(AuditEvent.seq.desc())
+def events_query(user, entity: str | None = None, entity_id: str | None = None, actor: str | None = None) -> Select:
+    """Audit events this person may read (about records of its organisations), newest first, filtered."""
+    query = visible_events(user, select(AuditEvent).order_by(AuditEvent.seq.desc()))
     if entity:
         query = query.where(AuditEvent.entity == entity)
     if entity_id:

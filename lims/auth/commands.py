@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from lims.auth import services
 from lims.auth.models import ROLES, User
+from lims.auth.permissions import SYSTEM
 from lims.core.errors import RuleViolation
 from lims.core.unit_of_work import unit_of_work
 from lims.customers.models import Organisation
@@ -41,6 +42,7 @@ def create_command(username, full_name, roles, email, organisation, password) ->
         try:
             user = services.create_user(
                 session,
+                SYSTEM,
                 username=username,
                 full_name=full_name,
                 password=password,

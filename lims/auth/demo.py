@@ -5,6 +5,7 @@ from sqlalchemy.orm import Session
 
 from lims.auth import services
 from lims.auth.models import User
+from lims.auth.permissions import SYSTEM
 from lims.customers.models import Organisation
 from lims.demo import DEMO_PASSWORD
 
@@ -42,6 +43,7 @@ def load(session: Session) -> list[tuple[str, str]]:
             )
             services.create_user(
                 session,
+                SYSTEM,
                 username=username,
                 full_name=full_name,
                 password=DEMO_PASSWORD,

@@ -6,12 +6,12 @@ from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from lims.auth.permissions import LAB_ROLES, ROLES, may_see_organisation
 from lims.core.model import nfc, utcnow
 from lims.customers.models import Organisation
 from lims.extensions import db
 
-ROLES = ("admin", "manager", "technician", "signatory", "enterprise", "inspector")
-LAB_ROLES = frozenset({"admin", "manager", "technician", "signatory"})
+__all__ = ["LAB_ROLES", "ROLES", "InspectorScope", "LoginAttempt", "User", "UserRole"]
 
 
 def username_key(username: str) -> str:
@@ -78,13 +78,8 @@ class User(UserMixin, db.Model):
         return bool(self.roles & LAB_ROLES)
 
     def can_read_organisation(self, organisation_id: int | None) -> bool:
-        """Whether this person may read records belonging to an organisation."""
-        if self.is_lab_staff:
-            return True
-        if "inspector" in self.roles:
-            scopes = {scope.organisation_id for scope in self.inspector_scopes}
-            return not scopes or organisation_id in scopes
-        return organisation_id is not None and organisation_id == self.organisation_id
+        """Whether this person may read records belonging to an organisation (lims.auth.permissions decides)."""
+        return may_see_organisation(self, organisation_id)
 
 
 class UserRole(db.Model):

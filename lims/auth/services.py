@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from lims.auth import throttle
 from lims.auth.models import LAB_ROLES, ROLES, InspectorScope, LoginAttempt, User, UserRole, username_key
 from lims.auth.passwords import check_password, hash_password, needs_rehash, password_problem
+from lims.auth.permissions import Capability, may, require
 from lims.core.errors import NotFound, PermissionDenied, RuleViolation
 from lims.core.inputs import CONTROL_CHARACTER
 from lims.core.model import nfc, utcnow
@@ -19,6 +20,7 @@ from lims.customers.models import Organisation, OutboxMessage
 from lims.extensions import db
 
 log = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class SignInResult:
@@ -148,8 +150,7 @@ def unlock_with_new_password(session: Session, user: User, new_password: str) ->
 
 def unlock_account(session: Session, actor: User, user: User) -> None:
     """Let an admin unlock an account locked by failed sign-ins."""
-    if not actor.has_role("admin"):
-        raise PermissionDenied("Chỉ quản trị viên mở khóa tài khoản / only an admin unlocks accounts")
+    require(actor, Capability.MANAGE_USERS)
     _unlock(session, user)
 
 
@@ -220,6 +221,7 @@ def lab_organisation(session: Session) -> Organisation:
 
 def create_user(
     session: Session,
+    actor,
     *,
     username: str,
     full_name: str,
@@ -235,6 +237,7 @@ def create_user(
     :param policy: whether the password is held to the password policy; only the demo loader, whose accounts
         carry the password printed in the README, passes False (and it refuses to run in production).
     """
+    require(actor, Capability.MANAGE_USERS)
     roles = _validate_roles(roles)
     username = nfc(username.strip())
     if session.scalar(select(User.id).where(User.username_key == username_key(username))):
@@ -260,7 +263,7 @@ def create_user(
 
 def update_user(
     session: Session,
-    actor: User,
+    actor,
     user: User,
     *,
     full_name: str,
@@ -272,6 +275,7 @@ def update_user(
     new_password: str | None = None,
 ) -> User:
     """Change an account's details, roles, scope or password."""
+    require(actor, Capability.MANAGE_USERS)
     roles = _validate_roles(roles)
     if user.id == actor.id and ("admin" not in roles or not active):
         raise PermissionDenied(
@@ -303,19 +307,23 @@ def update_user(
     return user
 
 
-def change_own_password(session: Session, user: User, current_password: str, new_password: str) -> None:
+def change_own_password(session: Session, actor, current_password: str, new_password: str) -> None:
     """Let a person change their own password after proving the current one."""
-    if not check_password(user.password_hash, current_password):
+    require(actor, Capability.CHANGE_PASSWORD)
+    if not check_password(actor.password_hash, current_password):
         raise RuleViolation("Mật khẩu hiện tại không đúng / the current password is wrong", field="current_password")
-    _check_new_password(new_password, username=user.username, full_name=user.full_name, current_hash=user.password_hash)
-    user.password_hash = hash_password(new_password)
-    user.end_sessions()
+    _check_new_password(
+        new_password, username=actor.username, full_name=actor.full_name, current_hash=actor.password_hash
+    )
+    actor.password_hash = hash_password(new_password)
+    actor.end_sessions()
     session.flush()
 
 
 def end_sessions(session: Session, actor: User, user: User) -> None:
     """End every session and remember-me cookie of ``user`` (their own sign-out, or an admin's decision)."""
-    if actor.id != user.id and not actor.has_role("admin"):
+    require(actor, Capability.OWN_ACCOUNT)
+    if actor.id != user.id and not may(actor, Capability.MANAGE_USERS):
         raise PermissionDenied("Chỉ quản trị viên kết thúc phiên của người khác / only an admin ends others' sessions")
     user.end_sessions()
     session.flush()

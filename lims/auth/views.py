@@ -11,11 +11,12 @@ from flask_login import current_user, login_user, logout_user
 from lims.auth import queries, services
 from lims.auth.forms import ROLE_LABELS, LoginForm, NewPasswordForm, PasswordChangeForm, UserForm
 from lims.auth.models import User
+from lims.auth.permissions import Capability
 from lims.core.errors import RuleViolation
 from lims.core.forms import choices, show_refusal
 from lims.core.model import utcnow
 from lims.core.navigation import register_nav
-from lims.core.web import ALL_ROLES, client_address, read_view, write_view
+from lims.core.web import client_address, read_view, write_view
 from lims.extensions import db, login_manager
 
 blueprint = Blueprint("auth", __name__)
@@ -92,7 +93,7 @@ def login_submit():
 
 
 @blueprint.route("/logout", methods=["POST"])
-@write_view(*ALL_ROLES, inspector_may=True)
+@write_view(Capability.OWN_ACCOUNT, inspector_may=True)
 def logout():
     services.end_sessions(db.session, current_user, current_user)
     logout_user()
@@ -111,13 +112,13 @@ def set_language(code: str):
 
 
 @blueprint.route("/account/password", methods=["GET"])
-@read_view(*ALL_ROLES)
+@read_view(Capability.OWN_ACCOUNT)
 def password_form():
     return render_template("auth/password.html", form=PasswordChangeForm())
 
 
 @blueprint.route("/account/password", methods=["POST"])
-@write_view(*ALL_ROLES, inspector_may=True)
+@write_view(Capability.CHANGE_PASSWORD, inspector_may=True)
 def password_change():
     form = PasswordChangeForm()
     if not form.validate_on_submit():
@@ -146,13 +147,13 @@ def _fill_choices(form: UserForm) -> None:
 
 
 @blueprint.route("/admin/users")
-@read_view("admin")
+@read_view(Capability.MANAGE_USERS)
 def users():
     return render_template("auth/users.html", users=db.session.scalars(queries.users_query()).all(), labels=ROLE_LABELS)
 
 
 @blueprint.route("/admin/users/new", methods=["GET"])
-@read_view("admin")
+@read_view(Capability.MANAGE_USERS)
 def user_new():
     form = UserForm()
     _fill_choices(form)
@@ -160,7 +161,7 @@ def user_new():
 
 
 @blueprint.route("/admin/users/new", methods=["POST"])
-@write_view("admin")
+@write_view(Capability.MANAGE_USERS)
 def user_create():
     form = UserForm()
     _fill_choices(form)
@@ -171,6 +172,7 @@ def user_create():
     try:
         user = services.create_user(
             db.session,
+            current_user,
             username=form.username.data,
             full_name=form.full_name.data,
             email=form.email.data,
@@ -187,7 +189,7 @@ def user_create():
 
 
 @blueprint.route("/admin/users/<int:user_id>", methods=["GET"])
-@read_view("admin")
+@read_view(Capability.MANAGE_USERS)
 def user_edit(user_id: int):
     user = services.get_user(db.session, user_id)
     form = UserForm(obj=user)
@@ -199,7 +201,7 @@ def user_edit(user_id: int):
 
 
 @blueprint.route("/admin/users/<int:user_id>", methods=["POST"])
-@write_view("admin")
+@write_view(Capability.MANAGE_USERS)
 def user_update(user_id: int):
     user = services.get_user(db.session, user_id)
     form = UserForm()
@@ -228,7 +230,7 @@ def user_update(user_id: int):
 
 
 @blueprint.route("/admin/users/<int:user_id>/unlock", methods=["POST"])
-@write_view("admin")
+@write_view(Capability.MANAGE_USERS)
 def user_unlock(user_id: int):
     user = services.get_user(db.session, user_id)
     services.unlock_account(db.session, current_user, user)
@@ -260,7 +262,7 @@ def unlock_submit(token: str):
 
 
 @blueprint.route("/admin/users/<int:user_id>/sign-out", methods=["POST"])
-@write_view("admin")
+@write_view(Capability.MANAGE_USERS)
 def user_sign_out(user_id: int):
     user = services.get_user(db.session, user_id)
     services.end_sessions(db.session, current_user, user)
@@ -270,4 +272,4 @@ def user_sign_out(user_id: int):
     return redirect(url_for("auth.user_edit", user_id=user.id))
 
 
-register_nav("auth.users", _l("Tài khoản"), ("admin",), order=95)
+register_nav("auth.users", _l("Tài khoản"), (Capability.MANAGE_USERS,), order=95)

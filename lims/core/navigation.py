@@ -6,6 +6,8 @@ from flask import url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from lims.auth.permissions import roles_holding
+
 
 @dataclass(frozen=True)
 class NavItem:
@@ -28,7 +30,7 @@ _items: dict[str, NavItem] = {}
 
 def register_nav(endpoint: str, label, roles, order: int = 50) -> None:
     """Add a menu entry (idempotent: the app factory may run more than once in tests)."""
-    _items[endpoint] = NavItem(endpoint, label, frozenset(roles), order)
+    _items[endpoint] = NavItem(endpoint, label, roles_holding(*roles), order)
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,7 @@ _panels: dict[str, HomePanel] = {}
 
 def register_home_panel(key: str, template: str, roles, load, order: int = 50) -> None:
     """Add a box to the home page of the given roles."""
-    _panels[key] = HomePanel(key, template, frozenset(roles), load, order)
+    _panels[key] = HomePanel(key, template, roles_holding(*roles), load, order)
 
 
 def home_panels(user) -> list[tuple[HomePanel, dict]]:

@@ -1,4 +1,4 @@
-"""The request boundary: which roles may use a route, and the one commit of a write request."""
+"""The request boundary: which capability a route needs, and the one commit of a write request."""
 
 import logging
 from collections.abc import Callable, Iterable
@@ -8,16 +8,12 @@ from flask import abort, current_app, flash, jsonify, make_response, redirect, r
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from lims.auth.models import ROLES
+from lims.auth.permissions import Capability, capabilities_of, roles_holding
 from lims.core.errors import RuleViolation
 from lims.core.forms import keep_refused
 from lims.extensions import db, login_manager
 
 log = logging.getLogger(__name__)
-
-ALL_ROLES = frozenset(ROLES)
-LAB_STAFF = frozenset({"admin", "manager", "technician", "signatory"})
-READERS = LAB_STAFF | {"inspector"}
 
 
 def client_address() -> str | None:
@@ -34,7 +30,7 @@ def wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
-def _check_roles(roles: frozenset[str], public: bool) -> None:
+def _check_roles(view: Callable, public: bool) -> None:
     if public:
         return
     if not current_user.is_authenticated:
@@ -42,7 +38,7 @@ def _check_roles(roles: frozenset[str], public: bool) -> None:
             abort(401)
         # Flask-Login's unauthorized() returns a redirect to the login page.
         raise _Redirect(login_manager.unauthorized())
-    if not current_user.roles & roles:
+    if not (view.lims_capabilities & capabilities_of(current_user) or view.lims_role_names & current_user.roles):
         abort(403)
 
 
@@ -51,26 +47,30 @@ class _Redirect(Exception):
         self.response = response
 
 
-def _declare(view: Callable, roles: Iterable[str], public: bool, writes: bool) -> None:
-    roles = frozenset(roles)
-    unknown = roles - ALL_ROLES
-    if unknown:
-        raise ValueError(f"{view.__name__} declares unknown roles {sorted(unknown)}")
-    if not roles and not public:
-        raise ValueError(f"{view.__name__} must declare the roles allowed, or public=True")
+def _declare(view: Callable, needs: Iterable[str], public: bool, writes: bool) -> None:
+    needs = tuple(needs)
+    try:
+        roles = roles_holding(*needs)
+    except ValueError as exc:
+        raise ValueError(f"{view.__name__}: {exc}") from None
+    if not needs and not public:
+        raise ValueError(f"{view.__name__} must declare the capability needed, or public=True")
+    # Capabilities are the vocabulary; a bare role name is still understood (the permission test refuses it).
+    view.lims_capabilities = frozenset(Capability(n) for n in needs if n in Capability._value2member_map_)
+    view.lims_role_names = frozenset(needs) - view.lims_capabilities
     view.lims_roles = roles
     view.lims_public = public
     view.lims_writes = writes
 
 
-def read_view(*roles: str, public: bool = False):
-    """Declare the roles that may read a page (or public=True); others get 403, strangers the login page."""
+def read_view(*capabilities: str, public: bool = False):
+    """Declare the capability a page needs (any of several, or public=True); others get 403, strangers sign in."""
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         def wrapper(*args, **kwargs):
             try:
-                _check_roles(wrapper.lims_roles, public)
+                _check_roles(wrapper, public)
             except _Redirect as redirect_:
                 return redirect_.response
             try:
@@ -78,14 +78,14 @@ def read_view(*roles: str, public: bool = False):
             except RuleViolation as exc:
                 return rule_violation_response(exc)
 
-        _declare(wrapper, roles, public, writes=False)
+        _declare(wrapper, capabilities, public, writes=False)
         return wrapper
 
     return decorator
 
 
-def write_view(*roles: str, public: bool = False, inspector_may: bool = False):
-    """Declare the roles that may use a write route and own its single commit.
+def write_view(*capabilities: str, public: bool = False, inspector_may: bool = False):
+    """Declare the capability a write route needs and own its single commit.
 
     The transaction commits when the response is not an error and rolls back otherwise, so a rule violated after a
     flush leaves nothing half-written. Inspectors read and never write: they are refused on every write route
@@ -96,7 +96,7 @@ def write_view(*roles: str, public: bool = False, inspector_may: bool = False):
         @wraps(view)
         def wrapper(*args, **kwargs):
             try:
-                _check_roles(wrapper.lims_roles, public)
+                _check_roles(wrapper, public)
             except _Redirect as redirect_:
                 return redirect_.response
             if current_user.is_authenticated and not inspector_may_write(wrapper, current_user):
@@ -125,11 +125,11 @@ def write_view(*roles: str, public: bool = False, inspector_may: bool = False):
                 )
             return response
 
-        _declare(wrapper, roles, public, writes=True)
+        _declare(wrapper, capabilities, public, writes=True)
         # A public route (verifying a certificate by upload) is open to an inspector as to anyone.
         wrapper.lims_inspector_may = inspector_may or public
-        if inspector_may:
-            wrapper.lims_roles = wrapper.lims_roles | {"inspector"}
+        if not inspector_may:
+            wrapper.lims_roles = wrapper.lims_roles - {"inspector"}
         return wrapper
 
     return decorator

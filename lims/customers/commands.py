@@ -8,6 +8,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from lims.auth.permissions import SYSTEM
 from lims.core.dates import lab_today
 from lims.core.unit_of_work import unit_of_work
 from lims.customers import services
@@ -25,7 +26,7 @@ def catalogue_group() -> None:
 def seed_command() -> None:
     """Add the seed file's instrument types and cycles that the database lacks (idempotent)."""
     with unit_of_work("cli:catalogue-seed") as session:
-        types, cycles = services.seed_catalogue(session)
+        types, cycles = services.seed_catalogue(session, SYSTEM)
     click.echo(f"catalogue: {types} types and {cycles} cycles added")
 
 
@@ -55,7 +56,7 @@ def import_instruments_command(file: Path, organisation: str | None) -> None:
                 raise click.BadParameter(f"no enterprise with tax code {code}", param_hint="--organisation")
         with click.progressbar(length=total, label="Đọc và kiểm tra / checking", file=sys.stderr) as bar:
             report = services.import_instruments(
-                session, content, file.name, organisation_id=organisation_id, progress=bar.update
+                session, SYSTEM, content, file.name, organisation_id=organisation_id, progress=bar.update
             )
         if not report.ok:
             session.rollback()
@@ -79,7 +80,7 @@ def reminders_group() -> None:
 def queue_command(days: int, channel: str) -> None:
     """Queue reminders for instruments due soon or overdue (never twice for the same due date)."""
     with unit_of_work("cli:reminders-queue") as session:
-        queued = services.queue_reminders(session, lab_today(), days, channel)
+        queued = services.queue_reminders(session, SYSTEM, lab_today(), days, channel)
     click.echo(f"{queued} reminder(s) queued")
 
 
@@ -92,7 +93,7 @@ def send_command() -> None:
         click.echo("LIMS_SMTP_URL is not set: the reminders stay in the outbox")
         return
     with unit_of_work("cli:reminders-send") as session:
-        sent, failed = services.send_outbox(session, smtp_url)
+        sent, failed = services.send_outbox(session, SYSTEM, smtp_url)
     click.echo(f"{sent} sent, {failed} failed")
 
 

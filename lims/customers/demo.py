@@ -6,6 +6,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from lims.auth.permissions import SYSTEM
 from lims.core.dates import lab_today
 from lims.customers import rules, services
 from lims.customers.models import Instrument, InstrumentType, Organisation
@@ -175,7 +176,7 @@ def _kind_of(name: str) -> str | None:
 
 
 def load(session: Session) -> list[tuple[str, str]]:
-    services.seed_catalogue(session)
+    services.seed_catalogue(session, SYSTEM)
     today = lab_today()
     types = {t.code: t for t in session.scalars(select(InstrumentType))}
     cycles = services.CycleBook(session, services.valid_until_rule(session))
@@ -184,17 +185,24 @@ def load(session: Session) -> list[tuple[str, str]]:
         organisation = session.scalar(select(Organisation).where(Organisation.name == name))
         if organisation is None:
             organisation = services.create_organisation(
-                session, name=name, tax_code=tax_code, address=address, province="Vĩnh Long", email=email
+                session, SYSTEM, name=name, tax_code=tax_code, address=address, province="Vĩnh Long", email=email
             )
         elif organisation.tax_code is None or not rules.is_valid_tax_code(organisation.tax_code):
-            services.update_organisation(session, organisation, tax_code=tax_code)
+            services.update_organisation(session, SYSTEM, organisation, tax_code=tax_code)
         if not organisation.contacts:
             services.add_contact(
-                session, organisation, name=contact, position="Phụ trách đo lường", email=email, phone="0294 3850 000"
+                session,
+                SYSTEM,
+                organisation,
+                name=contact,
+                position="Phụ trách đo lường",
+                email=email,
+                phone="0294 3850 000",
             )
         if enrolled_days_ago is not None and organisation.enrolment is None:
             services.save_enrolment(
                 session,
+                SYSTEM,
                 organisation,
                 status="enrolled",
                 enrolled_on=today - timedelta(days=enrolled_days_ago),

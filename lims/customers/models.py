@@ -14,6 +14,7 @@ class Organisation(Searchable, db.Model):
     """An organisation known to the lab: the lab itself, an enterprise (customer) or a state agency."""
 
     __tablename__ = "organisation"
+    __audit_redact__ = frozenset({"calendar_token"})
     __search_fields__ = ("name", "tax_code", "address", "province")
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -24,7 +25,8 @@ class Organisation(Searchable, db.Model):
     province: Mapped[str | None] = mapped_column(String(100))
     email: Mapped[str | None] = mapped_column(String(254))  # where reminders go when no contact asks for them
     phone: Mapped[str | None] = mapped_column(String(40))
-    # The secret part of the enterprise's calendar feed link; a new token revokes the old link.
+    # The secret part of the enterprise's calendar feed link; a new token revokes the old link. Never in the audit
+    # trail in clear (whoever reads the trail could otherwise open the feed).
     calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

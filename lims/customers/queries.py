@@ -5,9 +5,10 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import ColumnElement, Select, and_, exists, false, func, select, true
+from sqlalchemy import Select, and_, exists, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from lims.auth.permissions import scope_condition
 from lims.core.search import matches
 from lims.customers.models import (
     Instrument,
@@ -21,20 +22,8 @@ from lims.customers.models import (
 from lims.customers.rules import add_months
 
 
-def visible_to(user, organisation_column) -> ColumnElement[bool]:
-    """Return the condition limiting rows to the organisations this person may read."""
-    if user.is_lab_staff:
-        return true()
-    if "inspector" in user.roles:
-        scopes = [scope.organisation_id for scope in user.inspector_scopes]
-        return organisation_column.in_(scopes) if scopes else true()
-    if user.organisation_id is None:
-        return false()
-    return organisation_column == user.organisation_id
-
-
 def organisations_query(user, search: str | None = None, kind: str | None = "enterprise") -> Select:
-    query = select(Organisation).where(visible_to(user, Organisation.id)).order_by(Organisation.name)
+    query = select(Organisation).where(scope_condition(user, Organisation.id)).order_by(Organisation.name)
     if kind:
         query = query.where(Organisation.kind == kind)
     if search:
@@ -69,7 +58,7 @@ def instruments_query(user, filters: InstrumentFilter, today: date) -> Select:
     query = (
         select(Instrument)
         .options(joinedload(Instrument.organisation), joinedload(Instrument.instrument_type))
-        .where(visible_to(user, Instrument.organisation_id))
+        .where(scope_condition(user, Instrument.organisation_id))
     )
     if not filters.include_inactive:
         query = query.where(Instrument.active.is_(True))
@@ -112,7 +101,7 @@ def recall_summary(
     session: Session, user, today: date, within_days: int = 30, months: int = 12, organisation_id: int | None = None
 ) -> RecallSummary:
     """Count overdue instruments, those due within ``within_days``, and those due in each of the next months."""
-    scope = [Instrument.active.is_(True), visible_to(user, Instrument.organisation_id)]
+    scope = [Instrument.active.is_(True), scope_condition(user, Instrument.organisation_id)]
     if organisation_id:
         scope.append(Instrument.organisation_id == organisation_id)
     overdue = session.scalar(select(func.count()).where(*scope, Instrument.next_due_on < today)) or 0

@@ -28,8 +28,9 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from lims.audit.trail import audit_reason, record_event
+from lims.auth.permissions import Capability, may_see_organisation, require
 from lims.core.dates import is_plausible_day
-from lims.core.errors import NotFound, PermissionDenied, RuleViolation
+from lims.core.errors import NotFound, RuleViolation
 from lims.core.model import nfc, utcnow
 from lims.core.numbers import decimal_point
 from lims.customers import rules
@@ -85,8 +86,9 @@ def _check_tax_code_free(session: Session, tax_code: str | None, organisation_id
 ORGANISATION_FIELDS = ("name", "tax_code", "address", "province", "email", "phone")
 
 
-def create_organisation(session: Session, *, name: str, kind: str = "enterprise", **fields) -> Organisation:
+def create_organisation(session: Session, actor, *, name: str, kind: str = "enterprise", **fields) -> Organisation:
     """Register an enterprise (or agency) with a checked tax code."""
+    require(actor, Capability.MANAGE_CUSTOMERS)
     if not (name or "").strip():
         raise RuleViolation("Cần tên doanh nghiệp / the name is required", field="name")
     tax_code = check_tax_code(fields.pop("tax_code", None))
@@ -99,8 +101,9 @@ def create_organisation(session: Session, *, name: str, kind: str = "enterprise"
     return organisation
 
 
-def update_organisation(session: Session, organisation: Organisation, **fields) -> Organisation:
+def update_organisation(session: Session, actor, organisation: Organisation, **fields) -> Organisation:
     """Change an organisation's name, tax code, address or contact details."""
+    require(actor, Capability.MANAGE_CUSTOMERS)
     if "name" in fields and not (fields["name"] or "").strip():
         raise RuleViolation("Cần tên doanh nghiệp / the name is required", field="name")
     if "tax_code" in fields:
@@ -123,13 +126,14 @@ def _clean(fields: dict) -> dict:
 def get_organisation(session: Session, user, organisation_id: int) -> Organisation:
     """Load an organisation this person may read (others are told it does not exist)."""
     organisation = session.get(Organisation, organisation_id)
-    if organisation is None or not user.can_read_organisation(organisation.id):
+    if organisation is None or not may_see_organisation(user, organisation.id):
         raise NotFound("Không có doanh nghiệp này / no such organisation")
     return organisation
 
 
-def add_contact(session: Session, organisation: Organisation, *, name: str, **fields) -> Contact:
+def add_contact(session: Session, actor, organisation: Organisation, *, name: str, **fields) -> Contact:
     """Add a contact person to an enterprise."""
+    require(actor, Capability.MANAGE_CUSTOMERS)
     if not (name or "").strip():
         raise RuleViolation("Cần tên người liên hệ / the contact's name is required", field="name")
     contact = Contact(organisation=organisation, name=name.strip(), **_clean(fields))
@@ -138,8 +142,9 @@ def add_contact(session: Session, organisation: Organisation, *, name: str, **fi
     return contact
 
 
-def remove_contact(session: Session, organisation: Organisation, contact_id: int) -> None:
+def remove_contact(session: Session, actor, organisation: Organisation, contact_id: int) -> None:
     """Remove a contact person from an enterprise."""
+    require(actor, Capability.MANAGE_CUSTOMERS)
     contact = session.get(Contact, contact_id)
     if contact is None or contact.organisation_id != organisation.id:
         raise NotFound("Không có người liên hệ này / no such contact")
@@ -149,6 +154,7 @@ def remove_contact(session: Session, organisation: Organisation, contact_id: int
 
 def save_enrolment(
     session: Session,
+    actor,
     organisation: Organisation,
     *,
     status: str,
@@ -158,6 +164,7 @@ def save_enrolment(
     notes: str | None = None,
 ) -> AssuranceEnrolment:
     """Record or update an enterprise's enrolment in the measurement assurance programme (QĐ 510/QĐ-BKHCN)."""
+    require(actor, Capability.MANAGE_ASSURANCE)
     if organisation.kind != "enterprise":
         raise RuleViolation("Chỉ doanh nghiệp tham gia chương trình / only enterprises enrol", field="status")
     if status not in ENROLMENT_STATES:
@@ -209,11 +216,12 @@ def _data_rows(name: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text)))
 
 
-def seed_catalogue(session: Session) -> tuple[int, int]:
+def seed_catalogue(session: Session, actor) -> tuple[int, int]:
     """Add the instrument types and cycles of the seed files that the database lacks; return (types, cycles) added.
 
     The database is authoritative: a type or cycle already there (perhaps corrected by a manager) is left alone.
     """
+    require(actor, Capability.MANAGE_CATALOGUE)
     types = {t.code: t for t in session.scalars(select(InstrumentType))}
     added_types = added_cycles = 0
     for row in _data_rows("instrument_types.csv"):
@@ -248,16 +256,17 @@ def seed_catalogue(session: Session) -> tuple[int, int]:
         )
         added_cycles += 1
     session.flush()
-    seed_methods(session, types)
+    seed_methods(session, actor, types)
     return added_types, added_cycles
 
 
-def seed_methods(session: Session, types: dict[str, InstrumentType]) -> int:
+def seed_methods(session: Session, actor, types: dict[str, InstrumentType]) -> int:
     """Add the seed file's ĐLVN methods the database lacks, with the types that allow them; return how many.
 
     Seeded methods are unconfirmed (their codes and titles were seen in use, not checked against the published
     text): a manager confirms each before it can decide a certificate. One already there is left alone.
     """
+    require(actor, Capability.MANAGE_CATALOGUE)
     known = {method.code for method in session.scalars(select(Method))}
     added = 0
     for row in _data_rows("methods.csv"):
@@ -287,7 +296,7 @@ def allowed_methods(instrument_type: InstrumentType, procedure_key: str) -> list
 
 def confirm_method(session: Session, actor, method: Method, *, reason: str) -> Method:
     """Confirm a seeded method after checking its code and title against the published text (audited)."""
-    _require_manager(actor)
+    require(actor, Capability.MANAGE_CATALOGUE)
     if not (reason or "").strip():
         raise RuleViolation("Cần nêu căn cứ xác nhận / say what the method was checked against", field="reason")
     with audit_reason(reason.strip()):
@@ -319,8 +328,9 @@ def valid_until_rule(session: Session) -> str:
     return configured if configured in rules.VALID_UNTIL_RULES else rules.DEFAULT_VALID_UNTIL_RULE
 
 
-def set_valid_until_rule(session: Session, rule: str, reason: str | None = None) -> None:
+def set_valid_until_rule(session: Session, actor, rule: str, reason: str | None = None) -> None:
     """Choose how "valid until" follows from a verification's cycle (same_day, day_before or end_of_month)."""
+    require(actor, Capability.MANAGE_CATALOGUE)
     if rule not in rules.VALID_UNTIL_RULES:
         raise RuleViolation(f"Quy tắc không hợp lệ / unknown rule: {rule}", field="rule")
     with audit_reason(reason):
@@ -391,7 +401,7 @@ def next_due(
 
 
 def record_service(
-    session: Session, instrument: Instrument, kind: str, service_on: date, valid_until: date | None
+    session: Session, actor, instrument: Instrument, kind: str, service_on: date, valid_until: date | None
 ) -> Instrument:
     """Update an instrument's last service and next due date after its certificate is issued.
 
@@ -399,6 +409,7 @@ def record_service(
     date or the lab's recommended interval. A certificate for an older service than the one on record changes
     nothing (certificates may be issued out of order).
     """
+    require(actor, Capability.ISSUE_CERTIFICATES)
     if kind not in SERVICE_KINDS:
         raise ValueError(f"kind must be one of {SERVICE_KINDS}")
     if instrument.last_service_on is not None and service_on < instrument.last_service_on:
@@ -413,17 +424,12 @@ def record_service(
     return instrument
 
 
-def _require_manager(actor) -> None:
-    if not actor.has_role("manager", "admin"):
-        raise PermissionDenied("Chỉ trưởng phòng được sửa danh mục / only a lab manager edits the catalogue")
-
-
 TYPE_FIELDS = ("name_vi", "name_en", "legal_group", "procedure_keys", "calibration_interval_months", "active")
 
 
 def update_instrument_type(session: Session, actor, instrument_type: InstrumentType, **fields) -> InstrumentType:
     """Change a catalogue entry (names, group, procedures that serve it, calibration interval)."""
-    _require_manager(actor)
+    require(actor, Capability.MANAGE_CATALOGUE)
     if "procedure_keys" in fields:
         keys = [key.strip() for key in (fields["procedure_keys"] or "").replace(" ", ",").split(",") if key.strip()]
         fields["procedure_keys"] = ",".join(keys)
@@ -446,7 +452,7 @@ def add_cycle(
     reason: str | None = None,
 ) -> VerificationCycle:
     """Add a rule changing a type's cycle from a date (entered by a manager, hence confirmed)."""
-    _require_manager(actor)
+    require(actor, Capability.MANAGE_CATALOGUE)
     if months is not None and months <= 0:
         raise RuleViolation("Chu kỳ phải dương / the cycle must be positive", field="months")
     if not (legal_source or "").strip():
@@ -474,7 +480,7 @@ def confirm_cycle(
     session: Session, actor, cycle: VerificationCycle, *, months: int | None, legal_source: str, reason: str
 ) -> VerificationCycle:
     """Confirm (or correct, then confirm) a seeded rule after checking it against the official text."""
-    _require_manager(actor)
+    require(actor, Capability.MANAGE_CATALOGUE)
     if not (reason or "").strip():
         raise RuleViolation("Cần nêu căn cứ xác nhận / say what the rule was checked against", field="reason")
     if months is not None and months <= 0:
@@ -515,7 +521,7 @@ INSTRUMENT_FIELDS = (
 def get_instrument(session: Session, user, instrument_id: int) -> Instrument:
     """Load an instrument this person may read (another organisation's is "not found")."""
     instrument = session.get(Instrument, instrument_id)
-    if instrument is None or not user.can_read_organisation(instrument.organisation_id):
+    if instrument is None or not may_see_organisation(user, instrument.organisation_id):
         raise NotFound("Không có phương tiện đo này / no such instrument")
     return instrument
 
@@ -544,8 +550,9 @@ def next_due_from_last(session: Session, instrument_type: InstrumentType, values
     return next_due(instrument_type, kind, values["last_service_on"], instrument_type.cycles, valid_until_rule(session))
 
 
-def create_instrument(session: Session, organisation: Organisation, **values) -> Instrument:
+def create_instrument(session: Session, actor, organisation: Organisation, **values) -> Instrument:
     """Register an enterprise's instrument."""
+    require(actor, Capability.MANAGE_CUSTOMERS)
     values = _clean(values)
     _check_instrument(session, values)
     instrument = Instrument(organisation_id=organisation.id, **values)
@@ -554,8 +561,9 @@ def create_instrument(session: Session, organisation: Organisation, **values) ->
     return instrument
 
 
-def update_instrument(session: Session, instrument: Instrument, **values) -> Instrument:
+def update_instrument(session: Session, actor, instrument: Instrument, **values) -> Instrument:
     """Change an instrument's description, location or dates."""
+    require(actor, Capability.MANAGE_CUSTOMERS)
     values = _clean(values)
     merged = {key: getattr(instrument, key) for key in INSTRUMENT_FIELDS} | values
     _check_instrument(session, merged)
@@ -753,6 +761,7 @@ def _parse_row(
 
 def import_instruments(
     session: Session,
+    actor,
     content: bytes,
     filename: str,
     *,
@@ -765,6 +774,7 @@ def import_instruments(
     tax code. Rows are inserted in batches by Core inserts (the ORM audit hook does not see them), so one
     summary event records the count and the file's SHA-256.
     """
+    require(actor, Capability.MANAGE_CUSTOMERS)
     report = ImportReport(filename=filename, sha256=hashlib.sha256(content).hexdigest())
     try:
         _keys, sheet_rows = read_sheet(content, filename)
@@ -840,12 +850,13 @@ def _refuse_known_serials(session: Session, seen: dict[tuple, int], report: Impo
 # --- reminders and the outbox ------------------------------------------------------------------------------------
 
 
-def queue_reminders(session: Session, today: date, within_days: int = 30, channel: str = "email") -> int:
+def queue_reminders(session: Session, actor, today: date, within_days: int = 30, channel: str = "email") -> int:
     """Queue one reminder per enterprise for its instruments due within ``within_days`` (or overdue).
 
     An instrument's due date is announced once per channel: the reminder log (unique on instrument, due date and
     channel) remembers it, so running this every day sends nothing twice. Returns the number of messages queued.
     """
+    require(actor, Capability.SEND_REMINDERS)
     from datetime import timedelta
 
     if channel not in CHANNELS:
@@ -908,11 +919,12 @@ def _reminder_body(organisation: Organisation, items: list, today: date) -> str:
     return "\n".join(lines)
 
 
-def send_outbox(session: Session, smtp_url: str | None) -> tuple[int, int]:
+def send_outbox(session: Session, actor, smtp_url: str | None) -> tuple[int, int]:
     """Send the queued e-mails through the SMTP server of ``smtp_url``; return (sent, failed).
 
     Without a server nothing is sent and the messages stay listed in the outbox (letters are always printed).
     """
+    require(actor, Capability.SEND_REMINDERS)
     if not smtp_url:
         return 0, 0
     queued = session.scalars(
@@ -947,8 +959,9 @@ def send_outbox(session: Session, smtp_url: str | None) -> tuple[int, int]:
     return sent, failed
 
 
-def mark_letter_printed(session: Session, message_id: int) -> OutboxMessage:
+def mark_letter_printed(session: Session, actor, message_id: int) -> OutboxMessage:
     """Record that a reminder letter was printed and posted."""
+    require(actor, Capability.SEND_REMINDERS)
     message = session.get(OutboxMessage, message_id)
     if message is None or message.channel != "letter":
         raise NotFound("Không có thư này / no such letter")
@@ -960,8 +973,11 @@ def mark_letter_printed(session: Session, message_id: int) -> OutboxMessage:
 # --- calendar feed ---------------------------------------------------------------------------------------------
 
 
-def calendar_token(session: Session, organisation: Organisation, renew: bool = False) -> str:
+def calendar_token(session: Session, actor, organisation: Organisation, renew: bool = False) -> str:
     """Return the enterprise's calendar link token, making one (or a new one, revoking the old link)."""
+    require(actor, Capability.SHARE_CALENDAR)
+    if not may_see_organisation(actor, organisation.id):
+        raise NotFound("Không có doanh nghiệp này / no such organisation")
     if organisation.calendar_token is None or renew:
         organisation.calendar_token = secrets.token_urlsafe(32)
         session.flush()

@@ -10,13 +10,14 @@ from markupsafe import Markup
 
 from certificates.qr import qr_svg
 from instruments.formatting import format_cell
+from lims.auth.permissions import LAB_ROLES, Capability
 from lims.core.dates import lab_today
 from lims.core.errors import NotFound, RuleViolation
 from lims.core.exports import csv_response
 from lims.core.forms import choices, refuse_invalid, show_refusal
 from lims.core.links import public_url
 from lims.core.navigation import register_home_panel, register_nav
-from lims.core.web import ALL_ROLES, READERS, read_view, write_view
+from lims.core.web import read_view, write_view
 from lims.customers import queries, services
 from lims.customers.charts import due_by_month_svg
 from lims.customers.forms import (
@@ -39,8 +40,6 @@ from lims.customers.models import InstrumentType, Method, OutboxMessage, Verific
 from lims.extensions import db
 
 blueprint = Blueprint("customers", __name__, url_prefix="/customers")
-EDITORS = ("admin", "manager", "technician")
-MANAGERS = ("admin", "manager")
 
 
 def _int_arg(name: str, default: int | None = None) -> int | None:
@@ -54,7 +53,7 @@ def _int_arg(name: str, default: int | None = None) -> int | None:
 
 
 @blueprint.route("/")
-@read_view(*ALL_ROLES)
+@read_view(Capability.READ_CUSTOMERS)
 def organisations():
     if current_user.roles == {"enterprise"}:
         return redirect(url_for("customers.organisation", organisation_id=current_user.organisation_id or 0))
@@ -69,19 +68,19 @@ def organisations():
 
 
 @blueprint.route("/new", methods=["GET"])
-@read_view(*EDITORS)
+@read_view(Capability.MANAGE_CUSTOMERS)
 def organisation_new():
     return render_template("customers/organisation_form.html", form=OrganisationForm(province="Vĩnh Long"), item=None)
 
 
 @blueprint.route("/new", methods=["POST"])
-@write_view(*EDITORS)
+@write_view(Capability.MANAGE_CUSTOMERS)
 def organisation_create():
     form = OrganisationForm()
     if not form.validate_on_submit():
         return render_template("customers/organisation_form.html", form=form, item=None), 400
     try:
-        organisation = services.create_organisation(db.session, **_organisation_fields(form))
+        organisation = services.create_organisation(db.session, current_user, **_organisation_fields(form))
     except RuleViolation as exc:
         show_refusal(form, exc)
         return render_template("customers/organisation_form.html", form=form, item=None), 422
@@ -94,7 +93,7 @@ def _organisation_fields(form: OrganisationForm) -> dict:
 
 
 @blueprint.route("/<int:organisation_id>")
-@read_view(*ALL_ROLES)
+@read_view(Capability.READ_CUSTOMERS)
 def organisation(organisation_id: int):
     item = services.get_organisation(db.session, current_user, organisation_id)
     today = lab_today()
@@ -114,21 +113,21 @@ def organisation(organisation_id: int):
 
 
 @blueprint.route("/<int:organisation_id>/edit", methods=["GET"])
-@read_view(*EDITORS)
+@read_view(Capability.MANAGE_CUSTOMERS)
 def organisation_edit(organisation_id: int):
     item = services.get_organisation(db.session, current_user, organisation_id)
     return render_template("customers/organisation_form.html", form=OrganisationForm(obj=item), item=item)
 
 
 @blueprint.route("/<int:organisation_id>/edit", methods=["POST"])
-@write_view(*EDITORS)
+@write_view(Capability.MANAGE_CUSTOMERS)
 def organisation_update(organisation_id: int):
     item = services.get_organisation(db.session, current_user, organisation_id)
     form = OrganisationForm()
     if not form.validate_on_submit():
         return render_template("customers/organisation_form.html", form=form, item=item), 400
     try:
-        services.update_organisation(db.session, item, **_organisation_fields(form))
+        services.update_organisation(db.session, current_user, item, **_organisation_fields(form))
     except RuleViolation as exc:
         show_refusal(form, exc)
         return render_template("customers/organisation_form.html", form=form, item=item), 422
@@ -137,7 +136,7 @@ def organisation_update(organisation_id: int):
 
 
 @blueprint.route("/<int:organisation_id>/contacts", methods=["POST"])
-@write_view(*EDITORS)
+@write_view(Capability.MANAGE_CUSTOMERS)
 def contact_add(organisation_id: int):
     item = services.get_organisation(db.session, current_user, organisation_id)
     form = ContactForm()
@@ -145,6 +144,7 @@ def contact_add(organisation_id: int):
         refuse_invalid(form)
     services.add_contact(
         db.session,
+        current_user,
         item,
         name=form.name.data,
         position=form.position.data,
@@ -157,16 +157,16 @@ def contact_add(organisation_id: int):
 
 
 @blueprint.route("/<int:organisation_id>/contacts/<int:contact_id>/delete", methods=["POST"])
-@write_view(*EDITORS)
+@write_view(Capability.MANAGE_CUSTOMERS)
 def contact_remove(organisation_id: int, contact_id: int):
     item = services.get_organisation(db.session, current_user, organisation_id)
-    services.remove_contact(db.session, item, contact_id)
+    services.remove_contact(db.session, current_user, item, contact_id)
     flash(_("Đã xóa người liên hệ."), "success")
     return redirect(url_for("customers.organisation", organisation_id=item.id))
 
 
 @blueprint.route("/<int:organisation_id>/enrolment", methods=["GET"])
-@read_view(*MANAGERS)
+@read_view(Capability.MANAGE_ASSURANCE)
 def enrolment_edit(organisation_id: int):
     item = services.get_organisation(db.session, current_user, organisation_id)
     form = EnrolmentForm(obj=item.enrolment) if item.enrolment else EnrolmentForm(enrolled_on=lab_today())
@@ -174,7 +174,7 @@ def enrolment_edit(organisation_id: int):
 
 
 @blueprint.route("/<int:organisation_id>/enrolment", methods=["POST"])
-@write_view(*MANAGERS)
+@write_view(Capability.MANAGE_ASSURANCE)
 def enrolment_save(organisation_id: int):
     item = services.get_organisation(db.session, current_user, organisation_id)
     form = EnrolmentForm()
@@ -183,6 +183,7 @@ def enrolment_save(organisation_id: int):
     try:
         services.save_enrolment(
             db.session,
+            current_user,
             item,
             status=form.status.data,
             enrolled_on=form.enrolled_on.data,
@@ -198,10 +199,10 @@ def enrolment_save(organisation_id: int):
 
 
 @blueprint.route("/<int:organisation_id>/calendar-link", methods=["POST"])
-@write_view(*EDITORS, "enterprise")
+@write_view(Capability.SHARE_CALENDAR)
 def calendar_link(organisation_id: int):
     item = services.get_organisation(db.session, current_user, organisation_id)
-    services.calendar_token(db.session, item, renew=True)
+    services.calendar_token(db.session, current_user, item, renew=True)
     flash(_("Đã tạo liên kết lịch mới; liên kết cũ không còn dùng được."), "success")
     return redirect(url_for("customers.organisation", organisation_id=item.id))
 
@@ -230,7 +231,7 @@ def _instrument_filter() -> queries.InstrumentFilter:
 
 
 @blueprint.route("/instruments")
-@read_view(*ALL_ROLES)
+@read_view(Capability.READ_CUSTOMERS)
 def instruments():
     filters = _instrument_filter()
     labelled = queries.instrument_id_in(filters.search)
@@ -265,7 +266,7 @@ def _exported(value):
 
 
 @blueprint.route("/instruments.csv")
-@read_view(*ALL_ROLES)
+@read_view(Capability.READ_CUSTOMERS)
 def instruments_export():
     query = queries.instruments_query(current_user, _instrument_filter(), lab_today())
     # Measured values as the lab writes them (decimal comma, no float noise); the import reads them back.
@@ -281,14 +282,14 @@ def instruments_export():
 
 
 @blueprint.route("/instruments/<int:instrument_id>")
-@read_view(*ALL_ROLES)
+@read_view(Capability.READ_CUSTOMERS)
 def instrument(instrument_id: int):
     item = services.get_instrument(db.session, current_user, instrument_id)
     return render_template("customers/instrument.html", item=item, today=lab_today())
 
 
 @blueprint.route("/instruments/<int:instrument_id>/label")
-@read_view(*READERS)
+@read_view(Capability.READ_CATALOGUE)
 def instrument_label(instrument_id: int):
     """The instrument's label: its code and a QR code opening its page, to print and stick on it."""
     item = services.get_instrument(db.session, current_user, instrument_id)
@@ -308,7 +309,7 @@ def _instrument_values(form: InstrumentForm) -> dict:
 
 
 @blueprint.route("/<int:organisation_id>/instruments/new", methods=["GET"])
-@read_view(*EDITORS)
+@read_view(Capability.MANAGE_CUSTOMERS)
 def instrument_new(organisation_id: int):
     owner = services.get_organisation(db.session, current_user, organisation_id)
     form = InstrumentForm()
@@ -317,7 +318,7 @@ def instrument_new(organisation_id: int):
 
 
 @blueprint.route("/<int:organisation_id>/instruments/new", methods=["POST"])
-@write_view(*EDITORS)
+@write_view(Capability.MANAGE_CUSTOMERS)
 def instrument_create(organisation_id: int):
     owner = services.get_organisation(db.session, current_user, organisation_id)
     form = InstrumentForm()
@@ -325,7 +326,7 @@ def instrument_create(organisation_id: int):
     if not form.validate_on_submit():
         return render_template("customers/instrument_form.html", form=form, owner=owner, item=None), 400
     try:
-        item = services.create_instrument(db.session, owner, **_instrument_values(form))
+        item = services.create_instrument(db.session, current_user, owner, **_instrument_values(form))
     except RuleViolation as exc:
         show_refusal(form, exc)
         return render_template("customers/instrument_form.html", form=form, owner=owner, item=None), 422
@@ -334,7 +335,7 @@ def instrument_create(organisation_id: int):
 
 
 @blueprint.route("/instruments/<int:instrument_id>/edit", methods=["GET"])
-@read_view(*EDITORS)
+@read_view(Capability.MANAGE_CUSTOMERS)
 def instrument_edit(instrument_id: int):
     item = services.get_instrument(db.session, current_user, instrument_id)
     form = InstrumentForm(obj=item)
@@ -344,7 +345,7 @@ def instrument_edit(instrument_id: int):
 
 
 @blueprint.route("/instruments/<int:instrument_id>/edit", methods=["POST"])
-@write_view(*EDITORS)
+@write_view(Capability.MANAGE_CUSTOMERS)
 def instrument_update(instrument_id: int):
     item = services.get_instrument(db.session, current_user, instrument_id)
     form = InstrumentForm()
@@ -352,7 +353,7 @@ def instrument_update(instrument_id: int):
     if not form.validate_on_submit():
         return render_template("customers/instrument_form.html", form=form, owner=item.organisation, item=item), 400
     try:
-        services.update_instrument(db.session, item, **_instrument_values(form))
+        services.update_instrument(db.session, current_user, item, **_instrument_values(form))
     except RuleViolation as exc:
         show_refusal(form, exc)
         return render_template("customers/instrument_form.html", form=form, owner=item.organisation, item=item), 422
@@ -369,7 +370,7 @@ def _fill_organisations(form: ImportForm) -> None:
 
 
 @blueprint.route("/import", methods=["GET"])
-@read_view(*EDITORS)
+@read_view(Capability.MANAGE_CUSTOMERS)
 def import_form():
     form = ImportForm(organisation_id=_int_arg("organisation_id", 0))
     _fill_organisations(form)
@@ -377,7 +378,7 @@ def import_form():
 
 
 @blueprint.route("/import", methods=["POST"])
-@write_view(*EDITORS)
+@write_view(Capability.MANAGE_CUSTOMERS)
 def import_upload():
     form = ImportForm()
     _fill_organisations(form)
@@ -385,7 +386,11 @@ def import_upload():
         return render_template("customers/import.html", form=form, report=None, columns=EXPORT_COLUMNS), 400
     upload = form.file.data
     report = services.import_instruments(
-        db.session, upload.read(), upload.filename or "upload", organisation_id=form.organisation_id.data or None
+        db.session,
+        current_user,
+        upload.read(),
+        upload.filename or "upload",
+        organisation_id=form.organisation_id.data or None,
     )
     if not report.ok:
         # A 422 makes write_view roll back: nothing of a refused file stays.
@@ -398,7 +403,7 @@ def import_upload():
 
 
 @blueprint.route("/recall")
-@read_view(*ALL_ROLES)
+@read_view(Capability.READ_CUSTOMERS)
 def recall():
     today = lab_today()
     days = max(0, min(_int_arg("days", 30) or 0, 3660))
@@ -418,7 +423,7 @@ def recall():
 
 
 @blueprint.route("/outbox")
-@read_view(*MANAGERS)
+@read_view(Capability.SEND_REMINDERS)
 def outbox():
     page = db.paginate(queries.outbox_query(request.args.get("status") or None), per_page=30, error_out=False)
     return render_template(
@@ -427,38 +432,38 @@ def outbox():
 
 
 @blueprint.route("/outbox/queue", methods=["POST"])
-@write_view(*MANAGERS)
+@write_view(Capability.SEND_REMINDERS)
 def reminders_queue():
     form = ReminderForm()
     if not form.validate_on_submit():
         refuse_invalid(form)
-    queued = services.queue_reminders(db.session, lab_today(), form.days.data, form.channel.data)
+    queued = services.queue_reminders(db.session, current_user, lab_today(), form.days.data, form.channel.data)
     flash(_("Đã đưa %(count)s thông báo vào hộp thư đi.", count=queued), "success")
     return redirect(url_for("customers.outbox"))
 
 
 @blueprint.route("/outbox/send", methods=["POST"])
-@write_view(*MANAGERS)
+@write_view(Capability.SEND_REMINDERS)
 def outbox_send():
     smtp_url = current_app.config.get("SMTP_URL")
     if not smtp_url:
         flash(_("Chưa cấu hình máy chủ thư (LIMS_SMTP_URL): thông báo vẫn nằm trong hộp thư đi."), "warning")
         return redirect(url_for("customers.outbox"))
-    sent, failed = services.send_outbox(db.session, smtp_url)
+    sent, failed = services.send_outbox(db.session, current_user, smtp_url)
     flash(_("Đã gửi %(sent)s, lỗi %(failed)s.", sent=sent, failed=failed), "info")
     return redirect(url_for("customers.outbox"))
 
 
 @blueprint.route("/outbox/<int:message_id>/printed", methods=["POST"])
-@write_view(*MANAGERS)
+@write_view(Capability.SEND_REMINDERS)
 def letter_printed(message_id: int):
-    services.mark_letter_printed(db.session, message_id)
+    services.mark_letter_printed(db.session, current_user, message_id)
     flash(_("Đã đánh dấu thư đã in."), "success")
     return redirect(url_for("customers.outbox"))
 
 
 @blueprint.route("/outbox/<int:message_id>")
-@read_view(*MANAGERS)
+@read_view(Capability.SEND_REMINDERS)
 def outbox_message(message_id: int):
     message = db.session.get(OutboxMessage, message_id)
     if message is None:
@@ -470,7 +475,7 @@ def outbox_message(message_id: int):
 
 
 @blueprint.route("/types")
-@read_view(*READERS)
+@read_view(Capability.READ_CATALOGUE)
 def types():
     return render_template(
         "customers/types.html",
@@ -491,7 +496,7 @@ def _load_type(type_id: int) -> InstrumentType:
 
 
 @blueprint.route("/types/<int:type_id>")
-@read_view(*READERS)
+@read_view(Capability.READ_CATALOGUE)
 def type_detail(type_id: int):
     instrument_type = _load_type(type_id)
     form = InstrumentTypeForm(obj=instrument_type)
@@ -506,7 +511,7 @@ def type_detail(type_id: int):
 
 
 @blueprint.route("/types/<int:type_id>", methods=["POST"])
-@write_view(*MANAGERS)
+@write_view(Capability.MANAGE_CATALOGUE)
 def type_update(type_id: int):
     instrument_type = _load_type(type_id)
     form = InstrumentTypeForm()
@@ -523,7 +528,7 @@ def type_update(type_id: int):
 
 
 @blueprint.route("/types/<int:type_id>/cycles", methods=["POST"])
-@write_view(*MANAGERS)
+@write_view(Capability.MANAGE_CATALOGUE)
 def cycle_add(type_id: int):
     instrument_type = _load_type(type_id)
     form = CycleForm()
@@ -543,7 +548,7 @@ def cycle_add(type_id: int):
 
 
 @blueprint.route("/cycles/<int:cycle_id>/confirm", methods=["POST"])
-@write_view(*MANAGERS)
+@write_view(Capability.MANAGE_CATALOGUE)
 def cycle_confirm(cycle_id: int):
     cycle = db.session.get(VerificationCycle, cycle_id)
     if cycle is None:
@@ -564,7 +569,7 @@ def cycle_confirm(cycle_id: int):
 
 
 @blueprint.route("/methods/<int:method_id>/confirm", methods=["POST"])
-@write_view(*MANAGERS)
+@write_view(Capability.MANAGE_CATALOGUE)
 def method_confirm(method_id: int):
     method = db.session.get(Method, method_id)
     if method is None:
@@ -578,12 +583,14 @@ def method_confirm(method_id: int):
 
 
 @blueprint.route("/settings/valid-until", methods=["POST"])
-@write_view(*MANAGERS)
+@write_view(Capability.MANAGE_CATALOGUE)
 def valid_until_rule_save():
     form = ValidUntilRuleForm()
     if not form.validate_on_submit():
         refuse_invalid(form)
-    services.set_valid_until_rule(db.session, form.rule.data, reason="cài đặt của phòng thí nghiệm / lab setting")
+    services.set_valid_until_rule(
+        db.session, current_user, form.rule.data, reason="cài đặt của phòng thí nghiệm / lab setting"
+    )
     flash(_("Đã lưu cách tính ngày có giá trị đến."), "success")
     return redirect(url_for("customers.types"))
 
@@ -597,8 +604,8 @@ def _panel(user) -> dict:
     return context
 
 
-register_nav("customers.organisations", _l("Doanh nghiệp"), ALL_ROLES - {"enterprise"}, order=20)
-register_nav("customers.instruments", _l("Phương tiện đo"), ALL_ROLES, order=21)
-register_nav("customers.recall", _l("Đến hạn"), ALL_ROLES, order=22)
-register_nav("customers.types", _l("Danh mục PTĐ"), READERS, order=80)
-register_home_panel("customers", "customers/_panel.html", ALL_ROLES, _panel, order=20)
+register_nav("customers.organisations", _l("Doanh nghiệp"), (*LAB_ROLES, "inspector"), order=20)
+register_nav("customers.instruments", _l("Phương tiện đo"), (Capability.READ_CUSTOMERS,), order=21)
+register_nav("customers.recall", _l("Đến hạn"), (Capability.READ_CUSTOMERS,), order=22)
+register_nav("customers.types", _l("Danh mục PTĐ"), (Capability.READ_CATALOGUE,), order=80)
+register_home_panel("customers", "customers/_panel.html", (Capability.READ_CUSTOMERS,), _panel, order=20)

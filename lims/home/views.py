@@ -4,8 +4,9 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from lims.auth.permissions import Capability
 from lims.core.navigation import home_panels
-from lims.core.web import ALL_ROLES, read_view
+from lims.core.web import read_view
 
 blueprint = Blueprint("home", __name__)
 
@@ -27,7 +28,7 @@ def root():
 
 
 @blueprint.route("/home")
-@read_view(*ALL_ROLES)
+@read_view(Capability.OWN_ACCOUNT)
 def index():
     main_role = next(role for role in ROLE_PRECEDENCE if role in current_user.roles)
     return render_template(

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 from lims.audit.trail import record_event
 from lims.auth.models import User
 from lims.auth.passwords import check_password
-from lims.core.errors import PermissionDenied, RuleViolation
+from lims.auth.permissions import Capability, require
+from lims.core.errors import RuleViolation
 from lims.core.model import utcnow
 from lims.core.unit_of_work import unit_of_work
 from lims.extensions import db
@@ -28,11 +29,10 @@ log = logging.getLogger(__name__)
 QUEUE_NAME = "lims-issuing"
 
 
-def start_batch(session: Session, signatory: User, password: str, job_ids: list[int]) -> IssueBatch:
+def start_batch(session: Session, actor, password: str, job_ids: list[int]) -> IssueBatch:
     """Record a batch of reviewed jobs the signatory approves, after checking their password once."""
-    if not signatory.has_role("signatory"):
-        raise PermissionDenied("Chỉ người ký được ủy quyền mới ký / only an authorised signatory may sign")
-    if not check_password(signatory.password_hash, password or ""):
+    require(actor, Capability.ISSUE_CERTIFICATES)
+    if not check_password(actor.password_hash, password or ""):
         raise RuleViolation("Mật khẩu xác nhận chữ ký không đúng / the signing password is wrong", field="password")
     job_ids = sorted({int(job_id) for job_id in job_ids})
     if not job_ids:
@@ -44,7 +44,7 @@ def start_batch(session: Session, signatory: User, password: str, job_ids: list[
             f"Các công việc sau chưa soát xét hoặc không tồn tại: {missing} / not reviewed or unknown jobs: {missing}",
             field="job_ids",
         )
-    batch = IssueBatch(job_ids=job_ids, total=len(job_ids), signatory_id=signatory.id, errors=[])
+    batch = IssueBatch(job_ids=job_ids, total=len(job_ids), signatory_id=actor.id, errors=[])
     session.add(batch)
     session.flush()
     record_event(
@@ -91,7 +91,7 @@ def run_batch(batch_id: int, progress: Callable[[int, int], None] | None = None)
                 job = session.get(Job, job_id)
                 signatory = session.get(User, signatory_id)
                 services.issue_certificate(
-                    session, job, signatory, None, sticker_serial=sticker_for(session, job), batch_id=batch_id
+                    session, signatory, job, None, sticker_serial=sticker_for(session, job), batch_id=batch_id
                 )
             _count(batch_id, ok=True)
         except RuleViolation as exc:

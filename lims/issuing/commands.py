@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from certificates import dcc
 from lims.auth.models import User
+from lims.auth.permissions import SYSTEM
 from lims.core.errors import RuleViolation
 from lims.core.unit_of_work import unit_of_work
 from lims.extensions import db
@@ -68,7 +69,7 @@ def issue_command(job_numbers, username, as_batch, sticker, password) -> None:
             raise click.ClickException("give one job number, or use --batch")
         try:
             with unit_of_work(f"cli:{username}", user_id=signatory.id) as work:
-                issued = services.issue_certificate(work, jobs[0], signatory, password, sticker_serial=sticker)
+                issued = services.issue_certificate(work, signatory, jobs[0], password, sticker_serial=sticker)
         except RuleViolation as exc:
             raise click.ClickException(exc.message) from exc
         click.echo(f"issued {issued.display_number}")
@@ -93,7 +94,7 @@ def numbering_command(series: str, number_format: str) -> None:
     """Set the form of a series' numbers, e.g. "{seq}-{yy}-{unit}"."""
     try:
         with unit_of_work("cli:numbering") as work:
-            numbering.set_number_format(work, series, number_format)
+            numbering.set_number_format(work, SYSTEM, series, number_format)
     except RuleViolation as exc:
         raise click.ClickException(exc.message) from exc
     click.echo(f"{series}: {number_format}")

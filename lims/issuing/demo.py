@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lims.auth.models import User
+from lims.auth.permissions import SYSTEM
 from lims.core.dates import lab_today
 from lims.core.errors import RuleViolation
 from lims.customers.services import confirm_cycle, cycle_in_force
@@ -93,8 +94,8 @@ def load(session: Session) -> list[tuple[str, str]]:
         try:
             certificate = services.issue_certificate(
                 session,
-                job,
                 signatory,
+                job,
                 DEMO_PASSWORD,
                 sticker_serial=_free_sticker(session) if passed_verification else None,
             )
@@ -104,8 +105,8 @@ def load(session: Session) -> list[tuple[str, str]]:
         issued.append(certificate)
     verifications = [c for c in issued if c.kind == "verification"]
     if verifications:
-        mark_returned(session, verifications[0].job)
+        mark_returned(session, SYSTEM, verifications[0].job)
     calibrations = [c for c in issued if c.kind == "calibration"]
     if calibrations:
-        services.amend_certificate(session, calibrations[0], signatory, DEMO_PASSWORD, AMENDMENT_REASON)
+        services.amend_certificate(session, signatory, calibrations[0], DEMO_PASSWORD, AMENDMENT_REASON)
     return []

@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lims.auth.models import User
+from lims.auth.permissions import Capability, require
 from lims.core.errors import RuleViolation
 from lims.core.model import nfc
 from lims.customers.models import Organisation, OutboxMessage
@@ -70,8 +70,9 @@ def _queue_in_outbox(session: Session, organisation, standard: Standard, numbers
     )
 
 
-def notify_impact(session: Session, actor: User, impact: Impact, message: str) -> list[ImpactNotice]:
+def notify_impact(session: Session, actor, impact: Impact, message: str) -> list[ImpactNotice]:
     """Queue one notice per enterprise whose certificates in force used the standard."""
+    require(actor, Capability.NOTIFY_IMPACT)
     message = nfc((message or "").strip())
     if not message:
         raise RuleViolation("Cần nội dung thông báo / the notice needs a message", field="message")

@@ -11,6 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from lims.audit.trail import lock_chain
+from lims.auth.permissions import Capability, require
 from lims.core.errors import RuleViolation
 from lims.issuing.models import NumberCounter, NumberingSeries
 
@@ -24,8 +25,9 @@ def number_format(session: Session, series: str) -> str:
     return found or DEFAULT_FORMATS[series]
 
 
-def set_number_format(session: Session, series: str, number_format_: str) -> NumberingSeries:
+def set_number_format(session: Session, actor, series: str, number_format_: str) -> NumberingSeries:
     """Set how a series' numbers look, after checking the format renders and carries the sequence."""
+    require(actor, Capability.MANAGE_NUMBERING)
     if "{seq" not in number_format_:
         raise RuleViolation("Mẫu số phải có {seq} / the format must contain {seq}", field="number_format")
     try:
@@ -69,8 +71,9 @@ def _ensure_counter(session: Session, series: str, year: int) -> None:
     session.execute(statement)
 
 
-def next_number(session: Session, series: str, year: int) -> tuple[int, str]:
+def next_number(session: Session, actor, series: str, year: int) -> tuple[int, str]:
     """Take the next sequence of (series, year) in the current transaction; return it and the formatted number."""
+    require(actor, Capability.ISSUE_CERTIFICATES)
     # Take the audit chain's lock first, always in this order: the issuing transaction will append audit events,
     # and two issuers taking the counter row and the chain lock in opposite orders would deadlock.
     lock_chain(session.connection())

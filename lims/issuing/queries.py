@@ -6,6 +6,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from lims.auth.models import User
+from lims.auth.permissions import may_see_organisation, visible_to
 from lims.core.errors import NotFound
 from lims.core.search import matches
 from lims.issuing.models import Certificate, ImpactNotice, IssueBatch
@@ -16,12 +17,7 @@ from lims.standards.models import Standard
 def visible_certificates(user: User) -> Select:
     """Return the certificates this person may see: lab staff all, an enterprise its own, an inspector its scope."""
     query = select(Certificate).order_by(Certificate.issued_at.desc(), Certificate.id.desc())
-    if user.is_lab_staff:
-        return query
-    if "inspector" in user.roles:
-        scopes = [scope.organisation_id for scope in user.inspector_scopes]
-        return query.where(Certificate.organisation_id.in_(scopes)) if scopes else query
-    return query.where(Certificate.organisation_id == (user.organisation_id or -1))
+    return visible_to(user, query, Certificate.organisation_id)
 
 
 def search_certificates(user: User, text: str | None = None, status: str | None = None) -> Select:
@@ -36,7 +32,7 @@ def search_certificates(user: User, text: str | None = None, status: str | None 
 def get_certificate(session: Session, user: User, certificate_id: int) -> Certificate:
     """Return a certificate this person may see; another organisation's is "not found", not "forbidden"."""
     certificate = session.get(Certificate, certificate_id)
-    if certificate is None or not user.can_read_organisation(certificate.organisation_id):
+    if certificate is None or not may_see_organisation(user, certificate.organisation_id):
         raise NotFound("Không có giấy chứng nhận này / no such certificate")
     return certificate
 

@@ -21,6 +21,7 @@ from instruments.errors import InputError
 from lims.audit.trail import audit_reason, record_event
 from lims.auth.models import User
 from lims.auth.passwords import check_password
+from lims.auth.permissions import Capability, may, require
 from lims.core.dates import lab_today
 from lims.core.errors import PermissionDenied, RuleViolation
 from lims.core.files import StoredFile, store_bytes
@@ -85,7 +86,7 @@ def valid_until_for(session: Session, instrument: Instrument, verified_on: date)
 
 def check_signatory(signatory: User, password: str | None, job: Job, batch_id: int | None = None) -> None:
     """Refuse anyone but an authorised signatory who re-enters their password and did not measure the job."""
-    if not signatory.has_role("signatory"):
+    if not may(signatory, Capability.ISSUE_CERTIFICATES):
         raise PermissionDenied("Chỉ người ký được ủy quyền mới ký / only an authorised signatory may sign")
     if batch_id is not None:
         batch = object_session(job).get(IssueBatch, batch_id)
@@ -129,8 +130,8 @@ def _render_and_store(doc, record, supersedes: Certificate | None = None) -> _St
 
 def issue_certificate(
     session: Session,
+    actor,
     job: Job,
-    signatory: User,
     password: str | None,
     *,
     sticker_serial: str | None = None,
@@ -142,6 +143,7 @@ def issue_certificate(
 
     ``batch_id`` names a batch the same signatory confirmed with their password; the worker then passes no password.
     """
+    require(actor, Capability.ISSUE_CERTIFICATES)
     if job.status != "reviewed":
         raise RuleViolation(
             f"Chỉ cấp giấy chứng nhận cho công việc đã soát xét (công việc {job.number} đang ở trạng thái "
@@ -149,7 +151,7 @@ def issue_certificate(
             field="job",
         )
     ensure_certifiable(job)
-    check_signatory(signatory, password, job, batch_id=batch_id)
+    check_signatory(actor, password, job, batch_id=batch_id)
     kind = document.kind_of(job)
     issued_on = issued_on or lab_today()
     record = document.final_record(job)
@@ -161,17 +163,17 @@ def issue_certificate(
     measured = job.measured_on or record.measured_on
     if kind.value == "verification" and passed:
         valid_until = valid_until_for(session, job.instrument, measured)
-        sticker = stickers.take_for_certificate(session, sticker_serial, signatory)
+        sticker = stickers.take_for_certificate(session, actor, sticker_serial)
     elif sticker_serial:
         raise RuleViolation(
             "Chỉ gắn tem cho phương tiện đo kiểm định đạt / a sticker goes only on a passed verification",
             field="sticker_serial",
         )
-    seq, number = next_number(session, kind.value, issued_on.year)
+    seq, number = next_number(session, actor, kind.value, issued_on.year)
     certificate = _issue(
         session,
         job,
-        signatory,
+        actor,
         number=number,
         series=kind.value,
         year=issued_on.year,
@@ -185,10 +187,10 @@ def issue_certificate(
         lab=document.lab_snapshot(),
     )
     if sticker is not None:
-        stickers.mark_used(session, sticker, certificate)
-    mark_certified(session, job)
-    record_service(session, job.instrument, kind.value, measured, valid_until)
-    log.info("certificate %s issued for job %s by %s", number, job.number, signatory.username)
+        stickers.mark_used(session, actor, sticker, certificate)
+    mark_certified(session, actor, job)
+    record_service(session, actor, job.instrument, kind.value, measured, valid_until)
+    log.info("certificate %s issued for job %s by %s", number, job.number, actor.username)
     return certificate
 
 
@@ -271,8 +273,8 @@ def _standing_remarks(certificate: Certificate) -> tuple[str, ...]:
 
 def amend_certificate(
     session: Session,
+    actor,
     certificate: Certificate,
-    signatory: User,
     password: str,
     reason: str,
     *,
@@ -280,6 +282,7 @@ def amend_certificate(
     issued_on: date | None = None,
 ) -> Certificate:
     """Issue a corrected revision of a certificate (same number, next revision) that supersedes it."""
+    require(actor, Capability.ISSUE_CERTIFICATES)
     reason = nfc((reason or "").strip())
     if not reason:
         raise RuleViolation("Cần ghi lý do sửa đổi / a correction needs its reason", field="reason")
@@ -290,7 +293,7 @@ def amend_certificate(
             field="certificate",
         )
     job = certificate.job
-    check_signatory(signatory, password, job)
+    check_signatory(actor, password, job)
     issued_on = issued_on or lab_today()
     # The replaced certificate's standing changes in the same transaction as the new one is issued.
     with audit_reason(f"sửa đổi / amended: {reason}"):
@@ -299,7 +302,7 @@ def amend_certificate(
         amended = _issue(
             session,
             job,
-            signatory,
+            actor,
             number=certificate.number,
             series=certificate.series,
             year=certificate.year,
@@ -319,14 +322,13 @@ def amend_certificate(
 
 
 def revoke_certificate(
-    session: Session, certificate: Certificate, actor: User, reason: str, password: str | None
+    session: Session, actor, certificate: Certificate, reason: str, password: str | None
 ) -> Certificate:
     """Withdraw an issued certificate, recording who and why; it then verifies as revoked.
 
     Like signing, revoking changes what the certificate is worth to its holder: the person re-enters their password.
     """
-    if not actor.has_role("manager", "signatory"):
-        raise PermissionDenied("Chỉ trưởng phòng hoặc người ký được thu hồi / only a manager or signatory may revoke")
+    require(actor, Capability.REVOKE_CERTIFICATES)
     reason = nfc((reason or "").strip())
     if not reason:
         raise RuleViolation("Cần ghi lý do thu hồi / revocation needs its reason", field="reason")

@@ -10,6 +10,7 @@ from certificates.document import Sticker as StickerLabel
 from certificates.stickers import render_sticker_sheet
 from lims.audit.trail import audit_reason
 from lims.auth.models import User
+from lims.auth.permissions import Capability, may, require
 from lims.core.errors import NotFound, PermissionDenied, RuleViolation
 from lims.core.model import nfc, utcnow
 from lims.issuing.models import STICKER_STATES, Certificate, Sticker, StickerBatch
@@ -23,7 +24,7 @@ def serial_text(prefix: str, number: int, digits: int) -> str:
 
 def receive_stickers(
     session: Session,
-    actor: User,
+    actor,
     *,
     prefix: str,
     first: int,
@@ -33,6 +34,7 @@ def receive_stickers(
     supplier: str | None = None,
 ) -> StickerBatch:
     """Record a delivered range of stickers (first..last) into stock, one row per serial."""
+    require(actor, Capability.MANAGE_STICKERS)
     prefix = nfc(prefix or "").lstrip()  # a trailing space is part of the printed serial ("VL 0012345")
     if first < 0 or last < first:
         raise RuleViolation("Dải số tem không hợp lệ / invalid serial range", field="last")
@@ -67,8 +69,9 @@ def get_sticker(session: Session, serial: str) -> Sticker:
     return sticker
 
 
-def hand_out_stickers(session: Session, serials: list[str], technician: User) -> list[Sticker]:
+def hand_out_stickers(session: Session, actor, serials: list[str], technician: User) -> list[Sticker]:
     """Issue stickers from stock to a technician, who then answers for each one."""
+    require(actor, Capability.MANAGE_STICKERS)
     if not technician.is_lab_staff:
         raise RuleViolation("Chỉ giao tem cho nhân viên phòng / stickers go to lab staff only", field="holder")
     handed = []
@@ -82,8 +85,9 @@ def hand_out_stickers(session: Session, serials: list[str], technician: User) ->
     return handed
 
 
-def discard_sticker(session: Session, actor: User, serial: str, state: str, reason: str) -> Sticker:
+def discard_sticker(session: Session, actor, serial: str, state: str, reason: str) -> Sticker:
     """Record a sticker as spoiled (damaged when applied) or voided (lost, withdrawn), with the reason."""
+    require(actor, Capability.HANDLE_STICKERS)
     if state not in ("spoiled", "voided"):
         raise RuleViolation("Trạng thái không hợp lệ / invalid state", field="state")
     reason = nfc((reason or "").strip())
@@ -92,9 +96,9 @@ def discard_sticker(session: Session, actor: User, serial: str, state: str, reas
     sticker = get_sticker(session, serial)
     if sticker.state in ("used", "spoiled", "voided"):
         raise RuleViolation(f"Tem {serial} đã '{sticker.state}' / sticker {serial} is already {sticker.state}")
-    if state == "voided" and not actor.has_role("manager"):
+    if state == "voided" and not may(actor, Capability.MANAGE_STICKERS):
         raise PermissionDenied("Chỉ trưởng phòng hủy tem / only a manager voids stickers")
-    if sticker.state == "issued" and sticker.holder_id != actor.id and not actor.has_role("manager"):
+    if sticker.state == "issued" and sticker.holder_id != actor.id and not may(actor, Capability.MANAGE_STICKERS):
         raise PermissionDenied("Tem này đang giao cho người khác / this sticker is held by someone else")
     with audit_reason(reason):
         sticker.state, sticker.note, sticker.changed_at = state, reason, utcnow()
@@ -102,8 +106,9 @@ def discard_sticker(session: Session, actor: User, serial: str, state: str, reas
     return sticker
 
 
-def take_for_certificate(session: Session, serial: str | None, signatory: User) -> Sticker:
+def take_for_certificate(session: Session, actor, serial: str | None) -> Sticker:
     """Return the sticker named for a passed verification, refusing one that is not available."""
+    require(actor, Capability.ISSUE_CERTIFICATES)
     if not serial or not serial.strip():
         raise RuleViolation(
             "Kiểm định đạt phải ghi số tem đã dán / a passed verification names the sticker applied",
@@ -119,7 +124,8 @@ def take_for_certificate(session: Session, serial: str | None, signatory: User) 
     return sticker
 
 
-def mark_used(session: Session, sticker: Sticker, certificate: Certificate) -> None:
+def mark_used(session: Session, actor, sticker: Sticker, certificate: Certificate) -> None:
+    require(actor, Capability.ISSUE_CERTIFICATES)
     sticker.state, sticker.certificate_id, sticker.changed_at = "used", certificate.id, utcnow()
     session.flush()
 

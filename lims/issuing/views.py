@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from certificates.marks import stamp_revoked
 from lims.auth.models import User
+from lims.auth.permissions import Capability, may_see_organisation
 from lims.core.dates import lab_day, lab_today
 from lims.core.errors import RuleViolation
 from lims.core.exports import download
@@ -14,7 +15,7 @@ from lims.core.files import read_bytes
 from lims.core.forms import choices, refuse_invalid
 from lims.core.links import public_url
 from lims.core.navigation import register_home_panel, register_nav
-from lims.core.web import ALL_ROLES, LAB_STAFF, READERS, read_view, write_view
+from lims.core.web import read_view, write_view
 from lims.extensions import db
 from lims.issuing import batch as batches
 from lims.issuing import impact, numbering, queries, services, stickers, verification
@@ -45,7 +46,7 @@ def _remarks(text: str | None) -> tuple[str, ...]:
 
 
 @blueprint.route("/certificates")
-@read_view(*ALL_ROLES)
+@read_view(Capability.READ_CERTIFICATES)
 def certificates():
     status = request.args.get("status") or None
     query = queries.search_certificates(
@@ -56,7 +57,7 @@ def certificates():
 
 
 @blueprint.route("/certificates/<int:certificate_id>")
-@read_view(*ALL_ROLES)
+@read_view(Capability.READ_CERTIFICATES)
 def certificate(certificate_id: int):
     found = queries.get_certificate(db.session, current_user, certificate_id)
     return render_template(
@@ -70,7 +71,7 @@ def certificate(certificate_id: int):
 
 
 @blueprint.route("/certificates/<int:certificate_id>/pdf")
-@read_view(*ALL_ROLES)
+@read_view(Capability.READ_CERTIFICATES)
 def certificate_pdf(certificate_id: int):
     found = queries.get_certificate(db.session, current_user, certificate_id)
     # The stored, signed bytes, exactly as issued: never rendered again.
@@ -86,7 +87,7 @@ def certificate_pdf(certificate_id: int):
 
 
 @blueprint.route("/certificates/<int:certificate_id>/dcc.xml")
-@read_view(*ALL_ROLES)
+@read_view(Capability.READ_CERTIFICATES)
 def certificate_dcc(certificate_id: int):
     found = queries.get_certificate(db.session, current_user, certificate_id)
     if not found.dcc_sha256:
@@ -102,21 +103,21 @@ def certificate_dcc(certificate_id: int):
 
 
 @blueprint.route("/issuing/ready")
-@read_view("manager", "signatory")
+@read_view(Capability.READ_ISSUING_QUEUE)
 def ready():
     jobs = db.session.scalars(queries.ready_jobs()).all()
     return render_template("issuing/ready.html", jobs=jobs, form=BatchForm())
 
 
 @blueprint.route("/issuing/jobs/<int:job_id>", methods=["GET"])
-@read_view("signatory")
+@read_view(Capability.ISSUE_CERTIFICATES)
 def issue_form(job_id: int):
     job = queries.get_job(db.session, job_id)
     return render_template("issuing/issue.html", job=job, form=IssueForm())
 
 
 @blueprint.route("/issuing/jobs/<int:job_id>", methods=["POST"])
-@write_view("signatory")
+@write_view(Capability.ISSUE_CERTIFICATES)
 def issue_submit(job_id: int):
     job = queries.get_job(db.session, job_id)
     form = IssueForm()
@@ -125,8 +126,8 @@ def issue_submit(job_id: int):
     try:
         issued = services.issue_certificate(
             db.session,
-            job,
             current_user,
+            job,
             form.password.data,
             sticker_serial=form.sticker_serial.data or None,
             remarks=_remarks(form.remarks.data),
@@ -140,27 +141,27 @@ def issue_submit(job_id: int):
 
 
 @blueprint.route("/certificates/<int:certificate_id>/amend", methods=["POST"])
-@write_view("signatory")
+@write_view(Capability.ISSUE_CERTIFICATES)
 def amend(certificate_id: int):
     found = queries.get_certificate(db.session, current_user, certificate_id)
     form = AmendForm()
     if not form.validate_on_submit():
         raise RuleViolation(_("Cần lý do và mật khẩu để sửa đổi."), field="reason")
     amended = services.amend_certificate(
-        db.session, found, current_user, form.password.data, form.reason.data, remarks=_remarks(form.remarks.data)
+        db.session, current_user, found, form.password.data, form.reason.data, remarks=_remarks(form.remarks.data)
     )
     flash(_("Đã ban hành bản sửa đổi %(number)s.", number=amended.display_number), "success")
     return redirect(url_for("issuing.certificate", certificate_id=amended.id))
 
 
 @blueprint.route("/certificates/<int:certificate_id>/revoke", methods=["POST"])
-@write_view("manager", "signatory")
+@write_view(Capability.REVOKE_CERTIFICATES)
 def revoke(certificate_id: int):
     found = queries.get_certificate(db.session, current_user, certificate_id)
     form = RevokeForm()
     if not form.validate_on_submit():
         refuse_invalid(form)
-    services.revoke_certificate(db.session, found, current_user, form.reason.data, form.password.data)
+    services.revoke_certificate(db.session, current_user, found, form.reason.data, form.password.data)
     flash(_("Đã thu hồi giấy chứng nhận %(number)s.", number=found.display_number), "warning")
     return redirect(url_for("issuing.certificate", certificate_id=found.id))
 
@@ -169,7 +170,7 @@ def revoke(certificate_id: int):
 
 
 @blueprint.route("/issuing/batch", methods=["POST"])
-@write_view("signatory")
+@write_view(Capability.ISSUE_CERTIFICATES)
 def batch_start():
     form = BatchForm()
     if not form.validate_on_submit():
@@ -181,13 +182,13 @@ def batch_start():
 
 
 @blueprint.route("/issuing/batch/<int:batch_id>")
-@read_view(*LAB_STAFF)
+@read_view(Capability.READ_ISSUING)
 def batch_page(batch_id: int):
     return render_template("issuing/batch.html", batch=queries.get_batch(db.session, batch_id))
 
 
 @blueprint.route("/issuing/batch/<int:batch_id>/progress")
-@read_view(*LAB_STAFF)
+@read_view(Capability.READ_ISSUING)
 def batch_progress(batch_id: int):
     found = queries.get_batch(db.session, batch_id)
     return jsonify(
@@ -205,19 +206,19 @@ def batch_progress(batch_id: int):
 
 
 @blueprint.route("/issuing/numbering", methods=["GET"])
-@read_view("admin", "manager")
+@read_view(Capability.MANAGE_NUMBERING)
 def numbering_form():
     formats = {series: numbering.number_format(db.session, series) for series in ("verification", "calibration")}
     return render_template("issuing/numbering.html", form=NumberFormatForm(), formats=formats)
 
 
 @blueprint.route("/issuing/numbering", methods=["POST"])
-@write_view("admin", "manager")
+@write_view(Capability.MANAGE_NUMBERING)
 def numbering_submit():
     form = NumberFormatForm()
     if not form.validate_on_submit():
         raise RuleViolation(_("Mẫu số không hợp lệ."), field="number_format")
-    numbering.set_number_format(db.session, form.series.data, form.number_format.data)
+    numbering.set_number_format(db.session, current_user, form.series.data, form.number_format.data)
     flash(_("Đã lưu mẫu số."), "success")
     return redirect(url_for("issuing.numbering_form"))
 
@@ -231,7 +232,7 @@ def _staff_choices(form: StickerHandOutForm) -> None:
 
 
 @blueprint.route("/stickers")
-@read_view(*READERS)
+@read_view(Capability.READ_STICKERS)
 def sticker_register():
     hand_out = StickerHandOutForm()
     _staff_choices(hand_out)
@@ -246,7 +247,7 @@ def sticker_register():
 
 
 @blueprint.route("/stickers/receive", methods=["POST"])
-@write_view("manager")
+@write_view(Capability.MANAGE_STICKERS)
 def stickers_receive():
     form = StickerReceiveForm()
     if not form.validate_on_submit():
@@ -266,20 +267,20 @@ def stickers_receive():
 
 
 @blueprint.route("/stickers/hand-out", methods=["POST"])
-@write_view("manager")
+@write_view(Capability.MANAGE_STICKERS)
 def stickers_hand_out():
     form = StickerHandOutForm()
     _staff_choices(form)
     if not form.validate_on_submit():
         raise RuleViolation(_("Chọn người nhận và ghi số tem."), field="serials")
     holder = db.session.get(User, form.holder_id.data)
-    handed = stickers.hand_out_stickers(db.session, _remarks(form.serials.data), holder)
+    handed = stickers.hand_out_stickers(db.session, current_user, _remarks(form.serials.data), holder)
     flash(_("Đã giao %(count)s tem.", count=len(handed)), "success")
     return redirect(url_for("issuing.sticker_register"))
 
 
 @blueprint.route("/stickers/discard", methods=["POST"])
-@write_view("manager", "technician", "signatory")
+@write_view(Capability.HANDLE_STICKERS)
 def stickers_discard():
     form = StickerDiscardForm()
     if not form.validate_on_submit():
@@ -290,7 +291,7 @@ def stickers_discard():
 
 
 @blueprint.route("/stickers/sheet")
-@read_view(*LAB_STAFF)
+@read_view(Capability.READ_ISSUING)
 def sticker_sheet():
     ids = [int(value) for value in request.args.getlist("certificate_id") if value.isdigit()]
     found = [queries.get_certificate(db.session, current_user, cid) for cid in ids]
@@ -302,16 +303,16 @@ def sticker_sheet():
 
 
 @blueprint.route("/issuing/impact/<int:standard_id>")
-@read_view("manager", "signatory", "inspector")
+@read_view(Capability.READ_IMPACT)
 def impact_page(standard_id: int):
     standard = queries.get_standard(db.session, standard_id)
     found = impact.impact_of(db.session, standard, queries.since_arg(request.args.get("since")))
-    visible = [c for c in found.certificates if current_user.can_read_organisation(c.organisation_id)]
+    visible = [c for c in found.certificates if may_see_organisation(current_user, c.organisation_id)]
     return render_template("issuing/impact.html", impact=found, certificates=visible, form=NotifyForm())
 
 
 @blueprint.route("/issuing/impact/<int:standard_id>/notify", methods=["POST"])
-@write_view("manager")
+@write_view(Capability.NOTIFY_IMPACT)
 def impact_notify(standard_id: int):
     standard = queries.get_standard(db.session, standard_id)
     form = NotifyForm()
@@ -324,7 +325,7 @@ def impact_notify(standard_id: int):
 
 
 @blueprint.route("/issuing/impact")
-@read_view("manager", "signatory", "inspector")
+@read_view(Capability.READ_IMPACT)
 def impact_index():
     return render_template("issuing/impact_index.html", standards=db.session.scalars(queries.standards_query()).all())
 
@@ -403,10 +404,10 @@ def verify_file():
     return _verdict_page(verdict, "upload", None)
 
 
-register_nav("issuing.certificates", _l("Giấy chứng nhận"), ALL_ROLES, order=40)
-register_nav("issuing.ready", _l("Chờ cấp"), ("manager", "signatory"), order=41)
-register_nav("issuing.sticker_register", _l("Tem kiểm định"), READERS, order=42)
-register_nav("issuing.impact_index", _l("Truy xuất ngược"), ("manager", "signatory", "inspector"), order=43)
+register_nav("issuing.certificates", _l("Giấy chứng nhận"), (Capability.READ_CERTIFICATES,), order=40)
+register_nav("issuing.ready", _l("Chờ cấp"), (Capability.READ_ISSUING_QUEUE,), order=41)
+register_nav("issuing.sticker_register", _l("Tem kiểm định"), (Capability.READ_STICKERS,), order=42)
+register_nav("issuing.impact_index", _l("Truy xuất ngược"), (Capability.READ_IMPACT,), order=43)
 
 
 def _ready_panel(user) -> dict:
@@ -415,4 +416,4 @@ def _ready_panel(user) -> dict:
     return {"ready": queries.count_ready(db.session), "first": first}
 
 
-register_home_panel("issuing-ready", "issuing/_panel.html", ("manager", "signatory"), _ready_panel, order=20)
+register_home_panel("issuing-ready", "issuing/_panel.html", (Capability.READ_ISSUING_QUEUE,), _ready_panel, order=20)

@@ -6,6 +6,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
 from lims.auth.models import User, UserRole
+from lims.auth.permissions import may_see_organisation, visible_to
 from lims.core.dates import lab_today
 from lims.core.errors import NotFound
 from lims.customers.models import Instrument, Organisation
@@ -19,20 +20,13 @@ BOARD_STATES = ("received", "scheduled", "in_progress", "measured", "reviewed", 
 def requests_query(user: User) -> Select:
     """Requests this person may see, newest first."""
     query = select(ServiceRequest).order_by(ServiceRequest.id.desc())
-    if not user.is_lab_staff:
-        if "inspector" in user.roles:
-            scopes = [scope.organisation_id for scope in user.inspector_scopes]
-            if scopes:
-                query = query.where(ServiceRequest.organisation_id.in_(scopes))
-        else:
-            query = query.where(ServiceRequest.organisation_id == user.organisation_id)
-    return query
+    return visible_to(user, query, ServiceRequest.organisation_id)
 
 
 def load_request(session: Session, user: User, request_id: int) -> ServiceRequest:
     """Return a request this person may see; NotFound otherwise (another organisation's looks like none)."""
     request = session.get(ServiceRequest, request_id)
-    if request is None or not user.can_read_organisation(request.organisation_id):
+    if request is None or not may_see_organisation(user, request.organisation_id):
         raise NotFound("Không có yêu cầu này / no such request")
     return request
 
@@ -40,7 +34,7 @@ def load_request(session: Session, user: User, request_id: int) -> ServiceReques
 def load_job(session: Session, user: User, job_id: int) -> Job:
     """Return a job this person may see."""
     job = session.get(Job, job_id)
-    if job is None or not user.can_read_organisation(job.request.organisation_id):
+    if job is None or not may_see_organisation(user, job.request.organisation_id):
         raise NotFound("Không có công việc này / no such job")
     return job
 
@@ -48,26 +42,22 @@ def load_job(session: Session, user: User, job_id: int) -> Job:
 def load_record(session: Session, user: User, record_id: int) -> MeasurementRecord:
     """Return a measurement record this person may see."""
     record = session.get(MeasurementRecord, record_id)
-    if record is None or not user.can_read_organisation(record.job.request.organisation_id):
+    if record is None or not may_see_organisation(user, record.job.request.organisation_id):
         raise NotFound("Không có biên bản này / no such record")
     return record
 
 
 def organisations_for(session: Session, user: User) -> list[Organisation]:
     """Organisations this person may request for: its own for an enterprise user, every enterprise for the lab."""
-    if not user.is_lab_staff:
-        return [session.get(Organisation, user.organisation_id)] if user.organisation_id else []
-    return list(
-        session.scalars(select(Organisation).where(Organisation.kind == "enterprise").order_by(Organisation.name))
-    )
+    query = select(Organisation).where(Organisation.kind == "enterprise").order_by(Organisation.name)
+    return list(session.scalars(visible_to(user, query, Organisation.id)))
 
 
 def instruments_for(session: Session, user: User, organisation_id: int | None = None) -> list[Instrument]:
     """Active instruments this person may put on a request."""
     query = select(Instrument).where(Instrument.active.is_(True)).order_by(Instrument.organisation_id, Instrument.id)
-    if not user.is_lab_staff:
-        query = query.where(Instrument.organisation_id == user.organisation_id)
-    elif organisation_id:
+    query = visible_to(user, query, Instrument.organisation_id)
+    if organisation_id:
         query = query.where(Instrument.organisation_id == organisation_id)
     return list(session.scalars(query.options(selectinload(Instrument.instrument_type))).all())
 
@@ -87,22 +77,28 @@ def pickable_instruments(
     return list(session.scalars(query.limit(limit)).unique())
 
 
-def jobs_query(state: str | None = None) -> Select:
-    query = select(Job).order_by(Job.id.desc())
+def visible_jobs(user: User, query: Select) -> Select:
+    """Narrow a query of jobs to those of the organisations this person may read (through each job's request)."""
+    query = query.join(ServiceRequest, Job.request_id == ServiceRequest.id)
+    return visible_to(user, query, ServiceRequest.organisation_id)
+
+
+def jobs_query(user: User, state: str | None = None) -> Select:
+    query = visible_jobs(user, select(Job).order_by(Job.id.desc()))
     if state:
         query = query.where(Job.status == state)
     return query
 
 
-def board(session: Session, per_state: int = 50) -> dict[str, list[Job]]:
-    """The manager's board: the open jobs by state."""
-    return {state: list(session.scalars(jobs_query(state).limit(per_state))) for state in BOARD_STATES}
+def board(session: Session, user: User, per_state: int = 50) -> dict[str, list[Job]]:
+    """The manager's board: the open jobs by state (of the organisations this person may read)."""
+    return {state: list(session.scalars(jobs_query(user, state).limit(per_state))) for state in BOARD_STATES}
 
 
-def board_counts(session: Session) -> dict[str, int]:
+def board_counts(session: Session, user: User) -> dict[str, int]:
     from sqlalchemy import func
 
-    rows = session.execute(select(Job.status, func.count(Job.id)).group_by(Job.status)).all()
+    rows = session.execute(visible_jobs(user, select(Job.status, func.count(Job.id))).group_by(Job.status)).all()
     return {state: count for state, count in rows}
 
 
@@ -120,9 +116,12 @@ def worklist(session: Session, user: User, day: date) -> list[Job]:
     )
 
 
-def calendar(session: Session, first: date, last: date, technician_id: int | None = None) -> dict[date, list[Job]]:
-    """Scheduled jobs between two days (inclusive), by day."""
+def calendar(
+    session: Session, user: User, first: date, last: date, technician_id: int | None = None
+) -> dict[date, list[Job]]:
+    """Scheduled jobs between two days (inclusive), by day (of the organisations this person may read)."""
     query = select(Job).where(Job.scheduled_on >= first, Job.scheduled_on <= last, Job.status != "cancelled")
+    query = visible_jobs(user, query)
     if technician_id:
         query = query.where(Job.technician_id == technician_id)
     days: dict[date, list[Job]] = {first + timedelta(days=n): [] for n in range((last - first).days + 1)}

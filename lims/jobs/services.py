@@ -19,6 +19,7 @@ from instruments.errors import InputError
 from instruments.procedures import PROCEDURES, MethodReference, Procedure, Stage, get_procedure
 from lims.audit.trail import audit_reason
 from lims.auth.models import User
+from lims.auth.permissions import Capability, may, may_see_organisation, require
 from lims.core.dates import lab_today
 from lims.core.errors import PermissionDenied, RuleViolation
 from lims.core.model import utcnow
@@ -44,8 +45,6 @@ VERIFICATION_SERVICES = ("initial_verification", "periodic_verification", "after
 PLACES = ("lab", "on_site")
 DECISION_RULES = ("simple", "guarded")  # the codes instruments.decision.rule_from_input reads
 STAGES = ("as_found", "as_left")
-MANAGERS = frozenset({"admin", "manager"})
-REVIEWER_ROLES = frozenset({"admin", "manager", "signatory", "technician"})
 # The verifier card's field of measurement each procedure belongs to (Thông tư 24/2013 lists cards by field).
 PROCEDURE_FIELDS = {
     "weight-comparison-r111": "khối lượng",
@@ -268,7 +267,8 @@ def create_request(
     notes: str | None = None,
 ) -> ServiceRequest:
     """Record an enterprise's request; an enterprise user may only request for its own organisation."""
-    if not actor.is_lab_staff and ("enterprise" not in actor.roles or actor.organisation_id != organisation_id):
+    require(actor, Capability.SUBMIT_REQUESTS)
+    if not may_see_organisation(actor, organisation_id):
         raise PermissionDenied(
             "Chỉ được gửi yêu cầu cho phương tiện đo của doanh nghiệp mình / you may only request for your own "
             "organisation's instruments"
@@ -338,11 +338,6 @@ def create_request(
     return request
 
 
-def _check_manager(actor: User) -> None:
-    if not actor.roles & MANAGERS:
-        raise PermissionDenied("Chỉ quản lý phòng thí nghiệm được làm việc này / only a lab manager may do this")
-
-
 def accept_request(
     session: Session,
     actor: User,
@@ -364,7 +359,7 @@ def accept_request(
     None keeps what the request said. ``conformity_specification``: what conformity is stated against, e.g.
     "OIML R 111-1, cấp M1": required when a calibration is to carry a statement.
     """
-    _check_manager(actor)
+    require(actor, Capability.REVIEW_CONTRACTS)
     if request.status != "submitted":
         raise RuleViolation("Yêu cầu đã được xem xét / the request was already reviewed", field="status")
     _review_conformity(request, wants_conformity_statement, conformity_specification)
@@ -436,7 +431,7 @@ def _review_conformity(request: ServiceRequest, wants: bool | None, specificatio
 
 def decline_request(session: Session, actor: User, request: ServiceRequest, *, notes: str) -> ServiceRequest:
     """Record the contract review as declined, with the reason."""
-    _check_manager(actor)
+    require(actor, Capability.REVIEW_CONTRACTS)
     notes = _require_text(notes, "review_notes", "lý do từ chối / the reason for declining")
     if request.status != "submitted":
         raise RuleViolation("Yêu cầu đã được xem xét / the request was already reviewed", field="status")
@@ -461,7 +456,7 @@ def grant_authorisation(
     session: Session, actor: User, *, user_id: int, procedure_key: str, valid_from: date, valid_until: date | None
 ) -> Authorisation:
     """Authorise a person to perform a procedure for a period."""
-    _check_manager(actor)
+    require(actor, Capability.MANAGE_AUTHORISATIONS)
     person = session.get(User, user_id)
     if person is None or not person.is_lab_staff:
         raise RuleViolation(
@@ -486,7 +481,7 @@ def grant_authorisation(
 
 def revoke_authorisation(session: Session, actor: User, authorisation: Authorisation, reason: str) -> None:
     """Withdraw an authorisation (kept, marked revoked)."""
-    _check_manager(actor)
+    require(actor, Capability.MANAGE_AUTHORISATIONS)
     reason = _require_text(reason, "reason", "lý do thu hồi / the reason for revoking")
     authorisation.revoked = True
     with audit_reason(reason):
@@ -505,7 +500,7 @@ def grant_verifier_card(
     issued_by: str | None = None,
 ) -> VerifierCard:
     """Record a verifier's card (thẻ kiểm định viên) for a field of measurement."""
-    _check_manager(actor)
+    require(actor, Capability.MANAGE_AUTHORISATIONS)
     person = session.get(User, user_id)
     if person is None or not person.is_lab_staff:
         raise RuleViolation("Chỉ nhân viên phòng thí nghiệm có thẻ / only lab staff hold verifier cards", "user_id")
@@ -570,13 +565,9 @@ def _move(session: Session, job: Job, to: str, reason: str | None = None) -> Non
         session.flush()
 
 
-def _check_lab_staff(actor: User) -> None:
-    if not actor.is_lab_staff:
-        raise PermissionDenied("Chỉ nhân viên phòng thí nghiệm / lab staff only")
-
-
 def _check_performer(actor: User, job: Job) -> None:
-    if actor.roles & MANAGERS:
+    require(actor, Capability.MEASURE)
+    if may(actor, Capability.PLAN_JOBS):  # who assigns the work may also do it
         return
     if job.technician_id != actor.id:
         raise PermissionDenied(
@@ -586,7 +577,7 @@ def _check_performer(actor: User, job: Job) -> None:
 
 def schedule_job(session: Session, actor: User, job: Job, *, technician: User, day: date) -> Job:
     """Assign a job to a technician on a day (again, to reschedule)."""
-    _check_manager(actor)
+    require(actor, Capability.PLAN_JOBS)
     if "technician" not in technician.roles:
         raise RuleViolation(f"{technician.full_name} không phải kỹ thuật viên / is not a technician", "technician_id")
     ensure_authorised(session, technician, job, day)
@@ -624,7 +615,7 @@ def finish_measurement(session: Session, actor: User, job: Job) -> Job:
 
 def reopen_measurement(session: Session, actor: User, job: Job, reason: str) -> Job:
     """Send a measured job back to measuring (a reviewer's finding, a missed test)."""
-    _check_lab_staff(actor)
+    require(actor, Capability.HANDLE_JOBS)
     reason = _require_text(reason, "reason", "lý do / the reason")
     job.second_look_reason = None
     job.second_look_flagged_at = None
@@ -655,8 +646,7 @@ def measured_by(person: User, job: Job) -> bool:
 
 def review_job(session: Session, actor: User, job: Job, *, notes: str | None = None) -> Job:
     """Record the second person's review; the person who measured may not review their own work."""
-    if not actor.roles & REVIEWER_ROLES:
-        raise PermissionDenied("Không có quyền soát xét / you may not review jobs")
+    require(actor, Capability.REVIEW_RECORDS)
     if measured_by(actor, job):
         raise RuleViolation(
             "Người soát xét không được là người đã đo / the reviewer must not be the person who measured",
@@ -670,15 +660,17 @@ def review_job(session: Session, actor: User, job: Job, *, notes: str | None = N
     return job
 
 
-def mark_certified(session: Session, job: Job) -> Job:
+def mark_certified(session: Session, actor, job: Job) -> Job:
     """Move a reviewed job to certified (called by issuing when its certificate is issued)."""
+    require(actor, Capability.ISSUE_CERTIFICATES)
     job.certified_at = utcnow()
     _move(session, job, "certified", "certificate issued")
     return job
 
 
-def mark_returned(session: Session, job: Job, returned_on: date | None = None) -> Job:
+def mark_returned(session: Session, actor, job: Job, returned_on: date | None = None) -> Job:
     """Move a certified job to returned (the instrument and its certificate went back to the enterprise)."""
+    require(actor, Capability.ISSUE_CERTIFICATES)
     job.returned_on = returned_on or lab_today()
     _move(session, job, "returned", "returned to the enterprise")
     return job
@@ -686,7 +678,7 @@ def mark_returned(session: Session, job: Job, returned_on: date | None = None) -
 
 def hold_job(session: Session, actor: User, job: Job, reason: str) -> Job:
     """Put an open job on hold, remembering the state to resume to."""
-    _check_lab_staff(actor)
+    require(actor, Capability.HANDLE_JOBS)
     reason = _require_text(reason, "reason", "lý do tạm dừng / the reason for the hold")
     if job.status not in OPEN_STATES:
         raise RuleViolation(
@@ -704,7 +696,7 @@ def hold_job(session: Session, actor: User, job: Job, reason: str) -> Job:
 
 def resume_job(session: Session, actor: User, job: Job) -> Job:
     """Take a job off hold, back to the state it was in."""
-    _check_lab_staff(actor)
+    require(actor, Capability.HANDLE_JOBS)
     if job.status != "on_hold":
         raise RuleViolation("Công việc không ở trạng thái tạm dừng / the job is not on hold", field="status")
     with audit_reason(f"resumed to {job.status_before_hold}"):
@@ -717,7 +709,7 @@ def resume_job(session: Session, actor: User, job: Job) -> Job:
 
 def cancel_job(session: Session, actor: User, job: Job, reason: str) -> Job:
     """Cancel a job that has not been certified, with the reason."""
-    _check_manager(actor)
+    require(actor, Capability.PLAN_JOBS)
     reason = _require_text(reason, "reason", "lý do hủy / the reason for cancelling")
     if job.status not in (*OPEN_STATES, "on_hold"):
         raise RuleViolation(

@@ -10,12 +10,13 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from instruments.procedures import all_procedures
+from lims.auth.permissions import LAB_ROLES, Capability, may
 from lims.core.dates import is_plausible_day, lab_today
 from lims.core.display import page_locale, printed_result
 from lims.core.errors import RuleViolation
 from lims.core.forms import choices, show_refusal
 from lims.core.navigation import register_home_panel, register_nav
-from lims.core.web import ALL_ROLES, LAB_STAFF, READERS, read_view, write_view
+from lims.core.web import read_view, write_view
 from lims.customers import services as customer_services
 from lims.extensions import db
 from lims.jobs import observation_form, queries, reference, services
@@ -39,10 +40,6 @@ from lims.jobs.forms import (
 
 blueprint = Blueprint("jobs", __name__, url_prefix="/jobs")
 
-MANAGERS = ("admin", "manager")
-PERFORMERS = ("admin", "manager", "technician")
-REQUESTERS = ("admin", "manager", "enterprise")
-
 
 @blueprint.context_processor
 def labels():
@@ -61,7 +58,7 @@ def labels():
 
 
 @blueprint.route("/requests")
-@read_view(*ALL_ROLES)
+@read_view(Capability.READ_REQUESTS)
 def requests():
     rows = db.session.scalars(queries.requests_query(current_user).limit(200)).all()
     return render_template("jobs/requests.html", requests=rows)
@@ -115,7 +112,7 @@ def _render_request_form(form: RequestForm, status: int = 200):
 
 
 @blueprint.route("/requests/instruments")
-@read_view(*REQUESTERS)
+@read_view(Capability.SUBMIT_REQUESTS)
 def request_instruments():
     """Answer the request form's instrument picker: at most 20 instruments matching what was typed."""
     found = queries.pickable_instruments(
@@ -130,7 +127,7 @@ def _int_arg(name: str) -> int | None:
 
 
 @blueprint.route("/requests/new", methods=["GET"])
-@read_view(*REQUESTERS)
+@read_view(Capability.SUBMIT_REQUESTS)
 def request_new():
     """Start a request, for an instrument ("Tiếp nhận" on its page) or an enterprise when one is named."""
     form = RequestForm()
@@ -149,7 +146,7 @@ def request_new():
 
 
 @blueprint.route("/requests/new", methods=["POST"])
-@write_view(*REQUESTERS)
+@write_view(Capability.SUBMIT_REQUESTS)
 def request_create():
     form = RequestForm()
     _fill_request_choices(form)
@@ -205,7 +202,7 @@ def _render_request_detail(service_request, form, status: int = 200):
 
 
 @blueprint.route("/requests/<int:request_id>")
-@read_view(*ALL_ROLES)
+@read_view(Capability.READ_REQUESTS)
 def request_detail(request_id: int):
     service_request = queries.load_request(db.session, current_user, request_id)
     form = ReviewRequestForm(
@@ -218,7 +215,7 @@ def request_detail(request_id: int):
 
 
 @blueprint.route("/requests/<int:request_id>/accept", methods=["POST"])
-@write_view(*MANAGERS)
+@write_view(Capability.REVIEW_CONTRACTS)
 def request_accept(request_id: int):
     service_request = queries.load_request(db.session, current_user, request_id)
     form = ReviewRequestForm()
@@ -259,7 +256,7 @@ def request_accept(request_id: int):
 
 
 @blueprint.route("/requests/<int:request_id>/decline", methods=["POST"])
-@write_view(*MANAGERS)
+@write_view(Capability.REVIEW_CONTRACTS)
 def request_decline(request_id: int):
     service_request = queries.load_request(db.session, current_user, request_id)
     form = ReviewRequestForm()
@@ -273,13 +270,13 @@ def request_decline(request_id: int):
 
 
 @blueprint.route("/")
-@read_view(*READERS)
+@read_view(Capability.READ_JOBS)
 def board():
-    return render_template("jobs/board.html", board=queries.board(db.session))
+    return render_template("jobs/board.html", board=queries.board(db.session, current_user))
 
 
 @blueprint.route("/<int:job_id>")
-@read_view(*READERS)
+@read_view(Capability.READ_JOBS)
 def job_detail(job_id: int):
     job = queries.load_job(db.session, current_user, job_id)
     schedule = ScheduleForm(technician_id=job.technician_id or 0, day=job.scheduled_on or lab_today())
@@ -304,7 +301,7 @@ def _job_action(job_id: int, action, message: str):
 
 
 @blueprint.route("/<int:job_id>/schedule", methods=["POST"])
-@write_view(*MANAGERS)
+@write_view(Capability.PLAN_JOBS)
 def job_schedule(job_id: int):
     form = ScheduleForm()
     if not form.validate_on_submit():
@@ -318,7 +315,7 @@ def job_schedule(job_id: int):
 
 
 @blueprint.route("/<int:job_id>/start", methods=["POST"])
-@write_view(*PERFORMERS)
+@write_view(Capability.MEASURE)
 def job_start(job_id: int):
     """Begin measuring and open the record form: starting is for entering what is measured."""
     job = queries.load_job(db.session, current_user, job_id)
@@ -328,7 +325,7 @@ def job_start(job_id: int):
 
 
 @blueprint.route("/<int:job_id>/finish", methods=["POST"])
-@write_view(*PERFORMERS)
+@write_view(Capability.MEASURE)
 def job_finish(job_id: int):
     return _job_action(
         job_id, lambda job: services.finish_measurement(db.session, current_user, job), _("Đã hoàn thành phép đo.")
@@ -336,7 +333,7 @@ def job_finish(job_id: int):
 
 
 @blueprint.route("/<int:job_id>/reopen", methods=["POST"])
-@write_view(*LAB_STAFF)
+@write_view(Capability.HANDLE_JOBS)
 def job_reopen(job_id: int):
     reason = ReasonForm().reason.data
     return _job_action(
@@ -345,7 +342,7 @@ def job_reopen(job_id: int):
 
 
 @blueprint.route("/<int:job_id>/review", methods=["POST"])
-@write_view(*LAB_STAFF)
+@write_view(Capability.REVIEW_RECORDS)
 def job_review(job_id: int):
     notes = JobReviewForm().notes.data
     return _job_action(
@@ -354,7 +351,7 @@ def job_review(job_id: int):
 
 
 @blueprint.route("/<int:job_id>/hold", methods=["POST"])
-@write_view(*LAB_STAFF)
+@write_view(Capability.HANDLE_JOBS)
 def job_hold(job_id: int):
     reason = ReasonForm().reason.data
     return _job_action(
@@ -363,13 +360,13 @@ def job_hold(job_id: int):
 
 
 @blueprint.route("/<int:job_id>/resume", methods=["POST"])
-@write_view(*LAB_STAFF)
+@write_view(Capability.HANDLE_JOBS)
 def job_resume(job_id: int):
     return _job_action(job_id, lambda job: services.resume_job(db.session, current_user, job), _("Đã tiếp tục."))
 
 
 @blueprint.route("/<int:job_id>/cancel", methods=["POST"])
-@write_view(*MANAGERS)
+@write_view(Capability.PLAN_JOBS)
 def job_cancel(job_id: int):
     reason = ReasonForm().reason.data
     return _job_action(
@@ -505,7 +502,7 @@ def _render_record_form(
 
 
 @blueprint.route("/<int:job_id>/record", methods=["GET"])
-@read_view(*PERFORMERS)
+@read_view(Capability.MEASURE)
 def record_form(job_id: int):
     job = queries.load_job(db.session, current_user, job_id)
     stage = _stage()
@@ -520,7 +517,7 @@ def record_form(job_id: int):
 
 
 @blueprint.route("/<int:job_id>/reference")
-@read_view(*PERFORMERS)
+@read_view(Capability.MEASURE)
 def record_reference(job_id: int):
     """The reference values the chosen standards' certificates give, for the form to fill when a standard is picked."""
     job = queries.load_job(db.session, current_user, job_id)
@@ -567,7 +564,7 @@ def _measured_on() -> date | None:
 
 
 @blueprint.route("/<int:job_id>/record", methods=["POST"])
-@write_view(*PERFORMERS)
+@write_view(Capability.MEASURE)
 def record_save(job_id: int):
     job = queries.load_job(db.session, current_user, job_id)
     stage = _stage()
@@ -606,7 +603,7 @@ def record_save(job_id: int):
 
 
 @blueprint.route("/<int:job_id>/preview", methods=["POST"])
-@write_view(*PERFORMERS)
+@write_view(Capability.MEASURE)
 def record_preview(job_id: int):
     job = queries.load_job(db.session, current_user, job_id)
     schema = services.procedure_for(job).schema().as_dict()
@@ -662,7 +659,7 @@ def result_budgets(value, path: str = "") -> list[dict]:
 
 
 @blueprint.route("/records/<int:record_id>")
-@read_view(*READERS)
+@read_view(Capability.READ_JOBS)
 def record_detail(record_id: int):
     record = queries.load_record(db.session, current_user, record_id)
     return render_template(
@@ -677,7 +674,7 @@ def record_detail(record_id: int):
 
 
 @blueprint.route("/calendar")
-@read_view(*READERS)
+@read_view(Capability.READ_JOBS)
 def calendar():
     view = request.args.get("view", "week")
     try:
@@ -701,7 +698,7 @@ def calendar():
         last=last,
         previous=previous,
         following=following,
-        days=queries.calendar(db.session, first, last, technician_id),
+        days=queries.calendar(db.session, current_user, first, last, technician_id),
         technicians=queries.technicians(db.session),
         technician_id=technician_id,
         today=lab_today(),
@@ -709,7 +706,7 @@ def calendar():
 
 
 @blueprint.route("/worklist")
-@read_view("technician")
+@read_view(Capability.KEEP_WORKLIST)
 def worklist():
     today = lab_today()
     return render_template("jobs/worklist.html", jobs=queries.worklist(db.session, current_user, today), today=today)
@@ -743,14 +740,14 @@ def _render_authorisations(grant, card, status=200):
 
 
 @blueprint.route("/authorisations")
-@read_view(*MANAGERS)
+@read_view(Capability.MANAGE_AUTHORISATIONS)
 def authorisations():
     grant, card = _authorisation_forms()
     return _render_authorisations(grant, card)
 
 
 @blueprint.route("/authorisations", methods=["POST"])
-@write_view(*MANAGERS)
+@write_view(Capability.MANAGE_AUTHORISATIONS)
 def authorisation_grant():
     grant, card = _authorisation_forms()
     if not grant.validate_on_submit():
@@ -768,7 +765,7 @@ def authorisation_grant():
 
 
 @blueprint.route("/authorisations/<int:authorisation_id>/revoke", methods=["POST"])
-@write_view(*MANAGERS)
+@write_view(Capability.MANAGE_AUTHORISATIONS)
 def authorisation_revoke(authorisation_id: int):
     authorisation = queries.load_authorisation(db.session, authorisation_id)
     services.revoke_authorisation(db.session, current_user, authorisation, ReasonForm().reason.data)
@@ -777,7 +774,7 @@ def authorisation_revoke(authorisation_id: int):
 
 
 @blueprint.route("/cards", methods=["POST"])
-@write_view(*MANAGERS)
+@write_view(Capability.MANAGE_AUTHORISATIONS)
 def card_grant():
     grant, card = _authorisation_forms()
     if not card.validate_on_submit():
@@ -801,9 +798,9 @@ def card_grant():
 
 def _to_review(user) -> list:
     """Return a few jobs waiting for a second person's review that this person may review (not measured by them)."""
-    if not user.roles & services.REVIEWER_ROLES:
+    if not may(user, Capability.REVIEW_RECORDS):
         return []
-    waiting = db.session.scalars(queries.jobs_query("measured").limit(20)).all()
+    waiting = db.session.scalars(queries.jobs_query(user, "measured").limit(20)).all()
     return [job for job in waiting if not services.measured_by(user, job)][:5]
 
 
@@ -814,7 +811,7 @@ def _worklist_panel(user):
 
 def _board_panel(user):
     return {
-        "counts": queries.board_counts(db.session),
+        "counts": queries.board_counts(db.session, user),
         "states": queries.BOARD_STATES,
         "names": STATE_NAMES,
         "to_review": _to_review(user),
@@ -822,10 +819,12 @@ def _board_panel(user):
 
 
 # Enterprises see their own requests (requests_query scopes the list to their organisation).
-register_nav("jobs.requests", _l("Yêu cầu"), ALL_ROLES, order=30)
-register_nav("jobs.board", _l("Công việc"), READERS, order=31)
-register_nav("jobs.calendar", _l("Lịch"), LAB_STAFF, order=32)
-register_nav("jobs.worklist", _l("Việc hôm nay"), ("technician",), order=33)
-register_nav("jobs.authorisations", _l("Phân quyền đo"), MANAGERS, order=90)
-register_home_panel("jobs-worklist", "jobs/_worklist_panel.html", ("technician",), _worklist_panel, order=10)
+register_nav("jobs.requests", _l("Yêu cầu"), (Capability.READ_REQUESTS,), order=30)
+register_nav("jobs.board", _l("Công việc"), (Capability.READ_JOBS,), order=31)
+register_nav("jobs.calendar", _l("Lịch"), LAB_ROLES, order=32)
+register_nav("jobs.worklist", _l("Việc hôm nay"), (Capability.KEEP_WORKLIST,), order=33)
+register_nav("jobs.authorisations", _l("Phân quyền đo"), (Capability.MANAGE_AUTHORISATIONS,), order=90)
+register_home_panel(
+    "jobs-worklist", "jobs/_worklist_panel.html", (Capability.KEEP_WORKLIST,), _worklist_panel, order=10
+)
 register_home_panel("jobs-board", "jobs/_board_panel.html", ("manager",), _board_panel, order=10)

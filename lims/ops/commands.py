@@ -96,18 +96,19 @@ def maintenance_group() -> None:
 
 def _daily_steps(backup_dir: str | None):
     from lims.audit.services import anchor_chain
+    from lims.auth.permissions import SYSTEM
     from lims.core.dates import lab_today
     from lims.customers import services as customers
     from lims.ops import retention
 
     def reminders():
         with unit_of_work("cli:daily-reminders") as session:
-            queued = customers.queue_reminders(session, lab_today(), 30, "email")
+            queued = customers.queue_reminders(session, SYSTEM, lab_today(), 30, "email")
         smtp_url = current_app.config.get("SMTP_URL")
         if not smtp_url:
             return f"{queued} queued (LIMS_SMTP_URL not set: they stay in the outbox)"
         with unit_of_work("cli:daily-reminders") as session:
-            sent, failed = customers.send_outbox(session, smtp_url)
+            sent, failed = customers.send_outbox(session, SYSTEM, smtp_url)
         return f"{queued} queued, {sent} sent, {failed} failed"
 
     def prune():

@@ -5,6 +5,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lims.auth.permissions import SYSTEM
 from lims.plan import services
 from lims.plan.models import Plan, PlanActivity
 from lims.plan.services import MILLION, split_over_years
@@ -201,16 +202,18 @@ def load_plan_38(session: Session) -> Plan:
         return plan
     plan = services.create_plan(
         session,
+        SYSTEM,
         code=PLAN_CODE,
         title="Triển khai Quyết định 996/QĐ-TTg về tăng cường, đổi mới hoạt động đo lường hỗ trợ doanh nghiệp, "
         "giai đoạn đến năm 2025, định hướng đến năm 2030",
         issued_on=date(2020, 7, 24),
         issuer="Ủy ban nhân dân tỉnh Trà Vinh",
     )
-    periods = [services.add_period(session, plan, label=name, starts_on=s, ends_on=e) for name, s, e in PERIODS]
+    periods = [services.add_period(session, SYSTEM, plan, label=name, starts_on=s, ends_on=e) for name, s, e in PERIODS]
     for code, vi, en, unit, metric, cumulative, goals in TARGETS:
         item = services.add_item(
             session,
+            SYSTEM,
             plan,
             kind="target",
             code=code,
@@ -221,20 +224,20 @@ def load_plan_38(session: Session) -> Plan:
             cumulative=cumulative,
         )
         for period, (target, text) in zip(periods, goals, strict=True):
-            services.set_goal(session, item, period, target=target, target_text=text)
+            services.set_goal(session, SYSTEM, item, period, target=target, target_text=text)
     for code, vi, en, unit, metric, goals, state, enterprises in TASKS:
         item = services.add_item(
-            session, plan, kind="task", code=code, title_vi=vi, title_en=en, unit=unit, metric=metric
+            session, SYSTEM, plan, kind="task", code=code, title_vi=vi, title_en=en, unit=unit, metric=metric
         )
         for period, (target, text) in zip(periods, goals, strict=True):
-            services.set_goal(session, item, period, target=target, target_text=text)
+            services.set_goal(session, SYSTEM, item, period, target=target, target_text=text)
         for source, amounts in (("NSNN", state), ("DN", enterprises)):
             for period, million in zip(periods, amounts, strict=True):
                 if not million:
                     continue
                 split = split_over_years(million * MILLION, period.starts_on.year, period.ends_on.year)
                 for year, amount in split.items():
-                    services.set_budget_line(session, item, source=source, year=year, planned_vnd=amount)
+                    services.set_budget_line(session, SYSTEM, item, source=source, year=year, planned_vnd=amount)
     return plan
 
 
@@ -246,12 +249,13 @@ def load(session: Session) -> list[tuple[str, str]]:
         for code, source, day, amount, description, voucher in EXPENSES:
             line = next(b for b in tasks[code].budget_lines if b.source == source and b.year == day.year)
             services.record_expense(
-                session, line, spent_on=day, amount_vnd=amount, description=description, voucher=voucher
+                session, SYSTEM, line, spent_on=day, amount_vnd=amount, description=description, voucher=voucher
             )
         # The one manual actual the demo knows: the M1 weight set was delivered in the first period.
         first = plan.periods[0]
         services.set_goal(
             session,
+            SYSTEM,
             tasks["2a"],
             first,
             target=1,
@@ -261,5 +265,5 @@ def load(session: Session) -> list[tuple[str, str]]:
         )
     if session.scalar(select(PlanActivity.id).limit(1)) is None:
         for kind, title, day, participants in ACTIVITIES:
-            services.record_activity(session, kind=kind, title=title, held_on=day, participants=participants)
+            services.record_activity(session, SYSTEM, kind=kind, title=title, held_on=day, participants=participants)
     return []

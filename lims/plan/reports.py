@@ -189,7 +189,8 @@ def yearly_report_xlsx(report: YearlyReport) -> bytes:
     for cell in sheet[3]:
         cell.font = Font(bold=True)
     for row in report.rows:
-        xlsx_append(sheet,
+        xlsx_append(
+            sheet,
             [
                 "Chỉ tiêu" if row.item.kind == "target" else "Nhiệm vụ",
                 row.item.code,
@@ -201,7 +202,7 @@ def yearly_report_xlsx(report: YearlyReport) -> bytes:
                 row.done_in_year,
                 row.done_in_period,
                 row.evidence,
-            ]
+            ],
         )
     sheet.column_dimensions["C"].width = 60
     sheet.column_dimensions["J"].width = 50

@@ -6,6 +6,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from lims.auth.permissions import Capability, require
 from lims.core.errors import NotFound, RuleViolation
 from lims.core.model import nfc
 from lims.customers.models import Organisation
@@ -192,8 +193,9 @@ def get_plan(session: Session, plan_id: int) -> Plan:
     return plan
 
 
-def create_plan(session: Session, *, code: str, title: str, issued_on: date | None, issuer: str | None) -> Plan:
+def create_plan(session: Session, actor, *, code: str, title: str, issued_on: date | None, issuer: str | None) -> Plan:
     """Register a plan."""
+    require(actor, Capability.MANAGE_PLAN)
     code = nfc((code or "").strip())
     if not code or not (title or "").strip():
         raise RuleViolation("Cần số hiệu và tên kế hoạch / a plan needs a code and a title", field="code")
@@ -205,8 +207,9 @@ def create_plan(session: Session, *, code: str, title: str, issued_on: date | No
     return plan
 
 
-def add_period(session: Session, plan: Plan, *, label: str, starts_on: date, ends_on: date) -> PlanPeriod:
+def add_period(session: Session, actor, plan: Plan, *, label: str, starts_on: date, ends_on: date) -> PlanPeriod:
     """Add a period to a plan (periods may not overlap)."""
+    require(actor, Capability.MANAGE_PLAN)
     if ends_on < starts_on:
         raise RuleViolation("Kết thúc trước khi bắt đầu / ends before it starts", field="ends_on")
     for other in plan.periods:
@@ -220,6 +223,7 @@ def add_period(session: Session, plan: Plan, *, label: str, starts_on: date, end
 
 def add_item(
     session: Session,
+    actor,
     plan: Plan,
     *,
     kind: str,
@@ -231,6 +235,7 @@ def add_item(
     cumulative: bool = False,
 ) -> PlanItem:
     """Add a target or a task to a plan."""
+    require(actor, Capability.MANAGE_PLAN)
     if kind not in ITEM_KINDS:
         raise RuleViolation("Loại không hợp lệ / unknown kind", field="kind")
     if metric not in METRICS:
@@ -255,6 +260,7 @@ def add_item(
 
 def set_goal(
     session: Session,
+    actor,
     item: PlanItem,
     period: PlanPeriod,
     *,
@@ -264,6 +270,7 @@ def set_goal(
     manual_evidence: str | None = None,
 ) -> PlanGoal:
     """Set (or change) what an item should reach in a period, and its manual actual where it is typed in."""
+    require(actor, Capability.MANAGE_PLAN)
     if period.plan_id != item.plan_id:
         raise RuleViolation("Giai đoạn thuộc kế hoạch khác / the period belongs to another plan", field="period_id")
     if target is not None and target < 0:
@@ -285,8 +292,9 @@ def set_goal(
     return goal
 
 
-def set_budget_line(session: Session, item: PlanItem, *, source: str, year: int, planned_vnd: int) -> BudgetLine:
+def set_budget_line(session: Session, actor, item: PlanItem, *, source: str, year: int, planned_vnd: int) -> BudgetLine:
     """Plan money for a task in a year from a source (integer VND); an existing line is changed."""
+    require(actor, Capability.MANAGE_PLAN)
     if item.kind != "task":
         raise RuleViolation("Kinh phí gắn với nhiệm vụ / money is planned for tasks", field="item_id")
     if source not in FUNDING_SOURCES:
@@ -307,9 +315,10 @@ def set_budget_line(session: Session, item: PlanItem, *, source: str, year: int,
 
 
 def record_expense(
-    session: Session, line: BudgetLine, *, spent_on: date, amount_vnd: int, description: str, voucher: str | None
+    session: Session, actor, line: BudgetLine, *, spent_on: date, amount_vnd: int, description: str, voucher: str | None
 ) -> Expense:
     """Record money spent against a budget line, in its year."""
+    require(actor, Capability.MANAGE_PLAN)
     if amount_vnd <= 0:
         raise RuleViolation("Số tiền phải dương / the amount must be positive", field="amount_vnd")
     if spent_on.year != line.year:
@@ -328,6 +337,7 @@ def record_expense(
 
 def record_activity(
     session: Session,
+    actor,
     *,
     kind: str,
     title: str,
@@ -337,6 +347,7 @@ def record_activity(
     notes: str | None = None,
 ) -> PlanActivity:
     """Record an inspection round, survey, media campaign or conference the plan counts."""
+    require(actor, Capability.MANAGE_PLAN)
     if kind not in ACTIVITY_KINDS:
         raise RuleViolation("Loại hoạt động không hợp lệ / unknown activity kind", field="kind")
     if not (title or "").strip():

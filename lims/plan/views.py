@@ -3,13 +3,15 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
+from lims.auth.permissions import Capability
 from lims.core.dates import lab_today
 from lims.core.errors import NotFound, RuleViolation
 from lims.core.exports import XLSX_MIMETYPE, download
 from lims.core.forms import choices, refuse_invalid
 from lims.core.navigation import register_nav
-from lims.core.web import READERS, read_view, write_view
+from lims.core.web import read_view, write_view
 from lims.extensions import db
 from lims.plan import forms, queries, services
 from lims.plan.charts import Group, grouped_bars
@@ -17,7 +19,6 @@ from lims.plan.models import BudgetLine, PlanItem, PlanPeriod
 from lims.plan.reports import yearly_report, yearly_report_pdf, yearly_report_xlsx
 
 blueprint = Blueprint("plan", __name__, url_prefix="/plan")
-MANAGERS = ("admin", "manager")
 
 
 def _plan(plan_id: int | None = None):
@@ -35,7 +36,7 @@ def _goal_form(plan):
 
 
 @blueprint.route("/")
-@read_view(*READERS)
+@read_view(Capability.READ_PLAN)
 def dashboard():
     plan = queries.current_plan(db.session)
     if plan is None:
@@ -88,7 +89,7 @@ def dashboard():
 
 
 @blueprint.route("/goals", methods=["POST"])
-@write_view(*MANAGERS)
+@write_view(Capability.MANAGE_PLAN)
 def goal_update():
     plan = _plan()
     form = _goal_form(plan)
@@ -98,6 +99,7 @@ def goal_update():
     period = db.session.get(PlanPeriod, form.period_id.data)
     services.set_goal(
         db.session,
+        current_user,
         item,
         period,
         target=form.target.data,
@@ -121,7 +123,7 @@ def _budget_forms(plan):
 
 
 @blueprint.route("/budget")
-@read_view(*READERS)
+@read_view(Capability.READ_PLAN)
 def budget():
     plan = _plan()
     lines, expense_form, line_form = _budget_forms(plan)
@@ -137,7 +139,7 @@ def budget():
 
 
 @blueprint.route("/budget/expenses", methods=["POST"])
-@write_view(*MANAGERS)
+@write_view(Capability.MANAGE_PLAN)
 def expense_create():
     plan = _plan()
     _lines, form, _line_form = _budget_forms(plan)
@@ -146,6 +148,7 @@ def expense_create():
     line = db.session.get(BudgetLine, form.budget_line_id.data)
     services.record_expense(
         db.session,
+        current_user,
         line,
         spent_on=form.spent_on.data,
         amount_vnd=form.amount_vnd.data,
@@ -157,7 +160,7 @@ def expense_create():
 
 
 @blueprint.route("/budget/lines", methods=["POST"])
-@write_view(*MANAGERS)
+@write_view(Capability.MANAGE_PLAN)
 def budget_line_save():
     plan = _plan()
     _lines, _expense, form = _budget_forms(plan)
@@ -165,6 +168,7 @@ def budget_line_save():
         refuse_invalid(form)
     services.set_budget_line(
         db.session,
+        current_user,
         db.session.get(PlanItem, form.item_id.data),
         source=form.source.data,
         year=form.year.data,
@@ -174,7 +178,7 @@ def budget_line_save():
 
 
 @blueprint.route("/activities")
-@read_view(*READERS)
+@read_view(Capability.READ_PLAN)
 def activities():
     return render_template(
         "plan/activities.html",
@@ -184,13 +188,14 @@ def activities():
 
 
 @blueprint.route("/activities", methods=["POST"])
-@write_view(*MANAGERS)
+@write_view(Capability.MANAGE_PLAN)
 def activity_create():
     form = forms.ActivityForm()
     if not form.validate_on_submit():
         refuse_invalid(form)
     services.record_activity(
         db.session,
+        current_user,
         kind=form.kind.data,
         title=form.title.data,
         held_on=form.held_on.data,
@@ -209,17 +214,17 @@ def _report():
 
 
 @blueprint.route("/report.pdf")
-@read_view(*READERS)
+@read_view(Capability.READ_PLAN)
 def report_pdf():
     report = _report()
     return download(yearly_report_pdf(report), "application/pdf", f"bao-cao-ke-hoach-{report.year}.pdf")
 
 
 @blueprint.route("/report.xlsx")
-@read_view(*READERS)
+@read_view(Capability.READ_PLAN)
 def report_xlsx():
     report = _report()
     return download(yearly_report_xlsx(report), XLSX_MIMETYPE, f"bao-cao-ke-hoach-{report.year}.xlsx")
 
 
-register_nav("plan.dashboard", _l("Kế hoạch"), READERS, order=75)
+register_nav("plan.dashboard", _l("Kế hoạch"), (Capability.READ_PLAN,), order=75)

@@ -7,6 +7,7 @@ transaction; a sweep finds the ones written before.
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lims.auth.permissions import SYSTEM, Capability, require
 from lims.core.dates import lab_today
 from lims.core.signals import intermediate_check_recorded, standard_status_changed
 from lims.quality.models import Nonconformity, ProficiencyResult
@@ -30,6 +31,7 @@ def raise_for_check(session: Session, check: IntermediateCheck, flush: bool = Tr
     label = _standard_label(session, check.standard_id)
     return open_system_nonconformity(
         session,
+        SYSTEM,
         source="intermediate_check",
         source_ref=f"intermediate_check:{check.id}",
         clause="6.4",
@@ -48,6 +50,7 @@ def raise_for_failed_standard(session: Session, change: StandardStatusChange, fl
     day = change.changed_at.date() if change.changed_at else lab_today()
     return open_system_nonconformity(
         session,
+        SYSTEM,
         source="standard_failure",
         source_ref=f"standard_status_change:{change.id}",
         clause="6.4",
@@ -58,8 +61,9 @@ def raise_for_failed_standard(session: Session, change: StandardStatusChange, fl
     )
 
 
-def sweep_system_nonconformities(session: Session) -> list[Nonconformity]:
+def sweep_system_nonconformities(session: Session, actor) -> list[Nonconformity]:
     """Open a nonconformity for every flagged record that has none yet (earlier records included)."""
+    require(actor, Capability.MANAGE_QUALITY)
     opened: list[Nonconformity] = []
     existing = {
         (row.source, row.source_ref) for row in session.execute(select(Nonconformity.source, Nonconformity.source_ref))
@@ -76,6 +80,7 @@ def sweep_system_nonconformities(session: Session) -> list[Nonconformity]:
             opened.append(
                 open_system_nonconformity(
                     session,
+                    SYSTEM,
                     source="proficiency",
                     source_ref=f"proficiency_result:{result.id}",
                     clause="7.7.2",

@@ -13,6 +13,7 @@ from importlib import resources
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lims.auth.permissions import Capability, require
 from lims.core.errors import RuleViolation
 from lims.core.model import nfc
 from lims.quality.models import CATALOGUE_KINDS, Requirement, RequirementCatalogue
@@ -158,6 +159,7 @@ def _cycles(rows: list[_Row], seen: dict[str, int]) -> list[RowProblem]:
 
 def import_catalogue(
     session: Session,
+    actor,
     *,
     code: str,
     name: str,
@@ -167,6 +169,7 @@ def import_catalogue(
     user_id: int | None = None,
 ) -> ImportReport:
     """Import (or revise) a requirement catalogue from CSV; all rows are checked before anything is written."""
+    require(actor, Capability.MANAGE_QUALITY)
     code, name = nfc(code.strip()), nfc(name.strip())
     if kind not in CATALOGUE_KINDS:
         raise RuleViolation("Loại bộ tiêu chí không hợp lệ / unknown catalogue kind", field="kind")
@@ -209,14 +212,15 @@ def import_catalogue(
     return report
 
 
-def seed_iso17025(session: Session) -> RequirementCatalogue:
+def seed_iso17025(session: Session, actor) -> RequirementCatalogue:
     """Load the ISO/IEC 17025:2017 clauses (4 to 8) once; running it again changes nothing."""
+    require(actor, Capability.MANAGE_QUALITY)
     catalogue = session.scalar(select(RequirementCatalogue).where(RequirementCatalogue.code == ISO_CODE))
     if catalogue is not None:
         return catalogue
     data = resources.files("lims.quality").joinpath("data/iso17025_2017.csv").read_bytes()
     return import_catalogue(
-        session, code=ISO_CODE, name="TCVN ISO/IEC 17025:2017", data=data, kind="iso17025", version="2017"
+        session, actor, code=ISO_CODE, name="TCVN ISO/IEC 17025:2017", data=data, kind="iso17025", version="2017"
     ).catalogue
 
 

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lims.auth.models import User
+from lims.auth.permissions import SYSTEM
 from lims.core.dates import lab_today
 from lims.core.files import store_bytes
 from lims.customers.models import Organisation
@@ -40,10 +41,11 @@ def _pdf(title: str) -> bytes:
 
 
 def load(session: Session) -> list[tuple[str, str]]:
-    iso = seed_iso17025(session)
+    iso = seed_iso17025(session, SYSTEM)
     if session.scalar(select(RequirementCatalogue.id).where(RequirementCatalogue.code == SAMPLE_CODE)) is None:
         import_catalogue(
             session,
+            SYSTEM,
             code=SAMPLE_CODE,
             name="Bộ tiêu chí mẫu đánh giá năng lực đo lường (minh họa)",
             data=sample_national_csv(),
@@ -63,33 +65,35 @@ def load(session: Session) -> list[tuple[str, str]]:
     clauses = {r.code: r for r in session.scalars(select(Requirement).where(Requirement.catalogue_id == iso.id))}
 
     for code, title, kind, linked, review_days in DOCUMENTS:
-        document = services.create_document(session, code=code, title=title, kind=kind)
+        document = services.create_document(session, SYSTEM, code=code, title=title, kind=kind)
         version = services.add_document_version(
             session,
+            tech,
             document,
             store_bytes(_pdf(f"{code} {title}")),
             file_name=f"{code}.pdf",
             review_due_on=today + timedelta(days=review_days),
             change_note="Ban hành lần đầu",
-            user=tech,
         )
-        services.approve_document_version(session, version, manager, today - timedelta(days=400))
+        services.approve_document_version(session, manager, version, today - timedelta(days=400))
         for clause in linked:
-            services.link_evidence(session, clauses[clause], document, None, manager)
+            services.link_evidence(session, manager, clauses[clause], document, None)
     # A document replaced by another: withdrawn, still listed and readable, marked obsolete (8.3.2 f).
-    old = services.create_document(session, code="HD-01", title="Hướng dẫn hiệu chuẩn cân (bản cũ)", kind="instruction")
+    old = services.create_document(
+        session, SYSTEM, code="HD-01", title="Hướng dẫn hiệu chuẩn cân (bản cũ)", kind="instruction"
+    )
     version = services.add_document_version(
         session,
+        tech,
         old,
         store_bytes(_pdf("HD-01 Huong dan hieu chuan can (ban cu)")),
         file_name="HD-01.pdf",
         review_due_on=today + timedelta(days=30),
         change_note="Ban hành lần đầu",
-        user=tech,
     )
-    services.approve_document_version(session, version, manager, today - timedelta(days=900))
+    services.approve_document_version(session, manager, version, today - timedelta(days=900))
     services.withdraw_document(
-        session, old, manager, withdrawn_on=today - timedelta(days=60), reason="Thay bằng ĐLVN 16:2021 và HD-02"
+        session, manager, old, withdrawn_on=today - timedelta(days=60), reason="Thay bằng ĐLVN 16:2021 và HD-02"
     )
 
     for person, kind, title, institution, start in (
@@ -113,7 +117,7 @@ def load(session: Session) -> list[tuple[str, str]]:
         ),
     ):
         services.add_competence_record(
-            session, user_id=person.id, kind=kind, title=title, institution=institution, started_on=start
+            session, SYSTEM, user_id=person.id, kind=kind, title=title, institution=institution, started_on=start
         )
 
     courses = [
@@ -123,7 +127,7 @@ def load(session: Session) -> list[tuple[str, str]]:
     ]
     events = [
         services.create_training_event(
-            session, title=title, held_on=day, place="Hội trường Sở KH&CN", organiser="Trung tâm", hours=hours
+            session, SYSTEM, title=title, held_on=day, place="Hội trường Sở KH&CN", organiser="Trung tâm", hours=hours
         )
         for title, day, hours in courses
     ]
@@ -131,6 +135,7 @@ def load(session: Session) -> list[tuple[str, str]]:
     for n, district in enumerate(districts):
         services.add_attendee(
             session,
+            SYSTEM,
             events[0],
             full_name=f"Cán bộ {n + 1} huyện {district}",
             organisation_name=f"UBND huyện {district}",
@@ -139,17 +144,19 @@ def load(session: Session) -> list[tuple[str, str]]:
     for n in range(8):
         services.add_attendee(
             session,
+            SYSTEM,
             events[1],
             full_name=f"Nhân viên QC số {n + 1}",
             organisation_id=enterprise.id if enterprise else None,
             organisation_name=None if enterprise else "Doanh nghiệp",
             category="enterprise",
         )
-    services.add_attendee(session, events[1], user_id=tech.id, category="lab")
+    services.add_attendee(session, SYSTEM, events[1], user_id=tech.id, category="lab")
     # The same people again in 2026: they count once per period, and once in the plan's people trained.
-    services.add_attendee(session, events[2], user_id=tech.id, category="lab")
+    services.add_attendee(session, SYSTEM, events[2], user_id=tech.id, category="lab")
     services.add_attendee(
         session,
+        SYSTEM,
         events[2],
         full_name="Cán bộ 1 huyện Càng Long",
         organisation_name="UBND huyện Càng Long",
@@ -157,11 +164,12 @@ def load(session: Session) -> list[tuple[str, str]]:
     )
     if agency is not None:
         services.add_attendee(
-            session, events[2], full_name="Thanh tra viên Sở", organisation_id=agency.id, category="agency"
+            session, SYSTEM, events[2], full_name="Thanh tra viên Sở", organisation_id=agency.id, category="agency"
         )
 
     pt = services.create_proficiency_round(
         session,
+        SYSTEM,
         code="PT-KL-2025-01",
         kind="ilc",
         provider="Viện Đo lường Việt Nam (VMI)",
@@ -171,6 +179,7 @@ def load(session: Session) -> list[tuple[str, str]]:
     )
     services.record_proficiency_result(
         session,
+        tech,
         pt,
         item="Quả cân 1 kg F2",
         unit="mg",
@@ -178,10 +187,10 @@ def load(session: Session) -> list[tuple[str, str]]:
         lab_uncertainty=5.0,
         reference_value=0.9,
         reference_uncertainty=3.2,
-        user=tech,
     )
     services.record_proficiency_result(
         session,
+        tech,
         pt,
         item="Quả cân 200 g F2",
         unit="mg",
@@ -189,11 +198,11 @@ def load(session: Session) -> list[tuple[str, str]]:
         lab_uncertainty=0.9,
         reference_value=0.3,
         reference_uncertainty=0.6,
-        user=tech,
     )
 
     complaint = services.raise_nonconformity(
         session,
+        SYSTEM,
         kind="complaint",
         title="Khách hàng phản ánh giấy chứng nhận ghi sai số sê-ri",
         description="Giấy chứng nhận cân bàn ghi số sê-ri thiếu một chữ số.",
@@ -203,6 +212,7 @@ def load(session: Session) -> list[tuple[str, str]]:
     )
     services.plan_corrective_action(
         session,
+        SYSTEM,
         complaint,
         root_cause="Nhập tay số sê-ri khi tiếp nhận, không đối chiếu với nhãn thiết bị.",
         owner_id=tech2.id,
@@ -210,17 +220,18 @@ def load(session: Session) -> list[tuple[str, str]]:
         actions=["Cấp lại giấy chứng nhận (sửa đổi)", "Thêm bước đối chiếu số sê-ri khi tiếp nhận"],
     )
     for action in complaint.actions:
-        services.complete_action(session, action, today - timedelta(days=12), "Đã thực hiện")
+        services.complete_action(session, SYSTEM, action, today - timedelta(days=12), "Đã thực hiện")
     services.review_effectiveness(
         session,
+        manager,
         complaint,
         effective=True,
         review="Ba tháng không lặp lại.",
         reviewed_on=today - timedelta(days=2),
-        user=manager,
     )
     services.raise_nonconformity(
         session,
+        SYSTEM,
         kind="nonconformity",
         title="Nhiệt độ phòng cân vượt 23 ± 2 °C trong hai ngày",
         description="Máy điều hòa phòng cân hỏng; ghi nhận 26,1 °C ngày 03 và 04.",
@@ -230,6 +241,7 @@ def load(session: Session) -> list[tuple[str, str]]:
 
     audit = services.plan_internal_audit(
         session,
+        SYSTEM,
         title="Đánh giá nội bộ năm",
         scope="Toàn bộ điều 4 đến 8, lĩnh vực khối lượng",
         auditors="Trần Thị Mai, chuyên gia thuê ngoài",
@@ -237,22 +249,25 @@ def load(session: Session) -> list[tuple[str, str]]:
     )
     services.record_audit_held(
         session,
+        SYSTEM,
         audit,
         held_on=today - timedelta(days=58),
         summary="Hệ thống vận hành phù hợp; 1 điểm không phù hợp, 2 khuyến nghị.",
     )
     services.add_audit_finding(
         session,
+        SYSTEM,
         audit,
         clause="8.4",
         kind="nonconformity",
         description="Hồ sơ kiểm tra giữa kỳ chuẩn không ghi người kiểm tra.",
     )
     services.add_audit_finding(
-        session, audit, clause="6.2", kind="observation", description="Nên lập kế hoạch đào tạo lại định kỳ."
+        session, SYSTEM, audit, clause="6.2", kind="observation", description="Nên lập kế hoạch đào tạo lại định kỳ."
     )
     services.record_management_review(
         session,
+        SYSTEM,
         held_on=today - timedelta(days=30),
         chaired_by="Giám đốc Trung tâm",
         attendees="Ban giám đốc, trưởng phòng, kỹ thuật viên",
@@ -267,6 +282,7 @@ def load(session: Session) -> list[tuple[str, str]]:
     ):
         services.record_risk(
             session,
+            SYSTEM,
             kind=kind,
             title=title,
             clause=clause,
@@ -278,6 +294,7 @@ def load(session: Session) -> list[tuple[str, str]]:
         )
     closed = services.record_risk(
         session,
+        SYSTEM,
         kind="risk",
         title="Nhiệt độ phòng cân dao động quá 2 °C/giờ",
         clause="6.3",
@@ -289,8 +306,8 @@ def load(session: Session) -> list[tuple[str, str]]:
     )
     services.review_risk(
         session,
-        closed,
         manager,
+        closed,
         reviewed_on=today - timedelta(days=40),
         likelihood=2,
         impact=4,
@@ -299,8 +316,8 @@ def load(session: Session) -> list[tuple[str, str]]:
     )
     services.close_risk(
         session,
-        closed,
         manager,
+        closed,
         closed_on=today - timedelta(days=10),
         reason="Nguyên nhân đã được loại bỏ",
         effectiveness="Ba tháng ghi nhiệt độ liên tục không vượt 1 °C/giờ",
@@ -310,13 +327,13 @@ def load(session: Session) -> list[tuple[str, str]]:
         sample = session.scalar(select(RequirementCatalogue).where(RequirementCatalogue.code == SAMPLE_CODE))
         services.record_criteria_assessment(
             session,
+            manager,
             catalogue=sample,
             organisation_id=lab.id,
             assessed_on=date(2025, 11, 5),
             outcome="partly",
             readiness_percent=None,
             notes="Tự đánh giá theo bộ tiêu chí mẫu",
-            user=manager,
         )
-    services.record_chain_check(session)
+    services.record_chain_check(session, SYSTEM)
     return []

@@ -4,6 +4,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from lims.auth.models import User
+from lims.auth.permissions import may_see_organisation, organisation_scope, visible_to
 from lims.core.errors import NotFound
 from lims.customers.models import Organisation
 from lims.quality.models import (
@@ -17,6 +18,8 @@ from lims.quality.models import (
     ProficiencyRound,
     RequirementCatalogue,
     Risk,
+    TrainedPerson,
+    TrainingAttendance,
     TrainingEvent,
 )
 
@@ -39,6 +42,23 @@ def training_query() -> Select:
     return select(TrainingEvent).order_by(TrainingEvent.held_on.desc())
 
 
+def attendances_of(session: Session, user: User, event: TrainingEvent) -> list[TrainingAttendance]:
+    """The attendees of an event this person may read: those of its organisations, and the lab's and agencies' people.
+
+    An enterprise's employee typed without a linked organisation counts as another organisation's for a limited
+    inspector (the name alone does not say whose it is).
+    """
+    query = (
+        select(TrainingAttendance)
+        .join(TrainedPerson, TrainingAttendance.person_id == TrainedPerson.id)
+        .where(TrainingAttendance.event_id == event.id)
+        .order_by(TrainingAttendance.id)
+    )
+    if organisation_scope(user) is not None:
+        query = query.where((TrainedPerson.organisation_id.is_not(None)) | (TrainedPerson.category != "enterprise"))
+    return list(session.scalars(visible_to(user, query, TrainedPerson.organisation_id, lab_records=True)))
+
+
 def rounds_query() -> Select:
     return select(ProficiencyRound).order_by(ProficiencyRound.held_on.desc())
 
@@ -50,25 +70,13 @@ def nonconformities_query(user: User, status: str | None = None) -> Select:
         query = query.where(Nonconformity.status != "closed")
     elif status:
         query = query.where(Nonconformity.status == status)
-    scopes = _inspector_scopes(user)
-    if scopes is not None:
-        query = query.where(Nonconformity.organisation_id.is_(None) | Nonconformity.organisation_id.in_(scopes))
-    return query
-
-
-def _inspector_scopes(user: User) -> set[int] | None:
-    if user.is_lab_staff or "inspector" not in user.roles:
-        return None
-    scopes = {scope.organisation_id for scope in user.inspector_scopes}
-    return scopes or None
+    return visible_to(user, query, Nonconformity.organisation_id, lab_records=True)
 
 
 def get_nonconformity(session: Session, user: User, nonconformity_id: int) -> Nonconformity:
     """Load a nonconformity the person may read (a complaint of an organisation outside an inspector's scope: 404)."""
     nonconformity = session.get(Nonconformity, nonconformity_id)
-    if nonconformity is None or (
-        nonconformity.organisation_id is not None and not user.can_read_organisation(nonconformity.organisation_id)
-    ):
+    if nonconformity is None or not may_see_organisation(user, nonconformity.organisation_id, lab_records=True):
         raise NotFound("Không có hồ sơ này / no such record")
     return nonconformity
 
@@ -98,8 +106,10 @@ def chain_checks_query() -> Select:
     return select(ChainCheck).order_by(ChainCheck.checked_at.desc())
 
 
-def assessments_query() -> Select:
-    return select(CriteriaAssessment).order_by(CriteriaAssessment.assessed_on.desc())
+def assessments_query(user: User) -> Select:
+    """Assessments against criteria sets, of the organisations this person may read."""
+    query = select(CriteriaAssessment).order_by(CriteriaAssessment.assessed_on.desc())
+    return visible_to(user, query, CriteriaAssessment.organisation_id)
 
 
 def lab_staff(session: Session) -> list[User]:
@@ -111,11 +121,11 @@ def lab_staff(session: Session) -> list[User]:
 def readable_organisations(session: Session, user: User) -> list[Organisation]:
     """Organisations the person may build an evidence pack for."""
     organisations = session.scalars(select(Organisation).order_by(Organisation.kind.desc(), Organisation.name)).all()
-    return [o for o in organisations if user.can_read_organisation(o.id)]
+    return [o for o in organisations if may_see_organisation(user, o.id)]
 
 
 def get_readable_organisation(session: Session, user: User, organisation_id: int | None) -> Organisation:
     organisation = session.get(Organisation, organisation_id) if organisation_id else None
-    if organisation is None or not user.can_read_organisation(organisation.id):
+    if organisation is None or not may_see_organisation(user, organisation.id):
         raise NotFound("Không có tổ chức này / no such organisation")
     return organisation

@@ -14,7 +14,8 @@ from instruments.proficiency import ComparisonResult, en_number
 from lims.audit.services import verify_chain
 from lims.audit.trail import audit_reason, current_actor
 from lims.auth.models import User
-from lims.core.errors import NotFound, PermissionDenied, RuleViolation
+from lims.auth.permissions import Capability, require
+from lims.core.errors import NotFound, RuleViolation
 from lims.core.files import StoredFile
 from lims.core.model import nfc, utcnow
 from lims.customers.models import LabSetting, Organisation
@@ -50,13 +51,6 @@ from lims.quality.models import (
 
 log = logging.getLogger(__name__)
 
-MANAGER_ROLES = ("admin", "manager")
-
-
-def _require_manager(actor: User, what: str) -> None:
-    if not actor.has_role(*MANAGER_ROLES):
-        raise PermissionDenied(f"Chỉ trưởng phòng được {what} / only a lab manager may do this")
-
 
 def _d(day: date) -> str:
     return day.strftime("%d/%m/%Y")
@@ -77,8 +71,9 @@ def _get(session: Session, model, ident: int, what: str):
 
 
 # Controlled documents ------------------------------------------------------------------------------------------
-def create_document(session: Session, *, code: str, title: str, kind: str) -> ControlledDocument:
+def create_document(session: Session, actor, *, code: str, title: str, kind: str) -> ControlledDocument:
     """Register a controlled document (its first version is uploaded next)."""
+    require(actor, Capability.RECORD_QUALITY)
     code = _required(code, "code", "mã tài liệu")
     if kind not in DOCUMENT_KINDS:
         raise RuleViolation("Loại tài liệu không hợp lệ / unknown document kind", field="kind")
@@ -92,15 +87,16 @@ def create_document(session: Session, *, code: str, title: str, kind: str) -> Co
 
 def add_document_version(
     session: Session,
+    actor,
     document: ControlledDocument,
     stored: StoredFile,
     *,
     file_name: str,
     review_due_on: date,
     change_note: str | None,
-    user: User,
 ) -> DocumentVersion:
     """Add a new version of a document from a file already stored by its SHA-256; it waits for approval."""
+    require(actor, Capability.RECORD_QUALITY)
     if document.withdrawn:
         raise RuleViolation("Tài liệu đã bị thu hồi / the document was withdrawn", field="file")
     if any(v.approved_at is None for v in document.versions):
@@ -115,7 +111,7 @@ def add_document_version(
         file_name=nfc(file_name)[:200] or f"{document.code}-v{number}.pdf",
         file_size=stored.size,
         change_note=change_note or None,
-        uploaded_by_id=user.id,
+        uploaded_by_id=actor.id,
         review_due_on=review_due_on,
     )
     session.add(version)
@@ -123,8 +119,9 @@ def add_document_version(
     return version
 
 
-def approve_document_version(session: Session, version: DocumentVersion, user: User, effective_on: date) -> None:
+def approve_document_version(session: Session, actor, version: DocumentVersion, effective_on: date) -> None:
     """Approve a document version: it becomes the one in force (a person does not approve their own upload)."""
+    require(actor, Capability.MANAGE_QUALITY)
     if version.document.withdrawn:
         raise RuleViolation(
             "Tài liệu đã bị thu hồi, không được phê duyệt / the document was withdrawn and cannot be approved",
@@ -132,25 +129,25 @@ def approve_document_version(session: Session, version: DocumentVersion, user: U
         )
     if version.approved_at is not None:
         raise RuleViolation("Phiên bản đã được phê duyệt / already approved", field="version")
-    if version.uploaded_by_id == user.id:
+    if version.uploaded_by_id == actor.id:
         raise RuleViolation(
             "Người tải lên không tự phê duyệt / the uploader cannot approve their own version", field="version"
         )
     with audit_reason(f"phê duyệt {version.document.code} v{version.number} / approved"):
-        version.approved_by_id = user.id
+        version.approved_by_id = actor.id
         version.approved_at = utcnow()
         version.effective_on = effective_on
         session.flush()
 
 
 def withdraw_document(
-    session: Session, document: ControlledDocument, actor: User, *, withdrawn_on: date, reason: str
+    session: Session, actor, document: ControlledDocument, *, withdrawn_on: date, reason: str
 ) -> ControlledDocument:
     """Withdraw a document: it becomes obsolete (17025 8.3.2 f), stays listed and readable, and is never in force again.
 
     A version still waiting for approval can no longer be approved, and no new version can be added.
     """
-    _require_manager(actor, "thu hồi tài liệu")
+    require(actor, Capability.MANAGE_QUALITY)
     if document.withdrawn:
         raise RuleViolation(
             f"Tài liệu đã bị thu hồi ngày {_d(document.withdrawn_on) if document.withdrawn_on else '—'} "
@@ -175,27 +172,30 @@ def withdraw_document(
 
 
 def link_evidence(
-    session: Session, requirement: Requirement, document: ControlledDocument, note: str | None, user: User
+    session: Session, actor, requirement: Requirement, document: ControlledDocument, note: str | None
 ) -> EvidenceLink:
     """Put a controlled document forward as evidence for a requirement."""
+    require(actor, Capability.MANAGE_QUALITY)
     if document.withdrawn:
         raise RuleViolation("Tài liệu đã bị thu hồi / the document was withdrawn (obsolete)", field="document_id")
     if any(link.document_id == document.id for link in requirement.links):
         raise RuleViolation("Tài liệu đã được liên kết / already linked", field="document_id")
-    link = EvidenceLink(requirement=requirement, document=document, note=note or None, linked_by_id=user.id)
+    link = EvidenceLink(requirement=requirement, document=document, note=note or None, linked_by_id=actor.id)
     session.add(link)
     session.flush()
     return link
 
 
-def unlink_evidence(session: Session, link: EvidenceLink) -> None:
+def unlink_evidence(session: Session, actor, link: EvidenceLink) -> None:
     """Remove a document from a requirement's evidence."""
+    require(actor, Capability.MANAGE_QUALITY)
     session.delete(link)
     session.flush()
 
 
 def record_criteria_assessment(
     session: Session,
+    actor,
     *,
     catalogue: RequirementCatalogue,
     organisation_id: int,
@@ -203,9 +203,9 @@ def record_criteria_assessment(
     outcome: str,
     readiness_percent: float | None,
     notes: str | None,
-    user: User,
 ) -> CriteriaAssessment:
     """Record that an organisation was assessed against a national criteria set (a plan target counts these)."""
+    require(actor, Capability.MANAGE_QUALITY)
     if outcome not in ("met", "partly", "not_met"):
         raise RuleViolation("Kết quả không hợp lệ / unknown outcome", field="outcome")
     _get(session, Organisation, organisation_id, "tổ chức")
@@ -216,15 +216,16 @@ def record_criteria_assessment(
         outcome=outcome,
         readiness_percent=readiness_percent,
         notes=notes or None,
-        recorded_by_id=user.id,
+        recorded_by_id=actor.id,
     )
     session.add(assessment)
     session.flush()
     return assessment
 
 
-def record_chain_check(session: Session) -> ChainCheck:
+def record_chain_check(session: Session, actor) -> ChainCheck:
     """Verify the audit chain now and keep the result as evidence of data integrity (17025 7.11)."""
+    require(actor, Capability.MANAGE_QUALITY)
     result = verify_chain(session)
     check = ChainCheck(
         ok=result.ok,
@@ -244,6 +245,7 @@ def record_chain_check(session: Session) -> ChainCheck:
 # People ---------------------------------------------------------------------------------------------------------
 def add_competence_record(
     session: Session,
+    actor,
     *,
     user_id: int,
     kind: str,
@@ -254,6 +256,7 @@ def add_competence_record(
     notes: str | None = None,
 ) -> CompetenceRecord:
     """Add a line to a staff member's competence file."""
+    require(actor, Capability.MANAGE_QUALITY)
     person = _get(session, User, user_id, "nhân viên")
     if not person.is_lab_staff:
         raise RuleViolation("Chỉ nhân viên phòng thí nghiệm / lab staff only", field="user_id")
@@ -277,6 +280,7 @@ def add_competence_record(
 
 def create_training_event(
     session: Session,
+    actor,
     *,
     title: str,
     held_on: date,
@@ -287,6 +291,7 @@ def create_training_event(
     notes: str | None = None,
 ) -> TrainingEvent:
     """Record a training course or workshop."""
+    require(actor, Capability.RECORD_QUALITY)
     if ended_on and ended_on < held_on:
         raise RuleViolation("Ngày kết thúc trước ngày bắt đầu / ends before it starts", field="ended_on")
     if hours is not None and hours <= 0:
@@ -332,6 +337,7 @@ def identity_key(
 
 def add_attendee(
     session: Session,
+    actor,
     event: TrainingEvent,
     *,
     full_name: str = "",
@@ -343,6 +349,7 @@ def add_attendee(
     email: str | None = None,
 ) -> TrainingAttendance:
     """Add a person to a training event; the same person met again (same identity key) is reused, not duplicated."""
+    require(actor, Capability.RECORD_QUALITY)
     if category not in ("lab", "agency", "enterprise"):
         raise RuleViolation("Nhóm học viên không hợp lệ / unknown category", field="category")
     user = _get(session, User, user_id, "tài khoản") if user_id else None
@@ -391,9 +398,10 @@ def people_trained(session: Session, start: date, end: date) -> int:
 
 # Proficiency testing --------------------------------------------------------------------------------------------
 def create_proficiency_round(
-    session: Session, *, code: str, kind: str, provider: str, title: str, field: str | None, held_on: date
+    session: Session, actor, *, code: str, kind: str, provider: str, title: str, field: str | None, held_on: date
 ) -> ProficiencyRound:
     """Record a proficiency test or comparison round the lab took part in."""
+    require(actor, Capability.RECORD_QUALITY)
     code = _required(code, "code", "mã vòng")
     if kind not in ("pt", "ilc"):
         raise RuleViolation("Loại không hợp lệ / unknown kind", field="kind")
@@ -414,6 +422,7 @@ def create_proficiency_round(
 
 def record_proficiency_result(
     session: Session,
+    actor,
     round_: ProficiencyRound,
     *,
     item: str,
@@ -422,9 +431,9 @@ def record_proficiency_result(
     lab_uncertainty: float,
     reference_value: float,
     reference_uncertainty: float,
-    user: User | None = None,
 ) -> ProficiencyResult:
     """Record a result, compute its En number, and open a nonconformity when |En| > 1."""
+    require(actor, Capability.RECORD_QUALITY)
     try:
         assessment = en_number(ComparisonResult(lab_value, lab_uncertainty, reference_value, reference_uncertainty))
     except InputError as error:
@@ -439,13 +448,14 @@ def record_proficiency_result(
         reference_uncertainty=reference_uncertainty,
         en=assessment.en,
         satisfactory=assessment.satisfactory,
-        recorded_by_id=user.id if user else None,
+        recorded_by_id=actor.id if actor else None,
     )
     session.add(result)
     session.flush()
     if not assessment.satisfactory:
         open_system_nonconformity(
             session,
+            actor,
             source="proficiency",
             source_ref=f"proficiency_result:{result.id}",
             clause="7.7.2",
@@ -478,6 +488,7 @@ def _next_number(session: Session, year: int) -> str:
 
 def raise_nonconformity(
     session: Session,
+    actor,
     *,
     kind: str,
     title: str,
@@ -491,6 +502,7 @@ def raise_nonconformity(
     flush: bool = True,
 ) -> Nonconformity:
     """Open a nonconformity or record a complaint (flush=False from inside a flush hook)."""
+    require(actor, Capability.RECORD_QUALITY)
     if kind not in NC_KINDS:
         raise RuleViolation("Loại không hợp lệ / unknown kind", field="kind")
     if source not in NC_SOURCES:
@@ -518,6 +530,7 @@ def raise_nonconformity(
 
 def open_system_nonconformity(
     session: Session,
+    actor,
     *,
     source: str,
     source_ref: str,
@@ -531,6 +544,7 @@ def open_system_nonconformity(
 
     Idempotent: the record that raised it is named in (source, source_ref), so raising it twice returns the first.
     """
+    require(actor, Capability.RECORD_QUALITY)
     existing = session.scalar(
         select(Nonconformity).where(Nonconformity.source == source, Nonconformity.source_ref == source_ref)
     )
@@ -542,6 +556,7 @@ def open_system_nonconformity(
     with audit_reason(f"phát hiện tự động / raised by the system from {source_ref}"):
         return raise_nonconformity(
             session,
+            actor,
             kind="nonconformity",
             title=title,
             description=description,
@@ -556,6 +571,7 @@ def open_system_nonconformity(
 
 def plan_corrective_action(
     session: Session,
+    actor,
     nonconformity: Nonconformity,
     *,
     root_cause: str,
@@ -564,6 +580,7 @@ def plan_corrective_action(
     actions: list[str],
 ) -> Nonconformity:
     """Record the root cause, the owner, the due date and the actions to take."""
+    require(actor, Capability.RECORD_QUALITY)
     if nonconformity.status == "closed":
         raise RuleViolation("Đã đóng / already closed", field="root_cause")
     owner = _get(session, User, owner_id, "người phụ trách")
@@ -582,8 +599,9 @@ def plan_corrective_action(
     return nonconformity
 
 
-def complete_action(session: Session, action: CorrectiveAction, done_on: date, note: str | None) -> None:
+def complete_action(session: Session, actor, action: CorrectiveAction, done_on: date, note: str | None) -> None:
     """Mark a corrective action done."""
+    require(actor, Capability.RECORD_QUALITY)
     if action.done_on is not None:
         raise RuleViolation("Hành động đã hoàn thành / already done", field="done_on")
     action.done_on = done_on
@@ -594,9 +612,10 @@ def complete_action(session: Session, action: CorrectiveAction, done_on: date, n
 
 
 def review_effectiveness(
-    session: Session, nonconformity: Nonconformity, *, effective: bool, review: str, reviewed_on: date, user: User
+    session: Session, actor, nonconformity: Nonconformity, *, effective: bool, review: str, reviewed_on: date
 ) -> Nonconformity:
     """Record whether the actions worked; effective closes the case, not effective reopens it for new actions."""
+    require(actor, Capability.MANAGE_QUALITY)
     if nonconformity.status == "closed":
         raise RuleViolation("Đã đóng / already closed", field="effective")
     if not nonconformity.actions or any(a.done_on is None for a in nonconformity.actions):
@@ -610,7 +629,7 @@ def review_effectiveness(
         if effective:
             nonconformity.status = "closed"
             nonconformity.closed_on = reviewed_on
-            nonconformity.closed_by_id = user.id
+            nonconformity.closed_by_id = actor.id
         else:
             nonconformity.status = "action"
         session.flush()
@@ -618,8 +637,11 @@ def review_effectiveness(
 
 
 # Internal audits, management reviews, risks ----------------------------------------------------------------------
-def plan_internal_audit(session: Session, *, title: str, scope: str, auditors: str, planned_on: date) -> InternalAudit:
+def plan_internal_audit(
+    session: Session, actor, *, title: str, scope: str, auditors: str, planned_on: date
+) -> InternalAudit:
     """Plan an internal audit."""
+    require(actor, Capability.MANAGE_QUALITY)
     audit = InternalAudit(
         title=_required(title, "title", "tên cuộc đánh giá"),
         scope=_required(scope, "scope", "phạm vi"),
@@ -631,8 +653,9 @@ def plan_internal_audit(session: Session, *, title: str, scope: str, auditors: s
     return audit
 
 
-def record_audit_held(session: Session, audit: InternalAudit, *, held_on: date, summary: str) -> InternalAudit:
+def record_audit_held(session: Session, actor, audit: InternalAudit, *, held_on: date, summary: str) -> InternalAudit:
     """Record that a planned audit was held, with its summary."""
+    require(actor, Capability.MANAGE_QUALITY)
     audit.held_on = held_on
     audit.summary = _required(summary, "summary", "tóm tắt")
     session.flush()
@@ -640,9 +663,10 @@ def record_audit_held(session: Session, audit: InternalAudit, *, held_on: date, 
 
 
 def add_audit_finding(
-    session: Session, audit: InternalAudit, *, clause: str | None, kind: str, description: str
+    session: Session, actor, audit: InternalAudit, *, clause: str | None, kind: str, description: str
 ) -> AuditFinding:
     """Add a finding; a nonconformity finding opens a nonconformity at once."""
+    require(actor, Capability.MANAGE_QUALITY)
     if kind not in FINDING_KINDS:
         raise RuleViolation("Loại phát hiện không hợp lệ / unknown finding kind", field="kind")
     if audit.held_on is None:
@@ -655,6 +679,7 @@ def add_audit_finding(
     if kind == "nonconformity":
         finding.nonconformity = raise_nonconformity(
             session,
+            actor,
             kind="nonconformity",
             title=f"{audit.title}: {finding.description[:200]}",
             description=finding.description,
@@ -669,6 +694,7 @@ def add_audit_finding(
 
 def record_management_review(
     session: Session,
+    actor,
     *,
     held_on: date,
     chaired_by: str,
@@ -678,6 +704,7 @@ def record_management_review(
     next_review_on: date | None,
 ) -> ManagementReview:
     """Record a management review."""
+    require(actor, Capability.MANAGE_QUALITY)
     if next_review_on and next_review_on <= held_on:
         raise RuleViolation("Lần sau phải sau lần này / the next review must come later", field="next_review_on")
     review = ManagementReview(
@@ -695,6 +722,7 @@ def record_management_review(
 
 def record_risk(
     session: Session,
+    actor,
     *,
     kind: str,
     title: str,
@@ -706,6 +734,7 @@ def record_risk(
     review_on: date | None,
 ) -> Risk:
     """Record a risk or an opportunity with its score (likelihood x impact, each 1 to 5)."""
+    require(actor, Capability.MANAGE_QUALITY)
     if kind not in RISK_KINDS:
         raise RuleViolation("Loại không hợp lệ / unknown kind", field="kind")
     for name, value in (("likelihood", likelihood), ("impact", impact)):
@@ -745,8 +774,8 @@ def _last_review(risk: Risk) -> date | None:
 
 def update_risk(
     session: Session,
+    actor,
     risk: Risk,
-    actor: User,
     *,
     likelihood: int,
     impact: int,
@@ -756,7 +785,7 @@ def update_risk(
     reason: str,
 ) -> Risk:
     """Change a risk's assessment: its scores, the actions to address it, its owner and when to review it."""
-    _require_manager(actor, "sửa rủi ro")
+    require(actor, Capability.MANAGE_QUALITY)
     _open_risk(risk, "likelihood")
     likelihood, impact = _score("likelihood", likelihood), _score("impact", impact)
     if owner_id:
@@ -782,8 +811,8 @@ def update_risk(
 
 def review_risk(
     session: Session,
+    actor,
     risk: Risk,
-    actor: User,
     *,
     reviewed_on: date,
     likelihood: int,
@@ -792,7 +821,7 @@ def review_risk(
     next_review_on: date | None,
 ) -> RiskReview:
     """Record a periodic review of a risk: its score that day, what was found, and the next review date."""
-    _require_manager(actor, "xem xét rủi ro")
+    require(actor, Capability.MANAGE_QUALITY)
     _open_risk(risk, "reviewed_on")
     likelihood, impact = _score("likelihood", likelihood), _score("impact", impact)
     note = _required(note, "note", "nhận xét")
@@ -822,17 +851,10 @@ def review_risk(
 
 
 def close_risk(
-    session: Session,
-    risk: Risk,
-    actor: User,
-    *,
-    closed_on: date,
-    reason: str,
-    effectiveness: str,
-    effective: bool,
+    session: Session, actor, risk: Risk, *, closed_on: date, reason: str, effectiveness: str, effective: bool
 ) -> Risk:
     """Close a risk or opportunity, saying why and how effective its actions were (17025 8.5.3); it stays listed."""
-    _require_manager(actor, "đóng rủi ro")
+    require(actor, Capability.MANAGE_QUALITY)
     _open_risk(risk, "reason")
     reason = _required(reason, "reason", "lý do đóng")
     effectiveness = _required(effectiveness, "effectiveness", "đánh giá hiệu lực của biện pháp")
@@ -864,7 +886,7 @@ def _whole_days(value: object) -> int | None:
 
 
 def set_freshness_limits(
-    session: Session, actor: User, values: Mapping[str, object], reason: str | None = None
+    session: Session, actor, values: Mapping[str, object], reason: str | None = None
 ) -> FreshnessLimits:
     """Change the lab's freshness limits (whole days); a limit not given keeps its value.
 
@@ -872,7 +894,7 @@ def set_freshness_limits(
 
     :raises RuleViolation: naming the first field that is not a whole number of days within its bounds.
     """
-    _require_manager(actor, "sửa cài đặt")
+    require(actor, Capability.MANAGE_QUALITY)
     unknown = set(values) - {setting.name for setting in FRESHNESS_SETTINGS}
     if unknown:
         raise RuleViolation(f"Cài đặt không có / unknown setting: {', '.join(sorted(unknown))}", field=min(unknown))

@@ -7,13 +7,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from lims.auth.permissions import Capability
 from lims.core.dates import lab_today
 from lims.core.errors import NotFound, RuleViolation
 from lims.core.exports import download
 from lims.core.files import accept_pdf_upload, read_bytes
 from lims.core.forms import choices, refuse_invalid
 from lims.core.navigation import register_home_panel, register_nav
-from lims.core.web import LAB_STAFF, READERS, read_view, write_view
+from lims.core.web import read_view, write_view
 from lims.extensions import db
 from lims.jobs import queries as job_queries
 from lims.quality import catalogue as catalogues
@@ -34,7 +35,6 @@ from lims.quality.models import (
 )
 
 blueprint = Blueprint("quality", __name__, url_prefix="/quality")
-MANAGERS = ("admin", "manager")
 
 
 def _get(model, ident: int):
@@ -51,7 +51,7 @@ def _staff_choices(form_field, blank: bool = False) -> None:
 
 # Readiness ------------------------------------------------------------------------------------------------------
 @blueprint.route("/")
-@read_view(*READERS)
+@read_view(Capability.READ_QUALITY)
 def readiness():
     all_catalogues = db.session.scalars(queries.catalogues_query()).all()
     chosen = request.args.get("catalogue", type=int)
@@ -61,7 +61,7 @@ def readiness():
 
 
 @blueprint.route("/requirements/<int:requirement_id>")
-@read_view(*READERS)
+@read_view(Capability.READ_QUALITY)
 def requirement(requirement_id: int):
     item = _get(Requirement, requirement_id)
     result = catalogue_readiness(db.session, item.catalogue, lab_today())
@@ -74,7 +74,7 @@ def requirement(requirement_id: int):
 
 
 @blueprint.route("/requirements/<int:requirement_id>/links", methods=["POST"])
-@write_view(*MANAGERS)
+@write_view(Capability.MANAGE_QUALITY)
 def requirement_link(requirement_id: int):
     item = _get(Requirement, requirement_id)
     form = forms.LinkForm()
@@ -84,24 +84,24 @@ def requirement_link(requirement_id: int):
     if not form.validate_on_submit():
         refuse_invalid(form)
     services.link_evidence(
-        db.session, item, _get(ControlledDocument, form.document_id.data), form.note.data, current_user
+        db.session, current_user, item, _get(ControlledDocument, form.document_id.data), form.note.data
     )
     flash(_("Đã liên kết bằng chứng."), "success")
     return redirect(url_for("quality.requirement", requirement_id=item.id))
 
 
 @blueprint.route("/links/<int:link_id>/delete", methods=["POST"])
-@write_view(*MANAGERS)
+@write_view(Capability.MANAGE_QUALITY)
 def requirement_unlink(link_id: int):
     link = _get(EvidenceLink, link_id)
     requirement_id = link.requirement_id
-    services.unlink_evidence(db.session, link)
+    services.unlink_evidence(db.session, current_user, link)
     flash(_("Đã bỏ liên kết bằng chứng."), "success")
     return redirect(url_for("quality.requirement", requirement_id=requirement_id))
 
 
 @blueprint.route("/self-assessment.pdf")
-@read_view(*READERS)
+@read_view(Capability.READ_QUALITY)
 def self_assessment():
     pdf = reports.self_assessment_pdf(db.session, lab_today())
     return download(pdf, "application/pdf", f"tu-danh-gia-{lab_today():%Y%m%d}.pdf")
@@ -109,26 +109,26 @@ def self_assessment():
 
 # Catalogues -----------------------------------------------------------------------------------------------------
 @blueprint.route("/catalogues")
-@read_view(*READERS)
+@read_view(Capability.READ_QUALITY)
 def catalogue_list():
     return render_template(
         "quality/catalogues.html",
         catalogues=db.session.scalars(queries.catalogues_query()).all(),
         form=forms.ImportCatalogueForm(),
-        assessments=db.session.scalars(queries.assessments_query()).all(),
+        assessments=db.session.scalars(queries.assessments_query(current_user)).all(),
         assessment_form=_assessment_form(),
     )
 
 
 @blueprint.route("/catalogues/sample.csv")
-@read_view(*READERS)
+@read_view(Capability.READ_QUALITY)
 def catalogue_sample():
     # Flask adds the charset to a text mimetype itself
     return download(catalogues.sample_national_csv(), "text/csv", "national-criteria-sample.csv")
 
 
 @blueprint.route("/catalogues/import", methods=["POST"])
-@write_view(*MANAGERS)
+@write_view(Capability.MANAGE_QUALITY)
 def catalogue_import():
     form = forms.ImportCatalogueForm()
     if not form.validate_on_submit():
@@ -138,6 +138,7 @@ def catalogue_import():
         raise RuleViolation("Chưa chọn tệp / no file chosen", field="file")
     report = catalogues.import_catalogue(
         db.session,
+        current_user,
         code=form.code.data,
         name=form.name.data,
         version=form.version.data or None,
@@ -161,7 +162,7 @@ def _assessment_form():
 
 
 @blueprint.route("/assessments", methods=["POST"])
-@write_view(*MANAGERS)
+@write_view(Capability.MANAGE_QUALITY)
 def assessment_create():
     form = _assessment_form()
     if not form.validate_on_submit():
@@ -170,13 +171,13 @@ def assessment_create():
     percent = catalogue_readiness(db.session, catalogue, form.assessed_on.data).percent
     services.record_criteria_assessment(
         db.session,
+        current_user,
         catalogue=catalogue,
         organisation_id=form.organisation_id.data,
         assessed_on=form.assessed_on.data,
         outcome=form.outcome.data,
         readiness_percent=percent,
         notes=form.notes.data,
-        user=current_user,
     )
     flash(_("Đã ghi nhận đánh giá."), "success")
     return redirect(url_for("quality.catalogue_list"))
@@ -184,7 +185,7 @@ def assessment_create():
 
 # Documents ------------------------------------------------------------------------------------------------------
 @blueprint.route("/documents")
-@read_view(*READERS)
+@read_view(Capability.READ_QUALITY)
 def documents():
     return render_template(
         "quality/documents.html",
@@ -195,17 +196,19 @@ def documents():
 
 
 @blueprint.route("/documents", methods=["POST"])
-@write_view(*LAB_STAFF)
+@write_view(Capability.RECORD_QUALITY)
 def document_create():
     form = forms.DocumentForm()
     if not form.validate_on_submit():
         refuse_invalid(form)
-    document = services.create_document(db.session, code=form.code.data, title=form.title.data, kind=form.kind.data)
+    document = services.create_document(
+        db.session, current_user, code=form.code.data, title=form.title.data, kind=form.kind.data
+    )
     return redirect(url_for("quality.document", document_id=document.id))
 
 
 @blueprint.route("/documents/<int:document_id>")
-@read_view(*READERS)
+@read_view(Capability.READ_QUALITY)
 def document(document_id: int):
     return render_template(
         "quality/document.html",
@@ -218,21 +221,21 @@ def document(document_id: int):
 
 
 @blueprint.route("/documents/<int:document_id>/withdraw", methods=["POST"])
-@write_view(*MANAGERS)
+@write_view(Capability.MANAGE_QUALITY)
 def document_withdraw(document_id: int):
     document = _get(ControlledDocument, document_id)
     form = forms.WithdrawForm()
     if not form.validate_on_submit():
         refuse_invalid(form)
     services.withdraw_document(
-        db.session, document, current_user, withdrawn_on=form.withdrawn_on.data, reason=form.reason.data
+        db.session, current_user, document, withdrawn_on=form.withdrawn_on.data, reason=form.reason.data
     )
     flash(_("Đã thu hồi tài liệu; tài liệu được đánh dấu lỗi thời."), "success")
     return redirect(url_for("quality.document", document_id=document.id))
 
 
 @blueprint.route("/documents/<int:document_id>/versions", methods=["POST"])
-@write_view(*LAB_STAFF)
+@write_view(Capability.RECORD_QUALITY)
 def document_upload(document_id: int):
     document = _get(ControlledDocument, document_id)
     form = forms.VersionForm()
@@ -241,31 +244,31 @@ def document_upload(document_id: int):
     stored = accept_pdf_upload(form.file.data, "file")
     services.add_document_version(
         db.session,
+        current_user,
         document,
         stored,
         file_name=form.file.data.filename,
         review_due_on=form.review_due_on.data,
         change_note=form.change_note.data,
-        user=current_user,
     )
     flash(_("Đã tải lên phiên bản mới, chờ phê duyệt."), "success")
     return redirect(url_for("quality.document", document_id=document.id))
 
 
 @blueprint.route("/versions/<int:version_id>/approve", methods=["POST"])
-@write_view(*MANAGERS)
+@write_view(Capability.MANAGE_QUALITY)
 def version_approve(version_id: int):
     version = _get(DocumentVersion, version_id)
     form = forms.ApproveForm()
     if not form.validate_on_submit():
         refuse_invalid(form)
-    services.approve_document_version(db.session, version, current_user, form.effective_on.data)
+    services.approve_document_version(db.session, current_user, version, form.effective_on.data)
     flash(_("Đã phê duyệt."), "success")
     return redirect(url_for("quality.document", document_id=version.document_id))
 
 
 @blueprint.route("/versions/<int:version_id>/file")
-@read_view(*READERS)
+@read_view(Capability.READ_QUALITY)
 def version_file(version_id: int):
     version = _get(DocumentVersion, version_id)
     # The file name of a copy not in force says so, so a download is not used by mistake (8.3.2 f).
@@ -286,7 +289,7 @@ def version_file(version_id: int):
 
 # People ---------------------------------------------------------------------------------------------------------
 @blueprint.route("/competence")
-@read_view(*READERS)
+@read_view(Capability.READ_QUALITY)
 def competence():
     form = forms.CompetenceForm()
     _staff_choices(form.user_id)
@@ -299,7 +302,7 @@ def competence():
 
 
 @blueprint.route("/competence", methods=["POST"])
-@write_view(*MANAGERS)
+@write_view(Capability.MANAGE_QUALITY)
 def competence_create():
     form = forms.CompetenceForm()
     _staff_choices(form.user_id)
@@ -307,6 +310,7 @@ def competence_create():
         refuse_invalid(form)
     services.add_competence_record(
         db.session,
+        current_user,
         user_id=form.user_id.data,
         kind=form.kind.data,
         title=form.title.data,
@@ -318,7 +322,7 @@ def competence_create():
 
 
 @blueprint.route("/training")
-@read_view(*READERS)
+@read_view(Capability.READ_QUALITY)
 def training():
     year = request.args.get("year", type=int) or lab_today().year
     return render_template(
@@ -331,13 +335,14 @@ def training():
 
 
 @blueprint.route("/training", methods=["POST"])
-@write_view(*LAB_STAFF)
+@write_view(Capability.RECORD_QUALITY)
 def training_create():
     form = forms.TrainingEventForm()
     if not form.validate_on_submit():
         refuse_invalid(form)
     event = services.create_training_event(
         db.session,
+        current_user,
         title=form.title.data,
         held_on=form.held_on.data,
         ended_on=form.ended_on.data,
@@ -355,13 +360,19 @@ def _attendee_form():
 
 
 @blueprint.route("/training/<int:event_id>")
-@read_view(*READERS)
+@read_view(Capability.READ_QUALITY)
 def training_event(event_id: int):
-    return render_template("quality/training_event.html", event=_get(TrainingEvent, event_id), form=_attendee_form())
+    event = _get(TrainingEvent, event_id)
+    return render_template(
+        "quality/training_event.html",
+        event=event,
+        attendances=queries.attendances_of(db.session, current_user, event),
+        form=_attendee_form(),
+    )
 
 
 @blueprint.route("/training/<int:event_id>/attendees", methods=["POST"])
-@write_view(*LAB_STAFF)
+@write_view(Capability.RECORD_QUALITY)
 def training_attendee(event_id: int):
     event = _get(TrainingEvent, event_id)
     form = _attendee_form()
@@ -369,6 +380,7 @@ def training_attendee(event_id: int):
         refuse_invalid(form)
     services.add_attendee(
         db.session,
+        current_user,
         event,
         full_name=form.full_name.data or "",
         organisation_name=form.organisation_name.data,
@@ -382,7 +394,7 @@ def training_attendee(event_id: int):
 
 # Proficiency testing --------------------------------------------------------------------------------------------
 @blueprint.route("/proficiency")
-@read_view(*READERS)
+@read_view(Capability.READ_QUALITY)
 def proficiency():
     return render_template(
         "quality/proficiency.html", rounds=db.session.scalars(queries.rounds_query()).all(), form=forms.RoundForm()
@@ -390,13 +402,14 @@ def proficiency():
 
 
 @blueprint.route("/proficiency", methods=["POST"])
-@write_view(*LAB_STAFF)
+@write_view(Capability.RECORD_QUALITY)
 def proficiency_create():
     form = forms.RoundForm()
     if not form.validate_on_submit():
         refuse_invalid(form)
     round_ = services.create_proficiency_round(
         db.session,
+        current_user,
         code=form.code.data,
         kind=form.kind.data,
         provider=form.provider.data,
@@ -408,7 +421,7 @@ def proficiency_create():
 
 
 @blueprint.route("/proficiency/<int:round_id>")
-@read_view(*READERS)
+@read_view(Capability.READ_QUALITY)
 def proficiency_round(round_id: int):
     return render_template(
         "quality/proficiency_round.html", round=_get(ProficiencyRound, round_id), form=forms.ResultForm()
@@ -416,7 +429,7 @@ def proficiency_round(round_id: int):
 
 
 @blueprint.route("/proficiency/<int:round_id>/results", methods=["POST"])
-@write_view(*LAB_STAFF)
+@write_view(Capability.RECORD_QUALITY)
 def proficiency_result(round_id: int):
     round_ = _get(ProficiencyRound, round_id)
     form = forms.ResultForm()
@@ -424,6 +437,7 @@ def proficiency_result(round_id: int):
         refuse_invalid(form)
     result = services.record_proficiency_result(
         db.session,
+        current_user,
         round_,
         item=form.item.data,
         unit=form.unit.data,
@@ -431,7 +445,6 @@ def proficiency_result(round_id: int):
         lab_uncertainty=form.lab_uncertainty.data,
         reference_value=form.reference_value.data,
         reference_uncertainty=form.reference_uncertainty.data,
-        user=current_user,
     )
     if not result.satisfactory:
         flash(_("En = %(en).2f: không đạt; đã mở hồ sơ không phù hợp.", en=result.en), "warning")
@@ -448,7 +461,7 @@ def _nc_form():
 
 
 @blueprint.route("/nonconformities")
-@read_view(*READERS)
+@read_view(Capability.READ_QUALITY)
 def nonconformities():
     status = request.args.get("status") or None
     page = db.paginate(queries.nonconformities_query(current_user, status), per_page=30, error_out=False)
@@ -458,13 +471,14 @@ def nonconformities():
 
 
 @blueprint.route("/nonconformities", methods=["POST"])
-@write_view(*LAB_STAFF)
+@write_view(Capability.RECORD_QUALITY)
 def nonconformity_create():
     form = _nc_form()
     if not form.validate_on_submit():
         refuse_invalid(form)
     nonconformity = services.raise_nonconformity(
         db.session,
+        current_user,
         kind=form.kind.data,
         title=form.title.data,
         description=form.description.data,
@@ -477,15 +491,15 @@ def nonconformity_create():
 
 
 @blueprint.route("/nonconformities/sweep", methods=["POST"])
-@write_view(*MANAGERS)
+@write_view(Capability.MANAGE_QUALITY)
 def nonconformity_sweep():
-    opened = sweep_system_nonconformities(db.session)
+    opened = sweep_system_nonconformities(db.session, current_user)
     flash(_("Đã mở %(n)s hồ sơ từ dữ liệu hệ thống.", n=len(opened)), "info")
     return redirect(url_for("quality.nonconformities"))
 
 
 @blueprint.route("/nonconformities/<int:nonconformity_id>")
-@read_view(*READERS)
+@read_view(Capability.READ_QUALITY)
 def nonconformity(nonconformity_id: int):
     item = queries.get_nonconformity(db.session, current_user, nonconformity_id)
     plan_form = forms.ActionPlanForm()
@@ -501,7 +515,7 @@ def nonconformity(nonconformity_id: int):
 
 
 @blueprint.route("/nonconformities/<int:nonconformity_id>/plan", methods=["POST"])
-@write_view(*LAB_STAFF)
+@write_view(Capability.RECORD_QUALITY)
 def nonconformity_plan(nonconformity_id: int):
     item = queries.get_nonconformity(db.session, current_user, nonconformity_id)
     form = forms.ActionPlanForm()
@@ -510,6 +524,7 @@ def nonconformity_plan(nonconformity_id: int):
         refuse_invalid(form)
     services.plan_corrective_action(
         db.session,
+        current_user,
         item,
         root_cause=form.root_cause.data,
         owner_id=form.owner_id.data,
@@ -520,18 +535,18 @@ def nonconformity_plan(nonconformity_id: int):
 
 
 @blueprint.route("/actions/<int:action_id>/done", methods=["POST"])
-@write_view(*LAB_STAFF)
+@write_view(Capability.RECORD_QUALITY)
 def action_done(action_id: int):
     action = _get(CorrectiveAction, action_id)
     form = forms.ActionDoneForm()
     if not form.validate_on_submit():
         refuse_invalid(form)
-    services.complete_action(db.session, action, form.done_on.data, form.note.data)
+    services.complete_action(db.session, current_user, action, form.done_on.data, form.note.data)
     return redirect(url_for("quality.nonconformity", nonconformity_id=action.nonconformity_id))
 
 
 @blueprint.route("/nonconformities/<int:nonconformity_id>/review", methods=["POST"])
-@write_view(*MANAGERS)
+@write_view(Capability.MANAGE_QUALITY)
 def nonconformity_review(nonconformity_id: int):
     item = queries.get_nonconformity(db.session, current_user, nonconformity_id)
     form = forms.EffectivenessForm()
@@ -539,11 +554,11 @@ def nonconformity_review(nonconformity_id: int):
         refuse_invalid(form)
     services.review_effectiveness(
         db.session,
+        current_user,
         item,
         effective=form.effective.data,
         review=form.review.data,
         reviewed_on=form.reviewed_on.data,
-        user=current_user,
     )
     if form.effective.data:
         flash(_("Đã đánh giá hiệu lực và đóng sự không phù hợp."), "success")
@@ -554,7 +569,7 @@ def nonconformity_review(nonconformity_id: int):
 
 # Internal audits, reviews, risks, chain checks ------------------------------------------------------------------
 @blueprint.route("/audits")
-@read_view(*READERS)
+@read_view(Capability.READ_QUALITY)
 def audits():
     return render_template(
         "quality/audits.html", audits=db.session.scalars(queries.audits_query()).all(), form=forms.AuditForm()
@@ -562,13 +577,14 @@ def audits():
 
 
 @blueprint.route("/audits", methods=["POST"])
-@write_view(*MANAGERS)
+@write_view(Capability.MANAGE_QUALITY)
 def audit_create():
     form = forms.AuditForm()
     if not form.validate_on_submit():
         refuse_invalid(form)
     audit = services.plan_internal_audit(
         db.session,
+        current_user,
         title=form.title.data,
         scope=form.scope.data,
         auditors=form.auditors.data,
@@ -578,7 +594,7 @@ def audit_create():
 
 
 @blueprint.route("/audits/<int:audit_id>")
-@read_view(*READERS)
+@read_view(Capability.READ_QUALITY)
 def audit(audit_id: int):
     return render_template(
         "quality/audit.html",
@@ -589,31 +605,36 @@ def audit(audit_id: int):
 
 
 @blueprint.route("/audits/<int:audit_id>/held", methods=["POST"])
-@write_view(*MANAGERS)
+@write_view(Capability.MANAGE_QUALITY)
 def audit_held(audit_id: int):
     audit_ = _get(InternalAudit, audit_id)
     form = forms.AuditHeldForm()
     if not form.validate_on_submit():
         refuse_invalid(form)
-    services.record_audit_held(db.session, audit_, held_on=form.held_on.data, summary=form.summary.data)
+    services.record_audit_held(db.session, current_user, audit_, held_on=form.held_on.data, summary=form.summary.data)
     return redirect(url_for("quality.audit", audit_id=audit_.id))
 
 
 @blueprint.route("/audits/<int:audit_id>/findings", methods=["POST"])
-@write_view(*MANAGERS)
+@write_view(Capability.MANAGE_QUALITY)
 def audit_finding(audit_id: int):
     audit_ = _get(InternalAudit, audit_id)
     form = forms.FindingForm()
     if not form.validate_on_submit():
         refuse_invalid(form)
     services.add_audit_finding(
-        db.session, audit_, clause=form.clause.data, kind=form.kind.data, description=form.description.data
+        db.session,
+        current_user,
+        audit_,
+        clause=form.clause.data,
+        kind=form.kind.data,
+        description=form.description.data,
     )
     return redirect(url_for("quality.audit", audit_id=audit_.id))
 
 
 @blueprint.route("/reviews")
-@read_view(*READERS)
+@read_view(Capability.READ_QUALITY)
 def reviews():
     return render_template(
         "quality/reviews.html", reviews=db.session.scalars(queries.reviews_query()).all(), form=forms.ReviewForm()
@@ -621,13 +642,14 @@ def reviews():
 
 
 @blueprint.route("/reviews", methods=["POST"])
-@write_view(*MANAGERS)
+@write_view(Capability.MANAGE_QUALITY)
 def review_create():
     form = forms.ReviewForm()
     if not form.validate_on_submit():
         refuse_invalid(form)
     services.record_management_review(
         db.session,
+        current_user,
         held_on=form.held_on.data,
         chaired_by=form.chaired_by.data,
         attendees=form.attendees.data,
@@ -639,7 +661,7 @@ def review_create():
 
 
 @blueprint.route("/risks")
-@read_view(*READERS)
+@read_view(Capability.READ_QUALITY)
 def risks():
     status = request.args.get("status")
     status = status if status in queries.RISK_FILTERS else None
@@ -653,13 +675,14 @@ def risks():
 
 
 @blueprint.route("/risks", methods=["POST"])
-@write_view(*MANAGERS)
+@write_view(Capability.MANAGE_QUALITY)
 def risk_create():
     form = forms.RiskForm()
     if not form.validate_on_submit():
         refuse_invalid(form)
     services.record_risk(
         db.session,
+        current_user,
         kind=form.kind.data,
         title=form.title.data,
         clause=form.clause.data,
@@ -683,7 +706,7 @@ REVIEW_PREFIX, CLOSE_PREFIX = "review", "close"
 
 
 @blueprint.route("/risks/<int:risk_id>")
-@read_view(*READERS)
+@read_view(Capability.READ_QUALITY)
 def risk(risk_id: int):
     item = _get(Risk, risk_id)
     today = lab_today()
@@ -700,7 +723,7 @@ def risk(risk_id: int):
 
 
 @blueprint.route("/risks/<int:risk_id>/edit", methods=["POST"])
-@write_view(*MANAGERS)
+@write_view(Capability.MANAGE_QUALITY)
 def risk_edit(risk_id: int):
     item = _get(Risk, risk_id)
     form = _risk_edit_form()
@@ -708,8 +731,8 @@ def risk_edit(risk_id: int):
         refuse_invalid(form)
     services.update_risk(
         db.session,
-        item,
         current_user,
+        item,
         likelihood=form.likelihood.data,
         impact=form.impact.data,
         treatment=form.treatment.data,
@@ -722,7 +745,7 @@ def risk_edit(risk_id: int):
 
 
 @blueprint.route("/risks/<int:risk_id>/review", methods=["POST"])
-@write_view(*MANAGERS)
+@write_view(Capability.MANAGE_QUALITY)
 def risk_review(risk_id: int):
     item = _get(Risk, risk_id)
     form = forms.RiskReviewForm(prefix=REVIEW_PREFIX)
@@ -730,8 +753,8 @@ def risk_review(risk_id: int):
         refuse_invalid(form)
     services.review_risk(
         db.session,
-        item,
         current_user,
+        item,
         reviewed_on=form.reviewed_on.data,
         likelihood=form.likelihood.data,
         impact=form.impact.data,
@@ -743,7 +766,7 @@ def risk_review(risk_id: int):
 
 
 @blueprint.route("/risks/<int:risk_id>/close", methods=["POST"])
-@write_view(*MANAGERS)
+@write_view(Capability.MANAGE_QUALITY)
 def risk_close(risk_id: int):
     item = _get(Risk, risk_id)
     form = forms.RiskCloseForm(prefix=CLOSE_PREFIX)
@@ -751,8 +774,8 @@ def risk_close(risk_id: int):
         refuse_invalid(form)
     services.close_risk(
         db.session,
-        item,
         current_user,
+        item,
         closed_on=form.closed_on.data,
         reason=form.reason.data,
         effectiveness=form.effectiveness.data,
@@ -763,7 +786,7 @@ def risk_close(risk_id: int):
 
 
 @blueprint.route("/chain-checks")
-@read_view(*READERS)
+@read_view(Capability.READ_QUALITY)
 def chain_checks():
     return render_template(
         "quality/chain_checks.html", checks=db.session.scalars(queries.chain_checks_query().limit(50)).all()
@@ -771,16 +794,16 @@ def chain_checks():
 
 
 @blueprint.route("/chain-checks", methods=["POST"])
-@write_view(*MANAGERS)
+@write_view(Capability.MANAGE_QUALITY)
 def chain_check_create():
-    check = services.record_chain_check(db.session)
+    check = services.record_chain_check(db.session, current_user)
     flash(_("Chuỗi nguyên vẹn.") if check.ok else _("Chuỗi bị can thiệp: %(p)s", p=check.problem), "info")
     return redirect(url_for("quality.chain_checks"))
 
 
 # Lab settings ---------------------------------------------------------------------------------------------------
 @blueprint.route("/settings")
-@read_view(*READERS)
+@read_view(Capability.READ_QUALITY)
 def settings():
     limits = freshness_limits(db.session)
     return render_template(
@@ -792,7 +815,7 @@ def settings():
 
 
 @blueprint.route("/settings", methods=["POST"])
-@write_view(*MANAGERS)
+@write_view(Capability.MANAGE_QUALITY)
 def settings_save():
     form = forms.FreshnessForm()
     if not form.validate_on_submit():
@@ -821,7 +844,7 @@ def _period_args() -> tuple[date, date]:
 
 
 @blueprint.route("/pack")
-@read_view(*READERS)
+@read_view(Capability.EXPORT_EVIDENCE)
 def pack():
     start, end = _period_args()
     return render_template(
@@ -833,7 +856,7 @@ def pack():
 
 
 @blueprint.route("/pack/download")
-@read_view(*READERS)
+@read_view(Capability.EXPORT_EVIDENCE)
 def pack_download():
     start, end = _period_args()
     organisation = queries.get_readable_organisation(
@@ -851,5 +874,5 @@ def _panel(user) -> dict:
     return {"result": result, "open_count": open_count, "last_check": last_check}
 
 
-register_nav("quality.readiness", _l("Chất lượng"), READERS, order=70)
-register_home_panel("quality", "quality/_panel.html", READERS, _panel, order=70)
+register_nav("quality.readiness", _l("Chất lượng"), (Capability.READ_QUALITY,), order=70)
+register_home_panel("quality", "quality/_panel.html", (Capability.READ_QUALITY,), _panel, order=70)

@@ -6,9 +6,9 @@ from datetime import date, timedelta
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from lims.auth.permissions import Capability, may
 from lims.core.errors import NotFound, PermissionDenied
 from lims.core.search import matches
-from lims.core.web import READERS
 from lims.standards.models import (
     STANDARD_KINDS,
     STANDARD_STATUSES,
@@ -32,7 +32,7 @@ SORTS = {
 
 def ensure_may_read(user) -> None:
     """Refuse anyone but lab staff and inspectors: enterprises see nothing of the lab's own equipment."""
-    if user is None or not (user.roles & READERS):
+    if not may(user, Capability.READ_STANDARDS):
         raise PermissionDenied("Bạn không được xem sổ chuẩn / you may not read the standards register")
 
 

@@ -8,8 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lims.audit.trail import audit_reason
+from lims.auth.permissions import Capability, require
 from lims.core.dates import add_months
-from lims.core.errors import PermissionDenied, RuleViolation
+from lims.core.errors import RuleViolation
 from lims.core.files import accept_pdf_upload
 from lims.core.model import nfc
 from lims.core.signals import intermediate_check_recorded, standard_status_changed
@@ -25,10 +26,6 @@ from lims.standards.models import (
     StandardStatusChange,
 )
 
-# Who may change the register (17025 6.4: the lab's management decides what is fit for use); technicians may
-# record intermediate checks, which is their daily work.
-STANDARD_WRITERS = frozenset({"admin", "manager"})
-CHECK_WRITERS = STANDARD_WRITERS | {"technician"}
 MAX_CERTIFICATE_BYTES = 10 * 1024 * 1024
 
 
@@ -47,11 +44,6 @@ def ensure_usable_on(standard: Standard, day: date) -> None:
             f"/ standard {standard.code} is past its calibration due date ({due}) on the measurement day",
             field="standards",
         )
-
-
-def _require(user, roles: frozenset[str], what: str) -> None:
-    if user is None or not (user.roles & roles) or user.roles == {"inspector"}:
-        raise PermissionDenied(f"Bạn không được {what} / you may not {what}")
 
 
 def _text(value: str | None, field: str, *, required: bool = False, limit: int = 300) -> str | None:
@@ -116,7 +108,7 @@ def nominal_kg(nominal: str, field: str = "nominal") -> float:
 
 def register_standard(
     session: Session,
-    user,
+    actor,
     *,
     code: str,
     name: str,
@@ -135,7 +127,7 @@ def register_standard(
     items: list[ItemInput] = (),
 ) -> Standard:
     """Register a standard or piece of equipment, in service, with its individual weights if it is a set."""
-    _require(user, STANDARD_WRITERS, "đăng ký chuẩn / register standards")
+    require(actor, Capability.MANAGE_STANDARDS)
     code = _text(code, "code", required=True, limit=40)
     if session.scalar(select(Standard.id).where(Standard.code == code)) is not None:
         raise RuleViolation(f"Mã {code} đã có trong sổ / code {code} is already registered", field="code")
@@ -163,7 +155,7 @@ def register_standard(
     )
     session.add(standard)
     for index, item in enumerate(items):
-        add_standard_item(session, user, standard, item, field=f"items[{index}]")
+        add_standard_item(session, actor, standard, item, field=f"items[{index}]")
     session.flush()
     session.add(
         StandardStatusChange(
@@ -171,7 +163,7 @@ def register_standard(
             from_status=None,
             to_status="in_service",
             reason="Đăng ký vào sổ chuẩn / registered",
-            changed_by_id=user.id,
+            changed_by_id=actor.id,
         )
     )
     session.flush()
@@ -201,7 +193,7 @@ NOT_EDITED_HERE = {
 
 
 def update_standard_details(
-    session: Session, user, standard: Standard, *, reason: str | None = None, **changes
+    session: Session, actor, standard: Standard, *, reason: str | None = None, **changes
 ) -> dict[str, tuple]:
     """Change a standard's descriptive details (name, maker, location, interval, ...); return what changed.
 
@@ -212,7 +204,7 @@ def update_standard_details(
     :returns: ``{field: (old, new)}`` for each field that changed.
     :raises RuleViolation: naming the first field refused.
     """
-    _require(user, STANDARD_WRITERS, "sửa thông tin chuẩn / change a standard's details")
+    require(actor, Capability.MANAGE_STANDARDS)
     if standard.status == "retired":
         raise RuleViolation(
             "Chuẩn đã thanh lý; hồ sơ giữ như khi thanh lý / the standard is retired; its record is kept as it was",
@@ -249,14 +241,14 @@ def update_standard_details(
 
 
 def add_standard_item(
-    session: Session, user, standard: Standard, item: ItemInput, field: str = "items"
+    session: Session, actor, standard: Standard, item: ItemInput, field: str = "items"
 ) -> StandardItem:
     """Add one weight (with its nominal value, marking, class and density) to a standard.
 
     :param field: the prefix of the field names a refusal gives (``items[2]`` gives ``items[2].nominal``); an empty
         prefix gives the bare names, as on the one-item form.
     """
-    _require(user, STANDARD_WRITERS, "sửa chuẩn / change standards")
+    require(actor, Capability.MANAGE_STANDARDS)
     if standard.status == "retired":
         raise RuleViolation("Chuẩn đã thanh lý / the standard is retired", field="status")
     prefix = f"{field}." if field else ""
@@ -331,7 +323,7 @@ class ValueInput:
 
 def record_calibration(
     session: Session,
-    user,
+    actor,
     standard: Standard,
     *,
     certificate_number: str,
@@ -350,7 +342,7 @@ def record_calibration(
     :param document: an uploaded file (werkzeug FileStorage) of the scanned certificate, or None.
     :param due_on: when omitted, the calibration date plus the standard's interval.
     """
-    _require(user, STANDARD_WRITERS, "ghi giấy chứng nhận hiệu chuẩn / record calibrations")
+    require(actor, Capability.MANAGE_STANDARDS)
     if standard.status == "retired":
         raise RuleViolation("Chuẩn đã thanh lý / the standard is retired", field="status")
     number = _text(certificate_number, "certificate_number", required=True, limit=100)
@@ -380,7 +372,7 @@ def record_calibration(
         calibrated_on=calibrated_on,
         due_on=due_on,
         traceability=_text(traceability, "traceability", limit=4000),
-        recorded_by_id=user.id,
+        recorded_by_id=actor.id,
     )
     for index, entry in enumerate(values):
         field = f"values[{index}]"
@@ -416,9 +408,9 @@ def _refresh_due_on(standard: Standard) -> None:
     standard.due_on = newest.due_on if newest else None
 
 
-def change_status(session: Session, user, standard: Standard, to_status: str, reason: str) -> StandardStatusChange:
+def change_status(session: Session, actor, standard: Standard, to_status: str, reason: str) -> StandardStatusChange:
     """Put a standard in service, send it out for calibration, quarantine or retire it, saying why."""
-    _require(user, STANDARD_WRITERS, "đổi trạng thái chuẩn / change a standard's status")
+    require(actor, Capability.MANAGE_STANDARDS)
     if to_status not in STANDARD_STATUSES:
         raise RuleViolation(f"Trạng thái không hợp lệ: {to_status} / unknown status", field="to_status")
     reason = _text(reason, "reason", required=True, limit=2000)
@@ -433,7 +425,7 @@ def change_status(session: Session, user, standard: Standard, to_status: str, re
         from_status=standard.status,
         to_status=to_status,
         reason=reason,
-        changed_by_id=user.id,
+        changed_by_id=actor.id,
     )
     with audit_reason(reason):
         standard.status = to_status
@@ -446,7 +438,7 @@ def change_status(session: Session, user, standard: Standard, to_status: str, re
 
 def record_intermediate_check(
     session: Session,
-    user,
+    actor,
     standard: Standard,
     *,
     checked_on: date,
@@ -460,7 +452,7 @@ def record_intermediate_check(
     notes: str | None = None,
 ) -> IntermediateCheck:
     """Record a check between calibrations; a result outside its limits is flagged for the quality module."""
-    _require(user, CHECK_WRITERS, "ghi kiểm tra giữa kỳ / record intermediate checks")
+    require(actor, Capability.RECORD_CHECKS)
     if standard.status == "retired":
         raise RuleViolation("Chuẩn đã thanh lý / the standard is retired", field="status")
     if checked_on > today:
@@ -488,7 +480,7 @@ def record_intermediate_check(
         upper_limit=high,
         within_limits=low <= result <= high,
         notes=_text(notes, "notes", limit=4000),
-        performed_by_id=user.id,
+        performed_by_id=actor.id,
     )
     session.add(check)
     session.flush()

@@ -5,13 +5,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from lims.auth.permissions import Capability, may
 from lims.core.dates import lab_today
 from lims.core.errors import RuleViolation
 from lims.core.exports import csv_response, download
 from lims.core.files import read_bytes
 from lims.core.forms import choices, show_refusal
 from lims.core.navigation import register_home_panel, register_nav
-from lims.core.web import READERS, read_view, write_view
+from lims.core.web import read_view, write_view
 from lims.extensions import db
 from lims.standards import queries, services
 from lims.standards.charts import ChartPoint, control_chart_svg
@@ -32,15 +33,13 @@ from lims.standards.forms import (
 )
 
 blueprint = Blueprint("standards", __name__, url_prefix="/standards")
-WRITERS = tuple(sorted(services.STANDARD_WRITERS))
-CHECKERS = tuple(sorted(services.CHECK_WRITERS))
 # Inspectors see what is due too: an overdue standard is the first thing an inspection looks for.
 PANEL_ROLES = ("admin", "manager", "technician", "inspector")
 LABELS = {"kinds": KIND_LABELS, "levels": LEVEL_LABELS, "statuses": STATUS_LABELS}
 
 
 @blueprint.route("/")
-@read_view(*READERS)
+@read_view(Capability.READ_STANDARDS)
 def index():
     queries.ensure_may_read(current_user)
     filters = queries.StandardFilter.from_args(request.args)
@@ -52,7 +51,7 @@ def index():
         filters=filters,
         today=today,
         summary=queries.due_summary(db.session, today),
-        may_write=bool(current_user.roles & services.STANDARD_WRITERS),
+        may_write=may(current_user, Capability.MANAGE_STANDARDS),
         **LABELS,
     )
 
@@ -65,7 +64,7 @@ CSV_COLUMNS = (
 
 
 @blueprint.route("/export.csv")
-@read_view(*READERS)
+@read_view(Capability.READ_STANDARDS)
 def export_csv():
     queries.ensure_may_read(current_user)
     filters = queries.StandardFilter.from_args(request.args)
@@ -83,13 +82,13 @@ def export_csv():
 
 
 @blueprint.route("/new", methods=["GET"])
-@read_view(*WRITERS)
+@read_view(Capability.MANAGE_STANDARDS)
 def new():
     return render_template("standards/form.html", form=StandardForm())
 
 
 @blueprint.route("/new", methods=["POST"])
-@write_view(*WRITERS)
+@write_view(Capability.MANAGE_STANDARDS)
 def create():
     form = StandardForm()
     if not form.validate_on_submit():
@@ -128,14 +127,14 @@ def create():
 
 
 @blueprint.route("/<int:standard_id>/edit", methods=["GET"])
-@read_view(*WRITERS)
+@read_view(Capability.MANAGE_STANDARDS)
 def edit(standard_id: int):
     standard = queries.get_standard(db.session, current_user, standard_id)
     return render_template("standards/edit_form.html", standard=standard, form=StandardEditForm(obj=standard))
 
 
 @blueprint.route("/<int:standard_id>/edit", methods=["POST"])
-@write_view(*WRITERS)
+@write_view(Capability.MANAGE_STANDARDS)
 def update(standard_id: int):
     standard = queries.get_standard(db.session, current_user, standard_id)
     form = StandardEditForm()
@@ -163,7 +162,7 @@ def update(standard_id: int):
 
 
 @blueprint.route("/<int:standard_id>/items/new", methods=["GET"])
-@read_view(*WRITERS)
+@read_view(Capability.MANAGE_STANDARDS)
 def item_new(standard_id: int):
     standard = queries.get_standard(db.session, current_user, standard_id)
     form = ItemForm()
@@ -173,7 +172,7 @@ def item_new(standard_id: int):
 
 
 @blueprint.route("/<int:standard_id>/items/new", methods=["POST"])
-@write_view(*WRITERS)
+@write_view(Capability.MANAGE_STANDARDS)
 def item_create(standard_id: int):
     standard = queries.get_standard(db.session, current_user, standard_id)
     form = ItemForm()
@@ -255,7 +254,7 @@ def _checks_chart(checks):
 
 
 @blueprint.route("/<int:standard_id>")
-@read_view(*READERS)
+@read_view(Capability.READ_STANDARDS)
 def detail(standard_id: int):
     standard = queries.get_standard(db.session, current_user, standard_id)
     item = None
@@ -276,8 +275,8 @@ def detail(standard_id: int):
         flagged=[c for c in checks if not c.within_limits],
         today=today,
         usable_today=_usable(standard, today),
-        may_write=bool(current_user.roles & services.STANDARD_WRITERS) and "inspector" not in current_user.roles,
-        may_check=bool(current_user.roles & services.CHECK_WRITERS) and "inspector" not in current_user.roles,
+        may_write=may(current_user, Capability.MANAGE_STANDARDS),
+        may_check=may(current_user, Capability.RECORD_CHECKS),
         **LABELS,
     )
 
@@ -301,14 +300,14 @@ def _calibration_form_context(standard, form):
 
 
 @blueprint.route("/<int:standard_id>/calibrations/new", methods=["GET"])
-@read_view(*WRITERS)
+@read_view(Capability.MANAGE_STANDARDS)
 def calibration_new(standard_id: int):
     standard = queries.get_standard(db.session, current_user, standard_id)
     return render_template("standards/calibration_form.html", **_calibration_form_context(standard, CalibrationForm()))
 
 
 @blueprint.route("/<int:standard_id>/calibrations/new", methods=["POST"])
-@write_view(*WRITERS)
+@write_view(Capability.MANAGE_STANDARDS)
 def calibration_create(standard_id: int):
     standard = queries.get_standard(db.session, current_user, standard_id)
     form = CalibrationForm()
@@ -339,7 +338,7 @@ def calibration_create(standard_id: int):
 
 
 @blueprint.route("/<int:standard_id>/calibrations/<int:calibration_id>")
-@read_view(*READERS)
+@read_view(Capability.READ_STANDARDS)
 def calibration(standard_id: int, calibration_id: int):
     calibration = queries.get_calibration(db.session, current_user, standard_id, calibration_id)
     return render_template(
@@ -353,7 +352,7 @@ def calibration(standard_id: int, calibration_id: int):
 
 
 @blueprint.route("/<int:standard_id>/calibrations/<int:calibration_id>/document")
-@read_view(*READERS)
+@read_view(Capability.READ_STANDARDS)
 def calibration_document(standard_id: int, calibration_id: int):
     calibration = queries.get_calibration(db.session, current_user, standard_id, calibration_id)
     if not calibration.document_sha256:
@@ -371,7 +370,7 @@ def _check_form(standard, formdata=None):
 
 
 @blueprint.route("/<int:standard_id>/checks/new", methods=["GET"])
-@read_view(*CHECKERS)
+@read_view(Capability.RECORD_CHECKS)
 def check_new(standard_id: int):
     standard = queries.get_standard(db.session, current_user, standard_id)
     form = _check_form(standard)
@@ -381,7 +380,7 @@ def check_new(standard_id: int):
 
 
 @blueprint.route("/<int:standard_id>/checks/new", methods=["POST"])
-@write_view(*CHECKERS)
+@write_view(Capability.RECORD_CHECKS)
 def check_create(standard_id: int):
     standard = queries.get_standard(db.session, current_user, standard_id)
     form = _check_form(standard)
@@ -415,7 +414,7 @@ def check_create(standard_id: int):
 
 
 @blueprint.route("/<int:standard_id>/status", methods=["GET"])
-@read_view(*WRITERS)
+@read_view(Capability.MANAGE_STANDARDS)
 def status_form(standard_id: int):
     standard = queries.get_standard(db.session, current_user, standard_id)
     form = StatusForm()
@@ -426,7 +425,7 @@ def status_form(standard_id: int):
 
 
 @blueprint.route("/<int:standard_id>/status", methods=["POST"])
-@write_view(*WRITERS)
+@write_view(Capability.MANAGE_STANDARDS)
 def status_change(standard_id: int):
     standard = queries.get_standard(db.session, current_user, standard_id)
     form = StatusForm()
@@ -456,5 +455,5 @@ def _panel(user) -> dict:
     }
 
 
-register_nav("standards.index", _l("Chuẩn và thiết bị"), READERS, order=30)
+register_nav("standards.index", _l("Chuẩn và thiết bị"), (Capability.READ_STANDARDS,), order=30)
 register_home_panel("standards_due", "standards/_panel.html", PANEL_ROLES, _panel, order=30)

@@ -75,6 +75,7 @@ def main() -> None:
     from flask_migrate import upgrade
 
     from lims.app import create_app
+    from lims.auth.permissions import SYSTEM
     from lims.config import Config
     from lims.customers import queries, rules, services
     from lims.customers.models import InstrumentType, Organisation
@@ -99,7 +100,7 @@ def main() -> None:
         with app.app_context():
             upgrade()
             session = db.session
-            services.seed_catalogue(session)
+            services.seed_catalogue(session, SYSTEM)
             organisations = []
             for number in range(1000):
                 prefix = f"21{number:07d}"
@@ -154,7 +155,7 @@ def main() -> None:
             explain(session, overdue, "overdue count")
             session.rollback()
 
-            owner = services.create_organisation(session, name="Doanh nghiệp nhập tệp", tax_code="2100123457")
+            owner = services.create_organisation(session, SYSTEM, name="Doanh nghiệp nhập tệp", tax_code="2100123457")
             session.commit()
             output = io.StringIO()
             writer = csv.writer(output)
@@ -166,7 +167,7 @@ def main() -> None:
                 )
             content = output.getvalue().encode("utf-8")
             start = time.perf_counter()
-            report = services.import_instruments(session, content, "bench.csv", organisation_id=owner.id)
+            report = services.import_instruments(session, SYSTEM, content, "bench.csv", organisation_id=owner.id)
             session.commit()
             elapsed = time.perf_counter() - start
             assert report.ok and report.imported == args.import_rows, report.problems[:5]

@@ -31,6 +31,7 @@ def refusal_seconds(content: bytes) -> tuple[float, str]:
 
 def main() -> None:
     import openpyxl  # noqa: F401 - imported before the timing, as in a running server
+
     cases = [
         ("3,000,000 empty rows, packed tight (the probe)", empty_rows_xlsx(3_000_000)),
         ("3,000,000 numbered empty rows", empty_rows_xlsx(3_000_000, numbered=True)),

@@ -23,11 +23,12 @@ def small_workbook() -> bytes:
 
 
 def test_an_xlsx_with_one_bad_row_shows_the_report_and_imports_nothing(page, session, sign_in_as):
+    from lims.auth.permissions import SYSTEM
     from lims.customers import services
     from lims.customers.models import Instrument
 
-    services.seed_catalogue(session)
-    owner = services.create_organisation(session, name="Công ty TNHH Thủy sản Cửu Long", tax_code="2100123457")
+    services.seed_catalogue(session, SYSTEM)
+    owner = services.create_organisation(session, SYSTEM, name="Công ty TNHH Thủy sản Cửu Long", tax_code="2100123457")
     session.commit()
     sign_in_as("technician")
     page.goto(f"/customers/import?organisation_id={owner.id}")

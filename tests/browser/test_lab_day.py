@@ -113,6 +113,7 @@ def test_finding_8_receive_to_certificate_takes_at_most_15_clicks_by_four_people
     from datetime import date
     from pathlib import Path
 
+    from lims.auth.permissions import SYSTEM
     from lims.customers.models import VerificationCycle
     from lims.issuing.keys import create_lab_key
     from lims.issuing.models import Certificate
@@ -131,7 +132,7 @@ def test_finding_8_receive_to_certificate_takes_at_most_15_clicks_by_four_people
         )
     )
     signatory = make_user("signatory", full_name="Trần Thị Mai")
-    receive_stickers(session, signatory, prefix="VL ", first=1, last=5, received_on=date(2026, 11, 1))
+    receive_stickers(session, SYSTEM, prefix="VL ", first=1, last=5, received_on=date(2026, 11, 1))
     session.commit()
     clicks = Clicks(page)
     monkeypatch.setitem(app.config, "PUBLIC_URL", "")  # development: QR links follow the address being served

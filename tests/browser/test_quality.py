@@ -12,14 +12,15 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture()
 def quality_records(session):
+    from lims.auth.permissions import SYSTEM
     from lims.customers.models import Organisation
     from lims.quality import services
     from lims.quality.catalogue import seed_iso17025
 
     lab = Organisation(name="Trung tâm Kỹ thuật TĐC", kind="lab")
     session.add(lab)
-    seed_iso17025(session)
-    services.record_chain_check(session)
+    seed_iso17025(session, SYSTEM)
+    services.record_chain_check(session, SYSTEM)
     session.commit()
     return lab
 

@@ -22,7 +22,7 @@ def test_a_revoked_certificate_downloads_marked_with_the_original_intact(world, 
     certificate = issue(world, world.job(kind="calibration"))
     original = read_bytes(certificate.pdf_sha256)
     manager = make_user("manager")
-    services.revoke_certificate(world.session, certificate, manager, "Sai số liệu chuẩn", TEST_PASSWORD)
+    services.revoke_certificate(world.session, manager, certificate, "Sai số liệu chuẩn", TEST_PASSWORD)
     world.session.commit()
     login("manager")
     response = client.get(f"/certificates/{certificate.id}/pdf")

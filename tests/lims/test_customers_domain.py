@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from lims.audit.models import AuditEvent
+from lims.auth.permissions import SYSTEM
 from lims.core.dates import lab_today
 from lims.core.errors import PermissionDenied, RuleViolation
 from lims.customers import queries, services
@@ -20,7 +21,7 @@ TODAY = date(2026, 11, 24)
 
 @pytest.fixture()
 def catalogue(session):
-    services.seed_catalogue(session)
+    services.seed_catalogue(session, SYSTEM)
     session.commit()
     return {t.code: t for t in session.scalars(select(InstrumentType))}
 
@@ -28,7 +29,7 @@ def catalogue(session):
 @pytest.fixture()
 def enterprise(session):
     def make(name="Công ty TNHH Thủy sản Cửu Long", tax_code="2100123457", **fields):
-        organisation = services.create_organisation(session, name=name, tax_code=tax_code, **fields)
+        organisation = services.create_organisation(session, SYSTEM, name=name, tax_code=tax_code, **fields)
         session.commit()
         return organisation
 
@@ -37,7 +38,13 @@ def enterprise(session):
 
 def add_instrument(session, organisation, instrument_type, serial, next_due_on=None, **fields):
     instrument = services.create_instrument(
-        session, organisation, instrument_type_id=instrument_type.id, serial=serial, next_due_on=next_due_on, **fields
+        session,
+        SYSTEM,
+        organisation,
+        instrument_type_id=instrument_type.id,
+        serial=serial,
+        next_due_on=next_due_on,
+        **fields,
     )
     session.commit()
     return instrument
@@ -48,14 +55,14 @@ def add_instrument(session, organisation, instrument_type, serial, next_due_on=N
 
 def test_an_enterprise_with_a_wrong_check_digit_is_refused(session):
     with pytest.raises(RuleViolation) as refused:
-        services.create_organisation(session, name="Công ty A", tax_code="2100123456")
+        services.create_organisation(session, SYSTEM, name="Công ty A", tax_code="2100123456")
     assert refused.value.field == "tax_code"
 
 
 def test_a_tax_code_is_registered_once(session, enterprise):
     enterprise()
     with pytest.raises(RuleViolation):
-        services.create_organisation(session, name="Công ty trùng", tax_code="2100123457")
+        services.create_organisation(session, SYSTEM, name="Công ty trùng", tax_code="2100123457")
 
 
 def test_the_form_names_the_tax_code_error(client, login):
@@ -69,11 +76,13 @@ def test_enrolled_enterprises_are_counted_on_a_day(session, enterprise):
     first = enterprise()
     second = enterprise("Nhà máy Xay xát Lúa gạo Cầu Kè", "2100781230")
     third = enterprise("Ban Quản lý Chợ Trà Vinh", "2100562341")
-    services.save_enrolment(session, first, status="enrolled", enrolled_on=date(2025, 6, 1), steps_done=["survey"])
     services.save_enrolment(
-        session, second, status="withdrawn", enrolled_on=date(2025, 1, 1), withdrawn_on=date(2026, 1, 1)
+        session, SYSTEM, first, status="enrolled", enrolled_on=date(2025, 6, 1), steps_done=["survey"]
     )
-    services.save_enrolment(session, third, status="surveyed", enrolled_on=None)
+    services.save_enrolment(
+        session, SYSTEM, second, status="withdrawn", enrolled_on=date(2025, 1, 1), withdrawn_on=date(2026, 1, 1)
+    )
+    services.save_enrolment(session, SYSTEM, third, status="surveyed", enrolled_on=None)
     assert services.enrolled_enterprises_count(session, date(2025, 5, 31)) == 1
     assert services.enrolled_enterprises_count(session, date(2025, 12, 31)) == 2
     assert services.enrolled_enterprises_count(session, date(2026, 1, 1)) == 1
@@ -92,9 +101,9 @@ def test_a_verification_uses_the_cycle_in_force_on_its_day(session, catalogue):
 
 def test_the_valid_until_rule_is_a_lab_setting(session, catalogue):
     platform = catalogue["scale-platform"]
-    services.set_valid_until_rule(session, "end_of_month")
+    services.set_valid_until_rule(session, SYSTEM, "end_of_month")
     assert services.verification_valid_until(session, platform.id, date(2026, 5, 10))[0] == date(2027, 5, 31)
-    services.set_valid_until_rule(session, "same_day")
+    services.set_valid_until_rule(session, SYSTEM, "same_day")
     assert services.verification_valid_until(session, platform.id, date(2026, 5, 10))[0] == date(2027, 5, 10)
 
 
@@ -126,7 +135,7 @@ def test_a_manager_confirms_or_corrects_a_seeded_rule_and_the_trail_keeps_why(se
 def test_seeding_twice_adds_nothing_and_keeps_a_managers_correction(session, catalogue, make_user):
     cycle = services.cycle_in_force(session, catalogue["scale-crane"].id, date(2026, 6, 1))
     services.confirm_cycle(session, make_user("manager"), cycle, months=18, legal_source="TT", reason="checked")
-    assert services.seed_catalogue(session) == (0, 0)
+    assert services.seed_catalogue(session, SYSTEM) == (0, 0)
     assert cycle.months == 18
 
 
@@ -134,11 +143,13 @@ def test_record_service_moves_the_next_due_date(session, catalogue, enterprise):
     owner = enterprise()
     scale = add_instrument(session, owner, catalogue["scale-platform"], "S-1")
     valid_until, _cycle = services.verification_valid_until(session, scale.instrument_type_id, date(2026, 5, 4))
-    services.record_service(session, scale, "verification", date(2026, 5, 4), valid_until)
+    services.record_service(session, SYSTEM, scale, "verification", date(2026, 5, 4), valid_until)
     assert (scale.last_service_on, scale.next_due_on) == (date(2026, 5, 4), date(2027, 5, 3))
-    services.record_service(session, scale, "verification", date(2026, 1, 1), date(2027, 1, 1))  # older: ignored
+    services.record_service(
+        session, SYSTEM, scale, "verification", date(2026, 1, 1), date(2027, 1, 1)
+    )  # older: ignored
     assert scale.next_due_on == date(2027, 5, 3)
-    services.record_service(session, scale, "calibration", date(2026, 6, 1), None)
+    services.record_service(session, SYSTEM, scale, "calibration", date(2026, 6, 1), None)
     assert scale.next_due_on == date(2027, 6, 1)  # the lab's recommended 12 months
 
 
@@ -217,7 +228,7 @@ def due_instruments(session, catalogue, enterprise):
     made = {serial: add_instrument(session, owner, weights, serial, due) for serial, due in dates.items()}
     add_instrument(session, owner, weights, "NO-DATE")
     retired = add_instrument(session, owner, weights, "RETIRED", TODAY)
-    services.update_instrument(session, retired, active=False)
+    services.update_instrument(session, SYSTEM, retired, active=False)
     session.commit()
     return owner, made
 
@@ -235,10 +246,10 @@ def test_the_recall_lists_overdue_and_due_instruments_soonest_first(session, mak
 
 def test_a_due_date_is_announced_once_per_channel(session, due_instruments):
     owner, made = due_instruments
-    assert services.queue_reminders(session, TODAY, 30, "email") == 1
+    assert services.queue_reminders(session, SYSTEM, TODAY, 30, "email") == 1
     session.commit()
-    assert services.queue_reminders(session, TODAY, 30, "email") == 0
-    assert services.queue_reminders(session, TODAY, 30, "letter") == 1
+    assert services.queue_reminders(session, SYSTEM, TODAY, 30, "email") == 0
+    assert services.queue_reminders(session, SYSTEM, TODAY, 30, "letter") == 1
     session.commit()
     message = session.scalars(select(OutboxMessage).where(OutboxMessage.channel == "email")).one()
     assert message.recipient == "qa@cuulong.example.vn" and "OVERDUE" not in message.subject
@@ -246,7 +257,7 @@ def test_a_due_date_is_announced_once_per_channel(session, due_instruments):
     # A new due date (after a verification) is a new announcement.
     made["IN-20"].next_due_on = TODAY + timedelta(days=25)
     session.commit()
-    assert services.queue_reminders(session, TODAY, 30, "email") == 1
+    assert services.queue_reminders(session, SYSTEM, TODAY, 30, "email") == 1
     session.commit()
     logged = session.scalar(select(func.count(ReminderLog.id)).where(ReminderLog.channel == "email"))
     assert logged == 4
@@ -265,14 +276,14 @@ def test_the_database_refuses_a_second_log_of_the_same_announcement(session, due
 
 def test_the_calendar_feed_lists_the_enterprises_due_dates_behind_its_token(client, session, due_instruments):
     owner, _made = due_instruments
-    token = services.calendar_token(session, owner)
+    token = services.calendar_token(session, SYSTEM, owner)
     session.commit()
     response = client.get(f"/customers/calendar/{token}.ics")
     body = response.get_data(as_text=True)
     assert response.status_code == 200 and response.mimetype == "text/calendar"
     assert body.count("BEGIN:VEVENT") == 5 and "IN-200" in body and "RETIRED" not in body
     assert client.get("/customers/calendar/not-the-token-at-all-000000.ics").status_code == 404
-    services.calendar_token(session, owner, renew=True)
+    services.calendar_token(session, SYSTEM, owner, renew=True)
     session.commit()
     assert client.get(f"/customers/calendar/{token}.ics").status_code == 404
 
@@ -301,7 +312,7 @@ def test_an_import_with_one_bad_row_imports_nothing_and_names_row_and_column(ses
             ["2100123457", "scale-platform", "A-1", "150", "kg", "III", ""],
         ]
     )
-    report = services.import_instruments(session, content, "may-can.csv")
+    report = services.import_instruments(session, SYSTEM, content, "may-can.csv")
     session.rollback()
     problems = {(p.row, p.column) for p in report.problems}
     assert problems == {(3, "type_code"), (4, "range_max"), (4, "last_service_on"), (5, "tax_code"), (6, "serial")}
@@ -314,14 +325,14 @@ def test_a_clean_import_inserts_every_row_and_one_summary_audit_event(session, c
     rows = [HEADER] + [
         ["", "scale-platform", f"B-{n}", "150", "kg", "III", "10/05/2026" if n % 2 else ""] for n in range(1, 13)
     ]
-    report = services.import_instruments(session, csv_bytes(rows), "b.csv", organisation_id=owner.id)
+    report = services.import_instruments(session, SYSTEM, csv_bytes(rows), "b.csv", organisation_id=owner.id)
     session.commit()
     assert report.ok and report.imported == 12
     dated = session.scalar(select(Instrument).where(Instrument.serial == "B-1"))
     assert (dated.last_service_kind, dated.next_due_on) == ("verification", date(2027, 5, 9))
     event = session.scalars(select(AuditEvent).where(AuditEvent.action == "import")).one()
     assert '"count":12' in event.payload and report.sha256 in event.payload
-    again = services.import_instruments(session, csv_bytes(rows), "b.csv", organisation_id=owner.id)
+    again = services.import_instruments(session, SYSTEM, csv_bytes(rows), "b.csv", organisation_id=owner.id)
     assert not again.ok and {p.column for p in again.problems} == {"serial"}
 
 
@@ -336,7 +347,7 @@ def xlsx_bytes(rows: list[list]) -> bytes:
 
 
 def test_the_import_page_shows_the_report_and_keeps_nothing_of_a_refused_xlsx(client, session, login, catalogue):
-    owner = services.create_organisation(session, name="Chợ Trà Vinh", tax_code="2100562341")
+    owner = services.create_organisation(session, SYSTEM, name="Chợ Trà Vinh", tax_code="2100562341")
     session.commit()
     login("technician")
     content = xlsx_bytes(
@@ -437,7 +448,7 @@ def test_an_enterprise_users_home_counts_only_its_own_due_instruments(client, lo
 
 
 def test_the_command_line_import_refuses_a_bad_file_whole_and_takes_a_good_one(app, session, catalogue, tmp_path):
-    owner = services.create_organisation(session, name="Chợ Trà Vinh", tax_code="2100562341")
+    owner = services.create_organisation(session, SYSTEM, name="Chợ Trà Vinh", tax_code="2100562341")
     session.commit()
     bad = tmp_path / "bad.csv"
     bad.write_bytes(csv_bytes([["type_code", "serial"], ["scale-platform", "D-1"], ["scale-platform", ""]]))
@@ -480,10 +491,10 @@ class FakeSMTP:
 def test_queued_emails_go_out_through_the_configured_server_once(session, due_instruments, monkeypatch):
     monkeypatch.setattr(services.smtplib, "SMTP", FakeSMTP)
     FakeSMTP.sent = []
-    assert services.send_outbox(session, None) == (0, 0)
-    services.queue_reminders(session, TODAY, 30, "email")
-    assert services.send_outbox(session, "smtp://lims%40lab.vn:secret@mail.lab.vn:2525") == (1, 0)
-    assert services.send_outbox(session, "smtp://mail.lab.vn:2525") == (0, 0)
+    assert services.send_outbox(session, SYSTEM, None) == (0, 0)
+    services.queue_reminders(session, SYSTEM, TODAY, 30, "email")
+    assert services.send_outbox(session, SYSTEM, "smtp://lims%40lab.vn:secret@mail.lab.vn:2525") == (1, 0)
+    assert services.send_outbox(session, SYSTEM, "smtp://mail.lab.vn:2525") == (0, 0)
     assert FakeSMTP.sent == [
         (("mail.lab.vn", 2525), "qa@cuulong.example.vn", FakeSMTP.sent[0][2]),
     ]

@@ -28,7 +28,7 @@ NASTY = [
     "1e400",
     "0001-01-01",
     "9999-12-31",
-    "=HYPERLINK(\"http://x\")",
+    '=HYPERLINK("http://x")',
     '"; DROP TABLE x; --',
     "<script>alert(1)</script>",
     "../../etc/passwd",

@@ -6,6 +6,7 @@ from datetime import date
 import pytest
 from pypdf import PdfReader
 
+from lims.auth.permissions import SYSTEM
 from lims.core.errors import PermissionDenied, RuleViolation
 from lims.issuing import services
 from tests.conftest import TEST_PASSWORD
@@ -18,7 +19,7 @@ def world(app, session, make_user, make_organisation):
 
 
 def issue(world, job, **kwargs):
-    certificate = services.issue_certificate(world.session, job, world.signatory, TEST_PASSWORD, **kwargs)
+    certificate = services.issue_certificate(world.session, world.signatory, job, TEST_PASSWORD, **kwargs)
     world.session.commit()
     return certificate
 
@@ -144,12 +145,12 @@ def test_only_a_reviewed_job_can_be_certified(world):
     job.status = "measured"
     world.session.commit()
     with pytest.raises(RuleViolation, match="reviewed"):
-        services.issue_certificate(world.session, job, world.signatory, TEST_PASSWORD)
+        services.issue_certificate(world.session, world.signatory, job, TEST_PASSWORD)
 
 
 def test_signing_needs_the_signatory_password_again(world):
     with pytest.raises(RuleViolation) as refused:
-        services.issue_certificate(world.session, world.job(kind="calibration"), world.signatory, "wrong-password")
+        services.issue_certificate(world.session, world.signatory, world.job(kind="calibration"), "wrong-password")
     assert refused.value.field == "password"
 
 
@@ -159,12 +160,12 @@ def test_the_signatory_may_not_sign_what_they_measured(world, make_user):
     job.measured_by_id = both.id
     world.session.commit()
     with pytest.raises(PermissionDenied, match="measured"):
-        services.issue_certificate(world.session, job, both, TEST_PASSWORD)
+        services.issue_certificate(world.session, both, job, TEST_PASSWORD)
 
 
 def test_a_technician_cannot_sign(world):
     with pytest.raises(PermissionDenied):
-        services.issue_certificate(world.session, world.job(kind="calibration"), world.technician, TEST_PASSWORD)
+        services.issue_certificate(world.session, world.technician, world.job(kind="calibration"), TEST_PASSWORD)
 
 
 def test_an_unconfirmed_cycle_blocks_certification_until_a_manager_confirms_it(world):
@@ -183,20 +184,20 @@ def test_an_unconfirmed_cycle_blocks_certification_until_a_manager_confirms_it(w
     world.stickers()
     job = world.job()
     with pytest.raises(RuleViolation, match="confirm"):
-        services.issue_certificate(world.session, job, world.signatory, TEST_PASSWORD, sticker_serial="VL 0000001")
+        services.issue_certificate(world.session, world.signatory, job, TEST_PASSWORD, sticker_serial="VL 0000001")
     world.session.rollback()
 
 
 def test_a_passed_verification_needs_an_available_sticker(world):
     world.stickers(1, 2)
     with pytest.raises(RuleViolation) as refused:
-        services.issue_certificate(world.session, world.job(), world.signatory, TEST_PASSWORD)
+        services.issue_certificate(world.session, world.signatory, world.job(), TEST_PASSWORD)
     assert refused.value.field == "sticker_serial"
     world.session.rollback()
     issue(world, world.job(), sticker_serial="VL 0000001")
     with pytest.raises(RuleViolation, match="used"):
         services.issue_certificate(
-            world.session, world.job(), world.signatory, TEST_PASSWORD, sticker_serial="VL 0000001"
+            world.session, world.signatory, world.job(), TEST_PASSWORD, sticker_serial="VL 0000001"
         )
     world.session.rollback()
 
@@ -212,7 +213,7 @@ def test_a_failed_verification_has_no_validity_and_no_sticker(world):
 def test_numbers_follow_the_series_format_and_count_per_series(world):
     from lims.issuing.numbering import set_number_format
 
-    set_number_format(world.session, "calibration", "HC{seq:04d}/{yyyy}-{unit}")
+    set_number_format(world.session, SYSTEM, "calibration", "HC{seq:04d}/{yyyy}-{unit}")
     world.session.commit()
     first = issue(world, world.job(kind="calibration"), issued_on=date(2026, 11, 20))
     second = issue(world, world.job(kind="calibration"), issued_on=date(2026, 11, 20))
@@ -226,7 +227,7 @@ def test_a_record_the_certificate_cannot_state_is_refused_as_a_rule_not_a_crash(
     job.received_on = date(2026, 12, 1)  # after the measurement day
     world.session.commit()
     with pytest.raises(RuleViolation, match="received ≤ measured"):
-        services.issue_certificate(world.session, job, world.signatory, TEST_PASSWORD)
+        services.issue_certificate(world.session, world.signatory, job, TEST_PASSWORD)
     world.session.rollback()
 
 
@@ -234,4 +235,4 @@ def test_the_two_series_cannot_be_given_formats_that_collide(world):
     from lims.issuing.numbering import set_number_format
 
     with pytest.raises(RuleViolation, match="same numbers"):
-        set_number_format(world.session, "calibration", "{seq}-{yy}-{unit}")
+        set_number_format(world.session, SYSTEM, "calibration", "{seq}-{yy}-{unit}")

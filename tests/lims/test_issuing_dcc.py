@@ -22,7 +22,7 @@ def world(app, session, make_user, make_organisation):
 
 
 def issue(world, job):
-    certificate = services.issue_certificate(world.session, job, world.signatory, TEST_PASSWORD)
+    certificate = services.issue_certificate(world.session, world.signatory, job, TEST_PASSWORD)
     world.session.commit()
     return certificate
 
@@ -51,7 +51,7 @@ def test_a_verification_certificate_has_no_dcc(world):
 def test_an_amendment_dcc_names_the_certificate_it_replaces(world):
     original = issue(world, world.job(kind="calibration"))
     amended = services.amend_certificate(
-        world.session, original, world.signatory, TEST_PASSWORD, reason="Sửa địa chỉ khách hàng"
+        world.session, world.signatory, original, TEST_PASSWORD, reason="Sửa địa chỉ khách hàng"
     )
     world.session.commit()
     read = dcc.read_dcc(read_bytes(amended.dcc_sha256))
@@ -97,7 +97,7 @@ def test_the_public_page_verifies_an_uploaded_dcc(world, client):
 
 def test_the_public_page_tells_a_revoked_certificate_by_its_dcc(world, client):
     certificate = issue(world, world.job(kind="calibration"))
-    services.revoke_certificate(world.session, certificate, world.signatory, "Sai khách hàng", TEST_PASSWORD)
+    services.revoke_certificate(world.session, world.signatory, certificate, "Sai khách hàng", TEST_PASSWORD)
     world.session.commit()
     page = _upload(client, read_bytes(certificate.dcc_sha256))
     assert 'data-outcome="revoked"' in page

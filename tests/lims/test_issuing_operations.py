@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from lims.auth.permissions import SYSTEM
 from lims.core.errors import RuleViolation
 from lims.issuing import batch, impact, services, stickers
 from lims.issuing.models import Certificate, ImpactNotice, IssueBatch
@@ -35,7 +36,7 @@ def test_concurrent_numbering_on_postgresql_is_unique_and_gapless_even_with_roll
                 for attempt in range(8):
                     try:
                         with unit_of_work(f"test:{worker}") as session:
-                            seq, _number = next_number(session, "calibration", 2026)
+                            seq, _number = next_number(session, SYSTEM, "calibration", 2026)
                             time.sleep(0.002)  # hold the row lock a moment, as rendering would
                             if (worker + attempt) % 3 == 0:
                                 raise RuntimeError("abandoned issue")  # the number must come back
@@ -73,7 +74,7 @@ def test_concurrent_issuers_of_whole_certificates_on_postgresql_get_distinct_con
                 for job_id in ids:
                     with unit_of_work("test") as session:
                         services.issue_certificate(
-                            session, session.get(Job, job_id), session.get(User, signatory_id), TEST_PASSWORD
+                            session, session.get(User, signatory_id), session.get(Job, job_id), TEST_PASSWORD
                         )
         except BaseException as exc:
             errors.append(exc)
@@ -92,8 +93,8 @@ def test_concurrent_issuers_of_whole_certificates_on_postgresql_get_distinct_con
 def test_every_sticker_serial_is_accounted_for(world, make_user):
     received = world.stickers(1, 8)
     technician = world.technician
-    stickers.hand_out_stickers(world.session, ["VL 0000001", "VL 0000002", "VL 0000003"], technician)
-    services.issue_certificate(world.session, world.job(), world.signatory, TEST_PASSWORD, sticker_serial="VL 0000001")
+    stickers.hand_out_stickers(world.session, SYSTEM, ["VL 0000001", "VL 0000002", "VL 0000003"], technician)
+    services.issue_certificate(world.session, world.signatory, world.job(), TEST_PASSWORD, sticker_serial="VL 0000001")
     stickers.discard_sticker(world.session, technician, "VL 0000002", "spoiled", "Rách khi dán")
     manager = make_user("manager")
     stickers.discard_sticker(world.session, manager, "VL 0000008", "voided", "Mất khi vận chuyển")
@@ -131,7 +132,7 @@ def test_the_sticker_sheet_has_a_qr_per_passed_verification(app, world):
     world.stickers()
     issued = [
         services.issue_certificate(
-            world.session, world.job(), world.signatory, TEST_PASSWORD, sticker_serial=f"VL 000000{n}"
+            world.session, world.signatory, world.job(), TEST_PASSWORD, sticker_serial=f"VL 000000{n}"
         )
         for n in (1, 2)
     ]
@@ -148,7 +149,7 @@ def test_a_failed_standard_lists_the_jobs_and_certificates_since_its_last_good_c
     other = make_organisation("Nhà máy nước Vĩnh Long")
     after = [world.job(kind="calibration"), world.job(kind="calibration", organisation=other)]
     for job in [before, *after]:
-        services.issue_certificate(world.session, job, world.signatory, TEST_PASSWORD)
+        services.issue_certificate(world.session, world.signatory, job, TEST_PASSWORD)
     world.session.commit()
     found = impact.impact_of(world.session, world.standard)
     assert found.since == date(2026, 3, 20)
@@ -164,7 +165,7 @@ def test_a_failed_standard_lists_the_jobs_and_certificates_since_its_last_good_c
 
 def test_the_impact_page_lists_the_certificates_for_a_manager(world, client, login):
     certificate = services.issue_certificate(
-        world.session, world.job(kind="calibration"), world.signatory, TEST_PASSWORD
+        world.session, world.signatory, world.job(kind="calibration"), TEST_PASSWORD
     )
     world.session.commit()
     login("manager")

@@ -20,7 +20,7 @@ def world(app, session, make_user, make_organisation):
 @pytest.fixture()
 def issued(world):
     certificate = services.issue_certificate(
-        world.session, world.job(kind="calibration"), world.signatory, TEST_PASSWORD
+        world.session, world.signatory, world.job(kind="calibration"), TEST_PASSWORD
     )
     world.session.commit()
     return certificate
@@ -50,7 +50,7 @@ def test_an_amendment_supersedes_the_original_which_then_verifies_as_superseded(
     from tests.lims.test_issuing_certificates import pdf_text
 
     amended = services.amend_certificate(
-        world.session, issued, world.signatory, TEST_PASSWORD, "Sai số hiệu máy / wrong model name"
+        world.session, world.signatory, issued, TEST_PASSWORD, "Sai số hiệu máy / wrong model name"
     )
     world.session.commit()
     assert (amended.number, amended.revision, amended.display_number) == (issued.number, 1, f"{issued.number}/R1")
@@ -63,20 +63,20 @@ def test_an_amendment_supersedes_the_original_which_then_verifies_as_superseded(
     by_number = client.get("/verify", query_string={"number": f"{issued.number}/R1", "code": amended.short_code})
     assert outcome(by_number) == "genuine"
     with pytest.raises(RuleViolation):
-        services.amend_certificate(world.session, issued, world.signatory, TEST_PASSWORD, "again")
+        services.amend_certificate(world.session, world.signatory, issued, TEST_PASSWORD, "again")
 
 
 def test_a_revoked_certificate_verifies_as_revoked_with_the_reason_recorded(world, client, issued, make_user):
     manager = make_user("manager")
     with pytest.raises(RuleViolation) as refused:
-        services.revoke_certificate(world.session, issued, manager, "Thay linh kiện", "not-the-password")
+        services.revoke_certificate(world.session, manager, issued, "Thay linh kiện", "not-the-password")
     assert refused.value.field == "password" and issued.status == "issued"
-    services.revoke_certificate(world.session, issued, manager, "Phương tiện đo bị thay thế linh kiện", TEST_PASSWORD)
+    services.revoke_certificate(world.session, manager, issued, "Phương tiện đo bị thay thế linh kiện", TEST_PASSWORD)
     world.session.commit()
     assert issued.revoked_by_id == manager.id and issued.revoke_reason.startswith("Phương tiện")
     assert outcome(client.get(f"/v/{issued.token}")) == "revoked"
     with pytest.raises(RuleViolation):
-        services.revoke_certificate(world.session, issued, world.technician, "x", TEST_PASSWORD)
+        services.revoke_certificate(world.session, world.technician, issued, "x", TEST_PASSWORD)
 
 
 def test_an_uploaded_pdf_is_recognised_only_when_byte_for_byte_the_issued_one(client, issued):
@@ -116,9 +116,9 @@ def test_each_lookup_is_logged_and_an_address_is_limited(app, client, session, i
 
 def test_an_enterprise_sees_and_downloads_only_its_own_certificates(world, client, login, make_organisation):
     other = make_organisation("Công ty khác")
-    mine = services.issue_certificate(world.session, world.job(kind="calibration"), world.signatory, TEST_PASSWORD)
+    mine = services.issue_certificate(world.session, world.signatory, world.job(kind="calibration"), TEST_PASSWORD)
     theirs = services.issue_certificate(
-        world.session, world.job(kind="calibration", organisation=other), world.signatory, TEST_PASSWORD
+        world.session, world.signatory, world.job(kind="calibration", organisation=other), TEST_PASSWORD
     )
     world.session.commit()
     login("enterprise", organisation=world.customer)
@@ -142,7 +142,7 @@ def test_a_signatory_issues_through_the_page_with_a_second_password_entry(world,
 
 def test_the_certificate_date_is_the_lab_day(world):
     certificate = services.issue_certificate(
-        world.session, world.job(kind="calibration"), world.signatory, TEST_PASSWORD, issued_on=date(2026, 11, 21)
+        world.session, world.signatory, world.job(kind="calibration"), TEST_PASSWORD, issued_on=date(2026, 11, 21)
     )
     assert certificate.issued_on == date(2026, 11, 21)
 
@@ -150,15 +150,15 @@ def test_the_certificate_date_is_the_lab_day(world):
 def test_an_amendment_keeps_the_remarks_of_the_certificate_it_replaces(world):
     original = services.issue_certificate(
         world.session,
-        world.job(kind="calibration"),
         world.signatory,
+        world.job(kind="calibration"),
         TEST_PASSWORD,
         remarks=("Kiểm định định kỳ năm 2026.",),
     )
     first = services.amend_certificate(
-        world.session, original, world.signatory, TEST_PASSWORD, "Sai tên kiểu", remarks=("Vị trí: kho lạnh số 2.",)
+        world.session, world.signatory, original, TEST_PASSWORD, "Sai tên kiểu", remarks=("Vị trí: kho lạnh số 2.",)
     )
-    second = services.amend_certificate(world.session, first, world.signatory, TEST_PASSWORD, "Sai số sản xuất")
+    second = services.amend_certificate(world.session, world.signatory, first, TEST_PASSWORD, "Sai số sản xuất")
     world.session.commit()
     assert first.content["remarks"][:3] == [
         "Kiểm định định kỳ năm 2026.",
@@ -174,7 +174,7 @@ def test_an_amendment_keeps_the_remarks_of_the_certificate_it_replaces(world):
 
 
 def test_a_number_typed_in_small_letters_finds_the_certificate(world, client, issued):
-    amended = services.amend_certificate(world.session, issued, world.signatory, TEST_PASSWORD, "Sai tên kiểu")
+    amended = services.amend_certificate(world.session, world.signatory, issued, TEST_PASSWORD, "Sai tên kiểu")
     world.session.commit()
     typed = {"number": f"{issued.number.lower()}/r1", "code": amended.short_code.lower()}
     assert outcome(client.get("/verify", query_string=typed)) == "genuine"
@@ -185,7 +185,7 @@ def test_the_replaced_original_uploaded_on_its_revisions_page_is_told_as_superse
 ):
     from lims.core.files import read_bytes
 
-    amended = services.amend_certificate(world.session, issued, world.signatory, TEST_PASSWORD, "Sai tên kiểu")
+    amended = services.amend_certificate(world.session, world.signatory, issued, TEST_PASSWORD, "Sai tên kiểu")
     world.session.commit()
     response = client.post(
         "/verify/file",

@@ -196,10 +196,11 @@ class World:
         return job
 
     def stickers(self, first: int = 1, last: int = 10, prefix: str = "VL "):
+        from lims.auth.permissions import SYSTEM
         from lims.issuing.stickers import receive_stickers
 
         batch = receive_stickers(
-            self.session, self.signatory, prefix=prefix, first=first, last=last, received_on=date(2026, 11, 1)
+            self.session, SYSTEM, prefix=prefix, first=first, last=last, received_on=date(2026, 11, 1)
         )
         self.session.commit()
         return batch

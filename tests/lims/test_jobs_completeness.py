@@ -65,7 +65,7 @@ def test_a_reviewed_job_whose_record_no_longer_stands_is_flagged_not_recomputed(
     assert second_look.sweep_reviewed_jobs(session) == []  # flagged once
 
     with pytest.raises(RuleViolation) as refused:
-        issuing.issue_certificate(session, job, lab["other"], "whatever")
+        issuing.issue_certificate(session, lab["other"], job, "whatever")
     assert refused.value.field == "job" and "second look" in refused.value.message
 
     services.reopen_measurement(session, lab["other"], job, "soát xét lại theo quy tắc mới")

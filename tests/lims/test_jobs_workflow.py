@@ -8,6 +8,7 @@ import pytest
 
 from instruments.calculations import calculation
 from instruments.procedures import get_procedure
+from lims.auth.permissions import SYSTEM
 from lims.core.errors import PermissionDenied, RuleViolation
 from lims.customers.models import Instrument, InstrumentType
 from lims.jobs import queries, services
@@ -287,9 +288,9 @@ def test_a_job_goes_through_every_state_to_returned(session, lab):
     assert (job.status, job.passed, job.measured_by_id) == ("measured", True, lab["technician"].id)
     services.review_job(session, lab["other"], job, notes="đúng quy trình")
     assert job.status == "reviewed" and job.reviewed_by_id == lab["other"].id
-    services.mark_certified(session, job)
+    services.mark_certified(session, SYSTEM, job)
     assert job.status == "certified" and job.certified_at
-    services.mark_returned(session, job)
+    services.mark_returned(session, SYSTEM, job)
     assert job.status == "returned" and job.returned_on == lab["today"]
 
 
@@ -338,7 +339,7 @@ def test_cancel_needs_a_reason_and_a_manager_and_not_a_certified_job(session, la
     record(session, lab, certified)
     services.finish_measurement(session, lab["technician"], certified)
     services.review_job(session, lab["other"], certified)
-    services.mark_certified(session, certified)
+    services.mark_certified(session, SYSTEM, certified)
     with pytest.raises(RuleViolation, match="không thể hủy|cannot be cancelled"):
         services.cancel_job(session, lab["manager"], certified, "muộn")
     with pytest.raises(RuleViolation):
@@ -350,8 +351,8 @@ def test_cancel_needs_a_reason_and_a_manager_and_not_a_certified_job(session, la
     [
         (lambda s, lab, job: services.start_job(s, lab["manager"], job), "received"),
         (lambda s, lab, job: services.review_job(s, lab["other"], job), "in_progress"),
-        (lambda s, lab, job: services.mark_certified(s, job), "measured"),
-        (lambda s, lab, job: services.mark_returned(s, job), "reviewed"),
+        (lambda s, lab, job: services.mark_certified(s, SYSTEM, job), "measured"),
+        (lambda s, lab, job: services.mark_returned(s, SYSTEM, job), "reviewed"),
         (lambda s, lab, job: services.finish_measurement(s, lab["manager"], job), "scheduled"),
     ],
 )

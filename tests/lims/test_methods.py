@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from lims.audit.models import AuditEvent
+from lims.auth.permissions import SYSTEM
 from lims.core.errors import PermissionDenied, RuleViolation
 from lims.customers import services as catalogue_services
 from lims.customers.models import Instrument, InstrumentType, Method
@@ -19,7 +20,7 @@ from lims.jobs import second_look, services
 
 @pytest.fixture()
 def lab(session, make_user, make_organisation):
-    catalogue_services.seed_catalogue(session)
+    catalogue_services.seed_catalogue(session, SYSTEM)
     types = {t.code: t for t in session.scalars(select(InstrumentType))}
     enterprise = make_organisation("Chợ Vĩnh Long")
     platform = Instrument(
@@ -60,7 +61,7 @@ def test_the_catalogue_seeds_the_scale_methods_unconfirmed_with_the_types_that_a
     assert [m.code for m in lab["types"]["scale-platform"].methods] == ["ĐLVN 14:2009", "ĐLVN 15:2009"]
     assert [m.code for m in lab["types"]["scale-spring-dial"].methods] == ["ĐLVN 30:2019"]
     assert methods["ĐLVN 14:2009"].procedures == ["scale-verification-r76"]
-    catalogue_services.seed_catalogue(session)  # twice: nothing added
+    catalogue_services.seed_catalogue(session, SYSTEM)  # twice: nothing added
     assert session.scalar(select(Method).where(Method.code == "ĐLVN 14:2009")) is methods["ĐLVN 14:2009"]
 
 

@@ -22,7 +22,7 @@ def lab_with_records(app, session, make_user, make_organisation):
     world = make_world(session, make_user, make_organisation, app)
     world.stickers()
     certificates = [
-        services.issue_certificate(session, world.job(), world.signatory, TEST_PASSWORD, sticker_serial=serial)
+        services.issue_certificate(session, world.signatory, world.job(), TEST_PASSWORD, sticker_serial=serial)
         for serial in ("VL 0000001", "VL 0000002")
     ]
     session.commit()

@@ -93,7 +93,7 @@ def test_the_lab_issues_serves_backs_up_and_restores_with_files_in_the_bucket(
     world = make_world(session, make_user, make_organisation, app)
     world.stickers()
     certificate = services.issue_certificate(
-        session, world.job(), world.signatory, TEST_PASSWORD, sticker_serial="VL 0000001"
+        session, world.signatory, world.job(), TEST_PASSWORD, sticker_serial="VL 0000001"
     )
     session.commit()
     assert list(bucket.digests()) == [certificate.pdf_sha256]

@@ -121,7 +121,7 @@ def test_metrics_count_requests_by_route_and_status_and_certificates_issued(
     client.get("/healthz")
     world = make_world(session, make_user, make_organisation, app)
     world.stickers()
-    services.issue_certificate(session, world.job(), world.signatory, TEST_PASSWORD, sticker_serial="VL 0000001")
+    services.issue_certificate(session, world.signatory, world.job(), TEST_PASSWORD, sticker_serial="VL 0000001")
     session.commit()
     text = client.get("/metrics").get_data(as_text=True)
     assert _sample(text, "lims_http_requests_total", route="/healthz", method="GET", status="200") == healthz_before + 2

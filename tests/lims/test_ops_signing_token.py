@@ -37,7 +37,7 @@ def test_a_certificate_issued_with_the_token_settings_is_signed_by_the_token(
     world = make_world(session, make_user, make_organisation, app)
     world.stickers()
     certificate = services.issue_certificate(
-        session, world.job(), world.signatory, TEST_PASSWORD, sticker_serial="VL 0000001"
+        session, world.signatory, world.job(), TEST_PASSWORD, sticker_serial="VL 0000001"
     )
     session.commit()
     status = verify_signature(read_bytes(certificate.pdf_sha256), [on_token])

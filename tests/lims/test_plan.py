@@ -6,6 +6,7 @@ from datetime import date
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from lims.auth.permissions import SYSTEM
 from lims.plan import services
 from lims.plan.demo import load_plan_38
 from lims.plan.reports import yearly_report, yearly_report_pdf, yearly_report_xlsx
@@ -39,27 +40,28 @@ def _seed_records(session, make_organisation, make_user):
         ]
     )
     staff = make_user("technician")
-    event_2024 = quality.create_training_event(session, title="Khóa 2024", held_on=date(2024, 10, 1))
-    event_2025 = quality.create_training_event(session, title="Khóa 2025", held_on=date(2025, 10, 1))
+    manager = make_user("manager")
+    event_2024 = quality.create_training_event(session, SYSTEM, title="Khóa 2024", held_on=date(2024, 10, 1))
+    event_2025 = quality.create_training_event(session, SYSTEM, title="Khóa 2025", held_on=date(2025, 10, 1))
     for n in range(3):
-        quality.add_attendee(session, event_2024, full_name=f"Học viên {n}", organisation_name="UBND huyện")
+        quality.add_attendee(session, SYSTEM, event_2024, full_name=f"Học viên {n}", organisation_name="UBND huyện")
     for n in range(2, 6):  # Học viên 2 attends again: counted once in the period
-        quality.add_attendee(session, event_2025, full_name=f"Học viên {n}", organisation_name="UBND huyện")
-    quality.add_attendee(session, event_2025, user_id=staff.id, category="lab")
-    criteria = import_catalogue(session, code="MAU", name="Bộ mẫu", data=sample_national_csv()).catalogue
+        quality.add_attendee(session, SYSTEM, event_2025, full_name=f"Học viên {n}", organisation_name="UBND huyện")
+    quality.add_attendee(session, SYSTEM, event_2025, user_id=staff.id, category="lab")
+    criteria = import_catalogue(session, SYSTEM, code="MAU", name="Bộ mẫu", data=sample_national_csv()).catalogue
     for organisation in (lab, service_body):
         quality.record_criteria_assessment(
             session,
+            manager,
             catalogue=criteria,
             organisation_id=organisation.id,
             assessed_on=date(2025, 11, 5),
             outcome="met",
             readiness_percent=None,
             notes=None,
-            user=staff,
         )
     for kind, day in (("inspection", date(2025, 5, 1)), ("inspection", date(2025, 9, 1)), ("survey", date(2025, 4, 1))):
-        services.record_activity(session, kind=kind, title=kind, held_on=day)
+        services.record_activity(session, SYSTEM, kind=kind, title=kind, held_on=day)
 
 
 def test_the_plan_is_seeded_with_its_budget_to_the_dong(session):
@@ -100,9 +102,11 @@ def test_a_manual_figure_can_only_be_typed_for_a_manual_item(session):
     plan = load_plan_38(session)
     with pytest.raises(RuleViolation):
         services.set_goal(
-            session, _item(plan, "task", "1b"), plan.periods[0], target=100, target_text="", manual_actual=5
+            session, SYSTEM, _item(plan, "task", "1b"), plan.periods[0], target=100, target_text="", manual_actual=5
         )
-    services.set_goal(session, _item(plan, "task", "2a"), plan.periods[0], target=1, target_text="", manual_actual=1)
+    services.set_goal(
+        session, SYSTEM, _item(plan, "task", "2a"), plan.periods[0], target=1, target_text="", manual_actual=1
+    )
     assert services.item_figure(session, _item(plan, "task", "2a"), plan.periods[0]).actual == 1
 
 
@@ -114,9 +118,11 @@ def test_an_expense_falls_in_its_budget_lines_year(session):
     plan = load_plan_38(session)
     line = next(b for b in _item(plan, "task", "1b").budget_lines if b.year == 2025 and b.source == "NSNN")
     with pytest.raises(RuleViolation):
-        services.record_expense(session, line, spent_on=date(2024, 12, 31), amount_vnd=1, description="x", voucher=None)
+        services.record_expense(
+            session, SYSTEM, line, spent_on=date(2024, 12, 31), amount_vnd=1, description="x", voucher=None
+        )
     services.record_expense(
-        session, line, spent_on=date(2025, 10, 1), amount_vnd=7_500_000, description="Lớp", voucher=None
+        session, SYSTEM, line, spent_on=date(2025, 10, 1), amount_vnd=7_500_000, description="Lớp", voucher=None
     )
     assert line.spent_vnd == 7_500_000
 
@@ -126,7 +132,7 @@ def _report_2025(session, make_organisation, make_user):
     _seed_records(session, make_organisation, make_user)
     line = next(b for b in _item(plan, "task", "1b").budget_lines if b.year == 2025 and b.source == "NSNN")
     services.record_expense(
-        session, line, spent_on=date(2025, 10, 1), amount_vnd=7_500_000, description="Lớp", voucher=None
+        session, SYSTEM, line, spent_on=date(2025, 10, 1), amount_vnd=7_500_000, description="Lớp", voucher=None
     )
     return yearly_report(session, plan, 2025)
 

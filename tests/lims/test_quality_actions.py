@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from lims.audit.models import AuditEvent
+from lims.auth.permissions import SYSTEM
 from lims.core.errors import PermissionDenied, RuleViolation
 from lims.core.files import store_bytes
 from lims.quality import services
@@ -18,6 +19,7 @@ from lims.quality.models import ControlledDocument, Nonconformity, Risk, RiskRev
 def _round(session):
     return services.create_proficiency_round(
         session,
+        SYSTEM,
         code="PT-1",
         kind="ilc",
         provider="VMI",
@@ -31,6 +33,7 @@ def test_a_satisfactory_result_stores_its_en_and_opens_nothing(session):
     # (100.012 - 100.000) / sqrt(0.009² + 0.012²) = 0.8
     result = services.record_proficiency_result(
         session,
+        SYSTEM,
         _round(session),
         item="1 kg",
         unit="g",
@@ -47,6 +50,7 @@ def test_a_satisfactory_result_stores_its_en_and_opens_nothing(session):
 def test_an_unsatisfactory_en_opens_a_nonconformity_once(session):
     result = services.record_proficiency_result(
         session,
+        SYSTEM,
         _round(session),
         item="200 g",
         unit="mg",
@@ -61,13 +65,14 @@ def test_an_unsatisfactory_en_opens_a_nonconformity_once(session):
     case = cases[0]
     assert (case.source, case.source_ref, case.clause) == ("proficiency", f"proficiency_result:{result.id}", "7.7.2")
     assert case.number == "KPH-2026-001" and case.raised_by == "system"
-    assert sweep_system_nonconformities(session) == []  # already raised: the sweep adds nothing
+    assert sweep_system_nonconformities(session, SYSTEM) == []  # already raised: the sweep adds nothing
 
 
 def test_impossible_uncertainties_are_refused_with_the_field_named(session):
     with pytest.raises(RuleViolation) as error:
         services.record_proficiency_result(
             session,
+            SYSTEM,
             _round(session),
             item="x",
             unit="g",
@@ -109,9 +114,9 @@ def test_the_sweep_raises_for_records_written_before_the_quality_module_saw_them
     session.add(StandardStatusChange(standard_id=standard.id, to_status="quarantined", reason="Cũ"))
     session.commit()
     assert session.scalar(select(Nonconformity)) is None
-    opened = sweep_system_nonconformities(session)
+    opened = sweep_system_nonconformities(session, SYSTEM)
     assert [case.source for case in opened] == ["standard_failure"]
-    assert sweep_system_nonconformities(session) == []
+    assert sweep_system_nonconformities(session, SYSTEM) == []
 
 
 def test_an_intermediate_check_is_out_of_limits_exactly_when_the_standards_module_flagged_it():
@@ -126,6 +131,7 @@ def test_a_nonconformity_closes_only_after_its_actions_are_done_and_found_effect
     manager, technician = make_user("manager"), make_user("technician")
     case = services.raise_nonconformity(
         session,
+        SYSTEM,
         kind="nonconformity",
         title="Nhiệt độ vượt",
         description="26 °C",
@@ -134,6 +140,7 @@ def test_a_nonconformity_closes_only_after_its_actions_are_done_and_found_effect
     )
     services.plan_corrective_action(
         session,
+        SYSTEM,
         case,
         root_cause="Điều hòa hỏng",
         owner_id=technician.id,
@@ -141,27 +148,26 @@ def test_a_nonconformity_closes_only_after_its_actions_are_done_and_found_effect
         actions=["Sửa điều hòa", "Lắp cảnh báo nhiệt độ"],
     )
     with pytest.raises(RuleViolation):
-        services.review_effectiveness(
-            session, case, effective=True, review="?", reviewed_on=date(2026, 6, 1), user=manager
-        )
+        services.review_effectiveness(session, manager, case, effective=True, review="?", reviewed_on=date(2026, 6, 1))
     for action in case.actions:
-        services.complete_action(session, action, date(2026, 5, 20), None)
+        services.complete_action(session, SYSTEM, action, date(2026, 5, 20), None)
     assert case.status == "review"
     services.review_effectiveness(
-        session, case, effective=False, review="Vẫn vượt", reviewed_on=date(2026, 6, 1), user=manager
+        session, manager, case, effective=False, review="Vẫn vượt", reviewed_on=date(2026, 6, 1)
     )
     assert case.status == "action"
     services.plan_corrective_action(
         session,
+        SYSTEM,
         case,
         root_cause="Công suất thiếu",
         owner_id=technician.id,
         due_on=date(2026, 6, 30),
         actions=["Thay máy lớn hơn"],
     )
-    services.complete_action(session, case.actions[-1], date(2026, 6, 20), "Đã thay")
+    services.complete_action(session, SYSTEM, case.actions[-1], date(2026, 6, 20), "Đã thay")
     services.review_effectiveness(
-        session, case, effective=True, review="Ổn định 30 ngày", reviewed_on=date(2026, 7, 20), user=manager
+        session, manager, case, effective=True, review="Ổn định 30 ngày", reviewed_on=date(2026, 7, 20)
     )
     assert (case.status, case.closed_on, case.closed_by_id) == ("closed", date(2026, 7, 20), manager.id)
 
@@ -169,19 +175,21 @@ def test_a_nonconformity_closes_only_after_its_actions_are_done_and_found_effect
 def test_people_attending_twice_count_once(session, make_user, make_organisation):
     staff = make_user("technician")
     enterprise = make_organisation("Công ty A")
-    first = services.create_training_event(session, title="Khóa 1", held_on=date(2025, 3, 1))
-    second = services.create_training_event(session, title="Khóa 2", held_on=date(2025, 9, 1))
+    first = services.create_training_event(session, SYSTEM, title="Khóa 1", held_on=date(2025, 3, 1))
+    second = services.create_training_event(session, SYSTEM, title="Khóa 2", held_on=date(2025, 9, 1))
     for event in (first, second):
-        services.add_attendee(session, event, user_id=staff.id, category="lab")
-        services.add_attendee(session, event, full_name="Nguyễn Văn A", organisation_id=enterprise.id)
+        services.add_attendee(session, SYSTEM, event, user_id=staff.id, category="lab")
+        services.add_attendee(session, SYSTEM, event, full_name="Nguyễn Văn A", organisation_id=enterprise.id)
     # The same person typed differently (spacing, case, no accents) in a third event.
-    third = services.create_training_event(session, title="Khóa 3", held_on=date(2025, 11, 1))
-    services.add_attendee(session, third, full_name="nguyen  van a", organisation_name="CÔNG TY A")
-    services.add_attendee(session, third, full_name="Trần Thị B", organisation_name="UBND huyện", category="agency")
+    third = services.create_training_event(session, SYSTEM, title="Khóa 3", held_on=date(2025, 11, 1))
+    services.add_attendee(session, SYSTEM, third, full_name="nguyen  van a", organisation_name="CÔNG TY A")
+    services.add_attendee(
+        session, SYSTEM, third, full_name="Trần Thị B", organisation_name="UBND huyện", category="agency"
+    )
     assert services.people_trained(session, date(2025, 1, 1), date(2025, 12, 31)) == 3
     assert services.people_trained(session, date(2025, 1, 1), date(2025, 6, 30)) == 2
     with pytest.raises(RuleViolation):
-        services.add_attendee(session, first, user_id=staff.id, category="lab")
+        services.add_attendee(session, SYSTEM, first, user_id=staff.id, category="lab")
 
 
 def test_an_enterprise_user_sees_nothing_of_the_quality_module(client, login):
@@ -243,7 +251,7 @@ def test_intermediate_checks_evidence_the_validity_of_results(session):
     from lims.quality.catalogue import seed_iso17025
     from lims.quality.evidence import catalogue_readiness
 
-    iso = seed_iso17025(session)
+    iso = seed_iso17025(session, SYSTEM)
     standard = _standard(session)
     session.add(_check(standard, True, day=date(2026, 4, 2)))
     session.flush()
@@ -257,6 +265,7 @@ def test_intermediate_checks_evidence_the_validity_of_results(session):
 def _risk(session, title="Chuẩn quá hạn do chậm gửi", likelihood=3, impact=4, owner_id=None):
     return services.record_risk(
         session,
+        SYSTEM,
         kind="risk",
         title=title,
         clause="6.4",
@@ -283,8 +292,8 @@ def test_a_risk_is_reassessed_reviewed_and_closed_and_every_change_is_audited_wi
     session.commit()
     services.update_risk(
         session,
-        risk,
         manager,
+        risk,
         likelihood=4,
         impact=4,
         treatment="Nhắc hạn 90 ngày trước; hợp đồng hiệu chuẩn cả năm",
@@ -294,8 +303,8 @@ def test_a_risk_is_reassessed_reviewed_and_closed_and_every_change_is_audited_wi
     )
     review = services.review_risk(
         session,
-        risk,
         manager,
+        risk,
         reviewed_on=date(2026, 5, 2),
         likelihood=2,
         impact=4,
@@ -304,8 +313,8 @@ def test_a_risk_is_reassessed_reviewed_and_closed_and_every_change_is_audited_wi
     )
     services.close_risk(
         session,
-        risk,
         manager,
+        risk,
         closed_on=date(2026, 11, 5),
         reason="Nhắc hạn tự động đã vận hành ổn định",
         effectiveness="Sáu tháng không chuẩn nào quá hạn",
@@ -336,19 +345,19 @@ def test_a_closed_risk_can_be_neither_changed_nor_reviewed_nor_closed_again(sess
     manager = make_user("manager")
     risk = _risk(session)
     services.close_risk(
-        session, risk, manager, closed_on=date(2026, 5, 1), reason="Không còn", effectiveness="—", effective=False
+        session, manager, risk, closed_on=date(2026, 5, 1), reason="Không còn", effectiveness="—", effective=False
     )
     with pytest.raises(RuleViolation):
         services.update_risk(
-            session, risk, manager, likelihood=1, impact=1, treatment=None, owner_id=None, review_on=None, reason="x"
+            session, manager, risk, likelihood=1, impact=1, treatment=None, owner_id=None, review_on=None, reason="x"
         )
     with pytest.raises(RuleViolation):
         services.review_risk(
-            session, risk, manager, reviewed_on=date(2026, 6, 1), likelihood=1, impact=1, note="x", next_review_on=None
+            session, manager, risk, reviewed_on=date(2026, 6, 1), likelihood=1, impact=1, note="x", next_review_on=None
         )
     with pytest.raises(RuleViolation):
         services.close_risk(
-            session, risk, manager, closed_on=date(2026, 6, 1), reason="x", effectiveness="x", effective=True
+            session, manager, risk, closed_on=date(2026, 6, 1), reason="x", effectiveness="x", effective=True
         )
     assert session.scalar(select(func.count(Risk.id))) == 1  # closed, never deleted
 
@@ -367,11 +376,11 @@ def test_closing_a_risk_needs_a_reason_and_the_evaluated_effectiveness_of_its_ac
     manager = make_user("manager")
     risk = _risk(session)
     services.review_risk(
-        session, risk, manager, reviewed_on=date(2026, 5, 1), likelihood=2, impact=2, note="Ổn", next_review_on=None
+        session, manager, risk, reviewed_on=date(2026, 5, 1), likelihood=2, impact=2, note="Ổn", next_review_on=None
     )
     arguments = {"closed_on": date(2026, 6, 1), "reason": "Đã xử lý", "effectiveness": "Có hiệu lực", "effective": True}
     with pytest.raises(RuleViolation) as error:
-        services.close_risk(session, risk, manager, **(arguments | changes))
+        services.close_risk(session, manager, risk, **(arguments | changes))
     assert error.value.field == field
     assert not risk.closed
 
@@ -387,13 +396,13 @@ def test_risk_scores_owners_and_review_dates_are_checked(session, make_user):
         ({"reason": ""}, "reason"),
     ):
         with pytest.raises(RuleViolation) as error:
-            services.update_risk(session, risk, manager, **(base | changes))
+            services.update_risk(session, manager, risk, **(base | changes))
         assert error.value.field == field
     with pytest.raises(RuleViolation) as error:
         services.review_risk(
             session,
-            risk,
             manager,
+            risk,
             reviewed_on=date(2026, 5, 1),
             likelihood=2,
             impact=2,
@@ -410,15 +419,15 @@ def test_only_a_manager_changes_reviews_or_closes_a_risk(session, make_user, rol
     risk = _risk(session)
     with pytest.raises(PermissionDenied):
         services.update_risk(
-            session, risk, person, likelihood=1, impact=1, treatment=None, owner_id=None, review_on=None, reason="x"
+            session, person, risk, likelihood=1, impact=1, treatment=None, owner_id=None, review_on=None, reason="x"
         )
     with pytest.raises(PermissionDenied):
         services.review_risk(
-            session, risk, person, reviewed_on=date(2026, 5, 1), likelihood=1, impact=1, note="x", next_review_on=None
+            session, person, risk, reviewed_on=date(2026, 5, 1), likelihood=1, impact=1, note="x", next_review_on=None
         )
     with pytest.raises(PermissionDenied):
         services.close_risk(
-            session, risk, person, closed_on=date(2026, 5, 1), reason="x", effectiveness="x", effective=True
+            session, person, risk, closed_on=date(2026, 5, 1), reason="x", effectiveness="x", effective=True
         )
 
 
@@ -479,25 +488,25 @@ PDF = b"%PDF-1.4 controlled document "
 
 def _document_with_pending_version(session, make_user):
     uploader, manager = make_user("technician"), make_user("manager")
-    document = services.create_document(session, code="QT-05", title="Quy trình cũ", kind="procedure")
+    document = services.create_document(session, SYSTEM, code="QT-05", title="Quy trình cũ", kind="procedure")
     first = services.add_document_version(
         session,
+        uploader,
         document,
         store_bytes(PDF + b"v1"),
         file_name="QT-05.pdf",
         review_due_on=date(2027, 1, 1),
         change_note=None,
-        user=uploader,
     )
-    services.approve_document_version(session, first, manager, date(2026, 1, 5))
+    services.approve_document_version(session, manager, first, date(2026, 1, 5))
     pending = services.add_document_version(
         session,
+        uploader,
         document,
         store_bytes(PDF + b"v2"),
         file_name="QT-05-v2.pdf",
         review_due_on=date(2027, 6, 1),
         change_note="Sửa mục 4",
-        user=uploader,
     )
     session.commit()
     return document, first, pending, uploader, manager
@@ -506,27 +515,27 @@ def _document_with_pending_version(session, make_user):
 def test_a_withdrawn_document_refuses_a_new_version_and_approval(session, make_user):
     document, first, pending, uploader, manager = _document_with_pending_version(session, make_user)
     with pytest.raises(PermissionDenied):
-        services.withdraw_document(session, document, uploader, withdrawn_on=date(2026, 5, 1), reason="Thay thế")
+        services.withdraw_document(session, uploader, document, withdrawn_on=date(2026, 5, 1), reason="Thay thế")
     with pytest.raises(RuleViolation) as error:
-        services.withdraw_document(session, document, manager, withdrawn_on=date(2026, 5, 1), reason=" ")
+        services.withdraw_document(session, manager, document, withdrawn_on=date(2026, 5, 1), reason=" ")
     assert error.value.field == "reason"
-    services.withdraw_document(session, document, manager, withdrawn_on=date(2026, 5, 1), reason="Thay bằng QT-12")
+    services.withdraw_document(session, manager, document, withdrawn_on=date(2026, 5, 1), reason="Thay bằng QT-12")
     session.commit()
     assert (document.withdrawn, document.withdrawn_on, document.withdrawn_by_id) == (True, date(2026, 5, 1), manager.id)
     with pytest.raises(RuleViolation):
-        services.approve_document_version(session, pending, manager, date(2026, 5, 2))
+        services.approve_document_version(session, manager, pending, date(2026, 5, 2))
     with pytest.raises(RuleViolation):
         services.add_document_version(
             session,
+            uploader,
             document,
             store_bytes(PDF + b"v3"),
             file_name="QT-05-v3.pdf",
             review_due_on=date(2027, 6, 1),
             change_note=None,
-            user=uploader,
         )
     with pytest.raises(RuleViolation):
-        services.withdraw_document(session, document, manager, withdrawn_on=date(2026, 5, 3), reason="Lần nữa")
+        services.withdraw_document(session, manager, document, withdrawn_on=date(2026, 5, 3), reason="Lần nữa")
     assert pending.approved_at is None and [v.number for v in document.versions] == [1, 2]
     event = _events(session, "controlled_document", document.id)[-1]
     assert json.loads(event.payload)["changes"]["withdrawn"] == [False, True] and "Thay bằng QT-12" in event.reason
@@ -536,15 +545,15 @@ def test_a_withdrawn_document_is_no_evidence_and_cannot_be_linked(session, make_
     from lims.quality.catalogue import seed_iso17025
     from lims.quality.evidence import catalogue_readiness
 
-    iso = seed_iso17025(session)
+    iso = seed_iso17025(session, SYSTEM)
     clauses = {r.code: r for r in iso.requirements}
     document, _first, _pending, _uploader, manager = _document_with_pending_version(session, make_user)
-    services.link_evidence(session, clauses["7.2"], document, None, manager)
-    services.withdraw_document(session, document, manager, withdrawn_on=date(2026, 5, 1), reason="Thay thế")
+    services.link_evidence(session, manager, clauses["7.2"], document, None)
+    services.withdraw_document(session, manager, document, withdrawn_on=date(2026, 5, 1), reason="Thay thế")
     row = next(r for r in catalogue_readiness(session, iso, date(2026, 6, 1)).rows if r.requirement.code == "7.2")
     assert row.status == "missing" and "withdrawn" in row.items[0].detail
     with pytest.raises(RuleViolation):
-        services.link_evidence(session, clauses["7.3"], document, None, manager)
+        services.link_evidence(session, manager, clauses["7.3"], document, None)
 
 
 def test_a_withdrawn_document_stays_listed_marked_obsolete_with_its_versions_readable(
@@ -581,7 +590,7 @@ def test_a_withdrawn_document_stays_listed_marked_obsolete_with_its_versions_rea
 @pytest.mark.parametrize("role", ["technician", "signatory", "enterprise", "inspector"])
 def test_the_new_quality_write_routes_refuse_everyone_but_managers(client, login, session, role, make_user):
     risk = _risk(session)
-    document = services.create_document(session, code="QT-01", title="Quy trình", kind="procedure")
+    document = services.create_document(session, SYSTEM, code="QT-01", title="Quy trình", kind="procedure")
     session.commit()
     login(role)
     for path, data in (

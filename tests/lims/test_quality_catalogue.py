@@ -5,6 +5,7 @@ import io
 import pytest
 from sqlalchemy import func, select
 
+from lims.auth.permissions import SYSTEM
 from lims.quality.catalogue import CatalogueImportError, import_catalogue, sample_national_csv, seed_iso17025
 from lims.quality.models import Requirement, RequirementCatalogue
 
@@ -25,8 +26,8 @@ def _catalogues(session) -> int:
 
 
 def test_the_iso_17025_clauses_are_seeded_once_with_both_titles(session):
-    first = seed_iso17025(session)
-    again = seed_iso17025(session)
+    first = seed_iso17025(session, SYSTEM)
+    again = seed_iso17025(session, SYSTEM)
     assert first.id == again.id
     codes = [r.code for r in first.requirements]
     assert codes[0] == "4" and "7.7.2" in codes and codes[-1] == "8.9"
@@ -35,7 +36,7 @@ def test_the_iso_17025_clauses_are_seeded_once_with_both_titles(session):
 
 
 def test_the_sample_set_imports_with_parents_fields_and_clauses(session):
-    report = import_catalogue(session, code="MAU", name="Bộ mẫu", data=sample_national_csv())
+    report = import_catalogue(session, SYSTEM, code="MAU", name="Bộ mẫu", data=sample_national_csv())
     by_code = {r.code: r for r in report.catalogue.requirements}
     assert report.added == len(by_code) == 10
     assert by_code["B.1"].parent.code == "B"
@@ -45,7 +46,7 @@ def test_the_sample_set_imports_with_parents_fields_and_clauses(session):
 
 def test_bad_rows_are_all_reported_by_line_and_nothing_is_imported(session):
     with pytest.raises(CatalogueImportError) as error:
-        import_catalogue(session, code="SAI", name="Bộ lỗi", data=BAD.encode())
+        import_catalogue(session, SYSTEM, code="SAI", name="Bộ lỗi", data=BAD.encode())
     problems = {(p.line, p.column) for p in error.value.problems}
     assert {(3, "code"), (4, "title"), (5, "code"), (6, "parent"), (7, "clause")} <= problems
     assert _catalogues(session) == 0
@@ -54,19 +55,19 @@ def test_bad_rows_are_all_reported_by_line_and_nothing_is_imported(session):
 
 def test_a_file_without_the_required_columns_is_refused(session):
     with pytest.raises(CatalogueImportError):
-        import_catalogue(session, code="X", name="X", data=b"ma,ten\nA,B\n")
+        import_catalogue(session, SYSTEM, code="X", name="X", data=b"ma,ten\nA,B\n")
 
 
 def test_parents_forming_a_loop_are_refused(session):
     with pytest.raises(CatalogueImportError) as error:
-        import_catalogue(session, code="LOOP", name="Vòng", data="code,title,parent\nA,a,B\nB,b,A\n")
+        import_catalogue(session, SYSTEM, code="LOOP", name="Vòng", data="code,title,parent\nA,a,B\nB,b,A\n")
     assert {p.column for p in error.value.problems} == {"parent"}
 
 
 def test_a_revised_set_updates_in_place_and_drops_removed_rows(session):
-    import_catalogue(session, code="TC", name="Bộ v1", data=GOOD, version="1")
+    import_catalogue(session, SYSTEM, code="TC", name="Bộ v1", data=GOOD, version="1")
     revised = "code;title;parent;field\nA;Tổ chức (sửa);;\nA.1;Nhân sự;A;khối lượng\nA.3;Mới;A;\n"
-    report = import_catalogue(session, code="TC", name="Bộ v2", data=revised.encode("utf-8-sig"), version="2")
+    report = import_catalogue(session, SYSTEM, code="TC", name="Bộ v2", data=revised.encode("utf-8-sig"), version="2")
     assert (report.added, report.updated, report.removed) == (1, 2, 1)
     assert _catalogues(session) == 1
     assert [r.code for r in report.catalogue.requirements] == ["A", "A.1", "A.3"]

@@ -8,6 +8,7 @@ from datetime import date
 
 from pypdf import PdfReader
 
+from lims.auth.permissions import SYSTEM
 from lims.quality import services
 from lims.quality.catalogue import seed_iso17025
 
@@ -25,10 +26,11 @@ def _seed(session, make_organisation):
 
     lab = make_organisation("Trung tâm Kỹ thuật", kind="lab")
     enterprise = make_organisation("Công ty B")
-    seed_iso17025(session)
+    seed_iso17025(session, SYSTEM)
     session.add(Standard(code="C-01", name="Bộ quả cân", kind="weight_set", due_on=date(2020, 1, 1)))
     services.raise_nonconformity(
         session,
+        SYSTEM,
         kind="complaint",
         title="Khiếu nại của Công ty B",
         description="Sai số sê-ri",
@@ -36,9 +38,9 @@ def _seed(session, make_organisation):
         organisation_id=enterprise.id,
     )
     services.raise_nonconformity(
-        session, kind="nonconformity", title="Nhiệt độ phòng", description="26 °C", raised_on=date(2026, 3, 1)
+        session, SYSTEM, kind="nonconformity", title="Nhiệt độ phòng", description="26 °C", raised_on=date(2026, 3, 1)
     )
-    services.record_chain_check(session)
+    services.record_chain_check(session, SYSTEM)
     session.commit()
     return lab, enterprise
 

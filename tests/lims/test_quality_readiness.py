@@ -4,6 +4,8 @@ from datetime import date, timedelta
 
 import pytest
 
+from lims.auth.permissions import SYSTEM
+from lims.core.errors import PermissionDenied
 from lims.core.files import store_bytes
 from lims.quality import services
 from lims.quality.catalogue import seed_iso17025
@@ -27,34 +29,34 @@ def _row(result, code):
 
 def _approved_document(session, make_user, code, review_due_on):
     uploader, approver = make_user("technician"), make_user("manager")
-    document = services.create_document(session, code=code, title=f"Tài liệu {code}", kind="procedure")
+    document = services.create_document(session, SYSTEM, code=code, title=f"Tài liệu {code}", kind="procedure")
     version = services.add_document_version(
         session,
+        uploader,
         document,
         store_bytes(PDF + code.encode()),
         file_name=f"{code}.pdf",
         review_due_on=review_due_on,
         change_note=None,
-        user=uploader,
     )
-    services.approve_document_version(session, version, approver, TODAY - timedelta(days=30))
+    services.approve_document_version(session, approver, version, TODAY - timedelta(days=30))
     return document, approver
 
 
 def test_a_requirement_with_nothing_linked_or_recorded_is_missing(session):
-    result = catalogue_readiness(session, seed_iso17025(session), TODAY)
+    result = catalogue_readiness(session, seed_iso17025(session, SYSTEM), TODAY)
     assert _row(result, "7.3").status == "missing"
     assert _row(result, "7.3").items == ()
 
 
 def test_a_linked_document_within_its_review_date_is_present_and_past_it_is_stale(session, make_user):
-    iso = seed_iso17025(session)
+    iso = seed_iso17025(session, SYSTEM)
     clauses = {r.code: r for r in iso.requirements}
     current, manager = _approved_document(session, make_user, "QT-01", TODAY + timedelta(days=10))
     overdue, _ = _approved_document(session, make_user, "QT-02", TODAY - timedelta(days=1))
-    services.link_evidence(session, clauses["7.2"], current, None, manager)
-    services.link_evidence(session, clauses["7.5"], current, None, manager)
-    services.link_evidence(session, clauses["7.5"], overdue, None, manager)
+    services.link_evidence(session, manager, clauses["7.2"], current, None)
+    services.link_evidence(session, manager, clauses["7.5"], current, None)
+    services.link_evidence(session, manager, clauses["7.5"], overdue, None)
     result = catalogue_readiness(session, iso, TODAY)
     assert _row(result, "7.2").status == "present"
     assert _row(result, "7.5").status == "stale"  # one stale piece makes the clause stale
@@ -62,42 +64,30 @@ def test_a_linked_document_within_its_review_date_is_present_and_past_it_is_stal
 
 
 def test_an_unapproved_document_is_not_evidence(session, make_user):
-    iso = seed_iso17025(session)
+    iso = seed_iso17025(session, SYSTEM)
     uploader, manager = make_user("technician"), make_user("manager")
-    document = services.create_document(session, code="QT-09", title="Chưa duyệt", kind="procedure")
+    document = services.create_document(session, SYSTEM, code="QT-09", title="Chưa duyệt", kind="procedure")
     services.add_document_version(
-        session,
-        document,
-        store_bytes(PDF + b"9"),
-        file_name="x.pdf",
-        review_due_on=TODAY,
-        change_note=None,
-        user=uploader,
+        session, uploader, document, store_bytes(PDF + b"9"), file_name="x.pdf", review_due_on=TODAY, change_note=None
     )
-    services.link_evidence(session, next(r for r in iso.requirements if r.code == "7.2"), document, None, manager)
+    services.link_evidence(session, manager, next(r for r in iso.requirements if r.code == "7.2"), document, None)
     assert _row(catalogue_readiness(session, iso, TODAY), "7.2").status == "missing"
 
 
 def test_the_uploader_cannot_approve_their_own_version(session, make_user):
     uploader = make_user("manager")
-    document = services.create_document(session, code="QT-10", title="Tự duyệt", kind="procedure")
+    document = services.create_document(session, SYSTEM, code="QT-10", title="Tự duyệt", kind="procedure")
     version = services.add_document_version(
-        session,
-        document,
-        store_bytes(PDF + b"10"),
-        file_name="x.pdf",
-        review_due_on=TODAY,
-        change_note=None,
-        user=uploader,
+        session, uploader, document, store_bytes(PDF + b"10"), file_name="x.pdf", review_due_on=TODAY, change_note=None
     )
     with pytest.raises(services.RuleViolation):
-        services.approve_document_version(session, version, uploader, TODAY)
+        services.approve_document_version(session, uploader, version, TODAY)
 
 
 def test_an_overdue_standard_makes_equipment_and_traceability_stale(session):
     from lims.standards.models import Standard, StandardCalibration
 
-    iso = seed_iso17025(session)
+    iso = seed_iso17025(session, SYSTEM)
     good = Standard(
         code="C-01", name="Bộ quả cân F1", kind="weight_set", level="reference", due_on=TODAY + timedelta(days=90)
     )
@@ -123,9 +113,9 @@ def test_an_overdue_standard_makes_equipment_and_traceability_stale(session):
 
 
 def test_data_integrity_rests_on_the_last_recorded_chain_verification(session):
-    iso = seed_iso17025(session)
+    iso = seed_iso17025(session, SYSTEM)
     assert _row(catalogue_readiness(session, iso, TODAY), "7.11").status == "missing"
-    check = services.record_chain_check(session)
+    check = services.record_chain_check(session, SYSTEM)
     assert check.ok
     today = check.checked_at.date()
     assert _row(catalogue_readiness(session, iso, today), "7.11").status == "present"
@@ -133,11 +123,11 @@ def test_data_integrity_rests_on_the_last_recorded_chain_verification(session):
 
 
 def test_the_overall_figure_counts_clauses_not_section_headings(session, make_user):
-    iso = seed_iso17025(session)
+    iso = seed_iso17025(session, SYSTEM)
     clauses = {r.code: r for r in iso.requirements}
     document, manager = _approved_document(session, make_user, "ST-01", TODAY + timedelta(days=100))
     for code in ("4.1", "4.2"):
-        services.link_evidence(session, clauses[code], document, None, manager)
+        services.link_evidence(session, manager, clauses[code], document, None)
     result = catalogue_readiness(session, iso, TODAY)
     headings = {row.requirement.code for row in result.rows if row.heading}
     assert headings == {"4", "6", "7", "8"}  # clause 5 has no sub-clauses: it is assessed itself
@@ -172,9 +162,9 @@ def test_the_freshness_limits_default_to_the_intervals_used_before_they_were_set
 
 
 def test_a_ten_day_chain_check_limit_makes_an_eleven_day_old_check_stale(session, make_user):
-    iso = seed_iso17025(session)
+    iso = seed_iso17025(session, SYSTEM)
     manager = make_user("manager")
-    check = services.record_chain_check(session)
+    check = services.record_chain_check(session, SYSTEM)
     day = check.checked_at.date() + timedelta(days=11)
     assert _row(catalogue_readiness(session, iso, day), "7.11").status == "present"  # 31 days by default
     limits = services.set_freshness_limits(session, manager, {"chain_check_days": 10}, reason="Kiểm tra hằng tuần")
@@ -185,20 +175,26 @@ def test_a_ten_day_chain_check_limit_makes_an_eleven_day_old_check_stale(session
 
 
 def test_the_audit_and_review_limits_are_read_from_the_settings(session, make_user):
-    iso = seed_iso17025(session)
+    iso = seed_iso17025(session, SYSTEM)
     manager = make_user("manager")
     audit = services.plan_internal_audit(
-        session, title="Đánh giá nội bộ 2026", scope="Toàn bộ", auditors="A", planned_on=TODAY - timedelta(days=41)
+        session,
+        SYSTEM,
+        title="Đánh giá nội bộ 2026",
+        scope="Toàn bộ",
+        auditors="A",
+        planned_on=TODAY - timedelta(days=41),
     )
-    services.record_audit_held(session, audit, held_on=TODAY - timedelta(days=40), summary="Đạt")
+    services.record_audit_held(session, SYSTEM, audit, held_on=TODAY - timedelta(days=40), summary="Đạt")
     services.record_management_review(
         session,
+        SYSTEM,
         held_on=TODAY - timedelta(days=40),
         chaired_by="Giám đốc",
         attendees=None,
         inputs="Kết quả đánh giá nội bộ",
         decisions="Duy trì",
-        next_review_on=None,  # due after the review limit
+        next_review_on=None,
     )
     result = catalogue_readiness(session, iso, TODAY)
     assert (_row(result, "8.8").status, _row(result, "8.9").status) == ("present", "present")
@@ -270,17 +266,18 @@ def test_a_bad_limit_is_refused_naming_its_field_and_nothing_changes(client, log
 
 def test_only_a_manager_changes_the_limits(session, make_user):
     for role in ("technician", "signatory", "inspector"):
-        with pytest.raises(services.PermissionDenied):
+        with pytest.raises(PermissionDenied):
             services.set_freshness_limits(session, make_user(role), {"chain_check_days": 10})
     assert freshness_limits(session) == DEFAULT_LIMITS
 
 
 def test_a_risk_register_whose_risks_were_all_closed_lately_is_kept_not_missing(session, make_user):
     manager = make_user("manager")
-    iso = seed_iso17025(session)
+    iso = seed_iso17025(session, SYSTEM)
     assert _row(catalogue_readiness(session, iso, TODAY), "8.5").status == "missing"
     risk = services.record_risk(
         session,
+        SYSTEM,
         kind="risk",
         title="Chuẩn quá hạn",
         clause="6.4",
@@ -292,7 +289,7 @@ def test_a_risk_register_whose_risks_were_all_closed_lately_is_kept_not_missing(
     )
     assert _row(catalogue_readiness(session, iso, TODAY), "8.5").status == "present"
     services.close_risk(
-        session, risk, manager, closed_on=TODAY, reason="Đã xử lý", effectiveness="Không tái diễn", effective=True
+        session, manager, risk, closed_on=TODAY, reason="Đã xử lý", effectiveness="Không tái diễn", effective=True
     )
     session.flush()
     assert _row(catalogue_readiness(session, iso, TODAY), "8.5").status == "present"

@@ -11,6 +11,7 @@ from html.parser import HTMLParser
 import pytest
 from sqlalchemy import select
 
+from lims.auth.permissions import SYSTEM
 from lims.core.errors import RuleViolation
 from lims.core.search import fold
 from lims.customers import queries, services
@@ -28,7 +29,7 @@ def _instrument_form(client, organisation_id):
 
 def test_finding_1_number_inputs_are_text_with_a_decimal_keypad(client, login, session):
     login("technician")
-    owner = services.create_organisation(session, name="Công ty Hưng Thịnh", tax_code="2100123457")
+    owner = services.create_organisation(session, SYSTEM, name="Công ty Hưng Thịnh", tax_code="2100123457")
     session.commit()
     page = _instrument_form(client, owner.id)
     assert 'type="number"' not in page
@@ -42,7 +43,7 @@ def test_finding_1_number_inputs_are_text_with_a_decimal_keypad(client, login, s
 
 @pytest.fixture()
 def scale_type(session):
-    services.seed_catalogue(session)
+    services.seed_catalogue(session, SYSTEM)
     session.commit()
     return session.scalar(select(InstrumentType).where(InstrumentType.code == "scale-platform"))
 
@@ -60,7 +61,7 @@ def _post_instrument(client, owner, scale_type, **values):
 
 def test_finding_1_a_decimal_comma_is_stored_as_the_number_typed(client, login, session, scale_type):
     login("technician")
-    owner = services.create_organisation(session, name="Công ty Hưng Thịnh", tax_code="2100123457")
+    owner = services.create_organisation(session, SYSTEM, name="Công ty Hưng Thịnh", tax_code="2100123457")
     session.commit()
     response = _post_instrument(client, owner, scale_type, resolution="0,05", verification_interval="0,05")
     assert response.status_code == 302, response.get_data(as_text=True)
@@ -70,7 +71,7 @@ def test_finding_1_a_decimal_comma_is_stored_as_the_number_typed(client, login, 
 
 def test_finding_1_a_d_above_a_hundredth_of_max_is_asked_before_it_is_stored(client, login, session, scale_type):
     login("technician")
-    owner = services.create_organisation(session, name="Công ty Hưng Thịnh", tax_code="2100123457")
+    owner = services.create_organisation(session, SYSTEM, name="Công ty Hưng Thịnh", tax_code="2100123457")
     session.commit()
     # "0,05" read without its comma: d = 5 kg on a 150 kg scale.
     response = _post_instrument(client, owner, scale_type, resolution="5")
@@ -86,7 +87,7 @@ def test_finding_1_a_d_above_a_hundredth_of_max_is_asked_before_it_is_stored(cli
 
 def test_finding_1_min_above_max_and_text_are_refused_at_their_field(client, login, session, scale_type):
     login("technician")
-    owner = services.create_organisation(session, name="Công ty Hưng Thịnh", tax_code="2100123457")
+    owner = services.create_organisation(session, SYSTEM, name="Công ty Hưng Thịnh", tax_code="2100123457")
     session.commit()
     page = _post_instrument(client, owner, scale_type, range_min="200").get_data(as_text=True)
     assert 'data-testid="error-range_min"' in page
@@ -120,8 +121,8 @@ def test_fold_strips_marks_and_reads_d_bar_as_d():
 
 def test_finding_9_organisations_are_found_without_accents_or_in_nfd(session, make_user):
     staff = make_user("technician")
-    services.create_organisation(session, name="Công ty TNHH Hưng Thịnh", tax_code="2100123457")
-    services.create_organisation(session, name="Nhà máy Xay xát Cầu Kè", tax_code="2100781230")
+    services.create_organisation(session, SYSTEM, name="Công ty TNHH Hưng Thịnh", tax_code="2100123457")
+    services.create_organisation(session, SYSTEM, name="Nhà máy Xay xát Cầu Kè", tax_code="2100781230")
     session.commit()
     for typed in ("hung thinh", "HƯNG THỊNH", unicodedata.normalize("NFD", "Hưng Thịnh"), "thinh hung", "2100123"):
         found = session.scalars(queries.organisations_query(staff, typed)).all()
@@ -131,11 +132,11 @@ def test_finding_9_organisations_are_found_without_accents_or_in_nfd(session, ma
 
 def test_finding_9_instruments_are_found_by_serial_enterprise_or_type_without_accents(session, make_user, scale_type):
     staff = make_user("technician")
-    owner = services.create_organisation(session, name="Công ty TNHH Hưng Thịnh", tax_code="2100123457")
-    other = services.create_organisation(session, name="Nhà máy Cầu Kè", tax_code="2100781230")
+    owner = services.create_organisation(session, SYSTEM, name="Công ty TNHH Hưng Thịnh", tax_code="2100123457")
+    other = services.create_organisation(session, SYSTEM, name="Nhà máy Cầu Kè", tax_code="2100781230")
     gauge = session.scalar(select(InstrumentType).where(InstrumentType.name_vi.like("Đồng hồ%")))
-    services.create_instrument(session, owner, instrument_type_id=scale_type.id, serial="CB-150")
-    services.create_instrument(session, other, instrument_type_id=gauge.id, serial="DH-7", maker="Đài Loan")
+    services.create_instrument(session, SYSTEM, owner, instrument_type_id=scale_type.id, serial="CB-150")
+    services.create_instrument(session, SYSTEM, other, instrument_type_id=gauge.id, serial="DH-7", maker="Đài Loan")
     session.commit()
 
     def serials(typed):
@@ -337,12 +338,18 @@ def test_finding_11_a_refused_form_on_a_busy_page_comes_back_typed_and_not_effec
     login("manager")
     technician = make_user("technician")
     case = quality.raise_nonconformity(
-        session, kind="nonconformity", title="Nhiệt độ vượt", description="26 °C", raised_on=date(2026, 5, 4)
+        session, SYSTEM, kind="nonconformity", title="Nhiệt độ vượt", description="26 °C", raised_on=date(2026, 5, 4)
     )
     quality.plan_corrective_action(
-        session, case, root_cause="Điều hòa hỏng", owner_id=technician.id, due_on=date(2026, 5, 30), actions=["Sửa"]
+        session,
+        SYSTEM,
+        case,
+        root_cause="Điều hòa hỏng",
+        owner_id=technician.id,
+        due_on=date(2026, 5, 30),
+        actions=["Sửa"],
     )
-    quality.complete_action(session, case.actions[0], date(2026, 5, 20), None)
+    quality.complete_action(session, SYSTEM, case.actions[0], date(2026, 5, 20), None)
     session.commit()
     url = f"/quality/nonconformities/{case.id}"
     typed = {"review": "Nhiệt độ vẫn vượt 25 °C vào buổi chiều", "reviewed_on": "2026-06-01"}
@@ -362,7 +369,7 @@ def test_finding_11_a_refused_form_on_a_busy_page_comes_back_typed_and_not_effec
 
 def test_finding_11_deletes_ask_first_and_saves_say_so(client, session, login):
     login("technician")
-    owner = services.create_organisation(session, name="Công ty Hưng Thịnh", tax_code="2100123457")
+    owner = services.create_organisation(session, SYSTEM, name="Công ty Hưng Thịnh", tax_code="2100123457")
     session.commit()
     url = f"/customers/{owner.id}"
     page = client.post(f"{url}/contacts", data={"name": "Võ Minh Tâm"}, follow_redirects=True).get_data(as_text=True)
@@ -405,7 +412,7 @@ def test_finding_8_the_picker_finds_instruments_by_words_without_accents_and_by_
     assert picked(lab["weight"].label_code) == [lab["weight"].id]  # a label's code, typed or scanned
     assert picked(f"http://lims.test/customers/instruments/{lab['scale'].id}") == [lab["scale"].id]  # its QR
     assert picked("") == []  # nothing typed, no enterprise chosen: not the whole register
-    other = services.create_organisation(session, name="Nhà máy khác", tax_code="2100781230")
+    other = services.create_organisation(session, SYSTEM, name="Nhà máy khác", tax_code="2100781230")
     session.commit()
     assert picked("s-001", organisation_id=other.id) == []  # within the enterprise chosen
 
@@ -464,7 +471,7 @@ def test_finding_8_an_instrument_label_carries_its_code_and_a_qr_code_opening_it
 
 
 def test_finding_8_the_type_list_finds_without_accents(session):
-    services.seed_catalogue(session)
+    services.seed_catalogue(session, SYSTEM)
     session.commit()
     names = [t.name_vi for t in session.scalars(queries.instrument_types_query(search="ap ke"))]
     assert names and all("áp kế" in name.lower() for name in names)
