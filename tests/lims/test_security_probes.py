@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 from werkzeug.http import parse_options_header
 
+from lims.auth.permissions import SYSTEM
 from lims.customers import services as customers
 from lims.customers.importing import UnreadableFile
 from lims.customers.models import Instrument, InstrumentType
@@ -194,7 +195,7 @@ def test_bodies_beyond_the_limits_answer_413(app, client, login, monkeypatch):
 
 @pytest.fixture()
 def scale_type(session):
-    customers.seed_catalogue(session)
+    customers.seed_catalogue(session, SYSTEM)
     session.commit()
     return session.scalar(select(InstrumentType).where(InstrumentType.code == "scale-platform"))
 
@@ -222,7 +223,7 @@ def test_probe_instrument_dates_outside_1900_2100_are_refused(
 
 
 def test_the_instrument_import_refuses_non_finite_numbers_and_far_dates_naming_row_and_column(session, scale_type):
-    owner = customers.create_organisation(session, name="Chợ Trà Vinh", tax_code="2100562341")
+    owner = customers.create_organisation(session, SYSTEM, name="Chợ Trà Vinh", tax_code="2100562341")
     session.commit()
     rows = [
         "tax_code,type_code,serial,range_max,next_due_on",
@@ -231,7 +232,7 @@ def test_the_instrument_import_refuses_non_finite_numbers_and_far_dates_naming_r
         f"{owner.tax_code},scale-platform,A-3,150,9999-12-31",
         f"{owner.tax_code},scale-platform,A-4,150,01/01/0001",
     ]
-    report = customers.import_instruments(session, "\n".join(rows).encode(), "list.csv")
+    report = customers.import_instruments(session, SYSTEM, "\n".join(rows).encode(), "list.csv")
     problems = {(problem.row, problem.column) for problem in report.problems}
     assert {(2, "range_max"), (3, "range_max"), (4, "next_due_on"), (5, "next_due_on")} <= problems
     assert session.scalar(select(func.count(Instrument.id))) == 0
@@ -257,26 +258,27 @@ def test_every_csv_export_quotes_formula_text_and_keeps_numbers(client, login, s
     login("manager")
     owner = make_organisation(tax_code="2100562341")
     customers.create_instrument(
-        session, owner, instrument_type_id=scale_type.id, serial="-2+3", location="@SUM(A1)", range_max=150.0
+        session, SYSTEM, owner, instrument_type_id=scale_type.id, serial="-2+3", location="@SUM(A1)", range_max=150.0
     )
     session.commit()
     text = client.get("/customers/instruments.csv").get_data(as_text=True)
-    assert ",'-2+3," in text and ",'@SUM(A1)," in text and ",150.0," in text
+    assert ",'-2+3," in text and ",'@SUM(A1)," in text
+    assert re.search(r",150(\.0)?,", text), "a number stays a number (no apostrophe, no quotes)"
 
 
 def test_probe_quote_in_document_code_keeps_content_disposition_whole(client, login, session, make_user):
     from lims.core.files import store_bytes
 
     login("manager")
-    document = quality.create_document(session, code='QT"01\\Ω', title="Quy trình", kind="procedure")
+    document = quality.create_document(session, SYSTEM, code='QT"01\\Ω', title="Quy trình", kind="procedure")
     version = quality.add_document_version(
         session,
+        make_user("technician"),
         document,
         store_bytes(b"%PDF-1.4 probe"),
         file_name="x.pdf",
         review_due_on=date(2027, 1, 1),
         change_note=None,
-        user=make_user("technician"),
     )
     session.commit()
     response = client.get(f"/quality/versions/{version.id}/file")
@@ -289,7 +291,7 @@ def test_probe_refused_upload_is_not_written_to_disk(app, client, login, session
     from pathlib import Path
 
     login("manager")
-    document = quality.create_document(session, code="QT-09", title="Quy trình", kind="procedure")
+    document = quality.create_document(session, SYSTEM, code="QT-09", title="Quy trình", kind="procedure")
     document.withdrawn = True
     session.commit()
     before = {p for p in Path(app.config["UPLOAD_PATH"]).rglob("*") if p.is_file()}
@@ -316,9 +318,9 @@ def test_a_stored_file_is_written_when_its_record_commits(app, session):
 def test_probe_ics_event_ids_ignore_the_requests_host_header(client, session, make_organisation, scale_type):
     owner = make_organisation()
     customers.create_instrument(
-        session, owner, instrument_type_id=scale_type.id, serial="S-1", next_due_on=date(2027, 3, 1)
+        session, SYSTEM, owner, instrument_type_id=scale_type.id, serial="S-1", next_due_on=date(2027, 3, 1)
     )
-    token = customers.calendar_token(session, owner)
+    token = customers.calendar_token(session, SYSTEM, owner)
     session.commit()
     body = client.get(f"/customers/calendar/{token}.ics", headers={"Host": "evil.example"}).get_data(as_text=True)
     uids = re.findall(r"UID:(\S+)", body)
@@ -356,7 +358,7 @@ def test_probe_xlsx_with_3_million_empty_rows_is_refused_before_a_row_is_parsed(
     content = empty_rows_xlsx(rows, numbered=numbered)
     with pytest.raises(UnreadableFile):
         read_sheet(content, "bomb.xlsx")
-    report = customers.import_instruments(session, content, "bomb.xlsx")
+    report = customers.import_instruments(session, SYSTEM, content, "bomb.xlsx")
     assert report.imported == 0 and report.problems[0].row == 1
 
 
@@ -365,13 +367,13 @@ def test_an_ordinary_xlsx_list_still_imports(session, scale_type):
 
     from lims.core.exports import xlsx_bytes
 
-    owner = customers.create_organisation(session, name="Chợ Trà Vinh", tax_code="2100562341")
+    owner = customers.create_organisation(session, SYSTEM, name="Chợ Trà Vinh", tax_code="2100562341")
     session.commit()
     workbook = Workbook()
     workbook.active.append(["tax_code", "type_code", "serial", "range_max", "unit"])
     for number in range(200):
         workbook.active.append([owner.tax_code, "scale-platform", f"S-{number}", 150, "kg"])
-    report = customers.import_instruments(session, xlsx_bytes(workbook), "list.xlsx")
+    report = customers.import_instruments(session, SYSTEM, xlsx_bytes(workbook), "list.xlsx")
     assert report.problems == [] and report.imported == 200
 
 
