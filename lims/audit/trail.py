@@ -116,7 +116,8 @@ def _identity(instance: Any) -> str:
 def _column_keys(mapper) -> frozenset[str]:
     keys = _COLUMN_KEYS.get(mapper)
     if keys is None:
-        keys = _COLUMN_KEYS[mapper] = frozenset(attr.key for attr in mapper.column_attrs)
+        skip = getattr(mapper.class_, "__audit_skip__", frozenset())
+        keys = _COLUMN_KEYS[mapper] = frozenset(attr.key for attr in mapper.column_attrs if attr.key not in skip)
     return keys
 
 
@@ -138,7 +139,10 @@ def _changed_values(instance: Any) -> dict[str, list[Any]]:
     state = inspect(instance)
     redact = type(instance).__audit_redact__
     changes = {}
+    skip = getattr(type(instance), "__audit_skip__", frozenset())
     for column_attr in state.mapper.column_attrs:
+        if column_attr.key in skip:
+            continue
         history = state.attrs[column_attr.key].history
         if not history.has_changes():
             continue

@@ -58,6 +58,8 @@ class Searchable:
 
     __search_fields__: tuple[str, ...] = ()
 
+    # Derived from the other columns on every save: the audit trail records those, not their folded copy.
+    __audit_skip__ = frozenset({"search_text"})
     search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     def folded_words(self) -> str:
