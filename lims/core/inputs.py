@@ -67,6 +67,10 @@ def _texts() -> Iterator[tuple[str, str]]:
                 raise RefusedInput(
                     _("Tài liệu JSON lồng quá %(n)d tầng.", n=current_app.config["MAX_JSON_DEPTH"]), "$"
                 ) from None
+            # Pages read JSON only as an object of fields (Flask-WTF takes it as form data); anything else is refused
+            # here rather than failing deep inside a form. The API answers its own bodies.
+            if not isinstance(document, dict) and not request.path.startswith("/api/"):
+                raise RefusedInput(_("Nội dung JSON phải là một đối tượng gồm các trường."), "$")
             yield from _json_strings(document, current_app.config["MAX_JSON_DEPTH"])
         else:
             for name, value in request.form.items(multi=True):

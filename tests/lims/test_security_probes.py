@@ -564,3 +564,10 @@ def test_a_nul_in_the_user_agent_of_a_sign_in_is_not_stored(client, session, mak
     )
     assert response.status_code == 401
     assert session.scalar(select(LoginAttempt.user_agent).where(LoginAttempt.username == user.username)) == "probeagent"
+
+
+def test_a_json_body_that_is_not_an_object_is_refused_by_a_page_route_not_a_500(client, login):
+    """Found by the random-input tests: `false` posted as JSON to a form route answered 500."""
+    login("manager")
+    response = client.post("/jobs/1/cancel", data="false", content_type="application/json")
+    assert response.status_code == 400
