@@ -345,6 +345,20 @@ def record_service(
     return instrument
 
 
+def reset_service(
+    session: Session, instrument: Instrument, kind: str | None, service_on: date | None, valid_until: date | None
+) -> Instrument:
+    """Put an instrument's last service back to an earlier one (or to none) when a later certificate stops standing.
+
+    Unlike :func:`record_service` this may move the dates backwards; the caller names the service that stands.
+    """
+    instrument.last_service_on, instrument.last_service_kind, instrument.next_due_on = None, None, None
+    session.flush()
+    if kind is not None and service_on is not None:
+        record_service(session, instrument, kind, service_on, valid_until)
+    return instrument
+
+
 def _require_manager(actor) -> None:
     if not actor.has_role("manager", "admin"):
         raise PermissionDenied("Chỉ trưởng phòng được sửa danh mục / only a lab manager edits the catalogue")

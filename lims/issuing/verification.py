@@ -62,7 +62,8 @@ def _replacement(session: Session, certificate: Certificate) -> Certificate | No
 
 
 def verdict_for(session: Session, certificate: Certificate | None) -> Verdict:
-    if certificate is None:
+    if certificate is None or certificate.status in ("issuing", "void"):
+        # A number still being issued, or voided, was never handed to anyone as a certificate.
         return Verdict("not_found")
     if certificate.status == "superseded":
         # Follow the chain to the revision in force today.

@@ -539,6 +539,18 @@ def mark_certified(session: Session, job: Job) -> Job:
     return job
 
 
+def reopen_for_certificate(session: Session, job: Job, reason: str) -> Job:
+    """Move a certified job back to reviewed when its certificate number was voided before it could be issued."""
+    if job.status != "certified":
+        raise RuleViolation(
+            f"Công việc {job.number} không ở trạng thái đã cấp / job {job.number} is not certified", field="status"
+        )
+    with audit_reason(f"certified -> reviewed: {reason}"):
+        job.status, job.certified_at = "reviewed", None
+        session.flush()
+    return job
+
+
 def mark_returned(session: Session, job: Job, returned_on: date | None = None) -> Job:
     """Move a certified job to returned (the instrument and its certificate went back to the enterprise)."""
     job.returned_on = returned_on or lab_today()
