@@ -5,9 +5,13 @@ Loads are numbers in the instrument's unit (kg, g or mg); a multi-interval instr
 range the load falls in.
 """
 
+import csv
+import io
 import math
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
+from importlib import resources
 from typing import Any
 
 from instruments import oiml_r111
@@ -15,6 +19,9 @@ from instruments.errors import InputError
 from instruments.quantities import mass_unit_factor, number
 
 ACCURACY_CLASSES: tuple[str, ...] = ("I", "II", "III", "IIII")
+# R 76-1 T.3.2.6 and 3.2: one interval over the whole range, several partial ranges with their own e_i
+# (multi-interval), or several ranges each from zero to its Max_i (multiple range). Only the first is computed.
+RANGE_TYPES: tuple[str, ...] = ("single_interval", "multi_interval", "multiple_range")
 
 # R 76-1 Table 6 (3.5.1): MPE on initial verification, in e, for loads m expressed in e; upper limits inclusive.
 # The last band of class I is open; above the last band of the others there is no MPE (n ≤ n_max of Table 3).
@@ -75,6 +82,30 @@ def required_test_loads(minimum: float, maximum: float, e: float, accuracy_class
     """Return the loads a weighing test must include: Min, the MPE change points, and Max (R 76-1 A.4.4.1)."""
     points = {minimum, maximum, *(p for p in change_points(e, accuracy_class, maximum) if p > minimum)}
     return tuple(sorted(points))
+
+
+@cache
+def test_plan_settings() -> dict[str, float]:
+    """Return the editable test-plan figures of instruments/data/oiml_r76_test_plan.csv (setting -> value)."""
+    text = resources.files("instruments.data").joinpath("oiml_r76_test_plan.csv").read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    return {row["setting"]: float(row["value"]) for row in csv.DictReader(io.StringIO("\n".join(lines)))}
+
+
+def untested_loads(required: tuple[float, ...], tested: list[float], tolerance: float) -> list[float]:
+    """Return the required loads no loading lies at or near (within ``tolerance`` × the load)."""
+    return [
+        load
+        for load in required
+        if not any(
+            decimal_of(abs(exact_difference(t, load))) <= decimal_of(tolerance) * decimal_of(load) for t in tested
+        )
+    ]
+
+
+def discrimination_passed(indication: float, indication_with_extra: float, d: float) -> bool:
+    """Say whether adding 1.4 d raised the indication by exactly one d (R 76-1 A.4.8.2, digital indication)."""
+    return decimal_of(indication_with_extra) - decimal_of(indication) == decimal_of(d)
 
 
 def decimal_of(value: float) -> Decimal:

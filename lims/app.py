@@ -11,9 +11,12 @@ from flask_login import current_user
 
 from lims.config import PROJECT_ROOT, Config
 from lims.extensions import babel, bootstrap, csrf, db, login_manager, migrate
+from lims.ops.observe import init_request_observation
 
 # Every domain package; each may have models, views (a Blueprint named `blueprint`) and commands.
-DOMAINS = ("auth", "audit", "customers", "standards", "jobs", "issuing", "quality", "plan", "portal", "api", "home")
+DOMAINS = (
+    "auth", "audit", "customers", "standards", "jobs", "issuing", "quality", "plan", "portal", "api", "home", "ops"
+)
 
 
 def create_app(config: Config | None = None) -> Flask:
@@ -33,6 +36,7 @@ def create_app(config: Config | None = None) -> Flask:
     register_models()
     register_blueprints(app)
     register_request_hooks(app)
+    init_request_observation(app)
     register_errorhandlers(app)
     register_template_helpers(app)
     register_commands(app)

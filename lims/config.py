@@ -43,6 +43,14 @@ class Config:
         self.SIGNING_KEY_PASSPHRASE = _env("LIMS_SIGNING_KEY_PASSPHRASE", "")
         self.AUDIT_ANCHOR_KEY_PATH = _env("LIMS_AUDIT_ANCHOR_KEY_PATH", str(instance / "keys" / "audit-anchor.pem"))
         self.UPLOAD_PATH = _env("LIMS_UPLOAD_PATH", str(instance / "files"))
+        # Where stored files live: unset = the folder above; s3://bucket/prefix?endpoint_url=... for shared storage.
+        self.FILES_URL = _env("LIMS_FILES_URL")
+        # Operations: request log format (text | json), Prometheus metrics and who may read them, pg_dump's path.
+        self.LOG_FORMAT = _env("LIMS_LOG_FORMAT", "text")
+        self.METRICS = _env("LIMS_METRICS", "0") == "1"
+        self.METRICS_ALLOW = _env("LIMS_METRICS_ALLOW", "127.0.0.1/32,::1/128")
+        self.PG_DUMP = _env("LIMS_PG_DUMP", "pg_dump")
+        self.PG_RESTORE = _env("LIMS_PG_RESTORE", "pg_restore")
         self.MAX_CONTENT_LENGTH = int(_env("LIMS_MAX_UPLOAD_BYTES", str(20 * 1024 * 1024)))
         self.LOGIN_MAX_FAILURES = int(_env("LIMS_LOGIN_MAX_FAILURES", "5"))
         self.LOGIN_LOCKOUT_MINUTES = int(_env("LIMS_LOGIN_LOCKOUT_MINUTES", "15"))

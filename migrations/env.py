@@ -11,8 +11,14 @@ config = context.config
 
 # Interpret the config file for Python logging.
 # This line sets up loggers basically.
-fileConfig(config.config_file_name)
+# Keep the loggers the app made before (its request log): a migration run in-process must not silence them.
+fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger('alembic.env')
+
+# Dropping a table that holds records needs an explicit flag (see lims/ops/migration_guard.py).
+from lims.ops import migration_guard  # noqa: E402
+
+migration_guard.install(context)
 
 
 def get_engine():

@@ -170,6 +170,22 @@ class ResultTable:
 
 
 @dataclass(frozen=True)
+class MissingItem:
+    """What keeps a record from a decision: a required test, load or adequate standard it lacks, at a field path.
+
+    A result with missing items is incomplete: the record names them and the job's review refuses until they are
+    supplied (a verification that skipped a required load has not shown the instrument conforms).
+    """
+
+    field: str
+    message_vi: str
+    message_en: str
+
+    def as_dict(self) -> dict:
+        return {"field": self.field, "message_vi": self.message_vi, "message_en": self.message_en}
+
+
+@dataclass(frozen=True)
 class ProcedureResult:
     """What one run of a procedure computed, at one stage (as found or as left) of a job."""
 
@@ -181,6 +197,12 @@ class ProcedureResult:
     passed: bool | None = None
     rule: DecisionRule | None = None
     method: MethodReference | None = None
+    missing: tuple[MissingItem, ...] = ()
+
+    @property
+    def complete(self) -> bool:
+        """Whether the record holds everything the procedure requires before a decision."""
+        return not self.missing
 
     def as_dict(self) -> dict:
         return {
@@ -191,6 +213,7 @@ class ProcedureResult:
             "decision_rule": None if self.rule is None else self.rule.as_dict(),
             "values": dict(self.values),
             "tables": [table.as_dict() for table in self.tables],
+            "missing": [item.as_dict() for item in self.missing],
         }
 
 

@@ -33,6 +33,24 @@ from instruments.quantities import mapping, mass_mg, mass_unit_factor, number, p
 from instruments.uncertainty import InputQuantity, UncertaintyBudget, evaluate_budget
 
 CURVES = ("proportional", "linear")
+# cg-18 7.1.2: the reference air density ρ0 and the conventional density ρc of weights (OIML D 28), kg/m³. A balance
+# not adjusted just before calibration was adjusted at an air density that may differ from today's by up to 10 % of
+# ρ0 (rectangular): the relative uncertainty of the buoyancy effect on the test loads is 0.1·ρ0/(√3·ρc), about
+# 8.7·10⁻⁶ (1.7 mg at 200 g).
+RHO_0 = 1.2
+RHO_C = 8000.0
+UNADJUSTED_BUOYANCY_RELATIVE = 0.1 * RHO_0 / (math.sqrt(3.0) * RHO_C)
+# Error components every load point shares (the same repeatability s, eccentricity test, zero, weights and air),
+# fully correlated between points; only the rounding of each indication is the point's own.
+SHARED_COMPONENTS = (
+    "zero_indication",
+    "repeatability",
+    "eccentricity",
+    "reference_mass",
+    "reference_drift",
+    "air_buoyancy",
+    "convection",
+)
 
 
 @dataclass(frozen=True)
@@ -54,6 +72,10 @@ class ReferenceLoad:
     standard_uncertainty: float
     drift: float = 0.0  # half-width D of a rectangular distribution
     buoyancy_uncertainty: float = 0.0
+    convection: float = (
+        0.0  # half-width of a rectangular distribution (cg-18 7.1.2: weights not at balance temperature)
+    )
+    buoyancy_basis: str = "typed"  # "typed", or "cg-18 7.1.2" when derived for a balance not adjusted just before
 
 
 @dataclass(frozen=True)
@@ -95,14 +117,30 @@ def _in_scale_unit(text: Any, field: str, scale: CalibratedScale) -> float:
     return mass_mg(text, field, minimum=None) / float(mass_unit_factor(scale.unit, "scale.unit"))
 
 
-def _reference(document: Any, field: str, scale: CalibratedScale) -> ReferenceLoad:
+def _buoyancy(document: Mapping, field: str, nominal: float, scale: CalibratedScale, adjusted: bool):
+    """Return the standard uncertainty of the air buoyancy on the load and where it comes from; never silently 0."""
+    if document.get("buoyancy_uncertainty") not in (None, ""):
+        return _in_scale_unit(document["buoyancy_uncertainty"], path(field, "buoyancy_uncertainty"), scale), "typed"
+    if adjusted:
+        raise InputError(
+            path(field, "buoyancy_uncertainty"),
+            "the balance was adjusted just before calibration: give the buoyancy uncertainty of the weights "
+            "(cg-18 7.1.2, from their density and the air density)",
+        )
+    return nominal * UNADJUSTED_BUOYANCY_RELATIVE, "cg-18 7.1.2"
+
+
+def _reference(document: Any, field: str, scale: CalibratedScale, adjusted: bool = False) -> ReferenceLoad:
     document = mapping(document, field)
     nominal = number(required(document, "nominal", field), path(field, "nominal"), minimum=0)
     weighing.refuse_above_max(nominal, scale, path(field, "nominal"))
     drift = _in_scale_unit(document.get("drift", "0 mg"), path(field, "drift"), scale)
-    buoyancy = _in_scale_unit(document.get("buoyancy_uncertainty", "0 mg"), path(field, "buoyancy_uncertainty"), scale)
-    if drift < 0 or buoyancy < 0:
-        raise InputError(path(field, "drift" if drift < 0 else "buoyancy_uncertainty"), "must not be negative")
+    buoyancy, basis = _buoyancy(document, field, nominal, scale, adjusted)
+    convection = _in_scale_unit(document.get("convection", "0 mg"), path(field, "convection"), scale)
+    for name, value in (("drift", drift), ("buoyancy_uncertainty", buoyancy), ("convection", convection)):
+        if value < 0:
+            raise InputError(path(field, name), "must not be negative")
+    extra = {"convection": convection, "buoyancy_basis": basis}
     if document.get("conventional_mass") is not None:
         mass = _in_scale_unit(document["conventional_mass"], path(field, "conventional_mass"), scale)
         expanded = _in_scale_unit(
@@ -111,7 +149,7 @@ def _reference(document: Any, field: str, scale: CalibratedScale) -> ReferenceLo
         k = number(required(document, "coverage_factor", field), path(field, "coverage_factor"), minimum=1e-9)
         if expanded < 0:
             raise InputError(path(field, "expanded_uncertainty"), "must not be negative")
-        return ReferenceLoad(nominal, mass, expanded / k, drift, buoyancy)
+        return ReferenceLoad(nominal, mass, expanded / k, drift, buoyancy, **extra)
     if document.get("class") is None:
         raise InputError(path(field, "conventional_mass"), "give the weights' calibrated values or their class")
     # Weights used at nominal value: their error is only known to be within the MPE, u = MPE/√3 (cg-18 7.1.2).
@@ -121,7 +159,7 @@ def _reference(document: Any, field: str, scale: CalibratedScale) -> ReferenceLo
     if total is None:
         raise InputError(path(field, "nominal"), f"cannot be composed of class {weight_class} weights")
     mpe = total / float(mass_unit_factor(scale.unit, "scale.unit"))
-    return ReferenceLoad(nominal, nominal, mpe / math.sqrt(3.0), drift, buoyancy)
+    return ReferenceLoad(nominal, nominal, mpe / math.sqrt(3.0), drift, buoyancy, **extra)
 
 
 def _indications(document: Mapping, key: str, prefix: str, minimum: int) -> list[float]:
@@ -185,6 +223,7 @@ def error_budget(
         InputQuantity.normal("reference_mass", ref.mass, ref.standard_uncertainty),
         InputQuantity.rectangular("reference_drift", 0.0, ref.drift),
         InputQuantity.normal("air_buoyancy", 0.0, ref.buoyancy_uncertainty),
+        InputQuantity.rectangular("convection", 0.0, ref.convection),
     ]
     sensitivities = {
         "indication": 1.0,
@@ -194,13 +233,20 @@ def error_budget(
         "reference_mass": -1.0,
         "reference_drift": -1.0,
         "air_buoyancy": -1.0,
+        "convection": -1.0,
     }
     return evaluate_budget(inputs, coverage_probability=coverage_probability, sensitivities=sensitivities)
 
 
 @dataclass(frozen=True)
 class ErrorCurve:
-    """A weighted least-squares error curve E(R) = a + b·R (or b·R) through the calibration points (cg-18 C.2)."""
+    """A weighted least-squares error curve E(R) = a + b·R (or b·R) through the calibration points (cg-18 C.2).
+
+    The points are not independent: they share the repeatability s, the eccentricity test, the zero, the reference
+    weights and the air. The fitted value Σ h_j·E_j is therefore propagated component by component: a shared
+    component adds coherently over the points (Σ_j h_j·c_j·u_j, fully correlated), only the rounding of each
+    indication adds in quadrature. Treating the points as independent understated u between and at the points.
+    """
 
     form: str
     loads: tuple[float, ...]
@@ -211,6 +257,8 @@ class ErrorCurve:
     chi_squared: float
     dof: int
     coverage_probability: float = 0.9545
+    # Per point, each budget row as (name, signed contribution c·u, dof).
+    components: tuple[tuple[tuple[str, float, float], ...], ...] = ()
 
     def _design(self, loads) -> np.ndarray:
         loads = np.asarray(loads, dtype=float)
@@ -224,14 +272,22 @@ class ErrorCurve:
         return (self._design([load]) @ solver)[0]
 
     def evaluate(self, load: float) -> UncertaintyBudget:
-        """Return the fitted error at ``load`` with its uncertainty, propagated from the points by the engine."""
+        """Return the fitted error at ``load`` with its uncertainty, the shared components taken as correlated."""
         h = self.weights_at(load)
-        inputs = [
-            InputQuantity.normal(f"E_{j + 1}", self.errors[j], self.uncertainties[j], self.dofs[j])
-            for j in range(len(self.errors))
-        ]
-        sensitivities = {f"E_{j + 1}": float(h[j]) for j in range(len(self.errors))}
-        return evaluate_budget(inputs, coverage_probability=self.coverage_probability, sensitivities=sensitivities)
+        shared: dict[str, list[float]] = {}
+        own = []
+        for j, rows in enumerate(self.components):
+            for name, contribution, dof in rows:
+                if name in SHARED_COMPONENTS:
+                    total = shared.setdefault(name, [0.0, dof])
+                    total[0] += float(h[j]) * contribution
+                else:
+                    own.append((f"{name}_{j + 1}", abs(float(h[j]) * contribution), dof))
+        fitted = math.fsum(float(h[j]) * self.errors[j] for j in range(len(self.errors)))
+        inputs = [InputQuantity.normal("fitted_error", fitted, 0.0)]
+        inputs += [InputQuantity.normal(name, 0.0, abs(total), dof) for name, (total, dof) in shared.items()]
+        inputs += [InputQuantity.normal(name, 0.0, u, dof) for name, u, dof in own]
+        return evaluate_budget(inputs, coverage_probability=self.coverage_probability)
 
     @property
     def consistent(self) -> bool | None:
@@ -240,7 +296,7 @@ class ErrorCurve:
 
 
 def fit_error_curve(results: list[ErrorResult], form: str, coverage_probability: float = 0.9545) -> ErrorCurve:
-    """Fit E(R) by least squares weighted with 1/u²(E_j); the points are treated as uncorrelated."""
+    """Fit E(R) by least squares weighted with 1/u²(E_j); its uncertainty keeps the points' shared components."""
     if form not in CURVES:
         raise InputError("error_curve", f"must be one of {', '.join(CURVES)}")
     parameters = 1 if form == "proportional" else 2
@@ -252,8 +308,21 @@ def fit_error_curve(results: list[ErrorResult], form: str, coverage_probability:
     if min(uncertainties) <= 0:
         raise InputError("loads", "an error curve needs a non-zero uncertainty at every load")
     dofs = tuple(result.budget.dof_effective for result in results)
+    components = tuple(
+        tuple((row.name, row.sensitivity * row.standard_uncertainty, row.dof) for row in result.budget.rows)
+        for result in results
+    )
     curve = ErrorCurve(
-        form, loads, errors, uncertainties, dofs, (), 0.0, len(results) - parameters, coverage_probability
+        form,
+        loads,
+        errors,
+        uncertainties,
+        dofs,
+        (),
+        0.0,
+        len(results) - parameters,
+        coverage_probability,
+        components,
     )
     x = curve._design(loads)
     if np.linalg.matrix_rank(x) < parameters:
@@ -466,7 +535,17 @@ class ScaleCalibrationCg18(Procedure):
                                     "u air buoyancy",
                                     "mass",
                                     required=False,
+                                    help_en="left empty: 0.1·ρ0/(√3·ρc) of the load (cg-18 7.1.2, balance not "
+                                    "adjusted just before calibration)",
+                                ),
+                                Field(
+                                    "convection",
+                                    "Đối lưu (nửa khoảng)",
+                                    "Convection (half-width)",
+                                    "mass",
+                                    required=False,
                                     default="0 mg",
+                                    help_en="weights not at the balance's temperature (cg-18 7.1.2)",
                                 ),
                             ),
                         ),
@@ -481,6 +560,14 @@ class ScaleCalibrationCg18(Procedure):
                 minimum=0.5,
                 maximum=0.999,
                 default=0.9545,
+            ),
+            Field(
+                "balance_adjusted",
+                "Cân được hiệu chỉnh ngay trước khi hiệu chuẩn",
+                "Balance adjusted just before calibration",
+                "boolean",
+                required=False,
+                default=False,
             ),
             Field("error_curve", "Đường sai số", "Error curve", "choice", choices=CURVES, required=False),
             Field(
@@ -499,8 +586,11 @@ class ScaleCalibrationCg18(Procedure):
             ),
         )
 
-    def calculate(self, observations: Mapping[str, Any], stage: Stage = Stage.AS_FOUND) -> ProcedureResult:
-        document = mapping(observations, "")
+    def error_results(self, observations: Mapping[str, Any]) -> list[ErrorResult]:
+        """Read the record and return the error of indication at each load with its budget (cg-18 7.1 to 7.3)."""
+        return self._read(mapping(observations, ""))[3]
+
+    def _read(self, document: Mapping) -> tuple:
         scale = _scale(required(document, "scale"))
         p = number(document.get("coverage_probability", 0.9545), "coverage_probability", minimum=0.5, maximum=0.999)
 
@@ -513,6 +603,9 @@ class ScaleCalibrationCg18(Procedure):
         weighing.refuse_above_max(repeatability.load, scale, "repeatability.load")
         weighing.refuse_above_max(ecc_load, scale, "eccentricity.load")
 
+        adjusted = document.get("balance_adjusted", False)
+        if not isinstance(adjusted, bool):
+            raise InputError("balance_adjusted", "must be true or false")
         items = required(document, "loads")
         if not isinstance(items, list) or not items:
             raise InputError("loads", "must be a list of at least one load point")
@@ -525,13 +618,18 @@ class ScaleCalibrationCg18(Procedure):
                 raise InputError(path(field, "readings"), "must be a whole number of at least 1")
             d_point = item.get("d")
             point = LoadPoint(
-                _reference(required(item, "reference", field), path(field, "reference"), scale),
+                _reference(required(item, "reference", field), path(field, "reference"), scale, adjusted),
                 number(required(item, "indication", field), path(field, "indication")),
                 number(item.get("zero_indication", 0), path(field, "zero_indication")),
                 readings,
                 None if d_point is None else number(d_point, path(field, "d"), minimum=1e-300),
             )
             results.append(ErrorResult(point, error_budget(point, scale, repeatability, eccentricity, p)))
+        return scale, repeatability, eccentricity, results, p
+
+    def calculate(self, observations: Mapping[str, Any], stage: Stage = Stage.AS_FOUND) -> ProcedureResult:
+        document = mapping(observations, "")
+        scale, repeatability, eccentricity, results, p = self._read(document)
 
         tolerance = _tolerance(document.get("tolerance"))
         rows = []
@@ -547,6 +645,7 @@ class ScaleCalibrationCg18(Procedure):
                     "error": budget.reported.value,
                     "expanded_uncertainty": budget.reported.expanded_uncertainty,
                 },
+                "buoyancy_basis": result.point.reference.buoyancy_basis,
                 "budget": _budget_rows(budget),
                 "uncertainty": _budget_summary(budget),
             }

@@ -1,83 +1,73 @@
 """Verification of a non-automatic weighing instrument (OIML R 76-1:2006, Annex A tests): eccentricity,
-repeatability and the weighing test at increasing and decreasing loads, each against the MPE at its load.
+repeatability, the weighing test at increasing and decreasing loads and discrimination, each against the MPE at its
+load.
+
+A verification is decided only when the record is complete (:class:`MissingItem`): every load R 76-1 A.4.4.1
+requires was tested (Min, at or near each load where the MPE changes, Max), the test weights are good enough (their
+error ≤ 1/3 of the MPE at the load, 3.7.1) and, where d = e, every error comes from the change-point method (an
+indication rounded to the digit hides up to ±½e). Multi-interval and multiple-range instruments are not computed: the
+record says so instead of judging them as single-interval.
+
+The work is split as the record is read: :func:`parse_input` reads the document, :func:`compute_errors` works the
+errors, :func:`decide_tests` judges them and lists what is missing, and the tables are made last.
 
 Loads, indications and additional loads ΔL are numbers in the instrument's unit (``scale.unit``).
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from instruments import oiml_r76, oiml_r111
-from instruments.decision import SIMPLE_ACCEPTANCE, Decision, DecisionRule, decide, rule_from_input
-from instruments.errors import InputError
+from instruments.decision import Decision
 from instruments.procedures import weighing
 from instruments.procedures.base import (
     Column,
     EnvironmentLimit,
     Field,
     MethodReference,
+    MissingItem,
     Procedure,
     ProcedureResult,
     ResultTable,
     Stage,
 )
-from instruments.quantities import mapping, number, path, required
+from instruments.procedures.scale_verification_decision import (
+    TestDecisions,
+    decide_tests,
+    missing_loads,
+    standard_weights,
+)
+from instruments.procedures.scale_verification_input import (
+    REQUIRED_LOAD_TOLERANCE,
+    DiscriminationLoading,
+    Loading,
+    VerificationErrors,
+    VerificationInput,
+    VerificationSettings,
+    compute_errors,
+    loading_error,
+    parse_input,
+    parse_loading,
+    parse_scale,
+    read_range_type,
+)
+from instruments.quantities import mapping, required
 
-# A required load (Min, a change point, Max) counts as tested when a loading lies within this fraction of it.
-REQUIRED_LOAD_TOLERANCE = 0.10
-
-
-def parse_scale(document: Any, field: str = "scale") -> oiml_r76.Scale:
-    """Read the instrument's class, Max, Min, e, d and unit."""
-    document = mapping(document, field)
-    unit, maximum = weighing.read_unit_and_max(document, field)
-    e = number(required(document, "e", field), path(field, "e"), minimum=0)
-    if e <= 0 or maximum <= 0:
-        raise InputError(path(field, "e" if e <= 0 else "max"), "must be positive")
-    d = number(document.get("d", e), path(field, "d"), minimum=0)
-    if not 0 < d <= e:
-        raise InputError(path(field, "d"), "must be positive and not larger than e")
-    minimum = number(required(document, "min", field), path(field, "min"), minimum=0, maximum=maximum)
-    cls = oiml_r76.normalize_accuracy_class(required(document, "accuracy_class", field), path(field, "accuracy_class"))
-    scale = oiml_r76.Scale(cls, maximum, minimum, e, d, unit)
-    scale.mpe(maximum, field=path(field, "max"))  # Max itself must be within the class's range of n = Max/e
-    return scale
-
-
-@dataclass(frozen=True)
-class Loading:
-    """One weighing: the test load L, the indication I and the additional small weights ΔL (change-point method)."""
-
-    load: float
-    indication: float
-    additional_load: float | None = None
-    direction: str = "increasing"
-
-
-def parse_loading(document: Any, field: str, scale: oiml_r76.Scale, load: float | None = None) -> Loading:
-    """Read one loading; the load may come from the test it belongs to."""
-    document = mapping(document, field)
-    if load is None:
-        load = number(required(document, "load", field), path(field, "load"), minimum=0)
-        weighing.refuse_above_max(load, scale, path(field, "load"))
-    indication = number(required(document, "indication", field), path(field, "indication"))
-    additional = document.get("additional_load")
-    if additional is not None:
-        additional = number(additional, path(field, "additional_load"), minimum=0)
-        if scale.d != scale.e:
-            raise InputError(path(field, "additional_load"), "the change-point method needs d = e")
-    direction = document.get("direction", "increasing")
-    if direction not in ("increasing", "decreasing"):
-        raise InputError(path(field, "direction"), 'must be "increasing" or "decreasing"')
-    return Loading(load, indication, additional, direction)
-
-
-def loading_error(loading: Loading, scale: oiml_r76.Scale) -> float:
-    """Return the error of one loading: before rounding by the change-point method when ΔL is given, else I − L."""
-    if loading.additional_load is None:
-        return oiml_r76.exact_difference(loading.indication, loading.load)
-    return oiml_r76.error_before_rounding(loading.indication, loading.additional_load, loading.load, scale.e)
+__all__ = [
+    "REQUIRED_LOAD_TOLERANCE",
+    "DiscriminationLoading",
+    "Loading",
+    "ScaleVerificationR76",
+    "VerificationSettings",
+    "decide_tests",
+    "loading_error",
+    "missing_loads",
+    "parse_input",
+    "parse_loading",
+    "parse_scale",
+    "standard_weights",
+]
 
 
 _INDICATION_COLUMN = Column("indication", "Số chỉ I", "Indication I", "scale.unit")
@@ -85,13 +75,22 @@ _ERROR_COLUMN = Column("error", "Sai số Ec", "Error Ec", "scale.unit")
 _MPE_COLUMN = Column("mpe", "Sai số lớn nhất cho phép", "Maximum permissible error", "scale.unit")
 
 
-@dataclass(frozen=True)
-class VerificationSettings:
-    """What the lab sets for a verification: MPE basis, decision rule, the U used by a guarded rule."""
-
-    in_service: bool = False
-    rule: DecisionRule = SIMPLE_ACCEPTANCE
-    expanded_uncertainty: float = 0.0
+def unsupported_result(procedure: "ScaleVerificationR76", document: Mapping, range_type: str, stage: Stage):
+    """Return the record of an instrument the procedure does not compute: what it is, and why nothing was judged."""
+    scale = mapping(required(document, "scale"), "scale")
+    what_vi, what_en = {
+        "multi_interval": ("cân nhiều khoảng chia", "multi-interval instruments"),
+        "multiple_range": ("cân nhiều phạm vi cân", "multiple-range instruments"),
+    }[range_type]
+    item = MissingItem(
+        "scale.range_type",
+        f"Quy trình này chưa tính {what_vi} (R 76-1 3.2, 4.10): MPE của từng khoảng/phạm vi không được tính như cân "
+        "một khoảng chia; cần đánh giá theo quy trình riêng",
+        f"{what_en} are not supported by this procedure (R 76-1 3.2, 4.10): the MPEs of each partial range or range "
+        "are not computed as for a single-interval instrument; assess them by a procedure that supports them",
+    )
+    values = {"scale": dict(scale), "range_type": range_type, "supported": False, "passed": None}
+    return ProcedureResult(procedure.key, stage, values, (), None, None, procedure.method, (item,))
 
 
 class ScaleVerificationR76(Procedure):
@@ -146,6 +145,18 @@ class ScaleVerificationR76(Procedure):
             ),
         ),
         ResultTable("summary", "Kết luận", "Conclusion", (Column("test", "Phép thử", "Test"), weighing.VERDICT_COLUMN)),
+        ResultTable(
+            "discrimination",
+            "Kiểm tra độ phân biệt",
+            "Discrimination test",
+            (
+                weighing.LOAD_COLUMN,
+                _INDICATION_COLUMN,
+                Column("indication_with_extra", "Số chỉ khi thêm 1,4 d", "Indication with 1.4 d added", "scale.unit"),
+                Column("increase", "Mức tăng", "Increase", "scale.unit"),
+                weighing.VERDICT_COLUMN,
+            ),
+        ),
     )
 
     def __init__(
@@ -186,6 +197,16 @@ class ScaleVerificationR76(Procedure):
                 # The published schema gives d no minimum (parse_scale refuses d <= 0 all the same); kept as published.
                 replace(weighing.SCALE_INTERVAL, required=False, minimum=None, help_en="defaults to e"),
                 weighing.SCALE_UNIT,
+                Field(
+                    "range_type",
+                    "Kiểu cân",
+                    "Instrument type",
+                    "choice",
+                    required=False,
+                    choices=oiml_r76.RANGE_TYPES,
+                    default="single_interval",
+                    help_en="multi-interval and multiple-range instruments are not computed by this procedure",
+                ),
             ),
             weighing.MPE_BASIS,
             weighing.DECISION_RULE,
@@ -256,133 +277,162 @@ class ScaleVerificationR76(Procedure):
                 ),
                 help_en="include Min, the loads where the MPE changes, and Max",
             ),
+            Field(
+                "discrimination",
+                "Độ phân biệt",
+                "Discrimination",
+                "list",
+                required=False,
+                item=Field(
+                    "loading",
+                    "Lần thử",
+                    "Loading",
+                    "group",
+                    fields=(
+                        Field("load", "Tải trọng", "Load", unit="scale.unit", minimum=0),
+                        Field("indication", "Số chỉ I", "Indication I", unit="scale.unit"),
+                        Field(
+                            "indication_with_extra",
+                            "Số chỉ khi thêm 1,4 d",
+                            "Indication with 1.4 d added",
+                            unit="scale.unit",
+                        ),
+                    ),
+                ),
+                help_en="e.g. at Min, 1/2 Max and Max; adding 1.4 d must raise the indication by d",
+            ),
         )
-
-    def _settings(self, document: Mapping) -> VerificationSettings:
-        in_service = weighing.read_in_service(document, "mpe_basis")
-        rule = rule_from_input(document.get("decision_rule"))
-        uncertainty = number(document.get("expanded_uncertainty", 0), "expanded_uncertainty", minimum=0)
-        return VerificationSettings(in_service, rule, uncertainty)
 
     def calculate(self, observations: Mapping[str, Any], stage: Stage = Stage.AS_FOUND) -> ProcedureResult:
         document = mapping(observations, "")
-        scale = parse_scale(required(document, "scale"))
-        settings = self._settings(document)
-
-        def judge(error: float, load: float, field: str) -> Decision:
-            limit = scale.mpe(load, settings.in_service, field)
-            return decide(error, limit, settings.expanded_uncertainty, settings.rule)
-
-        zero_error = 0.0
-        if document.get("zero") is not None:
-            zero_error = loading_error(parse_loading(document["zero"], "zero", scale, load=0.0), scale)
-
-        # Weighing test: each corrected error E_c = E − E0 within the MPE at its load.
-        weighing_rows, weighing_loads = [], []
-        for i, item in enumerate(weighing.reading_list(document, "weighing", "", 1, "loadings")):
-            field = path("weighing", i)
-            loading = parse_loading(item, field, scale)
-            error = oiml_r76.exact_difference(loading_error(loading, scale), zero_error)
-            decision = judge(error, loading.load, path(field, "load"))
-            weighing_loads.append(loading.load)
-            weighing_rows.append(_row(loading, error, decision))
-
-        # Eccentricity: the same load at each position, each within the MPE at that load (R 76-1 3.6.2).
-        ecc_doc, ecc_load = weighing.read_test_group(document, "eccentricity")
-        scale.mpe(ecc_load, field="eccentricity.load")
-        positions = weighing.reading_list(ecc_doc, "positions", "eccentricity", self.eccentricity_positions, "loadings")
-        ecc_rows = []
-        for i, item in enumerate(positions):
-            field = path("eccentricity.positions", i)
-            loading = parse_loading(item, field, scale, load=ecc_load)
-            error = oiml_r76.exact_difference(loading_error(loading, scale), zero_error)
-            ecc_rows.append({"position": i + 1, **_row(loading, error, judge(error, ecc_load, "eccentricity.load"))})
-
-        # Repeatability: the largest difference between results at one load within |MPE| (R 76-1 3.6.1);
-        # the error at zero cancels in a difference.
-        rep_doc, rep_load = weighing.read_test_group(document, "repeatability")
-        scale.mpe(rep_load, field="repeatability.load")
-        needed = self.repeatability_loadings[scale.accuracy_class]
-        rep_items = weighing.reading_list(rep_doc, "loadings", "repeatability", needed, "loadings")
-        rep_errors = [
-            loading_error(parse_loading(item, path("repeatability.loadings", i), scale, load=rep_load), scale)
-            for i, item in enumerate(rep_items)
-        ]
-        spread = oiml_r76.exact_difference(max(rep_errors), min(rep_errors))
-        rep_decision = judge(spread, rep_load, "repeatability.load")
-
-        tests = {
-            "weighing": all(row["passed"] for row in weighing_rows),
-            "eccentricity": all(row["passed"] for row in ecc_rows),
-            "repeatability": rep_decision.passed,
-        }
-        required_loads = oiml_r76.required_test_loads(scale.minimum, scale.maximum, scale.e, scale.accuracy_class)
-        missing = [
-            load
-            for load in required_loads
-            if not any(abs(tested - load) <= REQUIRED_LOAD_TOLERANCE * load for tested in weighing_loads)
-        ]
-        standards = self._standard_weights(
-            document.get("standard_weights"), scale, settings, sorted({*weighing_loads, ecc_load, rep_load})
+        range_type = read_range_type(mapping(required(document, "scale"), "scale"))
+        if range_type != "single_interval":
+            return unsupported_result(self, document, range_type, stage)
+        record = parse_input(document, self.eccentricity_positions, self.repeatability_loadings)
+        errors = compute_errors(record)
+        decisions = decide_tests(record, errors)
+        return ProcedureResult(
+            self.key,
+            stage,
+            _values(record, errors, decisions),
+            self._tables(record, errors, decisions),
+            decisions.passed,
+            record.settings.rule,
+            self.method,
+            decisions.missing,
         )
-        values = {
-            "scale": scale.__dict__,
-            "mpe_basis": "in_service" if settings.in_service else "verification",
-            "zero_error": zero_error,
-            "weighing": {"rows": weighing_rows, "passed": tests["weighing"]},
-            "eccentricity": {"load": ecc_load, "rows": ecc_rows, "passed": tests["eccentricity"]},
-            "repeatability": {
-                "load": rep_load,
-                "errors": rep_errors,
-                "spread": spread,
-                "mpe": rep_decision.mpe,
-                "passed": rep_decision.passed,
-            },
-            "required_loads": list(required_loads),
-            "missing_loads": missing,
-            "standard_weights": standards,
-            "tests": tests,
-            "passed": all(tests.values()),
-        }
-        units = {"scale.unit": scale.unit}
-        tables = (
-            self.result_columns[0].filled(units=units, rows=tuple(_table_row(row) for row in weighing_rows)),
-            self.result_columns[1].filled(units=units, rows=tuple(_table_row(row) for row in ecc_rows)),
-            self.result_columns[2].filled(
+
+    def _table(self, key: str) -> ResultTable:
+        return next(table for table in self.result_columns if table.key == key)
+
+    def _tables(
+        self, record: VerificationInput, errors: VerificationErrors, decisions: TestDecisions
+    ) -> tuple[ResultTable, ...]:
+        units = {"scale.unit": record.scale.unit}
+        weighing_rows = _rows(record.weighing, errors.weighing, decisions.weighing)
+        ecc_rows = _rows(record.eccentricity, errors.eccentricity, decisions.eccentricity)
+        repeatability = decisions.repeatability
+        tables = [
+            self._table("weighing").filled(units=units, rows=tuple(_table_row(row) for row in weighing_rows)),
+            self._table("eccentricity").filled(
+                units=units,
+                rows=tuple({"position": i + 1, **_table_row(row)} for i, row in enumerate(ecc_rows)),
+            ),
+            self._table("repeatability").filled(
                 units=units,
                 rows=(
                     {
-                        "load": rep_load,
-                        "spread": spread,
-                        "mpe": rep_decision.mpe,
-                        "verdict": weighing.verdict(rep_decision.passed),
+                        "load": record.repeatability_load,
+                        "spread": errors.spread,
+                        "mpe": repeatability.mpe,
+                        "verdict": weighing.verdict(repeatability.passed),
                     },
                 ),
             ),
-            self.result_columns[3].filled(
+        ]
+        if record.discrimination:
+            tables.append(
+                self._table("discrimination").filled(
+                    units=units,
+                    rows=tuple(
+                        {
+                            "load": item.load,
+                            "indication": item.indication,
+                            "indication_with_extra": item.indication_with_extra,
+                            "increase": increase,
+                            "verdict": weighing.verdict(passed),
+                        }
+                        for item, increase, passed in zip(
+                            record.discrimination, errors.discrimination, decisions.discrimination, strict=True
+                        )
+                    ),
+                )
+            )
+        tables.append(
+            self._table("summary").filled(
                 units=units,
                 rows=tuple(
-                    {"test": TEST_PRINTED[name], "verdict": weighing.verdict(passed)} for name, passed in tests.items()
+                    {"test": TEST_PRINTED[name], "verdict": weighing.verdict(passed)}
+                    for name, passed in decisions.tests.items()
                 ),
-            ),
+            )
         )
-        return ProcedureResult(self.key, stage, values, tables, all(tests.values()), settings.rule, self.method)
+        return tuple(tables)
 
-    def _standard_weights(self, document: Any, scale: oiml_r76.Scale, settings: VerificationSettings, loads) -> dict:
-        """Say, per test load, which weight classes are good enough (error ≤ MPE/3) and whether the set used is."""
-        used = None
-        if document is not None:
-            document = mapping(document, "standard_weights")
-            used = oiml_r111.normalize_class(required(document, "class", "standard_weights"), "standard_weights.class")
-        by_load = []
-        for load in loads:
-            if load <= 0:
-                continue
-            limit = scale.mpe(load, settings.in_service)
-            classes = oiml_r76.sufficient_weight_classes(load, limit, scale.unit)
-            by_load.append({"load": load, "mpe": limit, "sufficient_classes": list(classes)})
-        adequate = None if used is None else all(used in entry["sufficient_classes"] for entry in by_load)
-        return {"class": used, "adequate": adequate, "by_load": by_load}
+
+def _rows(loadings: tuple[Loading, ...], errors: list[float], decisions: tuple[Decision, ...]) -> list[dict]:
+    return [
+        _row(loading, error, decision) for loading, error, decision in zip(loadings, errors, decisions, strict=True)
+    ]
+
+
+def _values(record: VerificationInput, errors: VerificationErrors, decisions: TestDecisions) -> dict:
+    scale = record.scale
+    weighing_rows = _rows(record.weighing, errors.weighing, decisions.weighing)
+    ecc_rows = [
+        {"position": i + 1, **row}
+        for i, row in enumerate(_rows(record.eccentricity, errors.eccentricity, decisions.eccentricity))
+    ]
+    values = {
+        "scale": scale.__dict__,
+        "range_type": "single_interval",
+        "mpe_basis": "in_service" if record.settings.in_service else "verification",
+        "zero_error": errors.zero_error,
+        "weighing": {"rows": weighing_rows, "passed": decisions.tests["weighing"]},
+        "eccentricity": {"load": record.eccentricity_load, "rows": ecc_rows, "passed": decisions.tests["eccentricity"]},
+        "repeatability": {
+            "load": record.repeatability_load,
+            "errors": errors.repeatability,
+            "spread": errors.spread,
+            "mpe": decisions.repeatability.mpe,
+            "passed": decisions.repeatability.passed,
+        },
+        "required_loads": list(
+            oiml_r76.required_test_loads(scale.minimum, scale.maximum, scale.e, scale.accuracy_class)
+        ),
+        "required_load_tolerance": REQUIRED_LOAD_TOLERANCE,
+        "missing_loads": missing_loads(record),
+        "standard_weights": decisions.weights,
+        "tests": decisions.tests,
+        "passed": decisions.passed,
+    }
+    if record.discrimination:
+        values["discrimination"] = {
+            "rows": [
+                {
+                    "load": item.load,
+                    "indication": item.indication,
+                    "indication_with_extra": item.indication_with_extra,
+                    "increase": increase,
+                    "passed": passed,
+                }
+                for item, increase, passed in zip(
+                    record.discrimination, errors.discrimination, decisions.discrimination, strict=True
+                )
+            ],
+            "passed": decisions.tests["discrimination"],
+        }
+    return values
 
 
 def _row(loading: Loading, error: float, decision: Decision) -> dict:
@@ -404,6 +454,7 @@ TEST_PRINTED = {
     "weighing": "Khả năng cân / Weighing",
     "eccentricity": "Độ lệch tâm / Eccentricity",
     "repeatability": "Độ lặp lại / Repeatability",
+    "discrimination": "Độ phân biệt / Discrimination",
 }
 
 

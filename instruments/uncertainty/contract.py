@@ -14,6 +14,7 @@ from instruments.uncertainty.gum import (
 )
 from instruments.uncertainty.inputs import DISTRIBUTIONS, HALF_WIDTH_DIVISORS, Correlation, InputQuantity, check_name
 from instruments.uncertainty.monte_carlo import DEFAULT_TRIALS, run_monte_carlo
+from instruments.uncertainty.reporting import report_gum
 
 _DOCUMENT_KEYS = {"measurand", "model", "inputs", "correlations", "coverage_probability", "monte_carlo"}
 _INPUT_KEYS = {
@@ -63,7 +64,10 @@ def _number(document: dict, key: str, field: str, *, minimum: float | None = Non
 def _dof(item: dict, field: str) -> float:
     if item.get("dof") is None:
         return math.inf
-    return _number(item, "dof", f"{field}.dof", positive=True)
+    dof = _number(item, "dof", f"{field}.dof", positive=True)
+    if dof < 1:
+        raise InputError(f"{field}.dof", f"dof = {dof:g} is below 1: an input needs at least 1 degree of freedom")
+    return dof
 
 
 def _input(item: Any, field: str) -> tuple[InputQuantity, float | None]:
@@ -203,4 +207,17 @@ def calculate(document: dict[str, Any]) -> dict[str, Any]:
             gum=budget,
         )
         result["monte_carlo"] = monte_carlo.as_dict()
+        if budget.warnings:
+            result["reported"] = reported_from_monte_carlo(monte_carlo.value, monte_carlo.interval)
     return result
+
+
+def reported_from_monte_carlo(value: float, interval: tuple[float, float]) -> dict[str, str]:
+    """Report the Monte Carlo result as value ± U, U the larger distance from the mean to the interval's ends.
+
+    Used when the first-order law is known to under-estimate (a zero sensitivity): the interval is then the result,
+    and the larger half covers an interval that is not symmetric about the mean.
+    """
+    low, high = interval
+    reported = report_gum(value, max(high - value, value - low, 0.0))
+    return {"value": reported.value, "expanded_uncertainty": reported.expanded_uncertainty, "source": "monte_carlo"}

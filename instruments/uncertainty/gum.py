@@ -43,6 +43,17 @@ class BudgetRow:
 
 
 @dataclass(frozen=True)
+class BudgetWarning:
+    """Something the reader of a result must know, naming the input it concerns (``inputs[i]``)."""
+
+    field: str
+    message: str
+
+    def as_dict(self) -> dict:
+        return {"field": self.field, "message": self.message}
+
+
+@dataclass(frozen=True)
 class UncertaintyBudget:
     """The GUM result: estimate, combined and expanded uncertainty, coverage factor and the budget table."""
 
@@ -54,6 +65,7 @@ class UncertaintyBudget:
     expanded_uncertainty: float
     rows: tuple[BudgetRow, ...]
     reported: Reported
+    warnings: tuple[BudgetWarning, ...] = ()
 
     def as_dict(self) -> dict:
         """Return the calc contract's output shape (without measurand and monte_carlo); infinities become None."""
@@ -66,6 +78,7 @@ class UncertaintyBudget:
             "expanded_uncertainty": self.expanded_uncertainty,
             "reported": {"value": self.reported.value, "expanded_uncertainty": self.reported.expanded_uncertainty},
             "budget": [row.as_dict() for row in self.rows],
+            "warnings": [warning.as_dict() for warning in self.warnings],
         }
 
 
@@ -157,6 +170,24 @@ def welch_satterthwaite(u_c: float, contributions: np.ndarray, dofs: Sequence[fl
     return u_c**4 / denominator
 
 
+def zero_sensitivity_warnings(inputs: Sequence[InputQuantity], c: np.ndarray) -> tuple[BudgetWarning, ...]:
+    """Warn of each input whose sensitivity is zero at the estimate while its uncertainty is not.
+
+    The first-order law then drops the input entirely although the output still varies with it (y = x1·x2 at
+    x1 = x2 = 0 gives u_c = 0): GUM 5.1.2 note asks for higher-order terms or, simpler here, the Monte Carlo method.
+    """
+    return tuple(
+        BudgetWarning(
+            f"inputs[{index}]",
+            f"the sensitivity coefficient of '{item.name}' is zero at the estimate while its uncertainty is not: "
+            "the first-order law under-estimates the combined uncertainty (GUM 5.1.2 note); use the Monte Carlo "
+            "result",
+        )
+        for index, item in enumerate(inputs)
+        if c[index] == 0.0 and item.standard_uncertainty > 0.0
+    )
+
+
 def evaluate_budget(
     inputs: Sequence[InputQuantity],
     model: str | Model | None = None,
@@ -196,4 +227,6 @@ def evaluate_budget(
         expanded_uncertainty=expanded,
         rows=rows,
         reported=report_gum(y, expanded),
+        # A budget given by sensitivities is linear: a zero coefficient there means the input truly does not matter.
+        warnings=zero_sensitivity_warnings(inputs, c) if model is not None else (),
     )

@@ -140,8 +140,9 @@ def check_inputs(inputs: Sequence[InputQuantity]) -> None:
         dof = item.dof
         if isinstance(dof, bool) or not isinstance(dof, int | float | np.integer | np.floating) or math.isnan(dof):
             raise InputError(f"{field}.dof", "dof must be a positive number (or infinite)")
-        if dof <= 0:
-            raise InputError(f"{field}.dof", "dof must be positive")
+        if dof < 1:
+            # Student's t has no usable coverage factor below one degree of freedom: refused, never clamped.
+            raise InputError(f"{field}.dof", f"dof = {dof:g} is below 1: an input needs at least 1 degree of freedom")
         if item.distribution == "t" and math.isinf(dof):
             raise InputError(f"{field}.dof", "a t-distributed input needs finite degrees of freedom")
 

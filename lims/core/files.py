@@ -1,20 +1,26 @@
 """Files addressed by their SHA-256: scanned certificates, controlled documents, issued PDFs.
 
 Content addressing makes a stored file immutable by construction (its name is its hash), deduplicates, and lets
-several app processes share one folder or object store without coordination.
+several app processes share one folder or object store without coordination. Where the files live is chosen by
+LIMS_FILES_URL: a local folder (the default, LIMS_UPLOAD_PATH) or an S3-compatible bucket
+(``s3://bucket/prefix?endpoint_url=https://...``, credentials from boto3's usual environment), so that several
+servers share one store.
 """
 
 import hashlib
 import os
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 from flask import current_app
 
 from lims.core.errors import RuleViolation
 
 PDF_MAGIC = b"%PDF-"
+_HEX = frozenset("0123456789abcdef")
 
 
 @dataclass(frozen=True)
@@ -23,22 +29,46 @@ class StoredFile:
     size: int
 
 
-def _root() -> Path:
-    return Path(current_app.config["UPLOAD_PATH"])
+class FileMissing(FileNotFoundError):
+    """A file the database names is not in the store."""
 
 
-def path_for(sha256: str) -> Path:
-    """Return where the file with this hash lives (two levels of fan-out keep folders small)."""
-    if len(sha256) != 64 or any(ch not in "0123456789abcdef" for ch in sha256):
+def check_digest(sha256: str) -> str:
+    if len(sha256) != 64 or not set(sha256) <= _HEX:
         raise ValueError("not a SHA-256 hex digest")
-    return _root() / sha256[:2] / sha256[2:4] / sha256
+    return sha256
 
 
-def store_bytes(data: bytes) -> StoredFile:
-    """Store bytes under their SHA-256 (atomically; storing the same bytes twice is a no-op)."""
-    digest = hashlib.sha256(data).hexdigest()
-    target = path_for(digest)
-    if not target.exists():
+def _fan_out(sha256: str) -> str:
+    # Two levels of fan-out keep folders (and object listings) small.
+    return f"{sha256[:2]}/{sha256[2:4]}/{sha256}"
+
+
+class LocalFolder:
+    """Files in a folder of this server (or a shared mount)."""
+
+    def __init__(self, root: str | os.PathLike):
+        self.root = Path(root)
+
+    def __repr__(self) -> str:
+        return f"folder {self.root}"
+
+    def path_for(self, sha256: str) -> Path:
+        return self.root / _fan_out(check_digest(sha256))
+
+    def exists(self, sha256: str) -> bool:
+        return self.path_for(sha256).exists()
+
+    def read(self, sha256: str) -> bytes:
+        try:
+            return self.path_for(sha256).read_bytes()
+        except FileNotFoundError:
+            raise FileMissing(f"stored file {sha256} is missing from {self}") from None
+
+    def write(self, sha256: str, data: bytes) -> None:
+        target = self.path_for(sha256)
+        if target.exists():
+            return
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
         try:
@@ -48,12 +78,110 @@ def store_bytes(data: bytes) -> StoredFile:
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
+
+    def digests(self) -> Iterator[str]:
+        if not self.root.is_dir():
+            return
+        for path in self.root.glob("??/??/*"):
+            if path.is_file() and len(path.name) == 64 and set(path.name) <= _HEX:
+                yield path.name
+
+    def check_ready(self) -> None:
+        """Raise OSError unless files can be written here."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=self.root, prefix=".ready-"):
+            pass
+
+
+class S3Bucket:
+    """Files in an S3-compatible bucket (MinIO, Ceph, a provider's object storage) shared by every server."""
+
+    def __init__(self, bucket: str, prefix: str = "", endpoint_url: str | None = None, region: str | None = None):
+        import boto3
+
+        self.bucket = bucket
+        self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
+        self.client = boto3.client("s3", endpoint_url=endpoint_url, region_name=region)
+
+    def __repr__(self) -> str:
+        return f"bucket s3://{self.bucket}/{self.prefix}"
+
+    def _key(self, sha256: str) -> str:
+        return self.prefix + _fan_out(check_digest(sha256))
+
+    def exists(self, sha256: str) -> bool:
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=self._key(sha256))
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return False
+            raise
+        return True
+
+    def read(self, sha256: str) -> bytes:
+        from botocore.exceptions import ClientError
+
+        try:
+            return self.client.get_object(Bucket=self.bucket, Key=self._key(sha256))["Body"].read()
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                raise FileMissing(f"stored file {sha256} is missing from {self}") from None
+            raise
+
+    def write(self, sha256: str, data: bytes) -> None:
+        # An object appears whole or not at all, and the same name always holds the same bytes: no lock needed.
+        if not self.exists(sha256):
+            self.client.put_object(Bucket=self.bucket, Key=self._key(sha256), Body=data)
+
+    def digests(self) -> Iterator[str]:
+        paginator = self.client.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix):
+            for item in page.get("Contents", ()):
+                name = item["Key"].rsplit("/", 1)[-1]
+                if len(name) == 64 and set(name) <= _HEX:
+                    yield name
+
+    def check_ready(self) -> None:
+        self.client.head_bucket(Bucket=self.bucket)
+
+
+def open_store(url: str | None, upload_path: str | os.PathLike) -> LocalFolder | S3Bucket:
+    """Return the store a LIMS_FILES_URL names (``file:///path``, ``s3://bucket/prefix?endpoint_url=...``)."""
+    if not url:
+        return LocalFolder(upload_path)
+    parts = urlsplit(url)
+    if parts.scheme == "file":
+        return LocalFolder(parts.path)
+    if parts.scheme == "s3":
+        options = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+        unknown = set(options) - {"endpoint_url", "region"}
+        if unknown or not parts.netloc:
+            raise ValueError(f"LIMS_FILES_URL: expected s3://bucket/prefix?endpoint_url=...&region=..., got {url}")
+        return S3Bucket(parts.netloc, parts.path, options.get("endpoint_url"), options.get("region"))
+    raise ValueError(f"LIMS_FILES_URL must start with file:// or s3://, got {url}")
+
+
+def file_store() -> LocalFolder | S3Bucket:
+    """Return the app's file store (opened once per app and process; it keeps no state of its own)."""
+    store = current_app.extensions.get("lims_files")
+    if store is None:
+        store = open_store(current_app.config.get("FILES_URL"), current_app.config["UPLOAD_PATH"])
+        current_app.extensions["lims_files"] = store
+    return store
+
+
+def store_bytes(data: bytes) -> StoredFile:
+    """Store bytes under their SHA-256 (atomically; storing the same bytes twice is a no-op)."""
+    digest = hashlib.sha256(data).hexdigest()
+    file_store().write(digest, data)
     return StoredFile(digest, len(data))
 
 
 def read_bytes(sha256: str) -> bytes:
     """Return a stored file's bytes, checking they still hash to their name."""
-    data = path_for(sha256).read_bytes()
+    data = file_store().read(sha256)
     if hashlib.sha256(data).hexdigest() != sha256:
         raise RuntimeError(f"stored file {sha256} is corrupted: its content no longer matches its hash")
     return data

@@ -30,7 +30,7 @@ from lims.issuing.keys import lab_signer
 from lims.issuing.models import Certificate, IssueBatch, Sticker
 from lims.issuing.numbering import next_number
 from lims.jobs.models import Job
-from lims.jobs.services import mark_certified, reopen_for_certificate
+from lims.jobs.services import ensure_certifiable, mark_certified, reopen_for_certificate
 from lims.standards.models import IntermediateCheck
 
 log = logging.getLogger(__name__)
@@ -119,6 +119,10 @@ def stop_reasons(session: Session, job: Job) -> list[str]:
     intermediate check fell outside its limits, are found again here whatever the path (single or batch issue).
     """
     reasons = []
+    try:
+        ensure_certifiable(job)  # flagged for a second look since its review
+    except RuleViolation as exc:
+        reasons.append(exc.message)
     for record in job.records:
         if not record.superseded and record.reference_differs:
             reasons.append(
@@ -200,7 +204,11 @@ def reserve_certificate(
     certificate the first one reserved. ``batch_id`` names a batch the same signatory confirmed with their
     password; the worker then passes no password.
     """
-    # The password hash is slow on purpose: checked before any lock is taken.
+    # What stops the job is said first, whoever asks; the password hash is slow on purpose: checked before any
+    # lock is taken.
+    stops = stop_reasons(session, job)
+    if stops:
+        raise RuleViolation("; ".join(stops), field="job")
     check_signatory(signatory, password, job, batch_id=batch_id)
     job = _lock_job(session, job)
     existing = original_certificate(session, job.id)
@@ -218,9 +226,6 @@ def reserve_certificate(
             f"'{job.status}') / only a reviewed job can be certified",
             field="job",
         )
-    stops = stop_reasons(session, job)
-    if stops:
-        raise RuleViolation("; ".join(stops), field="job")
     kind = document.kind_of(job)
     issued_on = issued_on or lab_today()
     record = document.final_record(job)

@@ -9,6 +9,9 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from instruments import oiml_r76
+from instruments.errors import InputError
+from instruments.oiml_r111 import CLASSES
 from lims.auth.models import User
 from lims.core.dates import lab_today
 from lims.core.errors import RuleViolation
@@ -72,30 +75,47 @@ def _instruments(session: Session, key: str, limit: int) -> list[Instrument]:
     return list(session.scalars(query))
 
 
-def scale_observations(instrument: Instrument) -> dict:
-    """Return plausible R 76 observations for a scale: every indication exact, so every test passes."""
+def scale_observations(instrument: Instrument, weight_class: str | None = None) -> dict:
+    """Return plausible R 76 observations for a scale: every indication exact, so every test passes.
+
+    The weighing test covers the loads R 76 requires (Min, the MPE change points, Max); where d = e each loading
+    carries ΔL = ½e (the change-point method), so E = I + ½e − ΔL − L = 0.
+    """
     e = instrument.verification_interval or instrument.resolution
+    d = instrument.resolution or e
     maximum, minimum = instrument.range_max, instrument.range_min or 20 * e
 
     def steps(value):
         return round(round(value / e) * e, 10)
 
-    loads = [minimum, steps(maximum / 4), steps(maximum / 2), maximum]
+    change_point = {"additional_load": round(e / 2, 12)} if d == e else {}
+    required = oiml_r76.required_test_loads(minimum, maximum, e, instrument.accuracy_class)
+    loads = sorted({*required, steps(maximum / 4), steps(maximum / 2)})
     third, half = steps(maximum / 3), steps(maximum / 2)
-    return {
+    observations = {
         "scale": {
             "accuracy_class": instrument.accuracy_class,
             "max": maximum,
             "min": minimum,
             "e": e,
-            "d": instrument.resolution or e,
+            "d": d,
             "unit": instrument.unit,
         },
-        "weighing": [{"load": load, "indication": load} for load in loads]
-        + [{"load": half, "indication": half, "direction": "decreasing"}],
-        "eccentricity": {"load": third, "positions": [{"indication": third} for _ in range(5)]},
-        "repeatability": {"load": half, "loadings": [{"indication": half} for _ in range(6)]},
+        "weighing": [{"load": load, "indication": load, **change_point} for load in loads]
+        + [{"load": half, "indication": half, "direction": "decreasing", **change_point}],
+        "eccentricity": {"load": third, "positions": [{"indication": third, **change_point} for _ in range(5)]},
+        "repeatability": {"load": half, "loadings": [{"indication": half, **change_point} for _ in range(6)]},
     }
+    if change_point:
+        observations["zero"] = {"indication": 0, **change_point}
+    if weight_class:
+        observations["standard_weights"] = {"class": weight_class}
+    return observations
+
+
+def _best_weight_class(standards: list[Standard]) -> str | None:
+    classes = [s.accuracy_class for s in standards if s.kind == "weight_set" and s.accuracy_class in CLASSES]
+    return min(classes, key=CLASSES.index) if classes else None
 
 
 def weight_observations(instrument: Instrument) -> dict:
@@ -190,9 +210,11 @@ def load(session: Session) -> list[tuple[str, str]]:
             continue
         try:
             observations = (
-                scale_observations(instrument) if key.startswith("scale") else weight_observations(instrument)
+                scale_observations(instrument, _best_weight_class(standards))
+                if key.startswith("scale")
+                else weight_observations(instrument)
             )
-        except (TypeError, ZeroDivisionError):
+        except (TypeError, ZeroDivisionError, InputError):
             continue
         _advance(session, job, state, people, standards, observations, conditions)
     # One request still waiting for contract review.

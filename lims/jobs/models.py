@@ -106,6 +106,10 @@ class Job(db.Model):
     hold_reason: Mapped[str | None] = mapped_column(Text)
     certified_at: Mapped[datetime | None]
     returned_on: Mapped[date | None] = mapped_column(Date)
+    # Set when a rule changed after the review (e.g. R 76 loads and weights now decide): the stored result is never
+    # recomputed in place; the job waits for a person's second look (reopen and measure again) before a certificate.
+    second_look_reason: Mapped[str | None] = mapped_column(Text)
+    second_look_flagged_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     request: Mapped[ServiceRequest] = relationship(back_populates="jobs")
@@ -156,6 +160,11 @@ class MeasurementRecord(db.Model):
 
     job: Mapped[Job] = relationship(back_populates="records")
     recorded_by: Mapped[User] = relationship()
+
+    @property
+    def missing(self) -> list[dict]:
+        """What the procedure found lacking for a decision (field, message_vi, message_en), as stored at save."""
+        return list((self.result or {}).get("missing") or [])
 
     @property
     def reference_check(self) -> dict | None:

@@ -58,7 +58,8 @@ TRANSITIONS = {
     "scheduled": {"in_progress", "scheduled"},
     "in_progress": {"measured"},
     "measured": {"reviewed", "in_progress"},
-    "reviewed": {"certified"},
+    # A reviewed job goes back to measuring when a second look finds the record wanting (see flag_for_second_look).
+    "reviewed": {"certified", "in_progress"},
     "certified": {"returned"},
     "returned": set(),
 }
@@ -507,8 +508,78 @@ def reopen_measurement(session: Session, actor: User, job: Job, reason: str) -> 
     """Send a measured job back to measuring (a reviewer's finding, a missed test)."""
     _check_lab_staff(actor)
     reason = _require_text(reason, "reason", "lý do / the reason")
+    job.second_look_reason = None
+    job.second_look_flagged_at = None
     _move(session, job, "in_progress", reason)
     return job
+
+
+def ensure_records_complete(job: Job) -> None:
+    """Refuse a job whose current record lacks what its procedure requires for a decision, naming the first item."""
+    for record in current_records(job).values():
+        missing = record.missing
+        if not missing:
+            continue
+        first = missing[0]
+        more_vi = f" (và {len(missing) - 1} mục khác)" if len(missing) > 1 else ""
+        more_en = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+        raise RuleViolation(
+            f"Biên bản chưa đủ để kết luận: {first['message_vi']}{more_vi} / the record is incomplete: "
+            f"{first['message_en']}{more_en}",
+            field=f"observations.{first['field']}",
+        )
+
+
+def ensure_certifiable(job: Job) -> None:
+    """Refuse to certify a job flagged for a second look since its review."""
+    if job.second_look_reason:
+        raise RuleViolation(
+            f"Công việc {job.number} cần soát xét lại trước khi cấp: {job.second_look_reason} / job {job.number} "
+            "needs a second look before certification (reopen it and measure again)",
+            field="job",
+        )
+
+
+def flag_for_second_look(session: Session, job: Job, reason: str) -> Job:
+    """Mark a reviewed job for a second look, with why; its stored records stay as they were computed."""
+    with audit_reason(f"second look: {reason}"):
+        job.second_look_reason = reason
+        job.second_look_flagged_at = utcnow()
+        session.flush()
+    return job
+
+
+def second_look_reasons(job: Job) -> list[str]:
+    """Return why the job's current records would not stand under today's procedure rules (none: they stand).
+
+    Each record is computed again in memory from its stored observations and compared with what was stored: a
+    decision that changed, or items now required, are reasons. Nothing is written to the records.
+    """
+    reasons = []
+    procedure = procedure_for(job)
+    for stage, record in sorted(current_records(job).items()):
+        try:
+            result = procedure.calculate(record.observations, Stage(stage))
+        except InputError as exc:
+            reasons.append(f"{stage}: {exc.field}: {exc.message}")
+            continue
+        for item in result.missing:
+            reasons.append(f"{stage}: {item.message_vi} / {item.message_en}")
+        if not result.missing and result.passed != record.passed:
+            reasons.append(f"{stage}: kết luận nay là {result.passed} / the decision is now {result.passed}")
+    return reasons
+
+
+def sweep_reviewed_jobs(session: Session) -> list[Job]:
+    """Flag every reviewed, not yet certified job whose records would not stand today; return those flagged."""
+    flagged = []
+    jobs = session.scalars(select(Job).where(Job.status == "reviewed", Job.second_look_reason.is_(None)))
+    for job in jobs:
+        reasons = second_look_reasons(job)
+        if reasons:
+            flag_for_second_look(session, job, "; ".join(reasons))
+            flagged.append(job)
+    return flagged
 
 
 def measured_by(person: User, job: Job) -> bool:
@@ -525,6 +596,7 @@ def review_job(session: Session, actor: User, job: Job, *, notes: str | None = N
             "Người soát xét không được là người đã đo / the reviewer must not be the person who measured",
             field="reviewed_by_id",
         )
+    ensure_records_complete(job)
     job.reviewed_by_id = actor.id
     job.reviewed_at = utcnow()
     job.review_notes = notes

@@ -88,6 +88,7 @@ def test_the_scale_passes_every_test_and_overall():
     assert result.passed is True
     assert result.rule.code == "ILAC-G8:simple"
     assert result.values["missing_loads"] == []
+    assert result.missing == () and result.as_dict()["missing"] == []
 
 
 def test_an_error_beyond_the_mpe_fails_on_verification_but_not_in_service():
@@ -126,10 +127,15 @@ def test_standard_weights_sufficient_at_every_load():
     assert run(changed(standard_weights={"class": "M3"})).values["standard_weights"]["adequate"] is False
 
 
-def test_missing_required_loads_are_reported():
+def test_missing_required_loads_are_named_and_leave_the_verification_undecided():
     document = copy.deepcopy(CASE)
     document["weighing"] = document["weighing"][2:]  # no Min, no 2.5 kg change point
-    assert run(document).values["missing_loads"] == [0.1, 2.5]
+    result = run(document)
+    assert result.values["missing_loads"] == [0.1, 2.5]
+    assert [item.field for item in result.missing] == ["weighing", "weighing"]
+    assert "0.1 kg (Min, 20 e)" in result.missing[0].message_en
+    assert "2.5 kg (an MPE change point, 500 e)" in result.missing[1].message_en
+    assert result.passed is None  # every test that was made passed, but a verification without them is not one
 
 
 def test_both_stages_of_one_job_are_kept():
@@ -151,6 +157,12 @@ def test_both_stages_of_one_job_are_kept():
         (lambda d: d["scale"].update(accuracy_class="V"), "scale.accuracy_class"),
         (lambda d: d["scale"].pop("unit"), "scale.unit"),
         (lambda d: d["scale"].update(d=0.001), "zero.additional_load"),  # change points need d = e
+        (lambda d: d["scale"].update(range_type="two"), "scale.range_type"),
+        (
+            lambda d: d.update(discrimination=[{"load": 16, "indication": 16, "indication_with_extra": 16}]),
+            "discrimination[0].load",
+        ),
+        (lambda d: d.update(discrimination=[{"load": 5, "indication": 5}]), "discrimination[0].indication_with_extra"),
         (lambda d: d["scale"].update(max=150), "scale.max"),  # 30 000 e is beyond class III
         (lambda d: d.update(mpe_basis="later"), "mpe_basis"),
     ],
@@ -171,23 +183,28 @@ def test_certificate_tables_carry_the_scale_unit_and_bilingual_verdicts():
 
 
 def test_an_error_equal_to_the_mpe_passes_and_is_reported_exactly():
-    # Class IIII spring scale, e = 0.1 kg: at 20 kg (200 e) the MPE is 1 e = 0.1 kg. Read without ΔL, 20.1 at 20 kg is
-    # an error of exactly 0.1 — in binary floating point 20.1 − 20 is 0.10000000000000142, which failed the limit.
+    # Class IIII spring scale, e = d = 0.1 kg: at 20 kg (200 e) the MPE is 1 e = 0.1 kg. With ΔL = ½e = 0.05 kg,
+    # E = I + ½e − ΔL − L = I − L: 20.1 at 20 kg is an error of exactly 0.1 — in binary floating point 20.1 − 20 is
+    # 0.10000000000000142, which failed the limit.
+    half = {"additional_load": 0.05}
     document = {
         "scale": {"accuracy_class": "IIII", "max": 30, "min": 1, "e": 0.1, "unit": "kg"},
+        "zero": {"indication": 0, **half},
         "weighing": [
-            {"load": 1, "indication": 1.0},
-            {"load": 5, "indication": 5.1},  # 50 e: MPE 0.5 e = 0.05 -> 0.1 fails
-            {"load": 20, "indication": 20.1},
-            {"load": 30, "indication": 30.15},  # 300 e: MPE 1.5 e = 0.15, equal again
+            {"load": 1, "indication": 1.0, **half},
+            {"load": 5, "indication": 5.1, **half},  # 50 e: MPE 0.5 e = 0.05 -> 0.1 fails
+            {"load": 20, "indication": 20.1, **half},
+            {"load": 30, "indication": 30.15, **half},  # 300 e: MPE 1.5 e = 0.15, equal again
         ],
-        "eccentricity": {"load": 10, "positions": [{"indication": v} for v in (10.0, 10.1, 10.0, 9.9, 10.0)]},
-        "repeatability": {"load": 20, "loadings": [{"indication": v} for v in (20.0, 20.1, 20.0)]},
+        "eccentricity": {"load": 10, "positions": [{"indication": v, **half} for v in (10.0, 10.1, 10.0, 9.9, 10.0)]},
+        "repeatability": {"load": 20, "loadings": [{"indication": v, **half} for v in (20.0, 20.1, 20.0)]},
         "standard_weights": {"class": "M2"},
     }
-    rows = run(document).values["weighing"]["rows"]
+    result = run(document)
+    rows = result.values["weighing"]["rows"]
     assert [row["error"] for row in rows] == [0.0, 0.1, 0.1, 0.15]  # exact, as typed
     assert [row["passed"] for row in rows] == [True, False, True, True]
+    assert result.missing == () and result.passed is False
 
 
 def test_the_certificate_tables_print_words_not_the_codes_of_the_values():
@@ -201,3 +218,131 @@ def test_the_certificate_tables_print_words_not_the_codes_of_the_values():
     ]
     assert result.values["weighing"]["rows"][4]["direction"] == "decreasing"  # the values keep their codes
     assert all("_" not in column.heading_vi for table in result.tables for column in table.columns)
+
+
+PLATFORM_60 = {
+    # The review's demo certificate 1-26-VL: a 60 kg platform scale, class III, e = d = 20 g, Min 400 g (20 e).
+    # MPE bands (R 76-1 Table 6, class III): 0.5 e up to 500 e = 10 kg, 1 e up to 2000 e = 40 kg, 1.5 e to Max.
+    # Required loads: Min 0.4 kg, the change points 10 kg and 40 kg, Max 60 kg. Every indication reads its load and
+    # ΔL = ½e = 0.01 kg, so E = I + ½e − ΔL − L = 0 everywhere.
+    "scale": {"accuracy_class": "III", "max": 60, "min": 0.4, "e": 0.02, "unit": "kg"},
+    "zero": {"indication": 0, "additional_load": 0.01},
+    "weighing": [{"load": load, "indication": load, "additional_load": 0.01} for load in (0.4, 15, 30, 60)],
+    "eccentricity": {"load": 20, "positions": [{"indication": 20, "additional_load": 0.01}] * 5},
+    "repeatability": {"load": 30, "loadings": [{"indication": 30, "additional_load": 0.01}] * 3},
+    "standard_weights": {"class": "M1"},
+}
+
+
+def test_the_demo_platform_scale_without_its_change_points_is_not_passed():
+    """Loads 0.4, 15, 30 and 60 kg leave 10 kg (500 e) and 40 kg (2000 e) untested: no decision, both named."""
+    result = run(copy.deepcopy(PLATFORM_60))
+    assert result.values["required_loads"] == [0.4, 10, 40, 60]
+    assert result.values["missing_loads"] == [10, 40]
+    assert [item.message_en for item in result.missing] == [
+        "no weighing-test loading at or near 10 kg (an MPE change point, 500 e)",
+        "no weighing-test loading at or near 40 kg (an MPE change point, 2000 e)",
+    ]
+    assert result.passed is None
+
+
+def test_a_load_within_the_documented_tolerance_counts_as_at_the_change_point():
+    """The tolerance is data (10 % of the load): 9.2 kg is 0.8 kg from 10 kg (≤ 1.0 kg), 8.9 kg is 1.1 kg (> 1.0)."""
+    from instruments import oiml_r76
+
+    assert oiml_r76.test_plan_settings()["required_load_tolerance"] == 0.10
+    document = copy.deepcopy(PLATFORM_60)
+    document["weighing"] += [{"load": 9.2, "indication": 9.2, "additional_load": 0.01}]
+    document["weighing"] += [{"load": 40, "indication": 40, "additional_load": 0.01}]
+    assert run(document).passed is True
+    document["weighing"][4]["load"] = document["weighing"][4]["indication"] = 8.9
+    assert run(document).values["missing_loads"] == [10]
+
+
+CLASS_II = {
+    # The review's class II balance: Max 220 g, e = d = 0.01 g, Min 0.2 g. At 200 g (20 000 e) the MPE is 1 e =
+    # 10 mg, so the test weights may err by 10/3 = 3.33 mg: an M1 200 g weight (MPE 10 mg, R 111-1 Table 1) is not
+    # adequate, an F1 one (1.0 mg) is. Indications read their loads with ΔL = ½e = 0.005 g: every E is 0.
+    "scale": {"accuracy_class": "II", "max": 220, "min": 0.2, "e": 0.01, "unit": "g"},
+    "zero": {"indication": 0, "additional_load": 0.005},
+    "weighing": [{"load": load, "indication": load, "additional_load": 0.005} for load in (0.2, 50, 200, 220)],
+    "eccentricity": {"load": 70, "positions": [{"indication": 70, "additional_load": 0.005}] * 5},
+    "repeatability": {"load": 100, "loadings": [{"indication": 100, "additional_load": 0.005}] * 6},
+    "standard_weights": {"class": "F1"},
+}
+
+
+def test_inadequate_test_weights_are_named_and_block_the_decision():
+    assert run(copy.deepcopy(CLASS_II)).passed is True
+    document = copy.deepcopy(CLASS_II)
+    document["standard_weights"] = {"class": "M1"}
+    result = run(document)
+    weights = result.values["standard_weights"]
+    assert weights["adequate"] is False and 200 in weights["inadequate_loads"]
+    at_200 = next(entry for entry in weights["by_load"] if entry["load"] == 200)
+    assert at_200["mpe"] == pytest.approx(0.01) and "M1" not in at_200["sufficient_classes"]
+    assert [item.field for item in result.missing] == ["standard_weights.class"]
+    assert "class M1 weights are not adequate at" in result.missing[0].message_en
+    assert result.passed is None
+
+
+def test_weights_of_unknown_class_cannot_show_adequacy():
+    document = copy.deepcopy(CLASS_II)
+    del document["standard_weights"]
+    result = run(document)
+    assert [item.field for item in result.missing] == ["standard_weights.class"]
+    assert result.passed is None
+
+
+def test_where_d_equals_e_an_error_rounded_to_the_digit_is_not_an_error():
+    """d = e = 20 g, 20 kg read as 20.02 kg: I − L = 20 g = 1 e = the MPE at 1000 e, which passed as an error.
+
+    The indication only says the true value lies within 20.02 ± 0.01 kg, so E may be anywhere in 10…30 g; the
+    change-point method (ΔL) is required, and its absence is named at the loading.
+    """
+    document = copy.deepcopy(PLATFORM_60)
+    document["weighing"] = [{"load": load, "indication": load, "additional_load": 0.01} for load in (0.4, 10, 40, 60)]
+    document["weighing"].append({"load": 20, "indication": 20.02})
+    result = run(document)
+    assert [item.field for item in result.missing] == ["weighing[4].additional_load"]
+    assert result.values["weighing"]["rows"][4]["error"] == pytest.approx(0.02)
+    assert result.passed is None
+    del document["zero"]
+    assert "zero.additional_load" in [item.field for item in run(document).missing]
+
+
+def test_with_d_below_e_the_indication_minus_load_is_the_error():
+    """d = 0.002 kg < e = 0.005 kg: no change point is asked (the rounding is ±1 g, within 0.2 e)."""
+    document = copy.deepcopy(CASE)
+    document["scale"]["d"] = 0.002
+    for test in (document["weighing"], document["eccentricity"]["positions"], document["repeatability"]["loadings"]):
+        for loading in test:
+            loading.pop("additional_load")
+    document.pop("zero")
+    result = run(document)
+    assert result.missing == ()
+    assert result.passed is not None
+
+
+def test_the_discrimination_test_asks_one_d_more_for_1_4_d_added():
+    """R 76-1 A.4.8.2: at 15 kg with I = 15.000 kg, adding 1.4 d = 7 g must read 15.005 kg (I + d, d = 5 g)."""
+    document = copy.deepcopy(CASE)
+    document["discrimination"] = [{"load": 15, "indication": 15.0, "indication_with_extra": 15.005}]
+    result = run(document)
+    assert result.values["discrimination"]["rows"][0]["increase"] == 0.005
+    assert result.values["tests"]["discrimination"] is True and result.passed is True
+    assert [table.key for table in result.tables][-2:] == ["discrimination", "summary"]
+    document["discrimination"][0]["indication_with_extra"] = 15.0  # the indication did not change
+    failed = run(document)
+    assert failed.values["tests"]["discrimination"] is False and failed.passed is False
+
+
+@pytest.mark.parametrize("range_type", ["multi_interval", "multiple_range"])
+def test_multi_interval_and_multiple_range_instruments_are_stated_unsupported(range_type):
+    document = copy.deepcopy(CASE)
+    document["scale"]["range_type"] = range_type
+    result = run(document)
+    assert result.passed is None and result.tables == ()
+    assert result.values["supported"] is False
+    assert [item.field for item in result.missing] == ["scale.range_type"]
+    assert "not supported" in result.missing[0].message_en

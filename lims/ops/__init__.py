@@ -1,0 +1,1 @@
+"""Operations: health and readiness, request logs and metrics, backup and restore, file checks, daily upkeep."""
