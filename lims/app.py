@@ -10,6 +10,7 @@ from flask_babel import format_date, format_datetime
 from flask_login import current_user
 
 from lims.config import PROJECT_ROOT, Config
+from lims.core.limits import init_limits
 from lims.extensions import babel, bootstrap, csrf, db, login_manager, migrate
 from lims.ops.observe import init_request_observation
 
@@ -47,6 +48,7 @@ def register_extensions(app: Flask) -> None:
     from lims.audit.services import configure_anchor_key
 
     db.init_app(app)
+    init_limits(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

@@ -11,6 +11,7 @@ from lims.auth.models import User
 from lims.core.errors import NotFound, RuleViolation
 from lims.core.files import read_bytes
 from lims.core.forms import choices, refuse_invalid
+from lims.core.limits import client_address, limiter
 from lims.core.navigation import register_home_panel, register_nav
 from lims.core.web import ALL_ROLES, LAB_STAFF, READERS, read_view, write_view
 from lims.extensions import db
@@ -399,15 +400,28 @@ def impact_index():
 # --- public verification ---
 
 
-def _throttled():
-    if verification.is_throttled(db.session, request.remote_addr):
-        verification.log_check("throttled", None, None, request.remote_addr)
-        return render_template("issuing/verify.html", verdict=None, form=LookupForm(), throttled=True), 429
-    return None
+def _verify_limit() -> str:
+    limit, window = verification.limit_and_window()
+    return f"{limit} per {int(window.total_seconds() // 60)} minutes"
+
+
+# One count per address across every kind of look-up; a refused one never reaches the database.
+_limited = limiter.shared_limit(
+    _verify_limit,
+    scope="verify",
+    exempt_when=lambda: request.endpoint == "issuing.verify_lookup" and not request.args,  # the empty form
+)
+
+
+@blueprint.errorhandler(429)
+def _throttled(_error):
+    return render_template(
+        "issuing/verify.html", verdict=None, form=LookupForm(formdata=None), upload_form=UploadForm(), throttled=True
+    ), 429
 
 
 def _verdict_page(verdict, method: str, query_text: str | None):
-    verification.log_check(method, query_text, verdict, request.remote_addr)
+    verification.log_check(method, query_text, verdict, client_address())
     token = verdict.certificate.token if verdict.certificate else None
     return render_template(
         "issuing/verify.html",
@@ -420,24 +434,20 @@ def _verdict_page(verdict, method: str, query_text: str | None):
 
 @blueprint.route("/v/<token>")
 @read_view(public=True)
+@_limited
 def verify_token(token: str):
-    refused = _throttled()
-    if refused:
-        return refused
     return _verdict_page(verification.by_token(db.session, token[:64]), "link", token[:16])
 
 
 @blueprint.route("/verify")
 @read_view(public=True)
+@_limited
 def verify_lookup():
     form = LookupForm(request.args)
     if not request.args:
         return render_template(
             "issuing/verify.html", verdict=None, form=LookupForm(formdata=None), upload_form=UploadForm()
         )
-    refused = _throttled()
-    if refused:
-        return refused
     if not form.validate():
         return render_template("issuing/verify.html", verdict=None, form=form, upload_form=UploadForm()), 400
     verdict = verification.by_number(db.session, form.number.data, form.code.data)
@@ -453,10 +463,8 @@ def _upload_bytes(form: UploadForm) -> bytes:
 
 @blueprint.route("/verify/file", methods=["POST"])
 @write_view(public=True)
+@_limited
 def verify_file():
-    refused = _throttled()
-    if refused:
-        return refused
     form = UploadForm()
     if not form.validate_on_submit():
         return render_template(
