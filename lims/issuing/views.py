@@ -13,6 +13,7 @@ from lims.core.files import read_bytes
 from lims.core.forms import choices, refuse_invalid
 from lims.core.limits import client_address, limiter
 from lims.core.navigation import register_home_panel, register_nav
+from lims.core.paging import capped_paginate
 from lims.core.web import ALL_ROLES, LAB_STAFF, READERS, read_view, write_view
 from lims.extensions import db
 from lims.issuing import batch as batches
@@ -54,7 +55,7 @@ def certificates():
     query = queries.search_certificates(
         current_user, request.args.get("q"), status if status in CERTIFICATE_STATUSES else None
     )
-    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    page = capped_paginate(db.session, query, PER_PAGE)
     return render_template("issuing/certificates.html", page=page, statuses=CERTIFICATE_STATUSES)
 
 
