@@ -132,15 +132,24 @@ class Column:
     """A column of a certificate's result table: its key in each row, bilingual heading and unit.
 
     A unit such as ``"scale.unit"`` names the input field holding it; :meth:`ResultTable.filled` resolves it.
+    ``digits`` (decimals printed) is given by a procedure defined as data; without it every digit kept is printed.
     """
 
     key: str
     heading_vi: str
     heading_en: str
     unit: str | None = None
+    digits: int | None = None
+    # The key of the column holding this value's expanded uncertainty (machine-readable certificates attach it).
+    uncertainty: str | None = None
 
     def as_dict(self) -> dict:
-        return {"key": self.key, "heading_vi": self.heading_vi, "heading_en": self.heading_en, "unit": self.unit}
+        out = {"key": self.key, "heading_vi": self.heading_vi, "heading_en": self.heading_en, "unit": self.unit}
+        if self.digits is not None:
+            out["digits"] = self.digits
+        if self.uncertainty:
+            out["uncertainty"] = self.uncertainty
+        return out
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 from instruments.errors import InputError
 
@@ -41,5 +41,8 @@ def report_gum(value: float, expanded_uncertainty: float) -> Reported:
         # 0.0996 -> 0.100 has three significant digits: keep two (0.10), and round the value one place coarser.
         place = place.scaleb(1)
         rounded_u = exact_u.quantize(place, rounding=ROUND_HALF_UP)
-    rounded_value = exact_value.quantize(place, rounding=ROUND_HALF_UP)
+    # A value far larger than its U (1e24 ± 0.01) has more digits than the default 28 of a decimal context.
+    with localcontext() as context:
+        context.prec = max(context.prec, exact_value.adjusted() - place.adjusted() + 2)
+        rounded_value = exact_value.quantize(place, rounding=ROUND_HALF_UP)
     return Reported(_fixed(rounded_value), _fixed(rounded_u))

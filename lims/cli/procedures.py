@@ -1,25 +1,65 @@
-"""`lims procedures list`: the measurement procedures the science offers, with their observation schemas."""
+"""`lims procedures list|validate`: the measurement procedures the science offers, and checking a definition."""
 
 import json
+from importlib import resources
 
 import click
 
 
 @click.group("procedures")
 def procedures_group() -> None:
-    """Measurement procedures (no app or database needed)."""
+    """Measurement procedures (list and validate need no app or database)."""
+
+
+def shipped_definitions() -> dict[str, str]:
+    """Return the texts of the procedure definitions shipped with the project, by file name."""
+    folder = resources.files("instruments.procedures") / "definitions"
+    return {
+        entry.name: entry.read_text(encoding="utf-8")
+        for entry in sorted(folder.iterdir(), key=lambda entry: entry.name)
+        if entry.name.endswith((".yaml", ".yml", ".json"))
+    }
 
 
 @procedures_group.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print every procedure with its schema as JSON.")
 def list_procedures(as_json: bool) -> None:
-    """List the registered procedures: key, kind, standard and title."""
+    """List the registered procedures (key, kind, standard, title), then the definitions shipped as files."""
     # Imported here so that every other `lims` command does not load the procedures' numerical libraries.
     from instruments.procedures import all_procedures
+    from instruments.procedures.defined import load_procedure
+    from instruments.procedures.definition import DefinitionError
 
     procedures = all_procedures()
+    shipped = []
+    for name, text in shipped_definitions().items():
+        try:
+            shipped.append((name, load_procedure(text)))
+        except DefinitionError as exc:
+            click.echo(f"{name}: not readable: {exc}", err=True)
     if as_json:
-        click.echo(json.dumps([cls.describe() for cls in procedures], ensure_ascii=False, indent=2))
+        described = [cls.describe() for cls in procedures]
+        described += [{**cls.describe(), "version": cls.version, "file": name} for name, cls in shipped]
+        click.echo(json.dumps(described, ensure_ascii=False, indent=2))
         return
     for cls in procedures:
         click.echo(f"{cls.key:<26} {cls.kind:<13} {cls.standard:<28} {cls.title_en} / {cls.title_vi}")
+    for name, cls in shipped:
+        where = f"definition {name}, version {cls.version}"
+        click.echo(f"{cls.key:<26} {cls.kind:<13} {cls.standard:<28} {cls.title_en} / {cls.title_vi} ({where})")
+
+
+@procedures_group.command("validate")
+@click.argument("file", type=click.File("rb"))
+@click.option("--json", "as_json", is_flag=True, help="Print the validation report as JSON.")
+def validate(file, as_json: bool) -> None:  # noqa: ANN001 - click's file
+    """Read a procedure definition (YAML or JSON) and run its worked examples; exit 2 if it cannot be used."""
+    from instruments.procedures.validation import validate_definition
+
+    report = validate_definition(file.read())
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo("\n".join(report.lines()))
+    if not report.valid:
+        raise SystemExit(2)

@@ -105,6 +105,9 @@ class Certificate(db.Model):
     content: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the certificate document as rendered
     pdf_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
     pdf_size: Mapped[int | None] = mapped_column(Integer)
+    # A calibration certificate's Digital Calibration Certificate (DCC 3.3.0 XML, signed), stored beside the PDF.
+    dcc_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    dcc_size: Mapped[int | None] = mapped_column(Integer)
     signed_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     signature_meaning: Mapped[str] = mapped_column(String(100))
     signer_subject: Mapped[str | None] = mapped_column(String(300))
@@ -127,7 +130,17 @@ class Certificate(db.Model):
     MUTABLE_COLUMNS = frozenset({"status", "revoked_at", "revoked_by_id", "revoke_reason"})
     # What completing an "issuing" certificate fills in, once.
     COMPLETED_COLUMNS = frozenset(
-        {"content", "pdf_sha256", "pdf_size", "signer_subject", "instrument_summary", "customer_name", "issued_at"}
+        {
+            "content",
+            "pdf_sha256",
+            "pdf_size",
+            "dcc_sha256",
+            "dcc_size",
+            "signer_subject",
+            "instrument_summary",
+            "customer_name",
+            "issued_at",
+        }
     )
 
     @property

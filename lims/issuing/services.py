@@ -7,24 +7,29 @@ naming the one it replaces; the replaced one then verifies as superseded.
 
 import logging
 import secrets
+from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app
 from sqlalchemy import event, func, inspect, select, update
 from sqlalchemy.orm import Session, object_session
 
+from certificates import dcc
+from certificates.document import Kind
 from certificates.render import render_certificate
+from certificates.signing import Attachment
 from instruments.errors import InputError
 from lims.audit.trail import audit_reason, record_event
 from lims.auth.models import User
 from lims.auth.passwords import check_password
 from lims.core.dates import lab_today
 from lims.core.errors import PermissionDenied, RuleViolation
-from lims.core.files import store_bytes
+from lims.core.files import StoredFile, store_bytes
 from lims.core.locking import locked, locked_one
 from lims.core.model import nfc, utcnow
 from lims.customers.models import Instrument
 from lims.customers.services import record_service, reset_service, verification_valid_until
+from lims.issuing import dcc as issuing_dcc
 from lims.issuing import document, stickers
 from lims.issuing.keys import lab_signer
 from lims.issuing.models import Certificate, IssueBatch, Sticker
@@ -36,6 +41,9 @@ from lims.standards.models import IntermediateCheck
 log = logging.getLogger(__name__)
 
 SIGNATURE_MEANING = "Phê duyệt và ban hành / approved and issued"
+DCC_DESCRIPTION = "Giấy chứng nhận hiệu chuẩn số (DCC 3.3.0) / Digital Calibration Certificate (DCC 3.3.0)"
+
+
 # Letters and digits that cannot be misread for one another when typed from paper.
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -96,13 +104,31 @@ def check_signatory(signatory: User, password: str | None, job: Job, batch_id: i
         )
 
 
-def _render_and_store(doc) -> tuple[str, int, str]:
+@dataclass(frozen=True)
+class _Stored:
+    pdf: StoredFile
+    dcc: StoredFile | None
+    signer_subject: str
+
+
+def _render_and_store(doc, record, supersedes: Certificate | None = None) -> _Stored:
+    """Render and sign the PDF (a calibration's signed DCC attached inside it) and store both by SHA-256."""
     signer = lab_signer()
     lab = doc.lab
+    attachments = ()
+    dcc_xml = None
+    if doc.kind is Kind.CALIBRATION:
+        replaces = None
+        if supersedes is not None:
+            replaces = dcc.Replaced(supersedes.display_number, supersedes.dcc_sha256 or supersedes.pdf_sha256)
+        dcc_xml = issuing_dcc.build_signed_dcc(doc, record, signer, replaces)
+        attachments = (Attachment(dcc.FILE_NAME, dcc_xml, dcc.MIME_TYPE, DCC_DESCRIPTION),)
     pdf = render_certificate(doc)
-    signed = signer.sign(pdf, reason=SIGNATURE_MEANING, location=lab.province, signer_name=doc.signatory.name)
-    stored = store_bytes(signed)
-    return stored.sha256, stored.size, signer.subject
+    signed = signer.sign(
+        pdf, reason=SIGNATURE_MEANING, location=lab.province, signer_name=doc.signatory.name, attachments=attachments
+    )
+    stored_pdf = store_bytes(signed)
+    return _Stored(stored_pdf, store_bytes(dcc_xml) if dcc_xml else None, signer.subject)
 
 
 def original_certificate(session: Session, job_id: int) -> Certificate | None:
@@ -348,7 +374,7 @@ def complete_certificate(session: Session, certificate: Certificate) -> Certific
         valid_until=certificate.valid_until,
         sticker_serial=certificate.sticker_serial,
     )
-    sha256, size, subject = _render_and_store(doc)
+    stored = _render_and_store(doc, document.final_record(certificate.job), certificate.supersedes)
     certificate = locked_one(session, Certificate, Certificate.id == certificate.id)
     if certificate.status != "issuing":
         return certificate
@@ -357,7 +383,10 @@ def complete_certificate(session: Session, certificate: Certificate) -> Certific
         p for p in (doc.instrument.name, doc.instrument.model, doc.instrument.serial) if p
     )
     certificate.customer_name = doc.customer.name
-    certificate.pdf_sha256, certificate.pdf_size, certificate.signer_subject = sha256, size, subject
+    certificate.pdf_sha256, certificate.pdf_size = stored.pdf.sha256, stored.pdf.size
+    certificate.dcc_sha256 = stored.dcc.sha256 if stored.dcc else None
+    certificate.dcc_size = stored.dcc.size if stored.dcc else None
+    certificate.signer_subject = stored.signer_subject
     certificate.issued_at = utcnow()
     certificate.status = "issued"
     session.flush()
@@ -366,7 +395,12 @@ def complete_certificate(session: Session, certificate: Certificate) -> Certific
         "sign",
         "certificate",
         certificate.id,
-        {"number": certificate.display_number, "meaning": SIGNATURE_MEANING, "pdf_sha256": sha256},
+        {
+            "number": certificate.display_number,
+            "meaning": SIGNATURE_MEANING,
+            "pdf_sha256": certificate.pdf_sha256,
+            "dcc_sha256": certificate.dcc_sha256,
+        },
     )
     if certificate.batch_id is not None:
         # Counted in the same transaction as the certificate: the batch's progress never lags behind it.

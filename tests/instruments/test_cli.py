@@ -68,5 +68,7 @@ def test_procedures_list_prints_every_key_and_json_schemas():
         "weight-comparison-r111",
         "scale-verification-r76",
         "scale-calibration-cg18",
+        "pressure-gauge-dlvn08",  # a definition shipped as a file
     ]
+    assert described[-1]["version"] == "1" and described[-1]["file"] == "pressure-gauge-dlvn08.yaml"
     assert all(item["schema"]["fields"] for item in described)
