@@ -15,7 +15,19 @@ from lims.ops.observe import init_request_observation
 
 # Every domain package; each may have models, views (a Blueprint named `blueprint`) and commands.
 DOMAINS = (
-    "auth", "audit", "customers", "standards", "jobs", "issuing", "quality", "plan", "portal", "api", "home", "ops"
+    "auth",
+    "audit",
+    "customers",
+    "standards",
+    "procedures",
+    "jobs",
+    "issuing",
+    "quality",
+    "plan",
+    "portal",
+    "api",
+    "home",
+    "ops",
 )
 
 

@@ -233,6 +233,8 @@ class Procedure(ABC):
     result_columns: ClassVar[tuple[ResultTable, ...]] = ()  # the tables a certificate prints, without rows
     # ĐLVN methods this procedure implements, to seed the database; the lab manager confirms or corrects them.
     seed_methods: ClassVar[tuple[MethodReference, ...]] = ()
+    # The field of measurement a verifier's card must cover to perform it (Thông tư 24/2013 lists cards by field).
+    verifier_field: ClassVar[str | None] = None
 
     def __init__(self, method: MethodReference | None = None, environment: tuple[EnvironmentLimit, ...] | None = None):
         self.method = method

@@ -397,6 +397,7 @@ class ScaleCalibrationCg18(Procedure):
     title_en = "Calibration of non-automatic weighing instruments"
     kind = "calibration"
     standard = "EURAMET cg-18 v4.0 (11/2015)"
+    verifier_field = "khối lượng"
     seed_methods = (
         MethodReference(
             "ĐLVN 284", "Cân phân tích - Quy trình hiệu chuẩn", "Analytical balances - calibration procedure"

@@ -101,6 +101,7 @@ class ScaleVerificationR76(Procedure):
     title_en = "Verification of non-automatic weighing instruments"
     kind = "verification"
     standard = "OIML R 76-1:2006"
+    verifier_field = "khối lượng"
     seed_methods = (
         MethodReference(
             "ĐLVN 16:2021",

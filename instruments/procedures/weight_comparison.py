@@ -450,6 +450,7 @@ class WeightComparisonR111(Procedure):
     title_en = "Calibration of weights by comparison"
     kind = "calibration"
     standard = "OIML R 111-1:2004 Annex C"
+    verifier_field = "khối lượng"
     seed_methods = (
         MethodReference(
             "ĐLVN 286:2015",

@@ -2,7 +2,7 @@
 
 import dataclasses
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from flask import current_app
@@ -61,12 +61,16 @@ def final_record(job: Job) -> MeasurementRecord | None:
     return records.get("as_left") or records.get("as_found")
 
 
-def _number(value: Any) -> str:
+def _number(value: Any, digits: int | None = None) -> str:
     # The science rounds; the certificate writes the decimal comma of Vietnamese usage.
     if value is None:
         return ""
     if isinstance(value, bool):
         return "Đạt / Pass" if value else "Không đạt / Fail"
+    if digits is not None and isinstance(value, int | float):
+        # a column that says how many decimals it prints (a procedure defined as data): half away from zero
+        fixed = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+        return format(fixed.copy_abs() if fixed.is_zero() else fixed, "f").replace(".", ",")
     if isinstance(value, float):
         # every digit the science kept (its shortest repr), fixed-point, never "1e-05" nor cut to six digits
         return format(Decimal(repr(value)).normalize(), "f").replace(".", ",") if value else "0"
@@ -80,7 +84,10 @@ def _tables(result: dict[str, Any]) -> list[doc.ResultTable]:
             doc.Column(c.get("heading_vi", c["key"]), c.get("heading_en", ""), c.get("unit") or "")
             for c in table["columns"]
         )
-        rows = tuple(tuple(_number(row.get(c["key"])) for c in table["columns"]) for row in table.get("rows") or [])
+        rows = tuple(
+            tuple(_number(row.get(c["key"]), c.get("digits")) for c in table["columns"])
+            for row in table.get("rows") or []
+        )
         tables.append(
             doc.ResultTable(
                 columns=columns, rows=rows, title_vi=table.get("title_vi", ""), title_en=table.get("title_en", "")
@@ -213,6 +220,10 @@ def build_certificate(
             coverage_probability_percent=_number(values.get("coverage_probability_percent", 95)),
         )
     method = result.get("method") or {}
+    notice = (result.get("values") or {}).get("failure_notice")
+    if passed is False and notice:
+        # The procedure's own wording of what a failed verification means for the instrument.
+        remarks = (*remarks, f"{notice['vi']} / {notice['en']}" if notice.get("en") else notice["vi"])
     request = job.request
     on_site = job.place == "on_site"
     measured = job.measured_on or (record.measured_on if record else job.received_on)

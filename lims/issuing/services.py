@@ -30,6 +30,7 @@ from lims.issuing.models import Certificate, IssueBatch
 from lims.issuing.numbering import next_number
 from lims.jobs.models import Job
 from lims.jobs.services import ensure_certifiable, mark_certified
+from lims.procedures.services import ensure_confirmed
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +127,7 @@ def issue_certificate(
         )
     ensure_certifiable(job)
     check_signatory(signatory, password, job, batch_id=batch_id)
+    ensure_confirmed(session, job.procedure_version_id)
     kind = document.kind_of(job)
     issued_on = issued_on or lab_today()
     record = document.final_record(job)

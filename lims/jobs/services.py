@@ -13,10 +13,10 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from instruments.errors import InputError
-from instruments.procedures import PROCEDURES, MethodReference, Procedure, Stage, get_procedure
+from instruments.procedures import MethodReference, Procedure, Stage
 from lims.audit.trail import audit_reason
 from lims.auth.models import User
 from lims.core.dates import lab_today
@@ -34,6 +34,7 @@ from lims.jobs.models import (
     ServiceRequestItem,
     VerifierCard,
 )
+from lims.procedures.services import available_procedures, resolve_procedure, version_for_new_job
 from lims.standards.models import Standard, StandardCalibration
 from lims.standards.services import ensure_usable_on
 
@@ -45,13 +46,6 @@ DECISION_RULES = ("simple", "guarded")  # the codes instruments.decision.rule_fr
 STAGES = ("as_found", "as_left")
 MANAGERS = frozenset({"admin", "manager"})
 REVIEWER_ROLES = frozenset({"admin", "manager", "signatory", "technician"})
-# The verifier card's field of measurement each procedure belongs to (Thông tư 24/2013 lists cards by field).
-PROCEDURE_FIELDS = {
-    "weight-comparison-r111": "khối lượng",
-    "scale-verification-r76": "khối lượng",
-    "scale-calibration-cg18": "khối lượng",
-}
-
 # Which state may follow which; on hold and cancel are handled apart (they apply to any open state).
 TRANSITIONS = {
     "received": {"scheduled"},
@@ -110,7 +104,8 @@ def applicable_procedures(instrument_type: InstrumentType) -> list[type[Procedur
     is left out, so a type cannot be requested for a procedure that does not exist.
     """
     keys = [key.strip() for key in (instrument_type.procedure_keys or "").replace(" ", ",").split(",")]
-    return [PROCEDURES[key] for key in dict.fromkeys(keys) if key in PROCEDURES]
+    available = available_procedures(object_session(instrument_type))
+    return [available[key] for key in dict.fromkeys(keys) if key in available]
 
 
 def procedure_applies(instrument_type: InstrumentType, procedure_key: str) -> bool:
@@ -173,8 +168,8 @@ def _check_item(session: Session, actor: User, organisation_id: int, item: Reque
             field=f"{field}.procedure_key",
         )
     try:
-        procedure = get_procedure(item.procedure_key)
-    except InputError as exc:
+        procedure = resolve_procedure(session, item.procedure_key)
+    except RuleViolation as exc:
         raise RuleViolation(
             f"Dòng {row}: không có quy trình {item.procedure_key!r} / row {row}: unknown procedure "
             f"{item.procedure_key!r} ({field}.procedure_key)",
@@ -237,13 +232,14 @@ def create_request(
                 field=f"items[{index}].instrument_id",
             )
         seen.add((item.instrument_id, item.service))
-        procedure = get_procedure(item.procedure_key)
+        procedure = resolve_procedure(session, item.procedure_key)
         seed = procedure.seed_methods[0] if procedure.seed_methods else None
         lines.append(
             ServiceRequestItem(
                 instrument_id=item.instrument_id,
                 service=item.service,
                 procedure_key=item.procedure_key,
+                procedure_version_id=version_for_new_job(session, item.procedure_key),
                 method_code=item.method_code or (seed.code if seed else None),
                 method_name=item.method_name or (seed.name_vi if seed else None),
             )
@@ -300,6 +296,7 @@ def accept_request(
             instrument_id=item.instrument_id,
             service=item.service,
             procedure_key=item.procedure_key,
+            procedure_version_id=item.procedure_version_id,
             method_code=item.method_code,
             method_name=item.method_name,
             place=request.place,
@@ -350,8 +347,8 @@ def grant_authorisation(
             "Chỉ cấp quyền cho nhân viên phòng thí nghiệm / only lab staff can be authorised", "user_id"
         )
     try:
-        get_procedure(procedure_key)
-    except InputError as exc:
+        resolve_procedure(session, procedure_key)
+    except RuleViolation as exc:
         raise RuleViolation(f"Quy trình không tồn tại / unknown procedure: {procedure_key}", "procedure_key") from exc
     _check_period(valid_from, valid_until)
     authorisation = Authorisation(
@@ -427,7 +424,7 @@ def ensure_authorised(session: Session, person: User, job: Job, day: date) -> No
             field="technician_id",
         )
     if job.service in VERIFICATION_SERVICES:
-        field = PROCEDURE_FIELDS.get(job.procedure_key)
+        field = procedure_for(job).verifier_field
         cards = session.scalars(select(VerifierCard).where(VerifierCard.user_id == person.id)).all()
         if not any(_valid_on(card, day) and card.field == field for card in cards):
             raise RuleViolation(
@@ -671,7 +668,7 @@ def cancel_job(session: Session, actor: User, job: Job, reason: str) -> Job:
 
 def procedure_for(job: Job) -> Procedure:
     """Return the job's procedure, carrying the job's ĐLVN method."""
-    cls = get_procedure(job.procedure_key)
+    cls = resolve_procedure(object_session(job), job.procedure_key, job.procedure_version_id)
     method = MethodReference(job.method_code, job.method_name or "") if job.method_code else None
     return cls(method=method)
 
@@ -850,6 +847,7 @@ def record_measurement(
         conditions=_json_ready(conditions),
         standards_snapshot=snapshot,
         result=preview.result,
+        procedure_version_id=job.procedure_version_id,
         passed=preview.passed,
         measured_on=day,
         recorded_by_id=actor.id,

@@ -11,7 +11,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from instruments.procedures import all_procedures
 from lims.core.dates import lab_today
 from lims.core.errors import RuleViolation
 from lims.core.forms import choices
@@ -35,6 +34,7 @@ from lims.jobs.forms import (
     ScheduleForm,
     VerifierCardForm,
 )
+from lims.procedures.services import available_procedures
 
 blueprint = Blueprint("jobs", __name__, url_prefix="/jobs")
 
@@ -52,7 +52,7 @@ def labels():
         "STATE_NAMES": STATE_NAMES,
         "STAGE_NAMES": STAGE_NAMES,
         "REQUEST_STATUS_NAMES": REQUEST_STATUS_NAMES,
-        "PROCEDURES": {cls.key: cls for cls in all_procedures()},
+        "PROCEDURES": available_procedures(db.session),
     }
 
 
@@ -80,7 +80,8 @@ def _fill_request_choices(form: RequestForm) -> None:
             label = f"{label} ({none_yet})"
         instrument_choices.append(SelectChoice(instrument.id, label, render_kw={"data-procedures": " ".join(keys)}))
     procedure_choices = [SelectChoice("", "—")] + [
-        SelectChoice(cls.key, cls.title_vi, render_kw={"data-kind": cls.kind}) for cls in all_procedures()
+        SelectChoice(cls.key, cls.title_vi, render_kw={"data-kind": cls.kind})
+        for cls in available_procedures(db.session).values()
     ]
     service_choices = [
         SelectChoice(
@@ -602,7 +603,9 @@ def _authorisation_forms():
     staff = choices((u.id, f"{u.full_name} ({u.username})") for u in queries.lab_staff(db.session))
     grant, card = AuthorisationForm(prefix="auth"), VerifierCardForm(prefix="card")
     grant.user_id.choices = staff
-    grant.procedure_key.choices = choices((cls.key, f"{cls.title_vi} ({cls.key})") for cls in all_procedures())
+    grant.procedure_key.choices = choices(
+        (cls.key, f"{cls.title_vi} ({cls.key})") for cls in available_procedures(db.session).values()
+    )
     card.user_id.choices = staff
     return grant, card
 

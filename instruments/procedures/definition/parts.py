@@ -293,6 +293,7 @@ class Definition:
     examples: tuple[Example, ...]
     unconfirmed: tuple[Unconfirmed, ...]
     units_under_test: UnitsUnderTest = field(default_factory=UnitsUnderTest)
+    verifier_field: str | None = None  # the field of measurement a verifier's card must cover
 
     @property
     def has_in_service(self) -> bool:

@@ -233,7 +233,7 @@ class _Problems:
 TOP_LEVEL = (
     "format", "key", "version", "effective", "title", "kind", "place", "instrument_types", "methods",
     "reference_document", "units_under_test", "parameters", "constants", "standards", "environment", "tests",
-    "tables", "failure_notice", "examples",
+    "tables", "failure_notice", "examples", "verifier_field",
 )  # fmt: skip
 PARAMETER_KEYS = ("name", "label", "kind", "unit", "choices", "minimum", "maximum", "required", "unconfirmed")
 PARAMETER_KINDS = ("number", "choice", "unit", "text")
