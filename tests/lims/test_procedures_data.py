@@ -311,3 +311,31 @@ def test_a_manager_uploads_and_a_second_one_approves_on_the_pages(client, login,
     assert client.post(f"/procedures/{version.id}/approve").status_code == 302
     session.refresh(version)
     assert version.status == VersionStatus.APPROVED
+
+
+def test_the_record_form_and_its_preview_are_generated_from_the_definition(client, session, lab):
+    approved(session, lab)
+    authorise(session, lab)
+    job = gauge_job(session, lab)
+    jobs.schedule_job(session, lab["first"], job, technician=lab["technician"], day=lab["today"])
+    jobs.start_job(session, lab["technician"], job)
+    session.commit()
+    response = client.post("/login", data={"username": lab["technician"].username, "password": TEST_PASSWORD})
+    assert response.status_code == 302
+    page = client.get(f"/jobs/{job.id}/record?stage=as_left").get_data(as_text=True)
+    assert 'name="obs.pressure.4.reading_down"' in page and 'name="obs.pressure.5.reading_up"' not in page
+    assert 'name="obs.standards.reference_gauge.U"' in page and 'name="env.temperature"' in page
+    form = {"stage": "as_left", "env.temperature": "21", "standards": str(lab["reference"].id)}
+    form.update({f"obs.parameters.{name}": str(value) for name, value in OBSERVATIONS["parameters"].items()})
+    form.update(
+        {f"obs.standards.reference_gauge.{k}": str(v) for k, v in OBSERVATIONS["standards"]["reference_gauge"].items()}
+    )
+    for index, row in enumerate(OBSERVATIONS["pressure"][:4]):
+        form.update({f"obs.pressure.{index}.{name}": str(value).replace(".", ",") for name, value in row.items()})
+    waiting = client.post(f"/jobs/{job.id}/preview", data=form).get_json()
+    assert waiting["complete"] is False and waiting["field"] == "obs.pressure.4"  # the missing point, named
+    form.update({f"obs.pressure.4.{name}": str(value) for name, value in OBSERVATIONS["pressure"][4].items()})
+    preview = client.post(f"/jobs/{job.id}/preview", data=form).get_json()
+    assert preview["complete"] is True and preview["passed"] is True
+    checks = preview["result"]["values"]["tests"]["pressure"]["points"][1]["runs"]["up"]["checks"]
+    assert [row["name"] for row in checks["error"]["budget"]["budget"]] == ["reading", "reference"]
