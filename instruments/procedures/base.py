@@ -249,6 +249,14 @@ class Procedure(ABC):
     def observation_fields(self) -> tuple[Field, ...]:
         """Return the fields of the input document."""
 
+    def initial_observations(self, instrument: Mapping[str, Any]) -> dict:
+        """Return what a new record starts from, given the instrument as the register knows it.
+
+        ``instrument`` holds ``accuracy_class``, ``range_min``, ``range_max``, ``unit``, ``resolution`` and
+        ``verification_interval`` (None when unknown). Each procedure says which of its fields they fill.
+        """
+        return {}
+
     def schema(self) -> ObservationSchema:
         """Return the observations this procedure needs."""
         return ObservationSchema(self.observation_fields(), self.environment)

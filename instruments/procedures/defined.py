@@ -166,6 +166,18 @@ class DefinedProcedure(Procedure):
             )  # fmt: skip
         return tuple(fields)
 
+    def initial_observations(self, instrument: Mapping[str, Any]) -> dict:
+        """Fill the parameters that say ``from_instrument`` with what the register knows of the instrument."""
+        known = {}
+        for parameter in self.definition.parameters:
+            value = instrument.get(parameter.from_instrument) if parameter.from_instrument else None
+            if value is None or value == "":
+                continue
+            if parameter.kind == "unit" and value not in parameter.choices:
+                continue  # a unit the definition does not offer: the technician chooses
+            known[parameter.name] = value
+        return {"parameters": known} if known else {}
+
     # --- the calculation --------------------------------------------------------------------------------------
 
     def calculate(self, observations: Mapping[str, Any], stage: Stage = Stage.AS_FOUND) -> ProcedureResult:

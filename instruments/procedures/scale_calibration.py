@@ -446,6 +446,10 @@ class ScaleCalibrationCg18(Procedure):
             EnvironmentLimit("humidity", "Độ ẩm tương đối", "Relative humidity", "%RH", 20, 80),
         )
 
+    def initial_observations(self, instrument: Mapping[str, Any]) -> dict:
+        scale = next(field for field in self.observation_fields() if field.name == "scale")
+        return weighing.scale_prefill(scale, instrument)
+
     def observation_fields(self) -> tuple[Field, ...]:
         indication_list = Field("indication", "Số chỉ", "Indication", unit="scale.unit")
         return (

@@ -176,6 +176,10 @@ class ScaleVerificationR76(Procedure):
         # R 76-1 3.9.2.1 default temperature range; stable conditions during the test matter more than the range.
         return (EnvironmentLimit("temperature", "Nhiệt độ", "Temperature", "°C", -10, 40),)
 
+    def initial_observations(self, instrument: Mapping[str, Any]) -> dict:
+        scale = next(field for field in self.observation_fields() if field.name == "scale")
+        return weighing.scale_prefill(scale, instrument)
+
     def observation_fields(self) -> tuple[Field, ...]:
         loading = (
             Field("indication", "Số chỉ I", "Indication I", unit="scale.unit"),

@@ -490,6 +490,14 @@ class WeightComparisonR111(Procedure):
             EnvironmentLimit("humidity", "Độ ẩm tương đối", "Relative humidity", "%RH", 0, 80),
         )
 
+    def initial_observations(self, instrument: Mapping[str, Any]) -> dict:
+        if not instrument.get("range_max"):
+            return {}
+        weight = {"nominal": f"{instrument['range_max']:g} {instrument.get('unit') or 'g'}"}
+        if instrument.get("accuracy_class"):
+            weight["class"] = instrument["accuracy_class"]
+        return {"weight": weight}
+
     def observation_fields(self) -> tuple[Field, ...]:
         reading = Field("reading", "Số chỉ", "Indication", unit="reading_unit")
         return (

@@ -924,25 +924,18 @@ def check_reference(job: Job, observations: dict, snapshot: list[dict]) -> dict 
 def initial_observations(job: Job) -> dict:
     """Return the observations a new record starts from: what the instrument and the request already say."""
     instrument = job.instrument
-    fields = {field.name: field for field in procedure_for(job).observation_fields()}
-    document: dict[str, Any] = {}
-    if "scale" in fields:
-        known = {
-            "accuracy_class": instrument.accuracy_class,
-            "max": instrument.range_max,
-            "min": instrument.range_min,
-            "e": instrument.verification_interval,
-            "d": instrument.resolution,
-            "unit": instrument.unit,
-        }
-        names = {child.name for child in fields["scale"].fields}
-        document["scale"] = {key: value for key, value in known.items() if key in names and value is not None}
-    if "decision_rule" in fields:
+    procedure = procedure_for(job)
+    register = {
+        "accuracy_class": instrument.accuracy_class,
+        "range_min": instrument.range_min,
+        "range_max": instrument.range_max,
+        "unit": instrument.unit,
+        "resolution": instrument.resolution,
+        "verification_interval": instrument.verification_interval,
+    }
+    document: dict[str, Any] = procedure.initial_observations(register)
+    if "decision_rule" in {field.name for field in procedure.observation_fields()}:
         document["decision_rule"] = job.request.decision_rule
-    if "weight" in fields and instrument.range_max:
-        document["weight"] = {"nominal": f"{instrument.range_max:g} {instrument.unit or 'g'}"}
-        if instrument.accuracy_class:
-            document["weight"]["class"] = instrument.accuracy_class
     return document
 
 

@@ -562,3 +562,16 @@ def test_a_reading_far_larger_than_its_uncertainty_is_reported():
     observations["pressure"][0]["reading_up"] = 1e24
     result = GAUGE_PROCEDURE().calculate(observations)
     assert result.values["tests"]["pressure"]["points"][0]["runs"]["up"]["checks"]["error"]["passed"] is False
+
+
+def test_a_new_gauge_record_starts_from_the_instrument_register():
+    register = {"accuracy_class": "1.6", "range_min": 0, "range_max": 16, "unit": "bar", "resolution": None}
+    assert GAUGE_PROCEDURE().initial_observations(register) == {
+        "parameters": {"pressure_unit": "bar", "p_min": 0, "p_max": 16, "accuracy_class": "1.6"}
+    }
+    assert (
+        GAUGE_PROCEDURE().initial_observations({**register, "unit": "psi"})["parameters"].get("pressure_unit") is None
+    )
+    assert fields_of(changed(WATER, "parameters", 0, "from_instrument", value="flow")) == [
+        "parameters[0].from_instrument"
+    ]
