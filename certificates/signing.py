@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import io
 import os
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,6 +22,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 from pyhanko.keys import load_cert_from_pemder, load_certs_from_pemder
 from pyhanko.keys.internal import translate_pyca_cryptography_key_to_asn1
+from pyhanko.pdf_utils import embed, generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
@@ -100,6 +103,57 @@ def _hash(name: str) -> hashes.HashAlgorithm:
     return {"sha256": hashes.SHA256(), "sha384": hashes.SHA384(), "sha512": hashes.SHA512()}[name]
 
 
+class _SignerKey:
+    """The lab's key as an XML signer sees it: a ``sign`` call and the certificate's public key.
+
+    signxml asks a private key for ``sign(data, padding=PKCS1v15(), algorithm=SHA256())`` (RSA) or
+    ``sign(data, signature_algorithm=ECDSA(SHA256()))`` (EC), and for ``key_size``; both answers come from the same
+    raw signature pyHanko makes for a PDF, so a file key and a token key sign alike.
+    """
+
+    def __init__(self, signer: CertificateSigner):
+        self._signer = signer
+        self._public = x509.load_pem_x509_certificate(signer.certificate_pem).public_key()
+
+    @property
+    def key_size(self) -> int:
+        return self._public.key_size
+
+    def public_key(self):
+        return self._public
+
+    def sign(self, data: bytes, *args, **kwargs) -> bytes:
+        return self._signer._sign_raw(data)
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file carried inside a certificate's PDF as an associated file (PDF/A-3 style), e.g. its DCC."""
+
+    name: str
+    data: bytes
+    mime_type: str
+    description: str
+    relationship: str = "/Alternative"  # the XML says the same as the page, in another form
+
+    def embed_into(self, writer) -> None:
+        now = datetime.now(UTC)
+        data = embed.EmbeddedFileObject.from_file_data(
+            writer,
+            data=self.data,
+            mime_type=self.mime_type,
+            params=embed.EmbeddedFileParams(creation_date=now, modification_date=now),
+        )
+        spec = embed.FileSpec(
+            file_spec_string=self.name,
+            file_name=self.name,
+            embedded_data=data,
+            description=self.description,
+            af_relationship=generic.NameObject(self.relationship),
+        )
+        embed.embed_file(writer, spec)
+
+
 class CertificateSigner:
     """The lab's signing identity, loaded once from PKCS#12 or from a PEM key and certificate."""
 
@@ -126,6 +180,7 @@ class CertificateSigner:
             extra_certs += list(load_certs_from_pemder([str(p) for p in chain_paths]))
         except (OSError, ValueError, TypeError) as exc:
             raise SigningKeyError(f"cannot load the signing key from {key_path}: {exc}") from exc
+        self._lock = contextlib.nullcontext()  # the parsed key is safe to share between threads
         store = SimpleCertificateStore()
         store.register_multiple(extra_certs)
         self._signer = _KeptKeySigner(
@@ -134,14 +189,92 @@ class CertificateSigner:
             cert_registry=store,
         )
 
+    @classmethod
+    def from_token(
+        cls,
+        module_path: str | os.PathLike,
+        token_label: str,
+        pin: str,
+        key_label: str,
+        cert_label: str | None = None,
+    ) -> CertificateSigner:
+        """Sign with a key that never leaves a PKCS#11 token (the USB key a licensed CA issues, an HSM).
+
+        ``module_path`` is the token vendor's PKCS#11 library; the certificate is read from the token under
+        ``cert_label`` (the key's label when not given), with every other certificate the token holds (the CA's
+        chain) embedded in the signatures.
+        """
+        from pyhanko.config.pkcs11 import TokenCriteria
+        from pyhanko.sign.pkcs11 import PKCS11Signer, open_pkcs11_session
+
+        session = None
+        try:
+            session = open_pkcs11_session(
+                str(module_path), token_criteria=TokenCriteria(label=token_label), user_pin=pin
+            )
+            labels = dict(cert_label=cert_label or key_label, key_label=key_label, other_certs_to_pull=None)
+            signer = PKCS11Signer(session, **labels)
+            if signer.signing_cert.public_key.algorithm == "ec":
+                # Many tokens (SoftHSM2 among them) offer only raw ECDSA: the digest is computed here.
+                signer = PKCS11Signer(session, use_raw_mechanism=True, **labels)
+        except Exception as exc:  # python-pkcs11 and pyHanko raise many kinds; all mean the token cannot sign
+            if session is not None:
+                session.close()
+            raise SigningKeyError(f"cannot use the key {key_label!r} of token {token_label!r}: {exc}") from exc
+        token_signer = cls.__new__(cls)
+        token_signer._signer = signer
+        token_signer._session = session
+        # One PKCS#11 session is not safe to use from two threads at once (a batch thread beside a request).
+        token_signer._lock = threading.Lock()
+        return token_signer
+
+    def close(self) -> None:
+        """Close the token session (the token logs out when its last session closes); nothing for a key file."""
+        session = getattr(self, "_session", None)
+        if session is not None:
+            self._session = None
+            session.close()
+
     @property
     def subject(self) -> str:
         """Return the signer certificate's subject, as people read it."""
         return self._signer.signing_cert.subject.human_friendly
 
-    def sign(self, pdf_bytes: bytes, reason: str, location: str, signer_name: str) -> bytes:
-        """Return ``pdf_bytes`` with an invisible PAdES signature appended as an incremental update."""
+    @property
+    def certificate_pem(self) -> bytes:
+        """Return the signer's certificate in PEM."""
+        der = self._signer.signing_cert.dump()
+        return x509.load_der_x509_certificate(der).public_bytes(serialization.Encoding.PEM)
+
+    def sign_xml(self, xml: bytes) -> bytes:
+        """Return ``xml`` (a DCC) with an enveloped XML signature by the same key and certificate as the PDFs.
+
+        The key is used through pyHanko's signer, so a key that never leaves its PKCS#11 token signs DCCs too.
+        """
+        from certificates.dcc import sign_dcc
+
+        return sign_dcc(xml, _SignerKey(self), self.certificate_pem)
+
+    def _sign_raw(self, data: bytes) -> bytes:
+        """Sign ``data`` with SHA-256 as the key's mechanism does for CMS: PKCS#1 v1.5 for RSA, DER ECDSA for EC."""
+        with self._lock:
+            return _outside_event_loop(asyncio.run, self._signer.async_sign_raw(data, "sha256"))
+
+    def sign(
+        self,
+        pdf_bytes: bytes,
+        reason: str,
+        location: str,
+        signer_name: str,
+        attachments: tuple[Attachment, ...] = (),
+    ) -> bytes:
+        """Return ``pdf_bytes`` with an invisible PAdES signature appended as an incremental update.
+
+        ``attachments`` are embedded first (EmbeddedFiles and the catalogue's /AF), so the signature covers them.
+        """
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes), strict=False)
+        for attachment in attachments:
+            attachment.embed_into(writer)
         meta = signers.PdfSignatureMetadata(
             field_name=SIGNATURE_FIELD,
             reason=reason,
@@ -151,7 +284,8 @@ class CertificateSigner:
             md_algorithm="sha256",
         )
         pdf_signer = signers.PdfSigner(meta, self._signer, new_field_spec=fields.SigFieldSpec(SIGNATURE_FIELD))
-        out = _outside_event_loop(pdf_signer.sign_pdf, writer, bytes_reserved=RESERVED_BYTES)
+        with self._lock:
+            out = _outside_event_loop(pdf_signer.sign_pdf, writer, bytes_reserved=RESERVED_BYTES)
         return out.getvalue()
 
 

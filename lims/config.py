@@ -41,6 +41,12 @@ class Config:
         self.SMTP_URL = _env("LIMS_SMTP_URL")
         self.SIGNING_KEY_PATH = _env("LIMS_SIGNING_KEY_PATH", str(instance / "keys" / "lab-signing.p12"))
         self.SIGNING_KEY_PASSPHRASE = _env("LIMS_SIGNING_KEY_PASSPHRASE", "")
+        # The lab's real key on a PKCS#11 token (a CA's USB key): used instead of the file above when a module is set.
+        self.SIGNING_PKCS11_MODULE = _env("LIMS_SIGNING_PKCS11_MODULE")
+        self.SIGNING_PKCS11_TOKEN = _env("LIMS_SIGNING_PKCS11_TOKEN", "")
+        self.SIGNING_PKCS11_PIN = _env("LIMS_SIGNING_PKCS11_PIN", "")
+        self.SIGNING_PKCS11_KEY = _env("LIMS_SIGNING_PKCS11_KEY", "")
+        self.SIGNING_PKCS11_CERT = _env("LIMS_SIGNING_PKCS11_CERT", "")
         self.AUDIT_ANCHOR_KEY_PATH = _env("LIMS_AUDIT_ANCHOR_KEY_PATH", str(instance / "keys" / "audit-anchor.pem"))
         self.UPLOAD_PATH = _env("LIMS_UPLOAD_PATH", str(instance / "files"))
         # Where stored files live: unset = the folder above; s3://bucket/prefix?endpoint_url=... for shared storage.
@@ -51,6 +57,7 @@ class Config:
         self.METRICS_ALLOW = _env("LIMS_METRICS_ALLOW", "127.0.0.1/32,::1/128")
         self.PG_DUMP = _env("LIMS_PG_DUMP", "pg_dump")
         self.PG_RESTORE = _env("LIMS_PG_RESTORE", "pg_restore")
+        self.BACKUP_PASSPHRASE = _env("LIMS_BACKUP_PASSPHRASE", "")
         self.MAX_CONTENT_LENGTH = int(_env("LIMS_MAX_UPLOAD_BYTES", str(20 * 1024 * 1024)))
         self.LOGIN_MAX_FAILURES = int(_env("LIMS_LOGIN_MAX_FAILURES", "5"))
         self.LOGIN_LOCKOUT_MINUTES = int(_env("LIMS_LOGIN_LOCKOUT_MINUTES", "15"))

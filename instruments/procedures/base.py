@@ -140,11 +140,15 @@ class Column:
     heading_en: str
     unit: str | None = None
     digits: int | None = None
+    # The key of the column holding this value's expanded uncertainty (machine-readable certificates attach it).
+    uncertainty: str | None = None
 
     def as_dict(self) -> dict:
         out = {"key": self.key, "heading_vi": self.heading_vi, "heading_en": self.heading_en, "unit": self.unit}
         if self.digits is not None:
             out["digits"] = self.digits
+        if self.uncertainty:
+            out["uncertainty"] = self.uncertainty
         return out
 
 

@@ -411,7 +411,7 @@ class ScaleCalibrationCg18(Procedure):
             (
                 Column("load", "Tải trọng chuẩn", "Reference load", "scale.unit"),
                 Column("indication", "Số chỉ", "Indication", "scale.unit"),
-                Column("error", "Sai số E", "Error E", "scale.unit"),
+                Column("error", "Sai số E", "Error E", "scale.unit", uncertainty="expanded_uncertainty"),
                 Column("expanded_uncertainty", "Độ không đảm bảo mở rộng U", "Expanded uncertainty U", "scale.unit"),
                 Column("coverage_factor", "Hệ số phủ k", "Coverage factor k"),
                 weighing.VERDICT_COLUMN,

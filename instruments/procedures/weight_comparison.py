@@ -471,8 +471,14 @@ class WeightComparisonR111(Procedure):
             (
                 Column("nominal", "Giá trị danh định", "Nominal value"),
                 Column("class", "Cấp chính xác", "Accuracy class"),
-                Column("conventional_mass", "Khối lượng quy ước", "Conventional mass", "g"),
-                Column("correction", "Số hiệu chính", "Correction", "mg"),
+                Column(
+                    "conventional_mass",
+                    "Khối lượng quy ước",
+                    "Conventional mass",
+                    "g",
+                    uncertainty="expanded_uncertainty",
+                ),
+                Column("correction", "Số hiệu chính", "Correction", "mg", uncertainty="expanded_uncertainty"),
                 Column("expanded_uncertainty", "Độ không đảm bảo đo mở rộng", "Expanded uncertainty", "mg"),
                 Column("coverage_factor", "Hệ số phủ k", "Coverage factor k"),
                 Column("mpe", "Sai số lớn nhất cho phép", "Maximum permissible error", "mg"),

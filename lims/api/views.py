@@ -5,8 +5,15 @@ from flask import Blueprint, jsonify, request
 from instruments.calculations import CALCULATIONS, calculation, json_ready
 from instruments.errors import InputError
 from lims.core.web import LAB_STAFF, write_view
+from lims.issuing import views as issuing_views
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
+
+# A certificate's DCC is machine-readable by nature: other systems fetch it here, with the same permission checks
+# and the same stored bytes as the page's download.
+blueprint.add_url_rule(
+    "/certificates/<int:certificate_id>/dcc", "certificate_dcc", issuing_views.certificate_dcc, methods=["GET"]
+)
 
 
 @blueprint.route("/calc/<name>", methods=["POST"])

@@ -1,4 +1,4 @@
-"""`lims keys create`, `lims certificates issue`, `lims certificates numbering`, `lims worker`."""
+"""`lims keys create`, `lims certificates issue`, `lims certificates numbering`, `lims worker`, `lims dcc read`."""
 
 import os
 
@@ -7,6 +7,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from certificates import dcc
 from lims.auth.models import User
 from lims.core.errors import RuleViolation
 from lims.core.unit_of_work import unit_of_work
@@ -129,4 +130,43 @@ def worker_command(burst: bool, no_fork: bool) -> None:
     worker.work(burst=burst)
 
 
-COMMANDS = [keys_group, certificates_group, worker_command]
+@click.group("dcc")
+def dcc_group() -> None:
+    """Digital Calibration Certificates (DCC 3.3.0 XML)."""
+
+
+@dcc_group.command("read")
+@click.argument("path", type=click.File("rb"))
+def dcc_read_command(path) -> None:
+    """Print a DCC's results as tables, after checking it against the schema and its signature."""
+    data = path.read(dcc.MAX_DCC_BYTES + 1)
+    try:
+        dcc.validate_dcc(data)
+        read = dcc.read_dcc(data)
+    except dcc.DccInvalid as exc:
+        raise click.ClickException(f"not a valid DCC 3.3.0: {exc}") from exc
+    signature = dcc.verify_dcc_signature(data)
+    click.echo(f"DCC {read.number}, issued {read.issued}" + (f", replaces {read.replaces}" if read.replaces else ""))
+    intact = "intact (made by the certificate it carries)"
+    click.echo("signature: " + (intact if signature.valid else signature.problem))
+    for name, columns in read.tables:
+        click.echo(f"\n{name}")
+        headings = [f"{c.name} [{c.unit}]" if c.unit else c.name for c in columns]
+        rows = []
+        for i in range(max((len(c.values) for c in columns), default=0)):
+            cells = []
+            for column in columns:
+                value = column.values[i] if i < len(column.values) else ""
+                text = str(value)
+                if column.uncertainties:
+                    k = column.coverage_factors[i] if column.coverage_factors else ""
+                    text += f" ± {column.uncertainties[i]}" + (f" (k = {k})" if k != "" else "")
+                cells.append(text)
+            rows.append(cells)
+        widths = [max(len(h), *(len(r[j]) for r in rows)) if rows else len(h) for j, h in enumerate(headings)]
+        click.echo("  ".join(h.ljust(w) for h, w in zip(headings, widths, strict=True)))
+        for row in rows:
+            click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)))
+
+
+COMMANDS = [keys_group, certificates_group, worker_command, dcc_group]

@@ -60,7 +60,7 @@ class LookupForm(LabForm):
 
 
 class UploadForm(LabForm):
-    file = FileField(_l("Tệp PDF giấy chứng nhận"), validators=[FileRequired()])
+    file = FileField(_l("Tệp PDF hoặc DCC (XML) của giấy chứng nhận"), validators=[FileRequired()])
 
 
 class NotifyForm(LabForm):

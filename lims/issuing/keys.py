@@ -28,7 +28,12 @@ def certificate_path(key_path: str | os.PathLike) -> Path:
 
 
 def lab_signer() -> CertificateSigner:
-    """Return the process's signer for app.config["SIGNING_KEY_PATH"], loading it once per file version."""
+    """Return the process's signer for app.config["SIGNING_KEY_PATH"], loading it once per file version.
+
+    With LIMS_SIGNING_PKCS11_MODULE set the key is on a PKCS#11 token instead (the lab's CA-issued USB key).
+    """
+    if current_app.config.get("SIGNING_PKCS11_MODULE"):
+        return _token_signer()
     path = current_app.config["SIGNING_KEY_PATH"]
     try:
         mtime = os.stat(path).st_mtime_ns
@@ -47,6 +52,31 @@ def lab_signer() -> CertificateSigner:
                 raise RuleViolation(f"Không nạp được khóa ký số / the signing key cannot be loaded: {exc}") from exc
             _cached.update(key=key, signer=signer)
             log.info("signing key loaded from %s (%s)", path, signer.subject)
+        return _cached["signer"]  # type: ignore[return-value]
+
+
+def _token_signer() -> CertificateSigner:
+    config = current_app.config
+    key = ("pkcs11", config["SIGNING_PKCS11_MODULE"], config["SIGNING_PKCS11_TOKEN"], config["SIGNING_PKCS11_KEY"])
+    with _lock:
+        if _cached.get("key") != key:
+            try:
+                signer = CertificateSigner.from_token(
+                    config["SIGNING_PKCS11_MODULE"],
+                    config["SIGNING_PKCS11_TOKEN"],
+                    config["SIGNING_PKCS11_PIN"],
+                    config["SIGNING_PKCS11_KEY"],
+                    config.get("SIGNING_PKCS11_CERT") or None,
+                )
+            except SigningKeyError as exc:
+                raise RuleViolation(
+                    f"Không dùng được khóa ký số trên token / the signing token cannot be used: {exc}"
+                ) from exc
+            previous = _cached.get("signer")
+            if previous is not None:
+                previous.close()  # a token allows one login per process: the old session goes first
+            _cached.update(key=key, signer=signer)
+            log.info("signing key on token %s (%s)", config["SIGNING_PKCS11_TOKEN"], signer.subject)
         return _cached["signer"]  # type: ignore[return-value]
 
 

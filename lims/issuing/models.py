@@ -75,6 +75,9 @@ class Certificate(db.Model):
     content: Mapped[dict[str, Any]] = mapped_column(JSON)  # the certificate document as rendered
     pdf_sha256: Mapped[str] = mapped_column(String(64), index=True)
     pdf_size: Mapped[int] = mapped_column(Integer)
+    # A calibration certificate's Digital Calibration Certificate (DCC 3.3.0 XML, signed), stored beside the PDF.
+    dcc_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    dcc_size: Mapped[int | None] = mapped_column(Integer)
     signed_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     signature_meaning: Mapped[str] = mapped_column(String(100))
     signer_subject: Mapped[str] = mapped_column(String(300))

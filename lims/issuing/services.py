@@ -7,23 +7,28 @@ naming the one it replaces; the replaced one then verifies as superseded.
 
 import logging
 import secrets
+from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session, object_session
 
+from certificates import dcc
+from certificates.document import Kind
 from certificates.render import render_certificate
+from certificates.signing import Attachment
 from instruments.errors import InputError
 from lims.audit.trail import audit_reason, record_event
 from lims.auth.models import User
 from lims.auth.passwords import check_password
 from lims.core.dates import lab_today
 from lims.core.errors import PermissionDenied, RuleViolation
-from lims.core.files import store_bytes
+from lims.core.files import StoredFile, store_bytes
 from lims.core.model import nfc, utcnow
 from lims.customers.models import Instrument
 from lims.customers.services import record_service, verification_valid_until
+from lims.issuing import dcc as issuing_dcc
 from lims.issuing import document, stickers
 from lims.issuing.keys import lab_signer
 from lims.issuing.models import Certificate, IssueBatch
@@ -37,6 +42,7 @@ log = logging.getLogger(__name__)
 SIGNATURE_MEANING = "Phê duyệt và ban hành / approved and issued"
 # Letters and digits that cannot be misread for one another when typed from paper.
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+DCC_DESCRIPTION = "Giấy chứng nhận hiệu chuẩn số (DCC 3.3.0) / Digital Calibration Certificate (DCC 3.3.0)"
 
 
 def new_short_code() -> str:
@@ -95,13 +101,31 @@ def check_signatory(signatory: User, password: str | None, job: Job, batch_id: i
         )
 
 
-def _render_and_store(doc) -> tuple[str, int, str]:
+@dataclass(frozen=True)
+class _Stored:
+    pdf: StoredFile
+    dcc: StoredFile | None
+    signer_subject: str
+
+
+def _render_and_store(doc, record, supersedes: Certificate | None = None) -> _Stored:
+    """Render and sign the PDF (a calibration's signed DCC attached inside it) and store both by SHA-256."""
     signer = lab_signer()
     lab = doc.lab
+    attachments = ()
+    dcc_xml = None
+    if doc.kind is Kind.CALIBRATION:
+        replaces = None
+        if supersedes is not None:
+            replaces = dcc.Replaced(supersedes.display_number, supersedes.dcc_sha256 or supersedes.pdf_sha256)
+        dcc_xml = issuing_dcc.build_signed_dcc(doc, record, signer, replaces)
+        attachments = (Attachment(dcc.FILE_NAME, dcc_xml, dcc.MIME_TYPE, DCC_DESCRIPTION),)
     pdf = render_certificate(doc)
-    signed = signer.sign(pdf, reason=SIGNATURE_MEANING, location=lab.province, signer_name=doc.signatory.name)
-    stored = store_bytes(signed)
-    return stored.sha256, stored.size, signer.subject
+    signed = signer.sign(
+        pdf, reason=SIGNATURE_MEANING, location=lab.province, signer_name=doc.signatory.name, attachments=attachments
+    )
+    stored_pdf = store_bytes(signed)
+    return _Stored(stored_pdf, store_bytes(dcc_xml) if dcc_xml else None, signer.subject)
 
 
 def issue_certificate(
@@ -195,7 +219,8 @@ def _issue(session: Session, job: Job, signatory: User, *, lab: dict, remarks, s
         raise RuleViolation(
             f"Không lập được giấy chứng nhận / the certificate cannot be made: {exc}", field="job"
         ) from exc
-    sha256, size, subject = _render_and_store(doc)
+    stored = _render_and_store(doc, document.final_record(job), supersedes)
+    sha256 = stored.pdf.sha256
     certificate = Certificate(
         kind=doc.kind.value,
         job=job,
@@ -210,10 +235,12 @@ def _issue(session: Session, job: Job, signatory: User, *, lab: dict, remarks, s
         lab_snapshot=lab,
         content=document.as_json(doc),
         pdf_sha256=sha256,
-        pdf_size=size,
+        pdf_size=stored.pdf.size,
+        dcc_sha256=stored.dcc.sha256 if stored.dcc else None,
+        dcc_size=stored.dcc.size if stored.dcc else None,
         signed_by_id=signatory.id,
         signature_meaning=SIGNATURE_MEANING,
-        signer_subject=subject,
+        signer_subject=stored.signer_subject,
         supersedes_id=supersedes.id if supersedes else None,
         issued_at=utcnow(),
         **fields,
@@ -225,7 +252,12 @@ def _issue(session: Session, job: Job, signatory: User, *, lab: dict, remarks, s
         "sign",
         "certificate",
         certificate.id,
-        {"number": certificate.display_number, "meaning": SIGNATURE_MEANING, "pdf_sha256": sha256},
+        {
+            "number": certificate.display_number,
+            "meaning": SIGNATURE_MEANING,
+            "pdf_sha256": sha256,
+            "dcc_sha256": certificate.dcc_sha256,
+        },
     )
     return certificate
 

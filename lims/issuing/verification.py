@@ -8,6 +8,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from certificates import dcc
 from lims.core.model import nfc, utcnow
 from lims.extensions import db
 from lims.issuing.models import Certificate, CertificateCheck
@@ -101,10 +102,34 @@ def by_number(session: Session, number: str, code: str) -> Verdict:
     return verdict_for(session, certificate)
 
 
+def looks_like_xml(data: bytes) -> bool:
+    """Whether an upload is XML (a DCC) rather than a PDF: by its first bytes, as the browser's name may lie."""
+    return data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
+
+
+def _certificate_a_dcc_names(session: Session, data: bytes) -> Certificate | None:
+    """The certificate a DCC says it is (its unique identifier, "<number>" or "<number>/R<n>"), if it is ours."""
+    try:
+        number = dcc.read_dcc(data).number
+    except (dcc.DccInvalid, ValueError, ArithmeticError):  # unreadable: it is not one of ours
+        return None
+    revision = 0
+    if "/R" in number:
+        number, _sep, rev = number.rpartition("/R")
+        revision = int(rev) if rev.isdigit() else 0
+    return session.scalar(select(Certificate).where(Certificate.number == number, Certificate.revision == revision))
+
+
 def by_file(session: Session, data: bytes, expected: Certificate | None = None) -> Verdict:
-    """Compare an uploaded file with the issued PDFs by SHA-256: byte-for-byte the issued one, or not."""
+    """Compare an uploaded PDF or DCC with the issued ones by SHA-256: byte-for-byte the issued one, or not.
+
+    A DCC that is not byte-for-byte ours but names one of our certificates is that certificate, changed.
+    """
     digest = hashlib.sha256(data).hexdigest()
-    found = session.scalar(select(Certificate).where(Certificate.pdf_sha256 == digest))
+    column = Certificate.dcc_sha256 if looks_like_xml(data) else Certificate.pdf_sha256
+    found = session.scalar(select(Certificate).where(column == digest))
+    if found is None and expected is None and column is Certificate.dcc_sha256:
+        expected = _certificate_a_dcc_names(session, data)
     if expected is not None and (found is None or found.id == expected.id):
         verdict = verdict_for(session, expected)
         return Verdict(verdict.outcome, expected, verdict.replaced_by, file_matches=found is not None)

@@ -1,6 +1,6 @@
 """Pages of issuing: certificates, signing, batches, stickers, impact of a failed standard, public verification."""
 
-from flask import Blueprint, Response, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -76,6 +76,21 @@ def certificate_pdf(certificate_id: int):
         data,
         mimetype="application/pdf",
         headers={"Content-Disposition": f'inline; filename="{filename}"', "X-Content-SHA256": found.pdf_sha256},
+    )
+
+
+@blueprint.route("/certificates/<int:certificate_id>/dcc.xml")
+@read_view(*ALL_ROLES)
+def certificate_dcc(certificate_id: int):
+    found = queries.get_certificate(db.session, current_user, certificate_id)
+    if not found.dcc_sha256:
+        abort(404)
+    # The stored, signed XML, exactly as issued (the same bytes the PDF carries inside it).
+    filename = f"DCC-{found.display_number.replace('/', '-')}.xml"
+    return Response(
+        read_bytes(found.dcc_sha256),
+        mimetype="application/xml",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "X-Content-SHA256": found.dcc_sha256},
     )
 
 
@@ -360,8 +375,8 @@ def verify_lookup():
 
 def _upload_bytes(form: UploadForm) -> bytes:
     data = form.file.data.read(current_app.config["MAX_CONTENT_LENGTH"] + 1)
-    if not data.startswith(b"%PDF-"):
-        raise RuleViolation(_("Tệp không phải PDF."), field="file")
+    if not (data.startswith(b"%PDF-") or verification.looks_like_xml(data)):
+        raise RuleViolation(_("Tệp không phải PDF hay DCC (XML) của giấy chứng nhận."), field="file")
     return data
 
 
