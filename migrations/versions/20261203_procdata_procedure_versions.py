@@ -1,7 +1,7 @@
 """procedures defined as data: versions, unconfirmed values; jobs keep their version
 
 Revision ID: procdata_procedure_versions
-Revises: science_second_look
+Revises: 20261203_dcc
 Create Date: 2026-12-03 15:48:55.018505
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'procdata_procedure_versions'
-down_revision = 'science_second_look'
+down_revision = '20261203_dcc'
 branch_labels = None
 depends_on = None
 
