@@ -24,6 +24,7 @@ from importlib import resources
 from urllib.parse import unquote, urlsplit
 
 from flask import current_app, has_app_context
+from flask_babel import gettext as _
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
@@ -298,7 +299,7 @@ def confirm_method(session: Session, actor, method: Method, *, reason: str) -> M
     """Confirm a seeded method after checking its code and title against the published text (audited)."""
     require(actor, Capability.MANAGE_CATALOGUE)
     if not (reason or "").strip():
-        raise RuleViolation("Cần nêu căn cứ xác nhận / say what the method was checked against", field="reason")
+        raise RuleViolation(_("Cần nêu căn cứ xác nhận phương pháp."), field="reason")
     with audit_reason(reason.strip()):
         method.confirmed = True
         method.confirmed_by_id = actor.id

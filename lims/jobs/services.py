@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -762,7 +763,8 @@ def check_conditions(procedure: Procedure, conditions: dict) -> list[dict]:
     try:
         return procedure.environment_problems(conditions)
     except InputError as exc:
-        raise RuleViolation(f"Điều kiện môi trường chưa đúng / {exc.message}", field=exc.field) from exc
+        message = _("Điều kiện môi trường chưa đúng: %(problem)s", problem=exc.message)
+        raise RuleViolation(message, field=exc.field) from exc
 
 
 def compute_result(

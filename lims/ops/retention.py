@@ -8,6 +8,7 @@ change in the audit trail; the certificates and the audit trail themselves are n
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -52,7 +53,7 @@ def set_retention(session: Session, retention: Retention, days: int, reason: str
             field="days",
         )
     if not (reason or "").strip():
-        raise RuleViolation("Cần ghi lý do / a reason is required", field="reason")
+        raise RuleViolation(_("Cần ghi lý do."), field="reason")
     with audit_reason(reason.strip()):
         setting = session.get(LabSetting, retention.key)
         if setting is None:
