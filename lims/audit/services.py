@@ -10,6 +10,7 @@ from pathlib import Path
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from flask import current_app, has_app_context
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -130,16 +131,17 @@ def _check_anchor(anchor: AuditAnchor, head_seq: int, hashes: dict[int, str], tr
     return None
 
 
-_key_path: Path | None = None
-
-
-def configure_anchor_key(path: str | os.PathLike) -> None:
-    """Set where the lab's audit checkpoint key lives (from the app configuration)."""
-    global _key_path
-    _key_path = Path(path)
+def _anchor_key_path() -> Path | None:
+    """Where the lab's audit checkpoint key lives: read from the current application's configuration each time, so
+    that two applications in one process (a restore target beside the source) never sign with each other's key."""
+    if not has_app_context():
+        return None
+    configured = current_app.config.get("AUDIT_ANCHOR_KEY_PATH")
+    return Path(configured) if configured else None
 
 
 def _load_private_key(create: bool) -> Ed25519PrivateKey | None:
+    _key_path = _anchor_key_path()
     if _key_path is None:
         return None
     if not _key_path.exists():

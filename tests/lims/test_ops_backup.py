@@ -199,3 +199,17 @@ def test_every_column_naming_a_stored_file_is_known(app_context):
         ("standard_calibration", "document_sha256"),
         ("competence_record", "document_sha256"),
     }
+
+
+def test_each_application_signs_checkpoints_with_its_own_audit_key(app, session, empty_deployment):
+    """A second application in the process (the restore target) must not redirect the first one's audit key: the
+    CI run that found this had the source lab's checkpoint key written into another deployment's folder."""
+    from lims.audit.services import anchor_chain
+
+    own_key = Path(app.config["AUDIT_ANCHOR_KEY_PATH"])
+    other_key = Path(empty_deployment.config["AUDIT_ANCHOR_KEY_PATH"])
+    assert own_key != other_key
+    anchor_chain(session)
+    session.commit()
+    assert own_key.exists()
+    assert not other_key.exists()
