@@ -5,7 +5,7 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from flask import Flask, has_request_context, request, session
+from flask import Flask, g, has_request_context, request, session
 from flask_babel import format_date, format_datetime
 from flask_login import current_user
 
@@ -155,6 +155,13 @@ def register_request_hooks(app: Flask) -> None:
 
     # First of all hooks: nothing, not even the sign-in lookup, reads a request that carries a NUL or deep JSON.
     app.before_request(refuse_bad_input)
+
+    @app.before_request
+    def forget_the_previous_caller():
+        # Who calls is decided afresh for each request (cookie or API token). A request inside an application
+        # context that outlives it (a test client in a test's context) would otherwise inherit the last caller.
+        for name in ("_login_user", "api_token", "api_token_refused"):
+            g.pop(name, None)
 
     @app.before_request
     def attribute_changes_to_the_user():

@@ -1,32 +1,47 @@
-"""The JSON API, version 1: the measurement calculations, the same functions as `lims calc`."""
+"""The JSON API, version 1: the lab's records for other systems, the measurement calculations (the same functions
+as `lims calc`), and the OpenAPI document with its documentation page."""
 
-from flask import Blueprint, jsonify, request
+from flask import jsonify, render_template, request
 
 from instruments.calculations import CALCULATIONS, calculation, json_ready
 from instruments.errors import InputError
+from lims.api import resources  # noqa: F401  (registers the resources' operations on the blueprint)
+from lims.api.blueprint import blueprint, operation
+from lims.api.openapi import openapi_document
 from lims.auth.permissions import Capability
-from lims.core.web import write_view
-from lims.issuing import views as issuing_views
+from lims.core.web import problem_response, read_view
 
-blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
-
-# A certificate's DCC is machine-readable by nature: other systems fetch it here, with the same permission checks
-# and the same stored bytes as the page's download.
-blueprint.add_url_rule(
-    "/certificates/<int:certificate_id>/dcc", "certificate_dcc", issuing_views.certificate_dcc, methods=["GET"]
-)
+__all__ = ["blueprint"]
 
 
-@blueprint.route("/calc/<name>", methods=["POST"])
-@write_view(Capability.CALCULATE)
+@operation(
+    "POST", "/calc/<name>", summary="Run a measurement calculation", tag="calculations",
+    capability=Capability.CALCULATE, body={"type": "object"}, errors=(400, 401, 403, 404, 422),
+)  # fmt: skip
 def calculate(name: str):
+    """The calculations of `lims calc` (uncertainty budgets, conversions): the body is the calculation's input."""
     # A POST that stores nothing: write_view still declares who may use it, and the error statuses roll back.
     if name not in CALCULATIONS:
-        return jsonify({"error": f"no calculation named {name!r}", "field": "name"}), 404
+        return problem_response(404, f"no calculation named {name!r}", field="name")
     document = request.get_json(silent=True)
     if not isinstance(document, dict):
-        return jsonify({"error": "the body must be a JSON object", "field": ""}), 400
+        return problem_response(400, "the body must be a JSON object", field="")
     try:
         return jsonify(json_ready(calculation(name)(document)))
     except InputError as exc:
-        return jsonify(exc.as_dict()), 422
+        found = exc.as_dict()
+        return problem_response(422, found.get("error") or str(exc), field=found.get("field"))
+
+
+@blueprint.route("/openapi.json")
+@read_view(public=True)
+def openapi():
+    """The OpenAPI 3.1 document of this API, generated from the code."""
+    return jsonify(openapi_document())
+
+
+@blueprint.route("/docs")
+@read_view(public=True)
+def docs():
+    """The API's documentation, served by the lab itself (no outside script or font)."""
+    return render_template("api/docs.html", document=openapi_document())

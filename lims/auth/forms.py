@@ -1,8 +1,8 @@
 """Sign-in and account forms."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp
+from wtforms import BooleanField, IntegerField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, Optional, Regexp
 
 from lims.auth.models import ROLES
 from lims.auth.passwords import MAXIMUM_LENGTH
@@ -72,4 +72,12 @@ class NewPasswordForm(LabForm):
     )
     password_again = PasswordField(
         _l("Nhập lại mật khẩu"), validators=[EqualTo("password", message=_l("Hai mật khẩu không khớp."))]
+    )
+
+
+class TokenForm(LabForm):
+    name = StringField(_l("Tên (dùng ở đâu)"), validators=[DataRequired(), Length(max=100)])
+    scope = SelectField(_l("Phạm vi"), choices=choices([("read", _l("Chỉ đọc")), ("write", _l("Đọc và ghi"))]))
+    expires_days = IntegerField(
+        _l("Hết hạn sau (ngày)"), default=90, validators=[DataRequired(), NumberRange(min=1, max=730)]
     )

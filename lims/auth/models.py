@@ -11,7 +11,7 @@ from lims.core.model import nfc, utcnow
 from lims.customers.models import Organisation
 from lims.extensions import db
 
-__all__ = ["LAB_ROLES", "ROLES", "InspectorScope", "LoginAttempt", "User", "UserRole"]
+__all__ = ["LAB_ROLES", "ROLES", "ApiToken", "ApiTokenUse", "InspectorScope", "LoginAttempt", "User", "UserRole"]
 
 
 def username_key(username: str) -> str:
@@ -138,3 +138,37 @@ class LoginThrottle(db.Model):
     remote_addr: Mapped[str] = mapped_column(String(64), default="")
     failures: Mapped[int] = mapped_column(default=0)
     not_before: Mapped[datetime | None]
+
+
+class ApiToken(db.Model):
+    """A personal access token for the API: shown once when created, kept only as its SHA-256, revocable."""
+
+    __tablename__ = "api_token"
+    __audit_redact__ = frozenset({"token_hash"})
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    prefix: Mapped[str] = mapped_column(String(16))  # the first characters, to recognise a token in a list
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scope: Mapped[str] = mapped_column(String(10))  # read | write
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
+
+
+class ApiTokenUse(db.Model):
+    """One request made with a token: when, what, from where and how it was answered."""
+
+    __tablename__ = "api_token_use"
+    __audited__ = False
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_id: Mapped[int] = mapped_column(ForeignKey("api_token.id", ondelete="CASCADE"), index=True)
+    used_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    method: Mapped[str] = mapped_column(String(10))
+    path: Mapped[str] = mapped_column(String(300))
+    status: Mapped[int]
+    remote_addr: Mapped[str | None] = mapped_column(String(64))

@@ -48,6 +48,7 @@ class Capability(StrEnum):
     EXPORT_EVIDENCE = "export_evidence"  # the evidence pack for an assessment
     # Customers
     MANAGE_CUSTOMERS = "manage_customers"  # organisations, contacts, instruments, imports
+    REGISTER_INSTRUMENTS = "register_instruments"  # add and edit instruments (an enterprise its own, in the API)
     SHARE_CALENDAR = "share_calendar"  # an organisation's calendar link
     MANAGE_ASSURANCE = "manage_assurance"  # enrolment in the measurement assurance programme
     MANAGE_CATALOGUE = "manage_catalogue"  # instrument types, verification cycles, the valid-until rule
@@ -103,6 +104,7 @@ _HOLDERS: dict[Capability, frozenset[str]] = {
     C.KEEP_WORKLIST: frozenset({"technician"}),
     C.EXPORT_EVIDENCE: _READERS,
     C.MANAGE_CUSTOMERS: frozenset({"admin", "manager", "technician"}),
+    C.REGISTER_INSTRUMENTS: frozenset({"admin", "manager", "technician", "enterprise"}),
     C.SHARE_CALENDAR: frozenset({"admin", "manager", "technician", "enterprise"}),
     C.MANAGE_ASSURANCE: frozenset({"admin", "manager"}),
     C.MANAGE_CATALOGUE: frozenset({"admin", "manager"}),

@@ -1,8 +1,11 @@
 """Reads of accounts."""
 
-from sqlalchemy import Select, select
+from datetime import datetime
 
-from lims.auth.models import User
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from lims.auth.models import ApiTokenUse, User
 from lims.customers.models import Organisation
 
 
@@ -13,3 +16,15 @@ def users_query() -> Select:
 def organisations_query(kind: str | None = None) -> Select:
     query = select(Organisation).order_by(Organisation.name)
     return query.where(Organisation.kind == kind) if kind else query
+
+
+def token_uses(session: Session, token_ids: list[int]) -> dict[int, tuple[int, datetime | None]]:
+    """Return {token id: (uses, last use)} for a person's tokens."""
+    if not token_ids:
+        return {}
+    rows = session.execute(
+        select(ApiTokenUse.token_id, func.count(), func.max(ApiTokenUse.used_at))
+        .where(ApiTokenUse.token_id.in_(token_ids))
+        .group_by(ApiTokenUse.token_id)
+    ).all()
+    return {token_id: (count, last) for token_id, count, last in rows}

@@ -9,7 +9,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
 from lims.auth import queries, services
-from lims.auth.forms import ROLE_LABELS, LoginForm, NewPasswordForm, PasswordChangeForm, UserForm
+from lims.auth import tokens as tokens_service
+from lims.auth.forms import ROLE_LABELS, LoginForm, NewPasswordForm, PasswordChangeForm, TokenForm, UserForm
 from lims.auth.models import User
 from lims.auth.permissions import Capability
 from lims.core.errors import RuleViolation
@@ -109,6 +110,53 @@ def set_language(code: str):
     if code in ("vi", "en"):
         session["lang"] = code
     return redirect(_safe_next(request.args.get("next")))
+
+
+# --- one's account and API tokens ------------------------------------------------------------------------------
+
+
+def _render_account(form: TokenForm, new_secret: str | None = None, status: int = 200):
+    tokens = tokens_service.tokens_of(db.session, current_user)
+    return render_template(
+        "auth/account.html",
+        form=form,
+        tokens=tokens,
+        uses=queries.token_uses(db.session, [token.id for token in tokens]),
+        new_secret=new_secret,
+        now=utcnow(),
+    ), status
+
+
+@blueprint.route("/account", methods=["GET"])
+@read_view(Capability.OWN_ACCOUNT)
+def account():
+    return _render_account(TokenForm())
+
+
+@blueprint.route("/account/tokens", methods=["POST"])
+@write_view(Capability.OWN_ACCOUNT, inspector_may=True)
+def token_create():
+    form = TokenForm()
+    if not form.validate_on_submit():
+        return _render_account(form, status=400)
+    try:
+        made = tokens_service.create_token(
+            db.session, current_user, current_user, name=form.name.data, scope=form.scope.data,
+            days=form.expires_days.data,
+        )  # fmt: skip
+    except RuleViolation as exc:
+        show_refusal(form, exc)
+        return _render_account(form, status=422)
+    # Shown on this answer only: the lab keeps its hash, so it can never be shown again.
+    return _render_account(TokenForm(formdata=None), new_secret=made.secret)
+
+
+@blueprint.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
+@write_view(Capability.OWN_ACCOUNT, inspector_may=True)
+def token_revoke(token_id: int):
+    tokens_service.revoke_token(db.session, current_user, token_id)
+    flash(_("Đã thu hồi mã truy cập."), "success")
+    return redirect(url_for("auth.account"))
 
 
 @blueprint.route("/account/password", methods=["GET"])

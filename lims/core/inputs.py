@@ -94,7 +94,11 @@ def refuse_bad_input():
     except RefusedInput as refused:
         field = CONTROL_CHARACTER.sub("\ufffd", refused.field)[:200]
         message = f"{refused.message} ({field})"
-        if request.path.startswith("/api/") or request.is_json or request.accept_mimetypes.best == "application/json":
+        if request.path.startswith("/api/"):
+            from lims.core.web import problem_response
+
+            return problem_response(400, refused.message, field=field)
+        if request.is_json or request.accept_mimetypes.best == "application/json":
             return make_response(jsonify({"error": refused.message, "field": field}), 400)
         return make_response(render_template("errors/error.html", code=400, message=message), 400)
     return None

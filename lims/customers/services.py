@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from lims.audit.trail import audit_reason, record_event
 from lims.auth.permissions import Capability, may_see_organisation, require
 from lims.core.dates import is_plausible_day
-from lims.core.errors import NotFound, RuleViolation
+from lims.core.errors import NotFound, PermissionDenied, RuleViolation
 from lims.core.model import nfc, utcnow
 from lims.core.numbers import decimal_point
 from lims.customers import rules
@@ -551,9 +551,15 @@ def next_due_from_last(session: Session, instrument_type: InstrumentType, values
     return next_due(instrument_type, kind, values["last_service_on"], instrument_type.cycles, valid_until_rule(session))
 
 
+def _check_owner(actor, organisation_id: int) -> None:
+    require(actor, Capability.REGISTER_INSTRUMENTS)
+    if not may_see_organisation(actor, organisation_id):
+        raise PermissionDenied(_("Chỉ được đăng ký phương tiện đo của doanh nghiệp mình."))
+
+
 def create_instrument(session: Session, actor, organisation: Organisation, **values) -> Instrument:
-    """Register an enterprise's instrument."""
-    require(actor, Capability.MANAGE_CUSTOMERS)
+    """Register an enterprise's instrument (the lab any enterprise's, an enterprise's user its own)."""
+    _check_owner(actor, organisation.id)
     values = _clean(values)
     _check_instrument(session, values)
     instrument = Instrument(organisation_id=organisation.id, **values)
@@ -563,8 +569,8 @@ def create_instrument(session: Session, actor, organisation: Organisation, **val
 
 
 def update_instrument(session: Session, actor, instrument: Instrument, **values) -> Instrument:
-    """Change an instrument's description, location or dates."""
-    require(actor, Capability.MANAGE_CUSTOMERS)
+    """Change an instrument's description, location or dates (an enterprise's user, its own instruments')."""
+    _check_owner(actor, instrument.organisation_id)
     values = _clean(values)
     merged = {key: getattr(instrument, key) for key in INSTRUMENT_FIELDS} | values
     _check_instrument(session, merged)

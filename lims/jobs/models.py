@@ -34,7 +34,7 @@ class ServiceRequest(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(40), unique=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
-    status: Mapped[str] = mapped_column(String(20), default="submitted")  # submitted | accepted | declined
+    status: Mapped[str] = mapped_column(String(20), default="submitted")  # submitted | accepted | declined | cancelled
     place: Mapped[str] = mapped_column(String(20), default="lab")  # lab | on_site
     site_address: Mapped[str | None] = mapped_column(String(500))
     # Contract review (ISO/IEC 17025 7.1.3): a calibration states conformity only when the customer asked, against
@@ -44,6 +44,7 @@ class ServiceRequest(db.Model):
     decision_rule: Mapped[str] = mapped_column(String(40), default="simple")  # instruments.decision rule code
     requested_on: Mapped[date] = mapped_column(Date)
     agreed_on: Mapped[date | None] = mapped_column(Date)  # the date the lab promised
+    preferred_on: Mapped[date | None] = mapped_column(Date)  # the date the enterprise would like
     contact_name: Mapped[str | None] = mapped_column(String(200))
     notes: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))

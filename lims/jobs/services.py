@@ -266,6 +266,7 @@ def create_request(
     agreed_on: date | None = None,
     contact_name: str | None = None,
     notes: str | None = None,
+    preferred_on: date | None = None,
 ) -> ServiceRequest:
     """Record an enterprise's request; an enterprise user may only request for its own organisation."""
     require(actor, Capability.SUBMIT_REQUESTS)
@@ -326,6 +327,7 @@ def create_request(
         decision_rule=decision_rule,
         requested_on=requested_on or lab_today(),
         agreed_on=agreed_on,
+        preferred_on=preferred_on,
         contact_name=contact_name,
         notes=notes,
         created_by_id=actor.id,
@@ -443,6 +445,37 @@ def decline_request(session: Session, actor: User, request: ServiceRequest, *, n
     with audit_reason(notes):
         session.flush()
     return request
+
+
+def cancel_request(
+    session: Session, actor: User, request: ServiceRequest, *, reason: str | None = None
+) -> ServiceRequest:
+    """Withdraw a request the lab has not yet reviewed (the enterprise that made it, or the lab)."""
+    require(actor, Capability.SUBMIT_REQUESTS)
+    if not may_see_organisation(actor, request.organisation_id):
+        raise PermissionDenied(_("Chỉ được hủy yêu cầu của doanh nghiệp mình."))
+    if request.status != "submitted":
+        raise RuleViolation(_("Chỉ hủy được yêu cầu đang chờ xem xét."), field="status")
+    request.status = "cancelled"
+    with audit_reason((reason or "").strip() or "cancelled by the requester"):
+        session.flush()
+    log.info("request %s cancelled by %s", request.number, actor.username)
+    return request
+
+
+def complete_item(session: Session, actor: User, item: RequestItem) -> RequestItem:
+    """Fill what an enterprise may leave out of a line: the usual service, and the procedure when only one applies.
+
+    The lab still confirms the procedure and chooses the method at contract review; what cannot be guessed stays
+    empty and the request service names the field.
+    """
+    require(actor, Capability.SUBMIT_REQUESTS)
+    instrument = session.get(Instrument, item.instrument_id) if item.instrument_id else None
+    if instrument is None:
+        return item
+    service = item.service or usual_service(instrument)
+    procedure_key = item.procedure_key or usual_procedure(instrument, service) or ""
+    return RequestItem(item.instrument_id, service, procedure_key, item.method_code, item.method_id)
 
 
 # --- authorisations and verifier cards --------------------------------------------------------------------

@@ -165,7 +165,8 @@ def test_probe_deeply_nested_json_to_the_calculation_api_answers_400(client, log
     body = "[" * 5000 + "]" * 5000
     response = client.post("/api/v1/calc/uncertainty", data=body, content_type="application/json")
     assert response.status_code == 400
-    assert response.is_json and "JSON" in response.json["error"]
+    # an RFC 9457 problem document, as every error of the API
+    assert response.mimetype == "application/problem+json" and "JSON" in response.json["detail"]
 
 
 def test_json_strings_with_nul_and_non_finite_numbers_answer_400_naming_the_path(client, login):
