@@ -134,7 +134,7 @@ def account():
 
 
 @blueprint.route("/account/tokens", methods=["POST"])
-@write_view(Capability.OWN_ACCOUNT, inspector_may=True)
+@write_view(Capability.OWN_ACCOUNT)
 def token_create():
     form = TokenForm()
     if not form.validate_on_submit():
@@ -152,7 +152,7 @@ def token_create():
 
 
 @blueprint.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
-@write_view(Capability.OWN_ACCOUNT, inspector_may=True)
+@write_view(Capability.OWN_ACCOUNT)
 def token_revoke(token_id: int):
     tokens_service.revoke_token(db.session, current_user, token_id)
     flash(_("Đã thu hồi mã truy cập."), "success")

@@ -552,13 +552,13 @@ def next_due_from_last(session: Session, instrument_type: InstrumentType, values
 
 
 def _check_owner(actor, organisation_id: int) -> None:
-    require(actor, Capability.REGISTER_INSTRUMENTS)
     if not may_see_organisation(actor, organisation_id):
         raise PermissionDenied(_("Chỉ được đăng ký phương tiện đo của doanh nghiệp mình."))
 
 
 def create_instrument(session: Session, actor, organisation: Organisation, **values) -> Instrument:
     """Register an enterprise's instrument (the lab any enterprise's, an enterprise's user its own)."""
+    require(actor, Capability.REGISTER_INSTRUMENTS)
     _check_owner(actor, organisation.id)
     values = _clean(values)
     _check_instrument(session, values)
@@ -570,6 +570,7 @@ def create_instrument(session: Session, actor, organisation: Organisation, **val
 
 def update_instrument(session: Session, actor, instrument: Instrument, **values) -> Instrument:
     """Change an instrument's description, location or dates (an enterprise's user, its own instruments')."""
+    require(actor, Capability.REGISTER_INSTRUMENTS)
     _check_owner(actor, instrument.organisation_id)
     values = _clean(values)
     merged = {key: getattr(instrument, key) for key in INSTRUMENT_FIELDS} | values
