@@ -38,8 +38,10 @@ def _parameter(name: str, spec) -> dict:
     return {"name": name, "in": "query", "required": False, "description": spec.description, "schema": schema}
 
 
-def _list_parameters(listing) -> list[dict]:
+def _list_parameters(listing, paged: bool) -> list[dict]:
     parameters = [_parameter(name, spec) for _field, name, spec in filter_args(listing.filters)]
+    if not paged:  # a file of the whole list (the ZIP of certificates): its filters, no page
+        return parameters
     parameters += [
         {
             "name": CURSOR_ARG,
@@ -100,12 +102,13 @@ def _success(op: Operation, spec: APISpec) -> dict:
 
 def _operation(op: Operation, spec: APISpec) -> dict:
     roles = ", ".join(sorted(roles_holding(op.capability) - ({"inspector"} if op.writes else set())))
+    listed = _list_parameters(op.listing, paged=op.response is not None) if op.listing else []
     document = {
         "operationId": op.endpoint,
         "summary": op.summary,
         "description": f"{op.description}\n\nRoles: {roles} (capability `{op.capability}`).".strip(),
         "tags": list(op.tags),
-        "parameters": _path_parameters(op) + (_list_parameters(op.listing) if op.listing else []),
+        "parameters": _path_parameters(op) + listed,
         "responses": {str(op.status): _success(op, spec)},
     }
     for status in op.errors:

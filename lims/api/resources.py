@@ -24,19 +24,29 @@ from lims.api.schemas import (
     VerificationOut,
 )
 from lims.auth.permissions import Capability
+from lims.core.dates import lab_today
 from lims.core.errors import NotFound, RuleViolation
+from lims.core.exports import download
 from lims.core.lists import fetch_page, parse_filters, parse_limit
 from lims.customers import queries as customer_queries
 from lims.customers import services as customer_services
 from lims.customers.models import InstrumentType
 from lims.extensions import db
+from lims.issuing import archive, verification
 from lims.issuing import queries as issuing_queries
 from lims.issuing import services as issuing_services
-from lims.issuing import verification
 from lims.issuing import views as issuing_views
 from lims.jobs import queries as job_queries
 from lims.jobs import services as job_services
+from lims.portal.status import instrument_statuses
 from lims.standards import queries as standard_queries
+
+
+def _dumper(schema, items, many: bool):
+    dumper = schema(many=many)
+    if schema is InstrumentOut:  # each instrument's standing today, read for the whole page at once
+        dumper.statuses = instrument_statuses(db.session, items if many else [items], lab_today())
+    return dumper
 
 
 def list_response(spec, schema):
@@ -46,11 +56,12 @@ def list_response(spec, schema):
     page = fetch_page(
         db.session, spec, current_user, filters, cursor=request.args.get("cursor"), limit=limit, strict=True
     )
-    return jsonify({"items": schema(many=True).dump(page.items), "next_cursor": page.next_cursor, "limit": limit})
+    items = _dumper(schema, page.items, True).dump(page.items)
+    return jsonify({"items": items, "next_cursor": page.next_cursor, "limit": limit})
 
 
 def one(schema, item, status: int = 200):
-    return jsonify(schema().dump(item)), status
+    return jsonify(_dumper(schema, item, False).dump(item)), status
 
 
 # --- the caller's organisation ---------------------------------------------------------------------------------
@@ -249,6 +260,19 @@ def job_detail(job_id: int):
 )  # fmt: skip
 def certificates_list():
     return list_response(issuing_queries.CERTIFICATES, CertificateOut)
+
+
+@operation(
+    "GET", "/certificates/archive", summary="All certificates of the list in one ZIP", tag="certificates",
+    capability=Capability.READ_CERTIFICATES, listing=issuing_queries.CERTIFICATES, media_type="application/zip",
+    errors=(400, 401, 403, 422),
+)  # fmt: skip
+def certificates_archive():
+    """The PDFs, as issued, of the certificates the list's filters select (revoked ones left out, at most 500),
+    with manifest.csv giving each file's number, dates and SHA-256."""
+    filters = parse_filters(issuing_queries.CERTIFICATES.filters, request.args, strict=True)
+    data = archive.certificates_zip(db.session, current_user, filters, lab_today())
+    return download(data, "application/zip", f"certificates-{lab_today():%Y%m%d}.zip")
 
 
 @operation(

@@ -5,6 +5,7 @@ from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
 
 from lims.jobs.models import JOB_STATES, SERVICES
 from lims.jobs.queries import REQUEST_STATUSES
+from lims.portal.status import STATUSES
 
 TEXT = validate.Length(max=200)
 
@@ -63,6 +64,21 @@ class InstrumentOut(Out):
     last_service_kind = fields.String(allow_none=True)
     next_due_on = fields.Date(allow_none=True)
     active = fields.Boolean(required=True)
+    status = fields.Method(
+        "_status",
+        required=True,
+        metadata={
+            "type": "string",
+            "enum": list(STATUSES),
+            "description": "today's standing: in the lab, being measured, failed, overdue, due within 30/60/90 "
+            "days, valid, or no due date",
+        },
+    )
+
+    statuses: dict[int, str] = {}  # set by the resource for the rows it dumps (lims.portal.status)
+
+    def _status(self, instrument) -> str:
+        return self.statuses.get(instrument.id, "unknown")
 
 
 def _positive(**options):

@@ -18,8 +18,8 @@ from lims.core.lists import fetch_page, parse_filters
 from lims.core.navigation import register_home_panel, register_nav
 from lims.core.web import client_address, read_view, write_view
 from lims.extensions import db
+from lims.issuing import archive, impact, numbering, queries, services, stickers, verification
 from lims.issuing import batch as batches
-from lims.issuing import impact, numbering, queries, services, stickers, verification
 from lims.issuing.forms import (
     AmendForm,
     BatchForm,
@@ -63,6 +63,15 @@ def certificates_export():
 @read_view(Capability.READ_CERTIFICATES)
 def certificates_export_xlsx():
     return list_export(queries.CERTIFICATES, current_user, "giay-chung-nhan", "xlsx")
+
+
+@blueprint.route("/certificates.zip")
+@read_view(Capability.READ_CERTIFICATES)
+def certificates_archive():
+    """Every certificate of the list as filtered, at once: their PDFs and a manifest (CSV) in one ZIP."""
+    filters = parse_filters(queries.CertificateFilter, request.args)
+    data = archive.certificates_zip(db.session, current_user, filters, lab_today())
+    return download(data, "application/zip", f"giay-chung-nhan-{lab_today():%Y%m%d}.zip")
 
 
 @blueprint.route("/certificates/<int:certificate_id>")

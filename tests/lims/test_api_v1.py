@@ -1,7 +1,10 @@
 """API v1: personal access tokens, the same permission checks as the pages, problem documents naming the field, and
 an enterprise's request served end to end (three instruments, one new; then its certificates downloaded)."""
 
+import csv
 import hashlib
+import io
+import zipfile
 from datetime import date, timedelta
 
 import pytest
@@ -267,14 +270,22 @@ def test_an_enterprise_requests_three_instruments_one_new_and_downloads_the_cert
     service_request = session.get(ServiceRequest, request_id)
     assert service_request.preferred_on == date(2026, 12, 15)
     manager = make_user("manager")
-    for job in jobs.accept_request(session, manager, service_request):
+    jobs.accept_request(session, manager, service_request)
+    session.commit()
+    standing = client.get(f"/api/v1/instruments/{first.id}", headers=bearer(secret)).get_json()["status"]
+    assert standing == "in_lab"
+    for job in service_request.jobs:
         _measure(session, world, job)
     session.commit()
+    listed = client.get("/api/v1/instruments", headers=bearer(secret)).get_json()["items"]
+    assert {item["status"] for item in listed} == {"in_progress"}
     world.stickers()
     for number, job in enumerate(service_request.jobs, start=1):
         issuing.issue_certificate(session, world.signatory, job, TEST_PASSWORD, sticker_serial=f"VL {number:07d}")
         session.commit()
 
+    listed = client.get("/api/v1/instruments", headers=bearer(secret)).get_json()["items"]
+    assert {item["status"] for item in listed} == {"valid"}  # passed: due again in a year
     jobs_seen = client.get(f"/api/v1/requests/{request_id}", headers=bearer(secret)).get_json()["job_ids"]
     assert len(jobs_seen) == 3
     certificates = client.get("/api/v1/certificates?status=issued", headers=bearer(secret)).get_json()["items"]
@@ -285,6 +296,14 @@ def test_an_enterprise_requests_three_instruments_one_new_and_downloads_the_cert
         assert hashlib.sha256(pdf.data).hexdigest() == certificate["pdf_sha256"]
         verdict = client.get(f"/api/v1/certificates/{certificate['id']}/verification", headers=bearer(secret))
         assert verdict.get_json()["genuine"] is True
+    # All at once: one ZIP of the PDFs as issued, with a manifest giving each file's SHA-256.
+    archive = client.get("/api/v1/certificates/archive?status=issued", headers=bearer(secret))
+    assert archive.status_code == 200 and archive.mimetype == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(archive.data)) as opened:
+        manifest = list(csv.DictReader(io.StringIO(opened.read("manifest.csv").decode("utf-8-sig"))))
+        assert len(manifest) == 3
+        for row in manifest:
+            assert hashlib.sha256(opened.read(row["file"])).hexdigest() == row["sha256"]
     # A request no longer waiting for review cannot be cancelled; a new one can, by the enterprise.
     refused = client.post(f"/api/v1/requests/{request_id}/cancel", headers=bearer(secret))
     assert refused.status_code == 422 and refused.get_json()["field"] == "status"
@@ -292,3 +311,36 @@ def test_an_enterprise_requests_three_instruments_one_new_and_downloads_the_cert
     cancelled = client.post(f"/api/v1/requests/{again.get_json()['id']}/cancel", json={"reason": "nhầm"},
                             headers=bearer(secret))  # fmt: skip
     assert cancelled.status_code == 200 and cancelled.get_json()["status"] == "cancelled"
+
+
+@pytest.mark.parametrize(
+    ("jobs", "due_in", "expected"),
+    [
+        ([], None, "unknown"),
+        ([], -1, "overdue"),
+        ([], 10, "due_30"),
+        ([], 45, "due_60"),
+        ([], 80, "due_90"),
+        ([], 200, "valid"),
+        ([("certified", False)], 200, "failed"),
+        ([("certified", False), ("returned", True)], 200, "valid"),
+        ([("returned", True), ("scheduled", None)], 200, "in_lab"),
+        ([("received", None), ("measured", None)], -5, "in_progress"),
+    ],
+)
+def test_an_instrument_s_standing_today(session, make_organisation, scale_type, jobs, due_in, expected):
+    from lims.core.dates import lab_today
+    from lims.jobs.models import Job
+    from lims.portal.status import instrument_statuses
+
+    owner = make_organisation()
+    item = _instrument(session, owner, scale_type, "S-1")
+    item.next_due_on = lab_today() + timedelta(days=due_in) if due_in is not None else None
+    request = ServiceRequest(number="YC-S", organisation_id=owner.id, requested_on=date(2026, 1, 1), status="accepted")
+    session.add(request)
+    session.flush()
+    for number, (status, passed) in enumerate(jobs):
+        session.add(Job(number=f"CV-S{number}", request_id=request.id, instrument_id=item.id, service="calibration",
+                        procedure_key="x", status=status, passed=passed, received_on=date(2026, 1, 1)))  # fmt: skip
+    session.commit()
+    assert instrument_statuses(session, [item], lab_today()) == {item.id: expected}

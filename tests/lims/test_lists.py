@@ -158,3 +158,27 @@ def test_the_standards_register_walks_by_key_with_undated_standards_first(sessio
     if sort == "due_on":
         undated = [f"C-{n}" for n in (0, 3, 6)]
         assert (everything[:3] if direction is None else everything[-3:]) == undated
+
+
+def test_the_certificates_zip_holds_only_what_the_person_may_see(client, login, make_user, make_organisation, app,
+                                                                 session):  # fmt: skip
+    import zipfile
+
+    from lims.issuing import services as issuing
+    from tests.conftest import TEST_PASSWORD
+    from tests.lims.test_issuing_support import make_world
+
+    world = make_world(session, make_user, make_organisation, app)
+    other = make_organisation("Công ty khác")
+    for organisation in (world.customer, other):
+        issuing.issue_certificate(session, world.signatory, world.job(kind="calibration", organisation=organisation),
+                                  TEST_PASSWORD)  # fmt: skip
+        session.commit()
+    login("enterprise", organisation=world.customer)
+    answer = client.get("/certificates.zip")
+    assert answer.status_code == 200 and answer.mimetype == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(answer.data)) as opened:
+        names = opened.namelist()
+        manifest = opened.read("manifest.csv").decode("utf-8-sig")
+    assert len(names) == 2 and "manifest.csv" in names
+    assert world.customer.name in manifest and "Công ty khác" not in manifest
