@@ -87,7 +87,7 @@ def facts(values: dict) -> dict[str, Any]:
     ``passed``; ``<test>.passed``; ``<test>[i].nominal``; ``<test>[i].<value>`` (point fields and derived
     quantities, and ``<value>_<run>``); ``<test>[i].<run>.<value>``; a check as ``<test>[i].<check>`` (per point)
     or ``<test>[i].<run>.<check>`` (per run), with ``.U``, ``.mpe``, ``.passed`` beside its value;
-    ``standards.<role>.adequate``.
+    ``standards.<role>.adequate``; and, for an example, ``missing`` (the fields of the points not measured).
     """
     out: dict[str, Any] = {"passed": values.get("passed")}
     for key, test in values.get("tests", {}).items():
@@ -126,7 +126,7 @@ def _agrees(expected: Any, got: Any, where: str) -> InputError | None:
         target = expected["value"]
     else:
         target, within = expected, None
-    if isinstance(target, bool) or target is None or isinstance(target, str):
+    if isinstance(target, bool) or target is None or isinstance(target, str | list):
         return None if got == target else InputError(where, f"expected {target!r}, the definition gives {got!r}")
     if not isinstance(target, int | float) or not math.isfinite(target):
         return InputError(where, "an expected value is a number, true, false, null or text")
@@ -158,6 +158,7 @@ def run_example(procedure: type[DefinedProcedure], index: int) -> ExampleOutcome
         problem = InputError(f"{where}.refused", f"expected a refusal naming '{refused}'; the example computed")
         return ExampleOutcome(example.name, example.path, False, 0, (problem,))
     found = facts(dict(result.values))
+    found["missing"] = [item.field for item in result.missing]
     problems = []
     for name, expected in expect.items():
         at = f"{where}.{name}"
