@@ -42,9 +42,7 @@ def definition_text(raw: bytes | str) -> str:
         try:
             raw = raw.decode("utf-8")
         except UnicodeDecodeError:
-            raise RuleViolation(
-                _("Tệp định nghĩa phải là văn bản UTF-8."), field="definition"
-            ) from None
+            raise RuleViolation(_("Tệp định nghĩa phải là văn bản UTF-8."), field="definition") from None
     if not raw.strip():
         raise RuleViolation(_("Tệp định nghĩa trống."), field="definition")
     if len(raw) > MAX_UPLOAD:
@@ -90,9 +88,7 @@ def upload_version(session: Session, actor: User, raw: bytes | str) -> Procedure
     sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
     same = session.scalar(select(ProcedureVersion).where(ProcedureVersion.sha256 == sha256))
     if same is not None:
-        raise RuleViolation(
-            _("Định nghĩa này đã được tải lên: %(label)s", label=same.label), field="definition"
-        )
+        raise RuleViolation(_("Định nghĩa này đã được tải lên: %(label)s", label=same.label), field="definition")
     definition = report.procedure.definition
     taken = session.scalar(
         select(ProcedureVersion).where(
@@ -140,9 +136,7 @@ def approve_version(session: Session, actor: User, version: ProcedureVersion) ->
     """
     require(actor, MANAGE)
     if version.status != VersionStatus.DRAFT:
-        raise RuleViolation(
-            _("Chỉ phê duyệt được phiên bản dự thảo."), field="status"
-        )
+        raise RuleViolation(_("Chỉ phê duyệt được phiên bản dự thảo."), field="status")
     if actor.id == version.uploaded_by_id:
         raise PermissionDenied(
             _("Người tải lên không được tự phê duyệt: cần người thứ hai."),
