@@ -28,6 +28,7 @@ from instruments.procedures.definition import (
     UncertaintyModel,
     read_definition,
 )
+from instruments.procedures.units_under_test import calculate_units, unit_fields
 from instruments.uncertainty.gum import evaluate_budget
 from instruments.uncertainty.inputs import InputQuantity
 
@@ -112,6 +113,10 @@ class DefinedProcedure(Procedure):
     # --- the form ---------------------------------------------------------------------------------------------
 
     def observation_fields(self) -> tuple[Field, ...]:
+        fields = self._one_unit_fields()
+        return unit_fields(self.definition, fields) if self.definition.units_under_test.several else fields
+
+    def _one_unit_fields(self) -> tuple[Field, ...]:
         definition = self.definition
         fields: list[Field] = (
             [
@@ -188,18 +193,26 @@ class DefinedProcedure(Procedure):
             if parameter.kind == "unit" and value not in parameter.choices:
                 continue  # a unit the definition does not offer: the technician chooses
             known[parameter.name] = value
+        if self.definition.units_under_test.several:
+            # The register describes one instrument: the first unit on the bench (the others are added there).
+            own = set(self.definition.units_under_test.per_unit_parameters)
+            shared = {name: value for name, value in known.items() if name not in own}
+            first = {name: value for name, value in known.items() if name in own}
+            return {"parameters": shared, "units": [{"parameters": first}]}
         return {"parameters": known} if known else {}
 
     # --- the calculation --------------------------------------------------------------------------------------
 
     def calculate(self, observations: Mapping[str, Any], stage: Stage = Stage.AS_FOUND) -> ProcedureResult:
-        definition = self.definition
         if not isinstance(observations, Mapping):
             raise InputError("", "the observations must be an object")
-        document = observations
-        if definition.units_under_test.several:
-            # The data model is declared (docs/procedures.md); computing a bench of units is the next step.
-            raise InputError("units", "this system computes one unit under test per record so far")
+        if self.definition.units_under_test.several:
+            # A bench: each unit computed alone, as a one-unit record, with the shared values.
+            return calculate_units(self.definition, observations, stage, self._calculate_one)
+        return self._calculate_one(observations, stage)
+
+    def _calculate_one(self, document: Mapping[str, Any], stage: Stage) -> ProcedureResult:
+        definition = self.definition
         parameters_doc = _group(document, "parameters")
         parameters = {p.name: _read_value(p, parameters_doc, "parameters") for p in definition.parameters}
         basis = document.get("mpe_basis") or "verification"

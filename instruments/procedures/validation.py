@@ -87,9 +87,14 @@ def facts(values: dict) -> dict[str, Any]:
     ``passed``; ``<test>.passed``; ``<test>[i].nominal``; ``<test>[i].<value>`` (point fields and derived
     quantities, and ``<value>_<run>``); ``<test>[i].<run>.<value>``; a check as ``<test>[i].<check>`` (per point)
     or ``<test>[i].<run>.<check>`` (per run), with ``.U``, ``.mpe``, ``.passed`` beside its value;
-    ``standards.<role>.adequate``; and, for an example, ``missing`` (the fields of the points not measured).
+    ``standards.<role>.adequate``; and, for an example, ``missing`` (the fields of the points not measured). A bench
+    (several units under test) gives each unit's facts under ``units[i].``, beside the bench's ``passed``.
     """
     out: dict[str, Any] = {"passed": values.get("passed")}
+    for index, unit in enumerate(values.get("units") or ()):
+        # several units under test: each unit's facts under units[i]. (units[1].passed, units[0].flow[2].error)
+        out.update({f"units[{index}].{name}": value for name, value in facts(unit).items()})
+        out[f"units[{index}].missing"] = unit.get("missing", [])
     for key, test in values.get("tests", {}).items():
         out[f"{key}.passed"] = test["passed"]
         for index, point in enumerate(test["points"]):

@@ -526,7 +526,7 @@ def test_the_complete_example_of_the_reference_page_is_valid():
     assert report.examples[0].checked == 9
 
 
-def test_several_units_under_test_are_declared_but_not_yet_computed():
+def test_a_several_unit_definition_refuses_an_example_written_for_one_unit():
     document = changed(WATER, "units_under_test", value={"several": True, "max_units": 20})
     (problem,) = problems_of(document)
     assert problem.field == "examples[0].observations.units"
