@@ -97,7 +97,7 @@ def _dcc_columns(certificate) -> list[str]:
 
 
 def _with_conformity_column(job):
-    """The weight record's table with the R 111 "Conforms to class" column the procedure writes (printed: conformity)."""
+    """The weight record's table with the R 111 "Conforms to class" column (printed: conformity)."""
     import copy
 
     from lims.issuing.document import final_record
