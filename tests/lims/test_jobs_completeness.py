@@ -66,7 +66,7 @@ def test_a_reviewed_job_whose_record_no_longer_stands_is_flagged_not_recomputed(
 
     with pytest.raises(RuleViolation) as refused:
         issuing.issue_certificate(session, lab["other"], job, "whatever")
-    assert refused.value.field == "job" and "second look" in refused.value.message
+    assert refused.value.field == "job" and "cần soát xét lại" in refused.value.message
 
     services.reopen_measurement(session, lab["other"], job, "soát xét lại theo quy tắc mới")
     assert job.status == "in_progress" and job.second_look_reason is None

@@ -216,7 +216,7 @@ def test_a_procedure_the_catalogue_does_not_name_for_the_instruments_type_is_ref
             items=[services.RequestItem(lab[instrument].id, service, key)],
         )
     assert refused.value.field == "items[0].procedure_key"
-    assert "items[0].procedure_key" in refused.value.message
+    assert "Dòng 1" in refused.value.message
 
 
 def test_the_procedures_of_a_type_are_the_catalogues_registered_keys(session, lab):
@@ -249,9 +249,9 @@ def test_contract_review_refuses_an_item_whose_procedure_no_longer_applies(sessi
 @pytest.mark.parametrize(
     ("item", "field", "words"),
     [
-        (("scale", "", "scale-verification-r76"), "items[2].service", "choose a service"),
-        (("scale", "periodic_verification", ""), "items[2].procedure_key", "choose a procedure"),
-        ((None, "periodic_verification", "scale-verification-r76"), "items[2].instrument_id", "choose an instrument"),
+        (("scale", "", "scale-verification-r76"), "items[2].service", "cần chọn dịch vụ"),
+        (("scale", "periodic_verification", ""), "items[2].procedure_key", "cần chọn quy trình"),
+        ((None, "periodic_verification", "scale-verification-r76"), "items[2].instrument_id", "cần chọn phương tiện đo"),
     ],
 )
 def test_a_row_left_incomplete_is_refused_naming_its_row_and_field(session, lab, item, field, words):
@@ -264,7 +264,7 @@ def test_a_row_left_incomplete_is_refused_naming_its_row_and_field(session, lab,
     with pytest.raises(RuleViolation) as refused:
         services.create_request(session, lab["manager"], organisation_id=lab["enterprise"].id, items=items)
     assert refused.value.field == field
-    assert words in refused.value.message and field in refused.value.message and "''" not in refused.value.message
+    assert words in refused.value.message and "Dòng 3" in refused.value.message and "''" not in refused.value.message
 
 
 def test_who_measured_a_job_is_known_for_the_review(session, lab):
@@ -396,7 +396,7 @@ def test_an_authorisation_expired_on_the_measurement_day_is_refused(session, lab
     yesterday = lab["today"] - timedelta(days=1)
     for authorisation in queries.authorisations_of(session, lab["technician"]):
         authorisation.valid_until = yesterday
-    with pytest.raises(RuleViolation, match="not authorised"):
+    with pytest.raises(RuleViolation, match="chưa được phân quyền"):
         record(session, lab, job)
     assert record(session, lab, job, measured_on=yesterday).measured_on == yesterday
 
@@ -405,7 +405,7 @@ def test_a_revoked_authorisation_no_longer_counts(session, lab):
     job = in_progress(session, lab)
     for authorisation in queries.authorisations_of(session, lab["technician"]):
         services.revoke_authorisation(session, lab["manager"], authorisation, "đào tạo lại")
-    with pytest.raises(RuleViolation, match="not authorised"):
+    with pytest.raises(RuleViolation, match="chưa được phân quyền"):
         record(session, lab, job)
 
 
