@@ -36,7 +36,7 @@ def test_an_incomplete_record_is_saved_with_its_missing_items_and_review_is_refu
     with pytest.raises(RuleViolation) as refused:
         services.review_job(session, lab["other"], job)
     assert refused.value.field == "observations.weighing"
-    assert "0.1 kg (Min, 20 e)" in refused.value.message and "(and 1 more)" in refused.value.message
+    assert "0.1 kg (Min, 20 e)" in refused.value.message and "(và 1 mục khác)" in refused.value.message
     assert job.status == "measured"
 
 

@@ -256,7 +256,7 @@ def test_intermediate_checks_evidence_the_validity_of_results(session):
     session.add(_check(standard, True, day=date(2026, 4, 2)))
     session.flush()
     row = next(r for r in catalogue_readiness(session, iso, date(2026, 5, 1)).rows if r.requirement.code == "7.7")
-    assert row.status == "present" and any("intermediate checks: 1" in item.label for item in row.items)
+    assert row.status == "present" and any("Kiểm tra giữa kỳ: 1" in item.label for item in row.items)
     row = next(r for r in catalogue_readiness(session, iso, date(2027, 6, 1)).rows if r.requirement.code == "7.7")
     assert row.status == "stale"
 
