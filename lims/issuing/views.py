@@ -15,7 +15,7 @@ from lims.core.files import read_bytes
 from lims.core.forms import choices, refuse_invalid
 from lims.core.links import public_url
 from lims.core.navigation import register_home_panel, register_nav
-from lims.core.web import read_view, write_view
+from lims.core.web import client_address, read_view, write_view
 from lims.extensions import db
 from lims.issuing import batch as batches
 from lims.issuing import impact, numbering, queries, services, stickers, verification
@@ -334,14 +334,14 @@ def impact_index():
 
 
 def _throttled():
-    if verification.is_throttled(db.session, request.remote_addr):
-        verification.log_check("throttled", None, None, request.remote_addr)
+    if verification.is_throttled(db.session, client_address()):
+        verification.log_check("throttled", None, None, client_address())
         return render_template("issuing/verify.html", verdict=None, form=LookupForm(), throttled=True), 429
     return None
 
 
 def _verdict_page(verdict, method: str, query_text: str | None):
-    verification.log_check(method, query_text, verdict, request.remote_addr)
+    verification.log_check(method, query_text, verdict, client_address())
     token = verdict.certificate.token if verdict.certificate else None
     return render_template(
         "issuing/verify.html",
