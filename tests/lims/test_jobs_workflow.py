@@ -16,6 +16,7 @@ from lims.jobs.models import Job, MeasurementRecord
 from lims.standards.models import Standard, StandardCalibration, StandardCalibrationValue, StandardItem
 from tests.instruments.test_scale_verification import CASE as SCALE_CASE
 from tests.instruments.test_weight_comparison import SPEC_EXAMPLE as WEIGHT_CASE
+from tests.lims.test_no_bilingual_literals import VIETNAMESE
 
 CONDITIONS = {"temperature": 20.5, "pressure": 1012.3, "humidity": 55.0}
 
@@ -367,7 +368,8 @@ def test_a_transition_out_of_order_is_refused_in_words(session, lab, action, sta
     job.status = state
     with pytest.raises(RuleViolation) as refused:
         action(session, lab, job)
-    assert "Không thể chuyển công việc" in refused.value.message and job.status == state
+    # A gettext message with its Vietnamese source, not a code nor a "vi / en" literal.
+    assert VIETNAMESE.search(refused.value.message) and " / " not in refused.value.message and job.status == state
 
 
 def test_finishing_without_a_record_is_refused(session, lab):
