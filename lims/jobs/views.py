@@ -305,7 +305,7 @@ def _job_action(job_id: int, action, message: str):
 def job_schedule(job_id: int):
     form = ScheduleForm()
     if not form.validate_on_submit():
-        raise RuleViolation("Cần chọn kỹ thuật viên và ngày / choose a technician and a day", field="day")
+        raise RuleViolation(_("Cần chọn kỹ thuật viên và ngày"), field="day")
     technician = queries.load_user(db.session, form.technician_id.data)
     return _job_action(
         job_id,
@@ -380,7 +380,7 @@ def job_cancel(job_id: int):
 def _stage() -> str:
     stage = request.values.get("stage", "as_found")
     if stage not in services.STAGES:
-        raise RuleViolation("Giai đoạn không hợp lệ / stage must be as_found or as_left", field="stage")
+        raise RuleViolation(_("Giai đoạn không hợp lệ"), field="stage")
     return stage
 
 
@@ -557,7 +557,7 @@ def _measured_on() -> date | None:
     try:
         day = date.fromisoformat(text) if text else None
     except ValueError:
-        raise RuleViolation("Ngày đo không hợp lệ / the measurement day is not a date", field="measured_on") from None
+        raise RuleViolation(_("Ngày đo không hợp lệ"), field="measured_on") from None
     if day is not None and not is_plausible_day(day):
         raise RuleViolation(_("Ngày phải nằm trong khoảng 1900–2100."), field="measured_on")
     return day
