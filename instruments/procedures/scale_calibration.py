@@ -50,6 +50,7 @@ class ScaleCalibrationCg18(Procedure):
     title_en = "Calibration of non-automatic weighing instruments"
     kind = "calibration"
     standard = "EURAMET cg-18 v4.0 (11/2015)"
+    verifier_field = "khối lượng"
     seed_methods = (
         MethodReference(
             "ĐLVN 284", "Cân phân tích - Quy trình hiệu chuẩn", "Analytical balances - calibration procedure"
@@ -111,6 +112,10 @@ class ScaleCalibrationCg18(Procedure):
             EnvironmentLimit("temperature", "Nhiệt độ", "Temperature", "°C", 15, 30),
             EnvironmentLimit("humidity", "Độ ẩm tương đối", "Relative humidity", "%RH", 20, 80),
         )
+
+    def initial_observations(self, instrument: Mapping[str, Any]) -> dict:
+        scale = next(field for field in self.observation_fields() if field.name == "scale")
+        return weighing.scale_prefill(scale, instrument)
 
     def observation_fields(self) -> tuple[Field, ...]:
         indication_list = Field("indication", "Số chỉ", "Indication", unit="scale.unit")

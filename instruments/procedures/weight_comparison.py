@@ -252,6 +252,7 @@ class WeightComparisonR111(Procedure):
     title_en = "Calibration of weights by comparison"
     kind = "calibration"
     standard = "OIML R 111-1:2004 Annex C"
+    verifier_field = "khối lượng"
     seed_methods = (
         MethodReference(
             "ĐLVN 286:2015",
@@ -296,6 +297,14 @@ class WeightComparisonR111(Procedure):
             EnvironmentLimit("pressure", "Áp suất không khí", "Air pressure", "hPa", 900, 1100),
             EnvironmentLimit("humidity", "Độ ẩm tương đối", "Relative humidity", "%RH", 0, 80),
         )
+
+    def initial_observations(self, instrument: Mapping[str, Any]) -> dict:
+        if not instrument.get("range_max"):
+            return {}
+        weight = {"nominal": f"{instrument['range_max']:g} {instrument.get('unit') or 'g'}"}
+        if instrument.get("accuracy_class"):
+            weight["class"] = instrument["accuracy_class"]
+        return {"weight": weight}
 
     def observation_fields(self) -> tuple[Field, ...]:
         reading = Field("reading", "Số chỉ", "Indication", unit="reading_unit")
