@@ -10,6 +10,7 @@ import threading
 from collections.abc import Callable
 
 from flask import Flask, current_app, has_app_context
+from flask_babel import gettext as _
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
@@ -33,15 +34,15 @@ def start_batch(session: Session, actor, password: str, job_ids: list[int]) -> I
     """Record a batch of reviewed jobs the signatory approves, after checking their password once."""
     require(actor, Capability.ISSUE_CERTIFICATES)
     if not check_password(actor.password_hash, password or ""):
-        raise RuleViolation("Mật khẩu xác nhận chữ ký không đúng / the signing password is wrong", field="password")
+        raise RuleViolation(_("Mật khẩu xác nhận chữ ký không đúng"), field="password")
     job_ids = sorted({int(job_id) for job_id in job_ids})
     if not job_ids:
-        raise RuleViolation("Chưa chọn công việc nào / no job selected", field="job_ids")
+        raise RuleViolation(_("Chưa chọn công việc nào"), field="job_ids")
     found = set(session.scalars(select(Job.id).where(Job.id.in_(job_ids), Job.status == "reviewed")))
     missing = [job_id for job_id in job_ids if job_id not in found]
     if missing:
         raise RuleViolation(
-            f"Các công việc sau chưa soát xét hoặc không tồn tại: {missing} / not reviewed or unknown jobs: {missing}",
+            _("Các công việc sau chưa soát xét hoặc không tồn tại: %(missing)s", missing=missing),
             field="job_ids",
         )
     batch = IssueBatch(job_ids=job_ids, total=len(job_ids), signatory_id=actor.id, errors=[])
