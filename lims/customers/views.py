@@ -38,6 +38,7 @@ from lims.customers.forms import (
 )
 from lims.customers.models import InstrumentType, Method, OutboxMessage, VerificationCycle
 from lims.extensions import db
+from lims.portal.status import STATUS_LABELS, instrument_statuses
 
 blueprint = Blueprint("customers", __name__, url_prefix="/customers")
 IMPORT_COLUMNS = queries.INSTRUMENT_EXPORT_HEADER  # a file exported from the list imports back
@@ -229,7 +230,15 @@ def instruments():
         return redirect(url_for("customers.instrument", instrument_id=labelled))
     page = fetch_page(db.session, queries.INSTRUMENTS, current_user, filters, cursor=request.args.get("cursor"))
     types = db.session.scalars(queries.instrument_types_query()).all()
-    return render_template("customers/instruments.html", page=page, filters=filters, types=types, today=lab_today())
+    return render_template(
+        "customers/instruments.html",
+        page=page,
+        filters=filters,
+        types=types,
+        today=lab_today(),
+        statuses=instrument_statuses(db.session, page.items, lab_today()),
+        status_labels=STATUS_LABELS,
+    )
 
 
 @blueprint.route("/instruments.csv")

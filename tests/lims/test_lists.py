@@ -91,6 +91,8 @@ def test_the_page_and_its_exports_show_the_same_filtered_rows(client, login, ins
     login("manager")
     page = client.get("/customers/instruments?due=due")
     assert page.status_code == 200
+    overdue = instruments[2][0]  # due five days ago, no job: its standing says so in the owner's language
+    assert f'data-testid="status-{overdue.id}">Quá hạn<' in page.get_data(as_text=True)
     assert client.get("/customers/instruments?cursor=garbage").status_code == 200  # a bad cursor: the first page
     exported = client.get("/customers/instruments.csv?due=overdue")
     rows = list(csv.reader(io.StringIO(exported.get_data(as_text=True).lstrip("\ufeff"))))
@@ -175,6 +177,7 @@ def test_the_certificates_zip_holds_only_what_the_person_may_see(client, login, 
                                   TEST_PASSWORD)  # fmt: skip
         session.commit()
     login("enterprise", organisation=world.customer)
+    assert 'data-testid="download-all"' in client.get("/certificates?kind=calibration").get_data(as_text=True)
     answer = client.get("/certificates.zip")
     assert answer.status_code == 200 and answer.mimetype == "application/zip"
     with zipfile.ZipFile(io.BytesIO(answer.data)) as opened:
