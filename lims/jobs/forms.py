@@ -5,6 +5,7 @@ from wtforms import BooleanField, DateField, FieldList, Form, FormField, SelectF
 from wtforms.validators import DataRequired, Length, Optional
 
 from lims.core.forms import LabForm, choices
+from lims.jobs.models import JobStatus, RecordStage, RequestStatus
 from lims.jobs.services import DECISION_RULES, PLACES
 
 SERVICE_LABELS = {
@@ -18,19 +19,10 @@ RULE_LABELS = {
     "simple": _l("Chấp nhận đơn giản (ILAC-G8 4.2.1)"),
     "guarded": _l("Chấp nhận có dải bảo vệ w = U (ILAC-G8 4.2.2)"),
 }
-STATE_NAMES = {
-    "received": _l("Đã tiếp nhận"),
-    "scheduled": _l("Đã lên lịch"),
-    "in_progress": _l("Đang đo"),
-    "measured": _l("Đã đo"),
-    "reviewed": _l("Đã soát xét"),
-    "certified": _l("Đã cấp chứng chỉ"),
-    "returned": _l("Đã trả"),
-    "on_hold": _l("Tạm dừng"),
-    "cancelled": _l("Đã hủy"),
-}
-STAGE_NAMES = {"as_found": _l("Trước điều chỉnh (as found)"), "as_left": _l("Sau điều chỉnh (as left)")}
-REQUEST_STATUS_NAMES = {"submitted": _l("Chờ xem xét"), "accepted": _l("Đã chấp nhận"), "declined": _l("Đã từ chối")}
+# The labels live with the codes (lims.jobs.models); these maps serve the templates and scripts that look them up.
+STATE_NAMES = {state.value: state.label for state in JobStatus}
+STAGE_NAMES = {stage.value: stage.label for stage in RecordStage}
+REQUEST_STATUS_NAMES = {status.value: status.label for status in RequestStatus}
 MAX_ITEM_ROWS = 100  # rows a request may hold: the form starts with one and adds a row on demand
 
 

@@ -2,11 +2,13 @@
 
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Date, Float, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lims.auth.models import User
 from lims.core.model import NFCText, utcnow
+from lims.core.words import Labelled, stored_as
 from lims.customers.models import Organisation
 from lims.extensions import db
 
@@ -15,7 +17,18 @@ DOCUMENT_KINDS = ("manual", "procedure", "instruction", "form", "other")
 COMPETENCE_KINDS = ("education", "training", "experience", "qualification")
 NC_KINDS = ("nonconformity", "complaint")
 NC_SOURCES = ("manual", "intermediate_check", "standard_failure", "proficiency", "internal_audit", "complaint")
-NC_STATES = ("open", "action", "review", "closed")
+
+
+class NonconformityStatus(Labelled):
+    """Where a nonconformity stands: open, being corrected, waiting for the effectiveness review, closed."""
+
+    OPEN = "open", _l("Mở")
+    ACTION = "action", _l("Đang khắc phục")
+    REVIEW = "review", _l("Chờ đánh giá hiệu lực")
+    CLOSED = "closed", _l("Đã đóng")
+
+
+NC_STATES = NonconformityStatus.values()
 FINDING_KINDS = ("nonconformity", "observation", "opportunity")
 RISK_KINDS = ("risk", "opportunity")
 READINESS = ("present", "stale", "missing")
@@ -290,7 +303,9 @@ class Nonconformity(db.Model):
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
     raised_on: Mapped[date] = mapped_column(Date, index=True)
     raised_by: Mapped[str] = mapped_column(String(200))
-    status: Mapped[str] = mapped_column(String(20), default="open", index=True)
+    status: Mapped[NonconformityStatus] = mapped_column(
+        stored_as(NonconformityStatus, "status"), default=NonconformityStatus.OPEN, index=True
+    )
     root_cause: Mapped[str | None] = mapped_column(NFCText)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     due_on: Mapped[date | None] = mapped_column(Date)
