@@ -14,7 +14,7 @@ from instruments.formatting import (
     format_uncertainty,
     table_cells,
 )
-from lims.core.words import VIETNAMESE, label, sort_vietnamese
+from lims.core.words import VIETNAMESE, label, named, sort_vietnamese
 
 
 def page_locale() -> str:
@@ -129,3 +129,4 @@ def register_display(app: Flask) -> None:
     app.add_template_filter(cells, "cells")
     app.add_template_filter(label, "label")
     app.add_template_filter(sort_vietnamese, "sort_vi")
+    app.add_template_filter(named, "named")

@@ -10,6 +10,7 @@ from lims.auth.models import User
 from lims.auth.permissions import may_see_organisation, visible_to
 from lims.core.errors import NotFound
 from lims.core.search import matches
+from lims.core.words import vietnamese
 from lims.issuing.models import Certificate, ImpactNotice, IssueBatch
 from lims.jobs.models import Job
 from lims.standards.models import Standard
@@ -70,7 +71,7 @@ def notices_query() -> Select:
 
 
 def staff_query() -> Select:
-    return select(User).where(User.active.is_(True)).order_by(User.full_name)
+    return select(User).where(User.active.is_(True)).order_by(vietnamese(User.full_name))
 
 
 def standards_query() -> Select:

@@ -14,7 +14,17 @@ from lims.customers.models import Instrument, Method, Organisation
 from lims.extensions import db
 from lims.standards.models import Standard
 
-SERVICES = ("initial_verification", "periodic_verification", "after_repair_verification", "calibration")
+
+class Service(Labelled):
+    """What the lab is asked to do with an instrument."""
+
+    INITIAL_VERIFICATION = "initial_verification", _l("Kiểm định ban đầu")
+    PERIODIC_VERIFICATION = "periodic_verification", _l("Kiểm định định kỳ")
+    AFTER_REPAIR_VERIFICATION = "after_repair_verification", _l("Kiểm định sau sửa chữa")
+    CALIBRATION = "calibration", _l("Hiệu chuẩn")
+
+
+SERVICES = Service.values()
 
 
 class RequestStatus(Labelled):
