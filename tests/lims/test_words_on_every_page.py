@@ -148,6 +148,18 @@ def raw_codes() -> set[str]:
     return {member.value for cls in walk(Labelled) for member in cls}
 
 
+def _typed(piece: str, stored: list[str]) -> bool:
+    """Say whether a piece of page text is no Vietnamese of the program's own: none at all, a name both languages
+    use, or what people typed (stored text, whole or cut short on the page)."""
+    piece = piece.strip(" .…,")
+    if not VIETNAMESE.search(piece) or any(piece in value for value in stored):
+        return True
+    for value in [*stored, *BOTH_LANGUAGES]:
+        if value in piece:
+            piece = piece.replace(value, " ")
+    return not VIETNAMESE.search(piece)
+
+
 def problems_of(page: str, language: str, stored: list[str], msgids: set[str], codes: set[str]) -> list[str]:
     found = []
     for text in visible_text(page):
@@ -155,15 +167,7 @@ def problems_of(page: str, language: str, stored: list[str], msgids: set[str], c
             found.append(f"raw code {text!r}")
         if language != "en" or not VIETNAMESE.search(text):
             continue
-        rest = text
-        for value in stored:
-            if value in rest:
-                rest = rest.replace(value, " ")
-        for word in BOTH_LANGUAGES:
-            rest = rest.replace(word, " ")
-        # What is left may be stored text cut short on the page ("… dịch vụ kiểm định, hiệu").
-        pieces = [piece.strip(" .…,") for piece in re.split(r"[·:;()\[\]]| — ", rest)]
-        if not [piece for piece in pieces if VIETNAMESE.search(piece) and not any(piece in v for v in stored)]:
+        if all(_typed(piece, stored) for piece in re.split(r"[·:;()\[\]]| — ", text)):
             continue
         found.append(f"missing catalogue entry {text!r}" if text in msgids else f"Vietnamese {text[:100]!r}")
     return found
