@@ -20,6 +20,7 @@ DOMAINS = (
     "audit",
     "customers",
     "standards",
+    "procedures",
     "jobs",
     "issuing",
     "quality",

@@ -46,8 +46,8 @@ def uncertainty(u: Any, unit: str | None = None) -> str:
 
 def cells(table: dict) -> list[list[str]]:
     """Return a stored results table's cells as the certificate writes them: ``{% for row in table | cells %}``, with
-    the words the science writes in Vietnamese ("Đạt", "↑ tăng") or in both languages ("Độ lặp lại / Repeatability")
-    in the page's language."""
+    the words the science writes in Vietnamese ("Đạt", "↑ tăng") or in both languages (the Vietnamese, a slash,
+    the English) in the page's language."""
     locale = page_locale()
     return [[page_words(cell, locale) for cell in row] for row in table_cells(table, locale=locale)]
 

@@ -295,16 +295,27 @@ def allowed_methods(instrument_type: InstrumentType, procedure_key: str) -> list
     return [method for method in instrument_type.methods if procedure_key in method.procedures]
 
 
+def stamp_confirmed(session: Session, actor, item, reason: str) -> None:
+    """Mark an unconfirmed legal value confirmed by ``actor``, the reason in the audit trail.
+
+    The one confirmation of the lab's legal values, whatever holds them: a seeded verification cycle, a seeded ĐLVN
+    method, a value a procedure definition marks unconfirmed. Each has ``confirmed``, ``confirmed_by_id`` and
+    ``confirmed_at``; the caller has checked the reason and made its own changes inside the same audit event.
+    """
+    require(actor, Capability.MANAGE_CATALOGUE)
+    with audit_reason(reason.strip()):
+        item.confirmed = True
+        item.confirmed_by_id = actor.id
+        item.confirmed_at = utcnow()
+        session.flush()
+
+
 def confirm_method(session: Session, actor, method: Method, *, reason: str) -> Method:
     """Confirm a seeded method after checking its code and title against the published text (audited)."""
     require(actor, Capability.MANAGE_CATALOGUE)
     if not (reason or "").strip():
         raise RuleViolation(_("Cần nêu căn cứ xác nhận phương pháp."), field="reason")
-    with audit_reason(reason.strip()):
-        method.confirmed = True
-        method.confirmed_by_id = actor.id
-        method.confirmed_at = utcnow()
-        session.flush()
+    stamp_confirmed(session, actor, method, reason)
     return method
 
 
@@ -486,13 +497,9 @@ def confirm_cycle(
         raise RuleViolation(_("Cần nêu căn cứ xác nhận"), field="reason")
     if months is not None and months <= 0:
         raise RuleViolation(_("Chu kỳ phải dương"), field="months")
-    with audit_reason(reason.strip()):
-        cycle.months = months
-        cycle.legal_source = (legal_source or cycle.legal_source).strip()
-        cycle.confirmed = True
-        cycle.confirmed_by_id = actor.id
-        cycle.confirmed_at = utcnow()
-        session.flush()
+    cycle.months = months
+    cycle.legal_source = (legal_source or cycle.legal_source).strip()
+    stamp_confirmed(session, actor, cycle, reason)  # the correction and the confirmation in one audited flush
     return cycle
 
 

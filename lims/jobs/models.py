@@ -104,6 +104,8 @@ class ServiceRequestItem(db.Model):
     instrument_id: Mapped[int] = mapped_column(ForeignKey("instrument.id"), index=True)
     service: Mapped[str] = mapped_column(String(30))  # one of SERVICES
     procedure_key: Mapped[str] = mapped_column(String(60))
+    # The version of a procedure defined as data the contract review agreed (None: a built-in procedure).
+    procedure_version_id: Mapped[int | None] = mapped_column(ForeignKey("procedure_version.id"))
     method_code: Mapped[str | None] = mapped_column(String(60))
     method_name: Mapped[str | None] = mapped_column(String(300))
     method_id: Mapped[int | None] = mapped_column(ForeignKey("method.id"))
@@ -125,6 +127,8 @@ class Job(db.Model):
     instrument_id: Mapped[int] = mapped_column(ForeignKey("instrument.id"), index=True)
     service: Mapped[str] = mapped_column(String(30))  # one of SERVICES
     procedure_key: Mapped[str] = mapped_column(String(60))  # a key of instruments.procedures
+    # The version of a procedure defined as data the job was given; a newer version never changes it.
+    procedure_version_id: Mapped[int | None] = mapped_column(ForeignKey("procedure_version.id"), index=True)
     method_code: Mapped[str | None] = mapped_column(String(60))  # e.g. "ĐLVN 286:2015", as printed
     method_name: Mapped[str | None] = mapped_column(String(300))
     method_id: Mapped[int | None] = mapped_column(ForeignKey("method.id"))  # chosen at contract review
@@ -191,6 +195,7 @@ class MeasurementRecord(db.Model):
     conditions: Mapped[dict[str, Any]] = mapped_column(JSON)  # temperature, humidity, pressure
     standards_snapshot: Mapped[list[Any]] = mapped_column(JSON)  # the standards' values on that day
     result: Mapped[dict[str, Any]] = mapped_column(JSON)  # computed by instruments/, stored as computed
+    procedure_version_id: Mapped[int | None] = mapped_column(ForeignKey("procedure_version.id"))  # computed with
     passed: Mapped[bool | None]
     measured_on: Mapped[date] = mapped_column(Date)
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
@@ -200,6 +205,10 @@ class MeasurementRecord(db.Model):
 
     job: Mapped[Job] = relationship(back_populates="records")
     recorded_by: Mapped[User] = relationship()
+    # A bench record (several units under test): the job of each instrument on it, in the order of its units.
+    units: Mapped[list["RecordUnit"]] = relationship(
+        back_populates="record", order_by="RecordUnit.position", cascade="all, delete-orphan"
+    )
 
     @property
     def missing(self) -> list[dict]:
@@ -219,6 +228,26 @@ class MeasurementRecord(db.Model):
         """Whether the reference values recorded differ from the standard's certificate beyond rounding."""
         check = self.reference_check
         return bool(check and check.get("status") == "differs")
+
+
+class RecordUnit(db.Model):
+    """One instrument of a record that measured several together (a bench): its own job and its own decision.
+
+    The unit's job takes its result from here (``units[position]`` of the record's result): its own certificate or
+    failure notice and sticker, while the readings stay in the one record they were taken in.
+    """
+
+    __tablename__ = "record_unit"
+    __table_args__ = (UniqueConstraint("record_id", "position"), UniqueConstraint("record_id", "job_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("measurement_record.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)  # its index in the record's units
+    job_id: Mapped[int] = mapped_column(ForeignKey("job.id"), index=True)
+    passed: Mapped[bool | None]  # the unit's own decision, as computed with the record
+
+    record: Mapped[MeasurementRecord] = relationship(back_populates="units")
+    job: Mapped[Job] = relationship()
 
 
 class Authorisation(db.Model):

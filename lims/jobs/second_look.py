@@ -8,7 +8,7 @@ allow); the job's page shows why and certification waits until it is reopened an
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from instruments.errors import InputError
 from instruments.procedures import Stage
@@ -18,10 +18,12 @@ from lims.core.model import utcnow
 from lims.customers.services import allowed_methods
 from lims.jobs.models import Job
 from lims.jobs.services import current_records, procedure_for
+from lims.procedures.services import ensure_confirmed
 
 
 def ensure_certifiable(job: Job) -> None:
-    """Refuse to certify a job flagged for a second look since its review, or whose method is unconfirmed."""
+    """Refuse to certify a job flagged for a second look since its review, or whose method or procedure version
+    still holds a legal value a manager has not confirmed."""
     if job.method is not None and not job.method.confirmed:
         raise RuleViolation(
             _(
@@ -30,6 +32,7 @@ def ensure_certifiable(job: Job) -> None:
             ),
             field="method",
         )
+    ensure_confirmed(object_session(job), job.procedure_version_id)
     if job.second_look_reason:
         raise RuleViolation(
             _(

@@ -14,10 +14,10 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from instruments.errors import InputError
-from instruments.procedures import PROCEDURES, MethodReference, Procedure, Stage, get_procedure
+from instruments.procedures import MethodReference, Procedure, Stage
 from lims.audit.trail import audit_reason
 from lims.auth.models import User
 from lims.auth.permissions import Capability, may, may_see_organisation, require
@@ -39,6 +39,7 @@ from lims.jobs.models import (
     ServiceRequestItem,
     VerifierCard,
 )
+from lims.procedures.services import available_procedures, resolve_procedure, version_for_new_job
 from lims.standards.models import Standard, StandardCalibration
 from lims.standards.services import ensure_usable_on
 
@@ -48,13 +49,6 @@ VERIFICATION_SERVICES = ("initial_verification", "periodic_verification", "after
 PLACES = ("lab", "on_site")
 DECISION_RULES = ("simple", "guarded")  # the codes instruments.decision.rule_from_input reads
 STAGES = ("as_found", "as_left")
-# The verifier card's field of measurement each procedure belongs to (Thông tư 24/2013 lists cards by field).
-PROCEDURE_FIELDS = {
-    "weight-comparison-r111": "khối lượng",
-    "scale-verification-r76": "khối lượng",
-    "scale-calibration-cg18": "khối lượng",
-}
-
 # Which state may follow which; on hold and cancel are handled apart (they apply to any open state).
 TRANSITIONS = {
     "received": {"scheduled"},
@@ -102,7 +96,8 @@ def applicable_procedures(instrument_type: InstrumentType) -> list[type[Procedur
     is left out, so a type cannot be requested for a procedure that does not exist.
     """
     keys = [key.strip() for key in (instrument_type.procedure_keys or "").replace(" ", ",").split(",")]
-    return [PROCEDURES[key] for key in dict.fromkeys(keys) if key in PROCEDURES]
+    available = available_procedures(object_session(instrument_type))
+    return [available[key] for key in dict.fromkeys(keys) if key in available]
 
 
 def procedure_applies(instrument_type: InstrumentType, procedure_key: str) -> bool:
@@ -236,8 +231,8 @@ def _check_item(session: Session, actor: User, organisation_id: int, item: Reque
             field=f"{field}.procedure_key",
         )
     try:
-        procedure = get_procedure(item.procedure_key)
-    except InputError as exc:
+        procedure = resolve_procedure(session, item.procedure_key)
+    except RuleViolation as exc:
         raise RuleViolation(
             _("Dòng %(row)s: không có quy trình %(procedure_key)r", row=row, procedure_key=item.procedure_key),
             field=f"{field}.procedure_key",
@@ -310,6 +305,7 @@ def create_request(
                 instrument_id=item.instrument_id,
                 service=item.service,
                 procedure_key=item.procedure_key,
+                procedure_version_id=version_for_new_job(session, item.procedure_key),
                 **_method_fields(method),
             )
         )
@@ -390,6 +386,7 @@ def accept_request(
             instrument_id=item.instrument_id,
             service=item.service,
             procedure_key=item.procedure_key,
+            procedure_version_id=item.procedure_version_id,
             method_id=item.method_id,
             method_code=item.method_code,
             method_name=item.method_name,
@@ -458,8 +455,8 @@ def grant_authorisation(
     if person is None or not person.is_lab_staff:
         raise RuleViolation(_("Chỉ cấp quyền cho nhân viên phòng thí nghiệm"), "user_id")
     try:
-        get_procedure(procedure_key)
-    except InputError as exc:
+        resolve_procedure(session, procedure_key)
+    except RuleViolation as exc:
         raise RuleViolation(
             _("Quy trình không tồn tại: %(procedure_key)s", procedure_key=procedure_key), "procedure_key"
         ) from exc
@@ -541,7 +538,7 @@ def ensure_authorised(session: Session, person: User, job: Job, day: date) -> No
             field="technician_id",
         )
     if job.service in VERIFICATION_SERVICES:
-        field = PROCEDURE_FIELDS.get(job.procedure_key)
+        field = procedure_for(job).verifier_field
         cards = session.scalars(select(VerifierCard).where(VerifierCard.user_id == person.id)).all()
         if not any(_valid_on(card, day) and card.field == field for card in cards):
             raise RuleViolation(
@@ -738,7 +735,7 @@ def cancel_job(session: Session, actor: User, job: Job, reason: str) -> Job:
 
 def procedure_for(job: Job) -> Procedure:
     """Return the job's procedure, carrying the job's ĐLVN method."""
-    cls = get_procedure(job.procedure_key)
+    cls = resolve_procedure(object_session(job), job.procedure_key, job.procedure_version_id)
     method = MethodReference(job.method_code, job.method_name or "") if job.method_code else None
     return cls(method=method)
 
@@ -908,6 +905,7 @@ def record_measurement(
         conditions=_json_ready(conditions),
         standards_snapshot=snapshot,
         result=preview.result,
+        procedure_version_id=job.procedure_version_id,
         passed=preview.passed,
         measured_on=day,
         recorded_by_id=actor.id,
@@ -982,25 +980,18 @@ def check_reference(job: Job, observations: dict, snapshot: list[dict]) -> dict 
 def initial_observations(job: Job) -> dict:
     """Return the observations a new record starts from: what the instrument and the request already say."""
     instrument = job.instrument
-    fields = {field.name: field for field in procedure_for(job).observation_fields()}
-    document: dict[str, Any] = {}
-    if "scale" in fields:
-        known = {
-            "accuracy_class": instrument.accuracy_class,
-            "max": instrument.range_max,
-            "min": instrument.range_min,
-            "e": instrument.verification_interval,
-            "d": instrument.resolution,
-            "unit": instrument.unit,
-        }
-        names = {child.name for child in fields["scale"].fields}
-        document["scale"] = {key: value for key, value in known.items() if key in names and value is not None}
-    if "decision_rule" in fields:
+    procedure = procedure_for(job)
+    register = {
+        "accuracy_class": instrument.accuracy_class,
+        "range_min": instrument.range_min,
+        "range_max": instrument.range_max,
+        "unit": instrument.unit,
+        "resolution": instrument.resolution,
+        "verification_interval": instrument.verification_interval,
+    }
+    document: dict[str, Any] = procedure.initial_observations(register)
+    if "decision_rule" in {field.name for field in procedure.observation_fields()}:
         document["decision_rule"] = job.request.decision_rule
-    if "weight" in fields and instrument.range_max:
-        document["weight"] = {"nominal": f"{instrument.range_max:g} {instrument.unit or 'g'}"}
-        if instrument.accuracy_class:
-            document["weight"]["class"] = instrument.accuracy_class
     return document
 
 

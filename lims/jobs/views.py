@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from instruments.procedures import all_procedures
 from lims.auth.permissions import LAB_ROLES, Capability, may
 from lims.core.dates import is_plausible_day, lab_today
 from lims.core.display import page_locale, printed_result
@@ -38,6 +37,7 @@ from lims.jobs.forms import (
     ScheduleForm,
     VerifierCardForm,
 )
+from lims.procedures.services import available_procedures
 
 blueprint = Blueprint("jobs", __name__, url_prefix="/jobs")
 
@@ -51,7 +51,7 @@ def labels():
         "STATE_NAMES": STATE_NAMES,
         "STAGE_NAMES": STAGE_NAMES,
         "REQUEST_STATUS_NAMES": REQUEST_STATUS_NAMES,
-        "PROCEDURES": {cls.key: cls for cls in all_procedures()},
+        "PROCEDURES": available_procedures(db.session),
     }
 
 
@@ -91,7 +91,9 @@ def _render_request_form(form: RequestForm, status: int = 200):
             picked[instrument_id] = _picked(customer_services.get_instrument(db.session, current_user, instrument_id))
         except RuleViolation:
             continue  # not visible to this person: the service refuses the row by name
-    procedure_choices = [(cls.key, in_language(cls.title_vi, cls.title_en), cls.kind) for cls in all_procedures()]
+    procedure_choices = [
+        (cls.key, in_language(cls.title_vi, cls.title_en), cls.kind) for cls in available_procedures(db.session).values()
+    ]
     service_choices = [
         (
             choice.value,
@@ -721,7 +723,8 @@ def _authorisation_forms():
     grant, card = AuthorisationForm(prefix="auth"), VerifierCardForm(prefix="card")
     grant.user_id.choices = staff
     grant.procedure_key.choices = choices(
-        (cls.key, f"{in_language(cls.title_vi, cls.title_en)} ({cls.key})") for cls in all_procedures()
+        (cls.key, f"{in_language(cls.title_vi, cls.title_en)} ({cls.key})")
+        for cls in available_procedures(db.session).values()
     )
     card.user_id.choices = staff
     return grant, card

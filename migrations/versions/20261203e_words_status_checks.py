@@ -1,7 +1,7 @@
 """words: every status column holds one of its codes (CHECK constraints matching the models' StrEnums)
 
 Revision ID: 20261203e_words_status_checks
-Revises: 20261203_security
+Revises: 20261203e_procdata2_units
 Create Date: 2026-12-03 19:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '20261203e_words_status_checks'
-down_revision = '20261203_security'
+down_revision = '20261203e_procdata2_units'
 branch_labels = None
 depends_on = None
 
