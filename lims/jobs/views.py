@@ -92,7 +92,8 @@ def _render_request_form(form: RequestForm, status: int = 200):
         except RuleViolation:
             continue  # not visible to this person: the service refuses the row by name
     procedure_choices = [
-        (cls.key, in_language(cls.title_vi, cls.title_en), cls.kind) for cls in available_procedures(db.session).values()
+        (cls.key, in_language(cls.title_vi, cls.title_en), cls.kind)
+        for cls in available_procedures(db.session).values()
     ]
     service_choices = [
         (
