@@ -13,6 +13,7 @@ from lims.jobs import services as jobs
 from lims.jobs.units import assign_units, unit_result
 from lims.procedures import services
 from tests.instruments.test_units_under_test import FAILING_ROWS, GOOD, bench_text, observations
+from tests.lims.test_jobs_pages import form_data
 from tests.lims.test_procedures_data import KEY, approved, authorise, lab, measured  # noqa: F401
 
 
@@ -100,3 +101,22 @@ def test_a_one_unit_record_has_no_units_to_assign(session, lab):
     with pytest.raises(RuleViolation) as refused:
         assign_units(session, lab["technician"], record, [job.id])
     assert refused.value.field == "units"
+
+
+def test_the_bench_record_form_has_the_shared_fields_once_and_each_units_rows(client, session, lab, bench):
+    from tests.conftest import TEST_PASSWORD
+
+    first_job, _second = bench["jobs"]
+    session.commit()
+    client.post("/login", data={"username": lab["technician"].username, "password": TEST_PASSWORD})
+    response = client.get(f"/jobs/{first_job.id}/record?stage=as_left")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert 'name="obs.parameters.p_max"' in page and 'name="obs.units.0.parameters.accuracy_class"' in page
+    assert 'name="obs.units.0.pressure.4.reading_down"' in page and 'name="obs.units.2.pressure.0.reading_up"' in page
+    # What the form posts back reads as the bench's document and computes each unit.
+    form = {"stage": "as_left", "env.temperature": "21", "standards": str(lab["reference"].id)}
+    form.update(form_data(observations(GOOD["pressure"], FAILING_ROWS)))
+    preview = client.post(f"/jobs/{first_job.id}/preview", data=form).get_json()
+    assert preview["complete"] is True and preview["passed"] is False
+    assert [unit["passed"] for unit in preview["result"]["values"]["units"]] == [True, False]
