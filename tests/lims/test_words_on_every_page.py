@@ -6,6 +6,7 @@ from html.parser import HTMLParser
 
 import pytest
 from babel.messages.extract import extract_from_dir
+from flask_babel import refresh
 from sqlalchemy import String, Text, select
 
 from lims.core.words import Labelled
@@ -195,6 +196,8 @@ def test_every_demo_page_in_both_languages_as_every_role_says_its_words(app, cli
         for language in ("vi", "en"):
             with client.session_transaction() as cookie:
                 cookie["lang"] = language
+            # The requests share the test's application context, where Flask-Babel keeps the locale it chose.
+            refresh()
             for url in urls:
                 with strict_pages(app):
                     response = client.get(url)
