@@ -33,6 +33,7 @@ class RequestStatus(Labelled):
     SUBMITTED = "submitted", _l("Chờ xem xét")
     ACCEPTED = "accepted", _l("Đã chấp nhận")
     DECLINED = "declined", _l("Đã từ chối")
+    CANCELLED = "cancelled", _l("Đã hủy")
 
 
 class JobStatus(Labelled):

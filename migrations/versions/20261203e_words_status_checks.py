@@ -22,7 +22,7 @@ CHANNEL = ('email', 'letter')
 # (table, column, constraint name as the naming convention writes it, allowed codes); written out here, not read
 # from the models, so that this revision keeps meaning what it meant when the models change.
 CHECKS = (
-    ('service_request', 'status', 'ck_service_request_status', ('submitted', 'accepted', 'declined')),
+    ('service_request', 'status', 'ck_service_request_status', ('submitted', 'accepted', 'declined', 'cancelled')),
     ('job', 'status', 'ck_job_status', JOB),
     ('job', 'status_before_hold', 'ck_job_status_before_hold', JOB),
     ('measurement_record', 'stage', 'ck_measurement_record_stage', ('as_found', 'as_left')),
