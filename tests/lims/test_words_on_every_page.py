@@ -201,6 +201,8 @@ def test_every_demo_page_in_both_languages_as_every_role_says_its_words(app, cli
             for url in urls:
                 with strict_pages(app):
                     response = client.get(url)
+                if response.status_code >= 500:
+                    failures.setdefault(f"status {response.status_code}", set()).add(f"{url} ({username}, {language})")
                 if response.status_code != 200 or response.mimetype != "text/html":
                     continue
                 pages += 1
