@@ -6,6 +6,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from lims.auth.models import ApiTokenUse, User
+from lims.core.words import vietnamese
 from lims.customers.models import Organisation
 
 
@@ -14,7 +15,7 @@ def users_query() -> Select:
 
 
 def organisations_query(kind: str | None = None) -> Select:
-    query = select(Organisation).order_by(Organisation.name)
+    query = select(Organisation).order_by(vietnamese(Organisation.name))
     return query.where(Organisation.kind == kind) if kind else query
 
 

@@ -33,6 +33,7 @@ from lims.issuing.forms import (
     StickerReceiveForm,
     UploadForm,
 )
+from lims.issuing.labels import CertificateStatus  # noqa: F401  (the label filter finds the issuing codes)
 from lims.issuing.models import CERTIFICATE_STATUSES
 
 blueprint = Blueprint("issuing", __name__)
