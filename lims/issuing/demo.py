@@ -86,7 +86,11 @@ def load(session: Session) -> list[tuple[str, str]]:
     issued: list[Certificate] = []
     # The last reviewed scale is left for a signatory to find on their home page.
     scales = _reviewed_demo_jobs(session, "scale-verification")[1 : 1 + SCALES_TO_SIGN]
-    weights = _reviewed_demo_jobs(session, "weight-comparison")[:WEIGHTS_TO_SIGN]
+    # A record flagged at save (reference value differs from the standard's certificate) is left for review.
+    weights = [
+        job for job in _reviewed_demo_jobs(session, "weight-comparison") if not services.stop_reasons(session, job)
+    ]
+    weights = weights[:WEIGHTS_TO_SIGN]
     for job in [*scales, *weights]:
         passed_verification = job.service.endswith("verification") and job.passed
         if passed_verification:
