@@ -451,6 +451,8 @@ def restore_instrument_service(session: Session, actor, instrument: Instrument) 
     Called when a certificate stops standing (revoked, voided): recall, the due lists and the ICS feed read these
     fields. With no certificate left standing, the instrument has no valid service on record.
     """
+    if not may(actor, Capability.MANAGE_NUMBERING):  # voiding a number, else revoking a certificate
+        require(actor, Capability.REVOKE_CERTIFICATES)
     session.flush()
     standing = session.execute(
         select(Certificate.kind, Job.measured_on, Certificate.issued_on, Certificate.valid_until)
