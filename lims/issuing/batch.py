@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import Flask, current_app, has_app_context
+from flask_babel import gettext as _
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
@@ -79,13 +80,13 @@ def pair_stickers(
             if serial is not None and chosen == serial:
                 serial = next_serial(serial)
             if not chosen:
-                problems.append("Chưa ghi số tem / no sticker named")
+                problems.append(_("Chưa ghi số tem."))
             else:
                 state = session.scalar(select(Sticker.state).where(Sticker.serial == chosen))
                 if state is None:
-                    problems.append(f"Không có tem số {chosen} trong sổ / no sticker {chosen} in the register")
+                    problems.append(_("Không có tem số %(serial)s trong sổ.", serial=chosen))
                 elif state not in ("in_stock", "issued"):
-                    problems.append(f"Tem {chosen} đang '{state}' / sticker {chosen} is {state}")
+                    problems.append(_("Tem %(serial)s đang ở trạng thái '%(state)s'.", serial=chosen, state=state))
         pairs.append(Pairing(job, chosen, tuple(problems)))
     return pairs
 
@@ -112,7 +113,7 @@ def start_batch(
         )
     left = [job_id for job_id in job_ids if statuses[job_id] == "reviewed"]
     if not left:
-        raise RuleViolation("Mọi công việc đã được cấp / every job is already certified", field="job_ids")
+        raise RuleViolation(_("Mọi công việc đã được cấp giấy chứng nhận."), field="job_ids")
     named = {str(job_id): nfc(serial.strip()) for job_id, serial in (stickers or {}).items() if (serial or "").strip()}
     batch = IssueBatch(
         job_ids=left,
@@ -142,9 +143,9 @@ def resume_batch(session: Session, actor, batch: IssueBatch) -> IssueBatch:
     if actor.id is None or actor.id != batch.signatory_id:
         require(actor, Capability.MANAGE_NUMBERING)
     if batch.status == "running" and not is_interrupted(batch):
-        raise RuleViolation("Đợt cấp đang chạy / the batch is running", field="batch")
+        raise RuleViolation(_("Đợt cấp đang chạy."), field="batch")
     if batch.status == "finished" and not batch.failed:
-        raise RuleViolation("Đợt cấp đã xong / the batch is finished", field="batch")
+        raise RuleViolation(_("Đợt cấp đã xong."), field="batch")
     batch.status, batch.heartbeat_at = "queued", None
     session.flush()
     record_event(session, "resume-batch", "issue_batch", batch.id, {"done": batch.done, "total": batch.total})
@@ -210,7 +211,7 @@ def run_batch(batch_id: int, progress: Callable[[int, int], None] | None = None)
                 issued = existing is not None and existing.status != "issuing"
                 elsewhere = issued and existing.batch_id != batch_id and existing.display_number
             if elsewhere:
-                raise RuleViolation(f"Đã cấp ngoài đợt này: {elsewhere} / already issued outside this batch")
+                raise RuleViolation(_("Đã cấp ngoài đợt này: %(number)s.", number=elsewhere))
             if not issued:
                 _issue_one(batch_id, signatory_id, job_id, named.get(str(job_id)))
         except RuleViolation as exc:

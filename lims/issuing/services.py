@@ -10,6 +10,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import event, func, inspect, select, update
 from sqlalchemy.orm import Session, object_session
 
@@ -152,10 +153,7 @@ def stop_reasons(session: Session, job: Job) -> list[str]:
         reasons.append(exc.message)
     for record in job.records:
         if not record.superseded and record.reference_differs:
-            reasons.append(
-                "Biên bản đo có giá trị chuẩn khác giấy chứng nhận của chuẩn; cần soát xét lại "
-                "/ the record's reference value differs from the standard's certificate; review it again"
-            )
+            reasons.append(_("Biên bản đo có giá trị chuẩn khác giấy chứng nhận của chuẩn; cần soát xét lại."))
             break
     standard_ids = [use.standard_id for use in job.standards_used]
     if standard_ids:
@@ -171,8 +169,11 @@ def stop_reasons(session: Session, job: Job) -> list[str]:
             if not check.within_limits:
                 code = check.standard.code if check.standard else standard_id
                 reasons.append(
-                    f"Chuẩn {code} có kiểm tra giữa kỳ ngày {check.checked_on:%d/%m/%Y} ngoài giới hạn "
-                    f"/ standard {code} failed its intermediate check of {check.checked_on.isoformat()}"
+                    _(
+                        "Chuẩn %(code)s có kiểm tra giữa kỳ ngày %(day)s ngoài giới hạn.",
+                        code=code,
+                        day=f"{check.checked_on:%d/%m/%Y}",
+                    )
                 )
     return reasons
 
@@ -180,7 +181,7 @@ def stop_reasons(session: Session, job: Job) -> list[str]:
 def _lock_job(session: Session, job: Job) -> Job:
     locked_job = locked_one(session, Job, Job.id == job.id)
     if locked_job is None:  # pragma: no cover - the caller loaded it in this request
-        raise RuleViolation("Không có công việc này / no such job", field="job")
+        raise RuleViolation(_("Không có công việc này."), field="job")
     return locked_job
 
 
@@ -244,8 +245,11 @@ def reserve_certificate(
         if existing.signed_by_id == actor.id:
             return existing
         raise RuleViolation(
-            f"Công việc {job.number} đã có giấy chứng nhận {existing.display_number} "
-            f"/ job {job.number} already has certificate {existing.display_number}",
+            _(
+                "Công việc %(job)s đã có giấy chứng nhận %(number)s.",
+                job=job.number,
+                number=existing.display_number,
+            ),
             field="job",
         )
     if job.status != "reviewed":
@@ -426,12 +430,15 @@ def void_certificate(session: Session, actor, certificate: Certificate, reason: 
     require(actor, Capability.MANAGE_NUMBERING)
     reason = nfc((reason or "").strip())
     if not reason:
-        raise RuleViolation("Cần ghi lý do hủy số / voiding a number needs its reason", field="reason")
+        raise RuleViolation(_("Cần ghi lý do hủy số."), field="reason")
     certificate = locked_one(session, Certificate, Certificate.id == certificate.id)
     if certificate.status != "issuing":
         raise RuleViolation(
-            f"Chỉ hủy được số đang cấp dở / only a number still being issued can be voided "
-            f"({certificate.display_number}: {certificate.status})",
+            _(
+                "Chỉ hủy được số đang cấp dở (%(number)s: %(status)s).",
+                number=certificate.display_number,
+                status=certificate.status,
+            ),
             field="certificate",
         )
     with audit_reason(f"hủy số / voided: {reason}"):

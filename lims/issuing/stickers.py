@@ -3,6 +3,7 @@
 from collections import Counter
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -118,9 +119,7 @@ def take_for_certificate(session: Session, actor, serial: str | None) -> Sticker
     # Locked before it is checked: two issuers naming the same sticker are served one after the other.
     sticker = locked_one(session, Sticker, Sticker.serial == nfc(serial.strip()))
     if sticker is None:
-        raise RuleViolation(
-            f"Không có tem số {serial} trong sổ / no sticker {serial} in the register", field="sticker_serial"
-        )
+        raise RuleViolation(_("Không có tem số %(serial)s trong sổ.", serial=serial), field="sticker_serial")
     if sticker.state not in ("in_stock", "issued"):
         raise RuleViolation(
             f"Tem {sticker.serial} đang '{sticker.state}', không dùng được / sticker {sticker.serial} is "

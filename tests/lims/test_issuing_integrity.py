@@ -98,7 +98,7 @@ def test_another_signatory_cannot_issue_a_certified_job_again(world, make_user):
     job = world.session.scalar(select(Certificate)).job
     job.status = "reviewed"  # as a stale page would show it
     other = make_user("signatory")
-    with pytest.raises(RuleViolation, match="already has certificate"):
+    with pytest.raises(RuleViolation, match="đã có giấy chứng nhận"):
         services.issue_certificate(world.session, other, job, TEST_PASSWORD)
     world.session.rollback()
 
@@ -194,7 +194,7 @@ def test_a_number_that_can_never_be_issued_is_voided_and_stays_in_the_register(w
     )
     world.session.commit()
     manager = make_user("manager")
-    with pytest.raises(RuleViolation, match="reason"):
+    with pytest.raises(RuleViolation, match="lý do hủy số"):
         services.void_certificate(world.session, manager, reserved, " ")
     services.void_certificate(world.session, manager, reserved, "Máy in hỏng, hồ sơ phải đo lại")
     world.session.commit()
@@ -260,11 +260,11 @@ def _fail_intermediate_check(world):
 def test_a_flagged_record_or_an_out_of_limit_standard_stops_issue_with_the_reason(world):
     job = world.job(kind="calibration")
     _flag_reference(world, job)
-    with pytest.raises(RuleViolation, match="reference value differs"):
+    with pytest.raises(RuleViolation, match="giá trị chuẩn khác giấy chứng nhận"):
         services.issue_certificate(world.session, world.signatory, job, TEST_PASSWORD)
     world.session.rollback()
     other = world.job(kind="calibration")
     _fail_intermediate_check(world)
-    with pytest.raises(RuleViolation, match="QC-M1-03 failed its intermediate check"):
+    with pytest.raises(RuleViolation, match="Chuẩn QC-M1-03 có kiểm tra giữa kỳ"):
         services.issue_certificate(world.session, world.signatory, other, TEST_PASSWORD)
     world.session.rollback()

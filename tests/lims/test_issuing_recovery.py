@@ -145,7 +145,7 @@ def test_the_batch_page_pairs_each_job_with_its_sticker_before_the_password(worl
     page = client.get(f"/issuing/batch/confirm?{query}").get_data(as_text=True)
     assert f'name="sticker_{jobs[0].id}" value="VL 0000001"' in page
     assert f'name="sticker_{jobs[1].id}"' not in page  # a calibration carries no sticker
-    assert f'name="sticker_{jobs[2].id}" value="VL 0000002"' in page and "sticker VL 0000002 is spoiled" in page
+    assert f'name="sticker_{jobs[2].id}" value="VL 0000002"' in page and "Tem VL 0000002 đang ở trạng thái" in page
     assert f'name="sticker_{jobs[3].id}" value="VL 0000003"' in page
 
     form = {"password": TEST_PASSWORD, "job_ids": [str(job.id) for job in jobs]}
