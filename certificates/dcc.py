@@ -52,6 +52,8 @@ DSI_UNITS = {
     "bar": r"\bar",
     "mbar": r"\milli\bar",
     "mmHg": r"\mmhg",
+    "mmHg/min": r"\mmhg\per\minute",
+    "mmHg/s": r"\mmhg\per\second",
     "L": r"\litre",
     "mL": r"\milli\litre",
     "m3": r"\metre\tothe{3}",

@@ -212,6 +212,7 @@ def register_template_helpers(app: Flask) -> None:
 
     from lims.auth.permissions import may, may_see_organisation
     from lims.core.forms import kept_file
+    from lims.core.web import may_use
 
     @app.template_filter("d")
     def format_day(value):
@@ -256,6 +257,8 @@ def register_template_helpers(app: Flask) -> None:
             "current_lang": select_locale(),
             # In a template: {% if may("manage_quality") %}: the capabilities of lims.auth.permissions.
             "may": lambda capability: may(current_user, capability),
+            # {% if may_use("quality.document_create") %}: what the route itself declares (lims.core.web.may_use).
+            "may_use": may_use,
             "sees_organisation": lambda organisation_id: may_see_organisation(current_user, organisation_id),
             "format_date": format_date,
             "format_datetime": format_datetime,

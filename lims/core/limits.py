@@ -5,19 +5,20 @@ every process), else in the memory of the one process serving. With several web 
 its own counts, so an address gets that many times the limit: :func:`unshared_limits_warning` says so, for /readyz.
 """
 
-from flask import Flask, request
+from flask import Flask
 from flask_limiter import Limiter
+
+from lims.core.web import client_address
 
 MEMORY = "memory://"
 
 
-def client_address() -> str:
-    # request.remote_addr is the client's once werkzeug's ProxyFix (LIMS_TRUSTED_PROXIES, set by the app factory)
-    # has read the proxies' X-Forwarded-For; without a trusted proxy it is the peer's address.
-    return request.remote_addr or "unknown"
+def _limited_address() -> str:
+    # The one client address of the app (LIMS_TRUSTED_PROXIES read by ProxyFix), as sign-in and the request log see it.
+    return client_address() or "unknown"
 
 
-limiter = Limiter(key_func=client_address, default_limits=[], headers_enabled=False)
+limiter = Limiter(key_func=_limited_address, default_limits=[], headers_enabled=False)
 
 
 def init_limits(app: Flask) -> None:

@@ -54,11 +54,15 @@ def _number_or_text(value: Any) -> Any:
     return str(value)
 
 
-def tables_of(result: dict[str, Any]) -> tuple[dcc.Table, ...]:
-    """Turn a record's result tables into DCC tables: numbers with units, uncertainties attached to their value."""
+def tables_of(result: dict[str, Any], conformity: bool = True) -> tuple[dcc.Table, ...]:
+    """Turn a record's result tables into DCC tables: numbers with units, uncertainties attached to their value.
+
+    A conformity column is stated only where the certificate states conformity (the customer asked for a statement,
+    ISO/IEC 17025 7.1.3): the DCC says what the PDF says, no more.
+    """
     tables = []
     for table in result.get("tables") or []:
-        columns = table.get("columns") or []
+        columns = [c for c in table.get("columns") or [] if conformity or c.get("printed") != "conformity"]
         rows = table.get("rows") or []
         units = {c["key"]: c.get("unit") or "" for c in columns}
         attached = {c.get("uncertainty") for c in columns if c.get("uncertainty")}
@@ -124,7 +128,7 @@ def build_signed_dcc(
     """Return the signed, schema-valid DCC of a calibration certificate, or refuse the issue with the reason."""
     content = dcc.Dcc(
         certificate=document,
-        tables=tables_of(record.result or {}),
+        tables=tables_of(record.result or {}, conformity=document.decision is not None),
         conditions=conditions_of(record.conditions),
         replaces=replaces,
         software_release=_software_release(),

@@ -15,11 +15,11 @@ from lims.core.errors import NotFound, RuleViolation
 from lims.core.exports import download
 from lims.core.files import read_bytes
 from lims.core.forms import choices, refuse_invalid
-from lims.core.limits import client_address, limiter
+from lims.core.limits import limiter
 from lims.core.links import public_url
 from lims.core.navigation import register_home_panel, register_nav
 from lims.core.paging import capped_paginate
-from lims.core.web import read_view, write_view
+from lims.core.web import client_address, read_view, write_view
 from lims.extensions import db
 from lims.issuing import batch as batches
 from lims.issuing import impact, numbering, queries, services, stickers, verification

@@ -16,6 +16,8 @@ from flask import Flask, g, request
 from flask_login import current_user
 from prometheus_client import Counter, Histogram
 
+from lims.core.web import client_address
+
 log = logging.getLogger("lims.request")
 # Ids passed by nginx (or another proxy) are kept when they look like ids, so one request is traced across both logs.
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
@@ -92,7 +94,7 @@ def init_request_observation(app: Flask) -> None:
             "status": response.status_code,
             "ms": round(seconds * 1000, 1),
             "user": user,
-            "remote": request.remote_addr or "-",
+            "remote": client_address() or "-",
         }
         log.info(
             "%s %s %s %.1f ms user=%s id=%s",

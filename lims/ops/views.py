@@ -1,9 +1,9 @@
 """/healthz, /readyz and /metrics: for the load balancer, systemd and Prometheus; no login, no secrets."""
 
-from flask import Blueprint, abort, current_app, jsonify, request
+from flask import Blueprint, abort, current_app, jsonify
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from lims.core.web import read_view
+from lims.core.web import client_address, read_view
 from lims.ops import metrics
 from lims.ops.readiness import check_readiness
 
@@ -28,6 +28,6 @@ def readyz():
 @read_view(public=True)
 def prometheus_metrics():
     # Public to the role check, but only the addresses LIMS_METRICS_ALLOW names get an answer.
-    if not current_app.config.get("METRICS") or not metrics.allowed(request.remote_addr):
+    if not current_app.config.get("METRICS") or not metrics.allowed(client_address()):
         abort(404)
     return metrics.exposition(), 200, {"Content-Type": CONTENT_TYPE_LATEST}

@@ -68,7 +68,13 @@ def test_procedures_list_prints_every_key_and_json_schemas():
         "weight-comparison-r111",
         "scale-verification-r76",
         "scale-calibration-cg18",
-        "pressure-gauge-dlvn08",  # a definition shipped as a file
+        # the definitions shipped as files, by file name
+        "fuel-dispenser-dlvn10",
+        "pressure-gauge-dlvn08",
+        "sphygmomanometer-electronic-dlvn343",
+        "sphygmomanometer-mechanical-dlvn09",
+        "water-meter-dlvn17",
     ]
-    assert described[-1]["version"] == "1" and described[-1]["file"] == "pressure-gauge-dlvn08.yaml"
+    gauge = next(item for item in described if item["key"] == "pressure-gauge-dlvn08")
+    assert gauge["version"] == "1" and gauge["file"] == "pressure-gauge-dlvn08.yaml"
     assert all(item["schema"]["fields"] for item in described)

@@ -19,8 +19,9 @@ from instruments.errors import InputError
 from instruments.procedures import all_procedures, get_procedure
 
 LIMS = str(Path(sys.executable).with_name("lims"))
-# The built-in procedures, and a procedure defined as data (shipped as a definition file).
-KEYS = [cls.key for cls in all_procedures()] + ["pressure-gauge-dlvn08"]
+# The built-in procedures, and the procedures defined as data (shipped as definition files).
+DEFINITIONS = Path(__file__).parents[2] / "instruments/procedures/definitions"
+KEYS = [cls.key for cls in all_procedures()] + sorted(path.stem for path in DEFINITIONS.glob("*.yaml"))
 
 
 def lims(*args, document=None):

@@ -87,3 +87,49 @@ def test_the_review_form_carries_the_statement_to_the_request(client, session, l
     assert accepted.status_code == 302
     page = client.get(f"/jobs/requests/{request.id}").get_data(as_text=True)
     assert "OIML R 111-1, cấp M1" in page
+
+
+def _dcc_columns(certificate) -> list[str]:
+    from certificates import dcc
+
+    ((_name, columns),) = dcc.read_dcc(read_bytes(certificate.dcc_sha256)).tables
+    return [column.name for column in columns]
+
+
+def _with_conformity_column(job):
+    """The weight record's table with the R 111 "Conforms to class" column (printed: conformity)."""
+    import copy
+
+    from lims.issuing.document import final_record
+
+    record = final_record(job)
+    result = copy.deepcopy(record.result)
+    table = result["tables"][0]
+    table["columns"].append(
+        {
+            "key": "conforms",
+            "heading_vi": "Phù hợp cấp chính xác",
+            "heading_en": "Conforms to class",
+            "printed": "conformity",
+        }
+    )
+    for row in table["rows"]:
+        row["conforms"] = True
+    record.result = result
+    return job
+
+
+def test_the_dcc_states_conformity_only_where_the_certificate_does(world):
+    """The DCC says what the PDF says: a calibration nobody asked a statement of has no "Conforms to class" column and
+    no conformity statement in its XML; asked for one, it has both."""
+    unasked = issue(world, _with_conformity_column(_conforming_weight(world)))
+    assert "Conforms to class" not in _dcc_columns(unasked)
+    assert b"basic_conformity" not in read_bytes(unasked.dcc_sha256)
+
+    job = _with_conformity_column(_conforming_weight(world))
+    job.request.wants_conformity_statement = True
+    job.request.conformity_specification = "OIML R 111-1, cấp M1"
+    world.session.commit()
+    asked = issue(world, job)
+    assert "Conforms to class" in _dcc_columns(asked)
+    assert b"basic_conformity" in read_bytes(asked.dcc_sha256)

@@ -59,7 +59,7 @@ form_names = st.one_of(
 SKIPPED_ENDPOINTS = {"auth.logout", "static", "bootstrap.static"}
 ALL_ROLES = [None, "admin", "manager", "technician", "signatory", "enterprise", "inspector"]
 SQLITE_ROLES = [None, "manager"]
-EXAMPLES = int(os.environ.get("LIMS_FUZZ_EXAMPLES", "1"))  # 3 for a deeper run
+EXAMPLES = int(os.environ.get("LIMS_FUZZ_EXAMPLES", "3"))  # more for a deeper run
 
 
 def _rules(app):

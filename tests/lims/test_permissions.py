@@ -8,7 +8,9 @@ import ast
 import importlib
 import inspect
 import pkgutil
+import re
 import textwrap
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -393,3 +395,46 @@ def test_every_writing_service_refuses_an_actor_without_its_capability_before_an
         else:
             accepted.append(f"{name}: accepted")
     assert accepted == []
+
+
+TEMPLATES = Path(lims.__file__).resolve().parent.parent / "templates"
+
+
+def test_pages_decide_what_to_offer_by_capability_never_by_role_name():
+    """A template asking `has_role("admin", "manager")` keeps its own copy of the role table, which drifts from the
+    routes' (a form shown to someone its route refuses, or hidden from someone it allows)."""
+    by_role = [
+        f"{path.relative_to(TEMPLATES)}:{number}"
+        for path in sorted(TEMPLATES.rglob("*.html"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if re.search(r"has_role\(|in current_user\.roles", line)
+    ]
+    assert by_role == []
+
+
+def test_every_may_use_in_a_template_names_a_route(app):
+    named = {
+        (path.relative_to(TEMPLATES), endpoint)
+        for path in TEMPLATES.rglob("*.html")
+        for endpoint in re.findall(r"may_use\(['\"]([\w.]+)['\"]\)", path.read_text(encoding="utf-8"))
+    }
+    assert len(named) > 30
+    assert [(str(path), endpoint) for path, endpoint in sorted(named) if endpoint not in app.view_functions] == []
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_may_use_answers_what_the_route_does(app, make_user, role):
+    """For every route, `may_use` (what a page offers) and the route's own check (what it allows) agree."""
+    from flask_login import login_user
+
+    from lims.core.web import may_use
+
+    user = make_user(role)
+    disagreements = []
+    with app.test_request_context("/"):
+        login_user(user)
+        for rule, view in _routes(app):
+            allowed = view.lims_public or role in view.lims_roles
+            if may_use(rule.endpoint) != allowed:
+                disagreements.append(f"{rule.endpoint}: may_use says {not allowed}, the route {allowed}")
+    assert disagreements == []

@@ -29,7 +29,7 @@ SHOWS = ("value", "point", "run", "verdict")
 UNITS = frozenset(
     {
         "1", "%", "%RH", "ppm",
-        "Pa", "hPa", "kPa", "MPa", "bar", "mbar", "mmHg", "mmH2O", "kgf/cm2", "psi",
+        "Pa", "hPa", "kPa", "MPa", "bar", "mbar", "mmHg", "mmH2O", "kgf/cm2", "psi", "mmHg/min", "mmHg/s",
         "°C", "K",
         "mg", "g", "kg", "t",
         "mL", "L", "dm3", "m3", "L/min", "L/h", "m3/h",
