@@ -31,6 +31,24 @@ MPE_BANDS: dict[str, tuple[tuple[float, float], ...]] = {
     "III": ((500, 0.5), (2_000, 1.0), (10_000, 1.5)),
     "IIII": ((50, 0.5), (200, 1.0), (1_000, 1.5)),
 }
+# R 76-1 Table 3 (3.2): for each class, the ranges of e (in g; None = no bound) with the number of verification
+# scale intervals n = Max/e allowed and the lowest Min, in e. Rows are tried in order; the first whose e-range holds e
+# applies. An e outside every row is not an e that class may have.
+TABLE_3: dict[str, tuple[tuple[Decimal, Decimal | None, int, int | None, int], ...]] = {
+    # (e from, e to (inclusive), n_min, n_max, Min in e)
+    "I": ((Decimal("0.001"), None, 50_000, None, 100),),
+    "II": (
+        (Decimal("0.001"), Decimal("0.05"), 100, 100_000, 20),
+        (Decimal("0.1"), None, 5_000, 100_000, 50),
+    ),
+    "III": (
+        (Decimal("0.1"), Decimal("2"), 100, 10_000, 20),
+        (Decimal("5"), None, 500, 10_000, 20),
+    ),
+    "IIII": ((Decimal("5"), None, 100, 1_000, 10),),
+}
+# R 76-1 3.4.2 (auxiliary indicating devices): d < e only on class I and II instruments, with d < e ≤ 10 d.
+CLASSES_WITH_D_BELOW_E = ("I", "II")
 # R 76-1 A.4.10: number of loadings in the repeatability test (editable; a procedure may ask for more).
 REPEATABILITY_LOADINGS = {"I": 6, "II": 6, "III": 3, "IIII": 3}
 MPE_BASES = ("verification", "in_service")
@@ -180,3 +198,46 @@ class Scale:
         if load > self.maximum * (1 + 1e-12):
             raise InputError(field, f"{load:g} {self.unit} is above Max = {self.maximum:g} {self.unit}")
         return mpe(load, self.e, self.accuracy_class, in_service, field)
+
+
+def _is_1_2_5(value: Decimal) -> bool:
+    """Whether a scale interval has the form 1, 2 or 5 × 10^k (R 76-1 3.1.2)."""
+    digits = value.normalize().as_tuple().digits
+    return value > 0 and len(digits) == 1 and digits[0] in (1, 2, 5)
+
+
+def classification_problem(scale: "Scale") -> tuple[str, str] | None:
+    """Return (field, reason) when the instrument's marked characteristics break R 76-1 3.1.2, 3.4.2 or Table 3, so
+    that it is refused before any error is judged: a scale marked Min = 5 e in class III is not a class III scale.
+
+    Worked on the typed decimals: Max 15 kg, e 5 g is n = 3000 exactly.
+    """
+    unit_mg = mass_unit_factor(scale.unit, "scale.unit")
+    e, d = decimal_of(scale.e), decimal_of(scale.d)
+    for name, interval in (("e", e), ("d", d)):
+        if not _is_1_2_5(interval):
+            return name, f"{interval.normalize():f} {scale.unit} is not 1, 2 or 5 × 10^k (R 76-1 3.1.2)"
+    if d < e:
+        if scale.accuracy_class not in CLASSES_WITH_D_BELOW_E:
+            cls = scale.accuracy_class
+            return "d", f"d < e only on class I and II instruments (R 76-1 3.4.2); class {cls} has d = e"
+        if e > 10 * d:
+            return "e", "e may be at most 10 d (R 76-1 3.4.2)"
+    e_g = e * unit_mg / 1000
+    for e_from, e_to, n_min, n_max, min_in_e in TABLE_3[scale.accuracy_class]:
+        if e_g < e_from or (e_to is not None and e_g > e_to):
+            continue
+        n = decimal_of(scale.maximum) / e
+        if n < n_min or (n_max is not None and n > n_max):
+            bounds = f"{n_min} to {n_max}" if n_max is not None else f"at least {n_min}"
+            cls = scale.accuracy_class
+            return "max", f"n = Max/e = {n.normalize():f}; class {cls} with this e needs {bounds} (R 76-1 Table 3)"
+        lowest = min_in_e * e
+        if decimal_of(scale.minimum) < lowest:
+            return "min", (
+                f"Min {decimal_of(scale.minimum).normalize():f} {scale.unit} is below {min_in_e} e = "
+                f"{lowest.normalize():f} {scale.unit}, the lowest Min of class {scale.accuracy_class} (R 76-1 Table 3)"
+            )
+        return None
+    cls = scale.accuracy_class
+    return "e", f"e = {e.normalize():f} {scale.unit} is outside the intervals class {cls} may have (R 76-1 Table 3)"

@@ -21,6 +21,7 @@ DOMAINS = (
     "audit",
     "customers",
     "standards",
+    "procedures",
     "jobs",
     "issuing",
     "quality",

@@ -281,6 +281,8 @@ class Procedure(ABC):
     result_columns: ClassVar[tuple[ResultTable, ...]] = ()  # the tables a certificate prints, without rows
     # ĐLVN methods this procedure implements, to seed the database; the lab manager confirms or corrects them.
     seed_methods: ClassVar[tuple[MethodReference, ...]] = ()
+    # The field of measurement a verifier's card must cover to perform it (Thông tư 24/2013 lists cards by field).
+    verifier_field: ClassVar[str | None] = None
 
     def __init__(self, method: MethodReference | None = None, environment: tuple[EnvironmentLimit, ...] | None = None):
         self.method = method
@@ -294,6 +296,14 @@ class Procedure(ABC):
     @abstractmethod
     def observation_fields(self) -> tuple[Field, ...]:
         """Return the fields of the input document."""
+
+    def initial_observations(self, instrument: Mapping[str, Any]) -> dict:
+        """Return what a new record starts from, given the instrument as the register knows it.
+
+        ``instrument`` holds ``accuracy_class``, ``range_min``, ``range_max``, ``unit``, ``resolution`` and
+        ``verification_interval`` (None when unknown). Each procedure says which of its fields they fill.
+        """
+        return {}
 
     def schema(self) -> ObservationSchema:
         """Return the observations this procedure needs."""

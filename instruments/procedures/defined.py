@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 from instruments.decision import Decision, DecisionRule, decide, rule_from_input
 from instruments.errors import InputError
 from instruments.procedures import weighing
-from instruments.procedures.base import Column, Field, Procedure, ProcedureResult, ResultTable, Stage
+from instruments.procedures.base import Column, Field, MissingItem, Procedure, ProcedureResult, ResultTable, Stage
 from instruments.procedures.definition import (
     Check,
     Definition,
@@ -28,6 +28,7 @@ from instruments.procedures.definition import (
     UncertaintyModel,
     read_definition,
 )
+from instruments.procedures.units_under_test import calculate_units, unit_fields
 from instruments.uncertainty.gum import evaluate_budget
 from instruments.uncertainty.inputs import InputQuantity
 
@@ -112,6 +113,10 @@ class DefinedProcedure(Procedure):
     # --- the form ---------------------------------------------------------------------------------------------
 
     def observation_fields(self) -> tuple[Field, ...]:
+        fields = self._one_unit_fields()
+        return unit_fields(self.definition, fields) if self.definition.units_under_test.several else fields
+
+    def _one_unit_fields(self) -> tuple[Field, ...]:
         definition = self.definition
         fields: list[Field] = (
             [
@@ -178,16 +183,36 @@ class DefinedProcedure(Procedure):
         }
         return {"stage": Stage.AS_FOUND.value, "observations": dict(example.observations), "conditions": conditions}
 
+    def initial_observations(self, instrument: Mapping[str, Any]) -> dict:
+        """Fill the parameters that say ``from_instrument`` with what the register knows of the instrument."""
+        known = {}
+        for parameter in self.definition.parameters:
+            value = instrument.get(parameter.from_instrument) if parameter.from_instrument else None
+            if value is None or value == "":
+                continue
+            if parameter.kind == "unit" and value not in parameter.choices:
+                continue  # a unit the definition does not offer: the technician chooses
+            known[parameter.name] = value
+        if self.definition.units_under_test.several:
+            # The register describes one instrument: the first unit on the bench (the others are added there).
+            own = set(self.definition.units_under_test.per_unit_parameters)
+            shared = {name: value for name, value in known.items() if name not in own}
+            first = {name: value for name, value in known.items() if name in own}
+            return {"parameters": shared, "units": [{"parameters": first}]}
+        return {"parameters": known} if known else {}
+
     # --- the calculation --------------------------------------------------------------------------------------
 
     def calculate(self, observations: Mapping[str, Any], stage: Stage = Stage.AS_FOUND) -> ProcedureResult:
-        definition = self.definition
         if not isinstance(observations, Mapping):
             raise InputError("", "the observations must be an object")
-        document = observations
-        if definition.units_under_test.several:
-            # The data model is declared (docs/procedures.md); computing a bench of units is the next step.
-            raise InputError("units", "this system computes one unit under test per record so far")
+        if self.definition.units_under_test.several:
+            # A bench: each unit computed alone, as a one-unit record, with the shared values.
+            return calculate_units(self.definition, observations, stage, self._calculate_one)
+        return self._calculate_one(observations, stage)
+
+    def _calculate_one(self, document: Mapping[str, Any], stage: Stage) -> ProcedureResult:
+        definition = self.definition
         parameters_doc = _group(document, "parameters")
         parameters = {p.name: _read_value(p, parameters_doc, "parameters") for p in definition.parameters}
         basis = document.get("mpe_basis") or "verification"
@@ -215,12 +240,12 @@ class DefinedProcedure(Procedure):
         tests = {test.key: self._test(test, document, scope, context) for test in definition.tests}
         adequacy = self._adequacy(scope, context)
         decided = [d.passed for d in context.decisions]
-        passed = all(decided) if decided else None
+        passed = all(decided) if decided and not context.missing else None
         units = {f"parameters.{p.name}": parameters[p.name] for p in definition.parameters if p.kind == "unit"}
         tables = tuple(self._table(table, tests[table.test], units, parameters) for table in definition.tables)
         for test in tests.values():
             for point in test["points"]:
-                del point["scope"]  # the names the tables needed; the values keep what the record means
+                point.pop("scope", None)  # the names the tables needed; the values keep what the record means
         rule = override or next((c.rule for t in definition.tests for c in t.checks if c.mpe is not None), None)
         values = {
             "definition": {"key": definition.key, "version": definition.version},
@@ -231,15 +256,24 @@ class DefinedProcedure(Procedure):
             "failures": context.failures,
             "passed": passed,
         }
+        if passed is False and definition.failure_notice.vi:
+            values["failure_notice"] = {"vi": definition.failure_notice.vi, "en": definition.failure_notice.en}
         return ProcedureResult(
-            self.key, stage, values, tables, passed, rule if passed is not None else None, self.method
+            self.key,
+            stage,
+            values,
+            tables,
+            passed,
+            rule if passed is not None else None,
+            self.method,
+            tuple(context.missing),
         )
 
     def _test(self, test: Test, document: Mapping, base: dict[str, float], context: _Context) -> dict:
         rows = document.get(test.key)
         count = len(test.points)
         if rows is None:
-            raise InputError(test.key, f"is required: {count} points")
+            rows = []  # none measured yet: every point is missing
         if not isinstance(rows, list):
             raise InputError(test.key, "must be a list, one row per point")
         if len(rows) > count:
@@ -252,11 +286,32 @@ class DefinedProcedure(Procedure):
                 scope["fraction"] = point.fraction
             nominal = point.nominal.value(scope)
             scope.pop("fraction", None)
-            if index >= len(rows):
-                raise InputError(where, f"point {index + 1} (nominal {nominal:g}) is missing")
-            row = rows[index]
-            if not isinstance(row, Mapping):
+            row = rows[index] if index < len(rows) else None
+            if row is not None and not isinstance(row, Mapping):
                 raise InputError(where, "must be an object")
+            lacking = self._lacking(test, row or {})
+            if row is None or lacking == "all":
+                # Not measured yet: the record is incomplete and its review waits (no decision on a partial test).
+                context.missing.append(
+                    MissingItem(
+                        where,
+                        f"Thiếu điểm đo {index + 1} ({nominal:g}) của phép thử {test.title.vi}",
+                        f"point {index + 1} (nominal {nominal:g}) of the {test.title.en} is missing",
+                    )
+                )
+                points.append({"nominal": nominal, "missing": True, "values": {}, "runs": {}, "checks": {}})
+                continue
+            if lacking:
+                context.missing += [
+                    MissingItem(
+                        f"{where}.{name}",
+                        f"Điểm đo {index + 1} ({nominal:g}): chưa ghi {name}",
+                        f"point {index + 1} (nominal {nominal:g}): {name} is not recorded",
+                    )
+                    for name in lacking
+                ]
+                points.append({"nominal": nominal, "missing": True, "values": {}, "runs": {}, "checks": {}})
+                continue
             scope.update(nominal=nominal, point=float(index + 1))
             for f in test.point_fields:
                 value = _read_value(f, row, where)
@@ -308,7 +363,16 @@ class DefinedProcedure(Procedure):
             c for p in points for r in p["runs"].values() for c in r["checks"].values()
         ]
         judged = [c["passed"] for c in all_checks if c["passed"] is not None]
-        return {"points": points, "passed": all(judged) if judged else None}
+        complete = not any(point.get("missing") for point in points)
+        return {"points": points, "passed": all(judged) if judged and complete else None}
+
+    @staticmethod
+    def _lacking(test: Test, row: Mapping) -> list[str] | str:
+        """Return the required fields a point's row lacks ("all" when it holds none of them)."""
+        names = [f.name for f in test.point_fields if f.required]
+        names += [f"{f.name}_{run.key}" for run in test.runs for f in test.run_fields if f.required]
+        lacking = [name for name in names if row.get(name) is None or row.get(name) == ""]
+        return "all" if names and len(lacking) == len(names) else lacking
 
     def _check(self, check: Check, scope: Mapping[str, float], where: str, label: str, context: _Context) -> dict:
         try:
@@ -376,6 +440,8 @@ class DefinedProcedure(Procedure):
         )
         rows = []
         for index, point in enumerate(test["points"]):
+            if point.get("missing"):
+                continue  # a point not measured has no row
             runs = spec.runs if table.rows == "run" else (None,)
             for run in runs:
                 scope = dict(point["scope"])
@@ -428,6 +494,7 @@ class _Context:
         self.decisions: list[Decision] = []
         self.failures: list[str] = []
         self.evaluated: dict[str, list[tuple[str, float]]] = {}
+        self.missing: list[MissingItem] = []
 
 
 def _budget(model: UncertaintyModel, scope: Mapping[str, float], standards: Mapping[str, Mapping]):  # noqa: ANN202
@@ -477,6 +544,7 @@ def procedure_class(definition: Definition) -> type[DefinedProcedure]:
         "kind": definition.kind,
         "standard": definition.reference_document,
         "seed_methods": definition.methods,
+        "verifier_field": definition.verifier_field,
         "definition": definition,
         "result_columns": tuple(
             ResultTable(

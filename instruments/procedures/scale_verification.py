@@ -105,6 +105,7 @@ class ScaleVerificationR76(Procedure):
     title_en = "Verification of non-automatic weighing instruments"
     kind = "verification"
     standard = "OIML R 76-1:2006"
+    verifier_field = "khối lượng"
     seed_methods = (
         MethodReference(
             "ĐLVN 16:2021",
@@ -199,6 +200,10 @@ class ScaleVerificationR76(Procedure):
     def default_environment(cls) -> tuple[EnvironmentLimit, ...]:
         # R 76-1 3.9.2.1 default temperature range; stable conditions during the test matter more than the range.
         return (EnvironmentLimit("temperature", "Nhiệt độ", "Temperature", "°C", -10, 40),)
+
+    def initial_observations(self, instrument: Mapping[str, Any]) -> dict:
+        scale = next(field for field in self.observation_fields() if field.name == "scale")
+        return weighing.scale_prefill(scale, instrument)
 
     def observation_fields(self) -> tuple[Field, ...]:
         loading = (

@@ -39,6 +39,9 @@ def parse_scale(document: Any, field: str = "scale") -> oiml_r76.Scale:
     minimum = number(required(document, "min", field), path(field, "min"), minimum=0, maximum=maximum)
     cls = oiml_r76.normalize_accuracy_class(required(document, "accuracy_class", field), path(field, "accuracy_class"))
     scale = oiml_r76.Scale(cls, maximum, minimum, e, d, unit)
+    problem = oiml_r76.classification_problem(scale)
+    if problem is not None:
+        raise InputError(path(field, problem[0]), problem[1])
     scale.mpe(maximum, field=path(field, "max"))  # Max itself must be within the class's range of n = Max/e
     return scale
 

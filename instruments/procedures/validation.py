@@ -87,9 +87,14 @@ def facts(values: dict) -> dict[str, Any]:
     ``passed``; ``<test>.passed``; ``<test>[i].nominal``; ``<test>[i].<value>`` (point fields and derived
     quantities, and ``<value>_<run>``); ``<test>[i].<run>.<value>``; a check as ``<test>[i].<check>`` (per point)
     or ``<test>[i].<run>.<check>`` (per run), with ``.U``, ``.mpe``, ``.passed`` beside its value;
-    ``standards.<role>.adequate``.
+    ``standards.<role>.adequate``; and, for an example, ``missing`` (the fields of the points not measured). A bench
+    (several units under test) gives each unit's facts under ``units[i].``, beside the bench's ``passed``.
     """
     out: dict[str, Any] = {"passed": values.get("passed")}
+    for index, unit in enumerate(values.get("units") or ()):
+        # several units under test: each unit's facts under units[i]. (units[1].passed, units[0].flow[2].error)
+        out.update({f"units[{index}].{name}": value for name, value in facts(unit).items()})
+        out[f"units[{index}].missing"] = unit.get("missing", [])
     for key, test in values.get("tests", {}).items():
         out[f"{key}.passed"] = test["passed"]
         for index, point in enumerate(test["points"]):
@@ -126,7 +131,7 @@ def _agrees(expected: Any, got: Any, where: str) -> InputError | None:
         target = expected["value"]
     else:
         target, within = expected, None
-    if isinstance(target, bool) or target is None or isinstance(target, str):
+    if isinstance(target, bool) or target is None or isinstance(target, str | list):
         return None if got == target else InputError(where, f"expected {target!r}, the definition gives {got!r}")
     if not isinstance(target, int | float) or not math.isfinite(target):
         return InputError(where, "an expected value is a number, true, false, null or text")
@@ -158,6 +163,7 @@ def run_example(procedure: type[DefinedProcedure], index: int) -> ExampleOutcome
         problem = InputError(f"{where}.refused", f"expected a refusal naming '{refused}'; the example computed")
         return ExampleOutcome(example.name, example.path, False, 0, (problem,))
     found = facts(dict(result.values))
+    found["missing"] = [item.field for item in result.missing]
     problems = []
     for name, expected in expect.items():
         at = f"{where}.{name}"

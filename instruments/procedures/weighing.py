@@ -52,6 +52,20 @@ POSITION_COLUMN = Column("position", "Vị trí", "Position")
 VERDICT_COLUMN = Column("verdict", "Kết quả", "Result", printed=Printed.CONFORMITY)
 
 
+def scale_prefill(scale: Field, instrument: Mapping) -> dict:
+    """Return the "scale" group a new record of either weighing procedure starts from, from the instrument register."""
+    known = {
+        "accuracy_class": instrument.get("accuracy_class"),
+        "max": instrument.get("range_max"),
+        "min": instrument.get("range_min"),
+        "e": instrument.get("verification_interval"),
+        "d": instrument.get("resolution"),
+        "unit": instrument.get("unit"),
+    }
+    names = {child.name for child in scale.fields}
+    return {"scale": {key: value for key, value in known.items() if key in names and value is not None}}
+
+
 def instrument_group(*fields: Field) -> Field:
     """Return the "scale" group declaring the instrument with ``fields``."""
     return Field("scale", "Cân", "Instrument", "group", fields=fields)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import false, true
 
 from lims.core.errors import PermissionDenied
@@ -167,7 +168,7 @@ def require(actor: Any, capability: Capability) -> None:
     """Refuse (403 at the request boundary) an actor who lacks the capability."""
     if not may(actor, capability):
         label = Capability(capability).value.replace("_", " ")
-        raise PermissionDenied(f"Bạn không có quyền này ({label}) / you may not {label}")
+        raise PermissionDenied(_("Bạn không có quyền này (%(label)s)", label=label))
 
 
 def roles_holding(*capabilities_or_roles: str) -> frozenset[str]:

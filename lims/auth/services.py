@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -114,7 +115,7 @@ def queue_unlock_link(session: Session, user: User) -> OutboxMessage | None:
         organisation_id=user.organisation_id,
         channel="email",
         recipient=user.email,
-        subject="Tài khoản LIMS bị khóa / Your LIMS account was locked",
+        subject="Tài khoản LIMS bị khóa",
         body=(
             f"Tài khoản {user.username} đã bị khóa sau {throttle.lock_after()} lần đăng nhập sai liên tiếp.\n"
             f"Nếu đó là bạn, hãy đặt mật khẩu mới tại liên kết dưới đây (dùng được một lần, trong "
@@ -134,10 +135,10 @@ def user_for_unlock_token(session: Session, token: str) -> User:
     try:
         claims = _unlock_serializer().loads(token, max_age=UNLOCK_LINK_HOURS * 3600)
     except BadSignature:
-        raise NotFound("Liên kết mở khóa không hợp lệ hoặc đã hết hạn / invalid or expired unlock link") from None
+        raise NotFound(_("Liên kết mở khóa không hợp lệ hoặc đã hết hạn")) from None
     user = session.get(User, claims.get("user")) if isinstance(claims, dict) else None
     if user is None or user.locked_at is None or user.locked_at.isoformat() != claims.get("locked_at"):
-        raise NotFound("Liên kết mở khóa không hợp lệ hoặc đã hết hạn / invalid or expired unlock link")
+        raise NotFound(_("Liên kết mở khóa không hợp lệ hoặc đã hết hạn"))
     return user
 
 
@@ -172,16 +173,14 @@ def _validate_roles(roles) -> set[str]:
     roles = set(roles)
     unknown = roles - set(ROLES)
     if unknown:
-        raise RuleViolation(f"Vai trò không tồn tại / unknown role: {', '.join(sorted(unknown))}", field="roles")
+        raise RuleViolation(_("Vai trò không tồn tại: %(items)s", items=", ".join(sorted(unknown))), field="roles")
     if not roles:
-        raise RuleViolation("Cần ít nhất một vai trò / at least one role is required", field="roles")
+        raise RuleViolation(_("Cần ít nhất một vai trò"), field="roles")
     if "enterprise" in roles and roles - {"enterprise"}:
-        raise RuleViolation(
-            "Tài khoản doanh nghiệp không kiêm vai trò khác / an enterprise account holds no other role", field="roles"
-        )
+        raise RuleViolation(_("Tài khoản doanh nghiệp không kiêm vai trò khác"), field="roles")
     if "inspector" in roles and roles - {"inspector"}:
         raise RuleViolation(
-            "Tài khoản thanh tra chỉ đọc, không kiêm vai trò khác / an inspector account holds no other role",
+            _("Tài khoản thanh tra chỉ đọc, không kiêm vai trò khác"),
             field="roles",
         )
     return roles
@@ -190,7 +189,7 @@ def _validate_roles(roles) -> set[str]:
 def _check_organisation(session: Session, roles: set[str], organisation_id: int | None) -> Organisation | None:
     if "enterprise" in roles and not organisation_id:
         raise RuleViolation(
-            "Tài khoản doanh nghiệp phải thuộc một doanh nghiệp / an enterprise account belongs to an enterprise",
+            _("Tài khoản doanh nghiệp phải thuộc một doanh nghiệp"),
             field="organisation_id",
         )
     if roles & LAB_ROLES and not organisation_id:
@@ -199,10 +198,10 @@ def _check_organisation(session: Session, roles: set[str], organisation_id: int 
         return None
     organisation = session.get(Organisation, organisation_id)
     if organisation is None:
-        raise RuleViolation("Tổ chức không tồn tại / no such organisation", field="organisation_id")
+        raise RuleViolation(_("Tổ chức không tồn tại"), field="organisation_id")
     if roles & LAB_ROLES and organisation.kind != "lab":
         raise RuleViolation(
-            "Tài khoản nhân viên phòng thí nghiệm thuộc phòng thí nghiệm / a lab staff account belongs to the lab",
+            _("Tài khoản nhân viên phòng thí nghiệm thuộc phòng thí nghiệm"),
             field="organisation_id",
         )
     return organisation
@@ -241,7 +240,7 @@ def create_user(
     roles = _validate_roles(roles)
     username = nfc(username.strip())
     if session.scalar(select(User.id).where(User.username_key == username_key(username))):
-        raise RuleViolation(f"Tên đăng nhập đã có / username taken: {username}", field="username")
+        raise RuleViolation(_("Tên đăng nhập đã có: %(username)s", username=username), field="username")
     if policy:
         _check_new_password(password, username=username, full_name=full_name)
     organisation = _check_organisation(session, roles, organisation_id)
@@ -278,9 +277,7 @@ def update_user(
     require(actor, Capability.MANAGE_USERS)
     roles = _validate_roles(roles)
     if user.id == actor.id and ("admin" not in roles or not active):
-        raise PermissionDenied(
-            "Không thể tự bỏ quyền quản trị hay tự khóa mình / you cannot remove your own admin role"
-        )
+        raise PermissionDenied(_("Không thể tự bỏ quyền quản trị hay tự khóa mình"))
     organisation = _check_organisation(session, roles, organisation_id)
     user.full_name = full_name.strip()
     user.email = email or None
@@ -311,7 +308,7 @@ def change_own_password(session: Session, actor, current_password: str, new_pass
     """Let a person change their own password after proving the current one."""
     require(actor, Capability.CHANGE_PASSWORD)
     if not check_password(actor.password_hash, current_password):
-        raise RuleViolation("Mật khẩu hiện tại không đúng / the current password is wrong", field="current_password")
+        raise RuleViolation(_("Mật khẩu hiện tại không đúng"), field="current_password")
     _check_new_password(
         new_password, username=actor.username, full_name=actor.full_name, current_hash=actor.password_hash
     )
@@ -324,7 +321,7 @@ def end_sessions(session: Session, actor: User, user: User) -> None:
     """End every session and remember-me cookie of ``user`` (their own sign-out, or an admin's decision)."""
     require(actor, Capability.OWN_ACCOUNT)
     if actor.id != user.id and not may(actor, Capability.MANAGE_USERS):
-        raise PermissionDenied("Chỉ quản trị viên kết thúc phiên của người khác / only an admin ends others' sessions")
+        raise PermissionDenied(_("Chỉ quản trị viên kết thúc phiên của người khác"))
     user.end_sessions()
     session.flush()
     log.info("%s ended every session of %s", actor.username, user.username)
@@ -333,5 +330,5 @@ def end_sessions(session: Session, actor: User, user: User) -> None:
 def get_user(session: Session, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:
-        raise NotFound("Không có tài khoản này / no such account")
+        raise NotFound(_("Không có tài khoản này"))
     return user

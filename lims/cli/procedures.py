@@ -1,9 +1,10 @@
-"""`lims procedures list|validate`: the measurement procedures the science offers, and checking a definition."""
+"""`lims procedures list|validate|import`: the procedures the science offers, checking a definition, storing one."""
 
 import json
 from importlib import resources
 
 import click
+from flask.cli import with_appcontext
 
 
 @click.group("procedures")
@@ -100,3 +101,44 @@ def example_procedure(key: str) -> None:
         click.echo(json.dumps(exc.as_dict(), ensure_ascii=False), err=True)
         raise SystemExit(2) from exc
     click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+
+
+@procedures_group.command("import")
+@click.argument("file", type=click.File("rb"))
+@click.option("--by", "username", required=True, help="The manager uploading it (a second one approves it).")
+@click.option("--approve-by", "approver", help="A second manager approving it at once.")
+@with_appcontext
+def import_definition(file, username: str, approver: str | None) -> None:  # noqa: ANN001 - click's file
+    """Store a valid definition as a draft version (refused, with its report, if invalid); optionally approve it."""
+    from sqlalchemy import select
+
+    from lims.auth.models import User
+    from lims.core.errors import RuleViolation
+    from lims.core.unit_of_work import unit_of_work
+    from lims.extensions import db
+    from lims.procedures import services
+
+    def user(name: str, option: str) -> User:
+        found = db.session.scalar(select(User).where(User.username == name))
+        if found is None:
+            raise click.BadParameter(f"no account {name!r}", param_hint=option)
+        return found
+
+    uploader = user(username, "--by")
+    second = user(approver, "--approve-by") if approver else None
+    text = file.read()
+    try:
+        report = services.check_definition(services.definition_text(text))
+        if not report.valid:
+            click.echo("\n".join(report.lines()), err=True)
+            raise SystemExit(2)
+        with unit_of_work(f"cli:{username}", user_id=uploader.id) as session:
+            version = services.upload_version(session, uploader, text)
+            label, version_id = version.label, version.id
+        click.echo(f"imported {label} as a draft (id {version_id})")
+        if second is not None:
+            with unit_of_work(f"cli:{approver}", user_id=second.id) as session:
+                services.approve_version(session, second, services.get_version(session, version_id))
+            click.echo(f"approved {label} by {approver}")
+    except RuleViolation as exc:
+        raise click.ClickException(exc.message) from exc

@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import event
 from sqlalchemy.orm import Session as OrmSession
 
@@ -217,13 +218,13 @@ def read_bytes(sha256: str) -> bytes:
 def accept_pdf_upload(upload, field: str, max_bytes: int = 20 * 1024 * 1024) -> StoredFile:
     """Check an uploaded file is a PDF within the size limit, and store it; RuleViolation names the field."""
     if upload is None or not getattr(upload, "filename", ""):
-        raise RuleViolation("Chưa chọn tệp / no file chosen", field=field)
+        raise RuleViolation(_("Chưa chọn tệp"), field=field)
     data = upload.read(max_bytes + 1)
     if len(data) > max_bytes:
         raise RuleViolation(
-            f"Tệp lớn hơn {max_bytes // (1024 * 1024)} MB / the file is larger than {max_bytes // (1024 * 1024)} MB",
+            _("Tệp lớn hơn %(value)s MB", value=max_bytes // (1024 * 1024)),
             field=field,
         )
     if not data.startswith(PDF_MAGIC):
-        raise RuleViolation("Tệp không phải PDF / the file is not a PDF", field=field)
+        raise RuleViolation(_("Tệp không phải PDF"), field=field)
     return store_bytes(data)

@@ -5,6 +5,7 @@ from collections.abc import Callable, Iterable
 from functools import wraps
 
 from flask import abort, current_app, flash, jsonify, make_response, redirect, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
@@ -118,10 +119,7 @@ def write_view(*capabilities: str, public: bool = False, inspector_may: bool = F
                 db.session.rollback()
                 log.warning("write refused by a database constraint on %s", request.path, exc_info=True)
                 return rule_violation_response(
-                    RuleViolation(
-                        "Dữ liệu trùng hoặc không hợp lệ; không có gì được lưu. "
-                        "/ Duplicate or invalid data; nothing was saved."
-                    )
+                    RuleViolation(_("Dữ liệu trùng hoặc không hợp lệ; không có gì được lưu."))
                 )
             return response
 

@@ -6,6 +6,7 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from lims.auth.permissions import SYSTEM
@@ -54,7 +55,7 @@ def import_instruments_command(file: Path, organisation: str | None) -> None:
             organisation_id = session.scalar(select(Organisation.id).where(Organisation.tax_code == code))
             if organisation_id is None:
                 raise click.BadParameter(f"no enterprise with tax code {code}", param_hint="--organisation")
-        with click.progressbar(length=total, label="Đọc và kiểm tra / checking", file=sys.stderr) as bar:
+        with click.progressbar(length=total, label=_("Đọc và kiểm tra"), file=sys.stderr) as bar:
             report = services.import_instruments(
                 session, SYSTEM, content, file.name, organisation_id=organisation_id, progress=bar.update
             )

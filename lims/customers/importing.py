@@ -9,6 +9,8 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+
 # Column key -> the headings accepted for it (English keys, and the Vietnamese words labs use in their sheets).
 COLUMNS = {
     "tax_code": ("tax_code", "mã số thuế", "mst"),
@@ -67,13 +69,10 @@ def _rows_from_table(rows: Iterator[tuple]) -> tuple[list[str | None], Iterator[
     try:
         header = next(rows)
     except StopIteration:
-        raise UnreadableFile("tệp trống / the file is empty") from None
+        raise UnreadableFile(_("tệp trống")) from None
     keys = [column_key(heading) for heading in header]
     if "serial" not in keys or "type_code" not in keys:
-        raise UnreadableFile(
-            "dòng tiêu đề cần ít nhất các cột type_code (mã loại) và serial (số sản xuất) "
-            "/ the header row needs at least the columns type_code and serial"
-        )
+        raise UnreadableFile(_("dòng tiêu đề cần ít nhất các cột type_code (mã loại) và serial (số sản xuất)"))
 
     def generate() -> Iterator[SheetRow]:
         for number, values in enumerate(rows, start=2):
@@ -94,20 +93,24 @@ def check_xlsx_archive(content: bytes) -> None:
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
     except zipfile.BadZipFile as exc:
-        raise UnreadableFile(f"không đọc được tệp XLSX / unreadable XLSX file: {exc}") from exc
+        raise UnreadableFile(_("không đọc được tệp XLSX: %(exc)s", exc=exc)) from exc
     unpacked = sum(info.file_size for info in archive.infolist())
     if unpacked > MAX_XLSX_UNPACKED_BYTES or unpacked > MAX_XLSX_RATIO * max(len(content), 1):
         raise UnreadableFile(
-            f"tệp XLSX giải nén ra {unpacked // (1024 * 1024)} MB, quá lớn so với một danh sách phương tiện đo "
-            f"/ the XLSX file unpacks to {unpacked // (1024 * 1024)} MB, too much for a list of instruments"
+            _(
+                "tệp XLSX giải nén ra %(value)s MB, quá lớn so với một danh sách phương tiện đo",
+                value=unpacked // (1024 * 1024),
+            )
         )
     for info in archive.infolist():
         if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
             rows = _count_rows(archive, info)
             if rows > MAX_SHEET_ROWS + 1:
                 raise UnreadableFile(
-                    f"trang tính có hơn {MAX_SHEET_ROWS} dòng; hãy chia nhỏ tệp "
-                    f"/ a sheet has more than {MAX_SHEET_ROWS} rows; split the file"
+                    _(
+                        "trang tính có hơn %(MAX_SHEET_ROWS)s dòng; hãy chia nhỏ tệp",
+                        MAX_SHEET_ROWS=MAX_SHEET_ROWS,
+                    )
                 )
 
 
@@ -137,16 +140,16 @@ def read_sheet(content: bytes, filename: str) -> tuple[list[str | None], Iterato
         try:
             workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many kinds for a damaged or mislabelled file
-            raise UnreadableFile(f"không đọc được tệp XLSX / unreadable XLSX file: {exc}") from exc
+            raise UnreadableFile(_("không đọc được tệp XLSX: %(exc)s", exc=exc)) from exc
         return _rows_from_table(workbook.active.iter_rows(values_only=True))
     if name.endswith(".csv") or name.endswith(".txt"):
         try:
             text = content.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise UnreadableFile("tệp CSV cần mã hóa UTF-8 / CSV files must be UTF-8") from exc
+            raise UnreadableFile(_("tệp CSV cần mã hóa UTF-8")) from exc
         dialect = csv.excel
         with contextlib.suppress(csv.Error):
             dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
         reader = csv.reader(io.StringIO(text), dialect)
         return _rows_from_table(tuple(None if cell == "" else cell for cell in row) for row in reader)
-    raise UnreadableFile("chỉ nhận tệp .csv hoặc .xlsx / only .csv or .xlsx files")
+    raise UnreadableFile(_("chỉ nhận tệp .csv hoặc .xlsx"))

@@ -4,6 +4,8 @@ import calendar
 import re
 from datetime import date, timedelta
 
+from flask_babel import gettext as _
+
 from lims.core.dates import add_months
 
 # The tax administration's check digit: weights for the first nine digits, remainder modulo 11.
@@ -32,12 +34,12 @@ def normalise_tax_code(text: str) -> str:
     compact = re.sub(r"[\s.]", "", text or "")
     match = _TAX_CODE.fullmatch(compact)
     if not match:
-        raise TaxCodeError("cần 10 chữ số, hoặc 10 chữ số - 3 chữ số cho chi nhánh / 10 digits, or 10-3 for a branch")
+        raise TaxCodeError(_("cần 10 chữ số, hoặc 10 chữ số - 3 chữ số cho chi nhánh"))
     main, branch = match.groups()
     if tax_code_check_digit(main[:9]) != int(main[9]):
-        raise TaxCodeError("chữ số kiểm tra (số thứ 10) không đúng / the check digit (10th) is wrong")
+        raise TaxCodeError(_("chữ số kiểm tra (số thứ 10) không đúng"))
     if branch == "000":
-        raise TaxCodeError("mã chi nhánh bắt đầu từ 001 / branch numbers start at 001")
+        raise TaxCodeError(_("mã chi nhánh bắt đầu từ 001"))
     return f"{main}-{branch}" if branch else main
 
 

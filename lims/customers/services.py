@@ -79,7 +79,7 @@ def _check_tax_code_free(session: Session, tax_code: str | None, organisation_id
     holder = session.scalar(select(Organisation.id).where(Organisation.tax_code == tax_code))
     if holder is not None and holder != organisation_id:
         raise RuleViolation(
-            f"Mã số thuế {tax_code} đã được dùng cho doanh nghiệp khác / tax code already registered",
+            _("Mã số thuế %(tax_code)s đã được dùng cho doanh nghiệp khác", tax_code=tax_code),
             field="tax_code",
         )
 
@@ -91,10 +91,10 @@ def create_organisation(session: Session, actor, *, name: str, kind: str = "ente
     """Register an enterprise (or agency) with a checked tax code."""
     require(actor, Capability.MANAGE_CUSTOMERS)
     if not (name or "").strip():
-        raise RuleViolation("Cần tên doanh nghiệp / the name is required", field="name")
+        raise RuleViolation(_("Cần tên doanh nghiệp"), field="name")
     tax_code = check_tax_code(fields.pop("tax_code", None))
     if kind == "enterprise" and tax_code is None:
-        raise RuleViolation("Doanh nghiệp cần mã số thuế / an enterprise needs its tax code", field="tax_code")
+        raise RuleViolation(_("Doanh nghiệp cần mã số thuế"), field="tax_code")
     _check_tax_code_free(session, tax_code, None)
     organisation = Organisation(kind=kind, name=name.strip(), tax_code=tax_code, **_clean(fields))
     session.add(organisation)
@@ -106,11 +106,11 @@ def update_organisation(session: Session, actor, organisation: Organisation, **f
     """Change an organisation's name, tax code, address or contact details."""
     require(actor, Capability.MANAGE_CUSTOMERS)
     if "name" in fields and not (fields["name"] or "").strip():
-        raise RuleViolation("Cần tên doanh nghiệp / the name is required", field="name")
+        raise RuleViolation(_("Cần tên doanh nghiệp"), field="name")
     if "tax_code" in fields:
         fields["tax_code"] = check_tax_code(fields["tax_code"])
         if organisation.kind == "enterprise" and fields["tax_code"] is None:
-            raise RuleViolation("Doanh nghiệp cần mã số thuế / an enterprise needs its tax code", field="tax_code")
+            raise RuleViolation(_("Doanh nghiệp cần mã số thuế"), field="tax_code")
         _check_tax_code_free(session, fields["tax_code"], organisation.id)
     for key, value in _clean(fields).items():
         if key not in ORGANISATION_FIELDS:
@@ -128,7 +128,7 @@ def get_organisation(session: Session, user, organisation_id: int) -> Organisati
     """Load an organisation this person may read (others are told it does not exist)."""
     organisation = session.get(Organisation, organisation_id)
     if organisation is None or not may_see_organisation(user, organisation.id):
-        raise NotFound("Không có doanh nghiệp này / no such organisation")
+        raise NotFound(_("Không có doanh nghiệp này"))
     return organisation
 
 
@@ -136,7 +136,7 @@ def add_contact(session: Session, actor, organisation: Organisation, *, name: st
     """Add a contact person to an enterprise."""
     require(actor, Capability.MANAGE_CUSTOMERS)
     if not (name or "").strip():
-        raise RuleViolation("Cần tên người liên hệ / the contact's name is required", field="name")
+        raise RuleViolation(_("Cần tên người liên hệ"), field="name")
     contact = Contact(organisation=organisation, name=name.strip(), **_clean(fields))
     session.add(contact)
     session.flush()
@@ -148,7 +148,7 @@ def remove_contact(session: Session, actor, organisation: Organisation, contact_
     require(actor, Capability.MANAGE_CUSTOMERS)
     contact = session.get(Contact, contact_id)
     if contact is None or contact.organisation_id != organisation.id:
-        raise NotFound("Không có người liên hệ này / no such contact")
+        raise NotFound(_("Không có người liên hệ này"))
     session.delete(contact)
     session.flush()
 
@@ -167,19 +167,19 @@ def save_enrolment(
     """Record or update an enterprise's enrolment in the measurement assurance programme (QĐ 510/QĐ-BKHCN)."""
     require(actor, Capability.MANAGE_ASSURANCE)
     if organisation.kind != "enterprise":
-        raise RuleViolation("Chỉ doanh nghiệp tham gia chương trình / only enterprises enrol", field="status")
+        raise RuleViolation(_("Chỉ doanh nghiệp tham gia chương trình"), field="status")
     if status not in ENROLMENT_STATES:
-        raise RuleViolation(f"Trạng thái không hợp lệ / unknown status: {status}", field="status")
+        raise RuleViolation(_("Trạng thái không hợp lệ: %(status)s", status=status), field="status")
     steps = [step for step in ENROLMENT_STEPS if step in set(steps_done)]
     unknown = set(steps_done) - set(ENROLMENT_STEPS)
     if unknown:
-        raise RuleViolation(f"Bước không hợp lệ / unknown steps: {', '.join(sorted(unknown))}", field="steps_done")
+        raise RuleViolation(_("Bước không hợp lệ: %(items)s", items=", ".join(sorted(unknown))), field="steps_done")
     if status in ("enrolled", "completed", "withdrawn") and enrolled_on is None:
-        raise RuleViolation("Cần ngày tham gia / the enrolment date is required", field="enrolled_on")
+        raise RuleViolation(_("Cần ngày tham gia"), field="enrolled_on")
     if status == "withdrawn" and withdrawn_on is None:
-        raise RuleViolation("Cần ngày rút khỏi chương trình / the withdrawal date is required", field="withdrawn_on")
+        raise RuleViolation(_("Cần ngày rút khỏi chương trình"), field="withdrawn_on")
     if withdrawn_on and enrolled_on and withdrawn_on < enrolled_on:
-        raise RuleViolation("Ngày rút trước ngày tham gia / withdrawn before enrolled", field="withdrawn_on")
+        raise RuleViolation(_("Ngày rút trước ngày tham gia"), field="withdrawn_on")
     enrolment = organisation.enrolment or AssuranceEnrolment(organisation=organisation)
     enrolment.status = status
     enrolment.enrolled_on = enrolled_on
@@ -295,16 +295,27 @@ def allowed_methods(instrument_type: InstrumentType, procedure_key: str) -> list
     return [method for method in instrument_type.methods if procedure_key in method.procedures]
 
 
+def stamp_confirmed(session: Session, actor, item, reason: str) -> None:
+    """Mark an unconfirmed legal value confirmed by ``actor``, the reason in the audit trail.
+
+    The one confirmation of the lab's legal values, whatever holds them: a seeded verification cycle, a seeded ĐLVN
+    method, a value a procedure definition marks unconfirmed. Each has ``confirmed``, ``confirmed_by_id`` and
+    ``confirmed_at``; the caller has checked the reason and made its own changes inside the same audit event.
+    """
+    require(actor, Capability.MANAGE_CATALOGUE)
+    with audit_reason(reason.strip()):
+        item.confirmed = True
+        item.confirmed_by_id = actor.id
+        item.confirmed_at = utcnow()
+        session.flush()
+
+
 def confirm_method(session: Session, actor, method: Method, *, reason: str) -> Method:
     """Confirm a seeded method after checking its code and title against the published text (audited)."""
     require(actor, Capability.MANAGE_CATALOGUE)
     if not (reason or "").strip():
         raise RuleViolation(_("Cần nêu căn cứ xác nhận phương pháp."), field="reason")
-    with audit_reason(reason.strip()):
-        method.confirmed = True
-        method.confirmed_by_id = actor.id
-        method.confirmed_at = utcnow()
-        session.flush()
+    stamp_confirmed(session, actor, method, reason)
     return method
 
 
@@ -333,7 +344,7 @@ def set_valid_until_rule(session: Session, actor, rule: str, reason: str | None 
     """Choose how "valid until" follows from a verification's cycle (same_day, day_before or end_of_month)."""
     require(actor, Capability.MANAGE_CATALOGUE)
     if rule not in rules.VALID_UNTIL_RULES:
-        raise RuleViolation(f"Quy tắc không hợp lệ / unknown rule: {rule}", field="rule")
+        raise RuleViolation(_("Quy tắc không hợp lệ: %(rule)s", rule=rule), field="rule")
     with audit_reason(reason):
         setting = session.get(LabSetting, VALID_UNTIL_SETTING)
         if setting is None:
@@ -355,8 +366,10 @@ def verification_valid_until(
     cycle = cycle_in_force(session, instrument_type_id, verified_on)
     if cycle is None:
         raise RuleViolation(
-            f"Chưa có chu kỳ kiểm định có hiệu lực ngày {verified_on:%d/%m/%Y} cho loại phương tiện đo này "
-            "/ no verification cycle in force for this instrument type on that day",
+            _(
+                "Chưa có chu kỳ kiểm định có hiệu lực ngày %(verified_on)s cho loại phương tiện đo này",
+                verified_on=format(verified_on, "%d/%m/%Y"),
+            ),
             field="instrument_type_id",
         )
     if cycle.months is None:
@@ -486,14 +499,12 @@ def add_cycle(
     """Add a rule changing a type's cycle from a date (entered by a manager, hence confirmed)."""
     require(actor, Capability.MANAGE_CATALOGUE)
     if months is not None and months <= 0:
-        raise RuleViolation("Chu kỳ phải dương / the cycle must be positive", field="months")
+        raise RuleViolation(_("Chu kỳ phải dương"), field="months")
     if not (legal_source or "").strip():
-        raise RuleViolation("Cần căn cứ pháp lý / the legal source is required", field="legal_source")
+        raise RuleViolation(_("Cần căn cứ pháp lý"), field="legal_source")
     if any(cycle.effective_from == effective_from for cycle in instrument_type.cycles):
-        raise RuleViolation(
-            "Đã có quy định có hiệu lực từ ngày này / a rule already takes effect that day", field="effective_from"
-        )
-    with audit_reason(reason or "thêm chu kỳ kiểm định / new verification cycle"):
+        raise RuleViolation(_("Đã có quy định có hiệu lực từ ngày này"), field="effective_from")
+    with audit_reason(reason or _("thêm chu kỳ kiểm định")):
         cycle = VerificationCycle(
             instrument_type=instrument_type,
             months=months,
@@ -514,16 +525,12 @@ def confirm_cycle(
     """Confirm (or correct, then confirm) a seeded rule after checking it against the official text."""
     require(actor, Capability.MANAGE_CATALOGUE)
     if not (reason or "").strip():
-        raise RuleViolation("Cần nêu căn cứ xác nhận / say what the rule was checked against", field="reason")
+        raise RuleViolation(_("Cần nêu căn cứ xác nhận"), field="reason")
     if months is not None and months <= 0:
-        raise RuleViolation("Chu kỳ phải dương / the cycle must be positive", field="months")
-    with audit_reason(reason.strip()):
-        cycle.months = months
-        cycle.legal_source = (legal_source or cycle.legal_source).strip()
-        cycle.confirmed = True
-        cycle.confirmed_by_id = actor.id
-        cycle.confirmed_at = utcnow()
-        session.flush()
+        raise RuleViolation(_("Chu kỳ phải dương"), field="months")
+    cycle.months = months
+    cycle.legal_source = (legal_source or cycle.legal_source).strip()
+    stamp_confirmed(session, actor, cycle, reason)  # the correction and the confirmation in one audited flush
     return cycle
 
 
@@ -554,24 +561,24 @@ def get_instrument(session: Session, user, instrument_id: int) -> Instrument:
     """Load an instrument this person may read (another organisation's is "not found")."""
     instrument = session.get(Instrument, instrument_id)
     if instrument is None or not may_see_organisation(user, instrument.organisation_id):
-        raise NotFound("Không có phương tiện đo này / no such instrument")
+        raise NotFound(_("Không có phương tiện đo này"))
     return instrument
 
 
 def _check_instrument(session: Session, values: dict) -> None:
     instrument_type = session.get(InstrumentType, values.get("instrument_type_id") or 0)
     if instrument_type is None:
-        raise RuleViolation("Loại phương tiện đo không tồn tại / no such instrument type", field="instrument_type_id")
+        raise RuleViolation(_("Loại phương tiện đo không tồn tại"), field="instrument_type_id")
     if not (values.get("serial") or "").strip():
-        raise RuleViolation("Cần số sản xuất (số hiệu) / the serial number is required", field="serial")
+        raise RuleViolation(_("Cần số sản xuất (số hiệu)"), field="serial")
     low, high = values.get("range_min"), values.get("range_max")
     if low is not None and high is not None and low > high:
-        raise RuleViolation("Phạm vi đo: min lớn hơn max / range minimum above maximum", field="range_min")
+        raise RuleViolation(_("Phạm vi đo: min lớn hơn max"), field="range_min")
     for key in ("resolution", "verification_interval", "range_max"):
         if values.get(key) is not None and values[key] <= 0:
-            raise RuleViolation("Giá trị phải dương / must be positive", field=key)
+            raise RuleViolation(_("Giá trị phải dương"), field=key)
     if values.get("last_service_kind") not in (None, *SERVICE_KINDS):
-        raise RuleViolation("Loại dịch vụ không hợp lệ / unknown service kind", field="last_service_kind")
+        raise RuleViolation(_("Loại dịch vụ không hợp lệ"), field="last_service_kind")
     if values.get("next_due_on") is None and values.get("last_service_on") is not None:
         values["next_due_on"] = next_due_from_last(session, instrument_type, values)
 
@@ -715,7 +722,7 @@ def _parse_row(
     for key, limit in _TEXT_LIMITS.items():
         text = _as_text(cells.get(key))
         if text is not None and len(text) > limit:
-            refuse(key, f"dài quá {limit} ký tự / longer than {limit} characters")
+            refuse(key, _("dài quá %(limit)s ký tự", limit=limit))
         values[key] = text
     values["notes"] = _as_text(cells.get("notes"))
     if organisation_id is not None:
@@ -727,9 +734,9 @@ def _parse_row(
                 refuse("tax_code", str(exc))
             else:
                 if organisations.get(code) != organisation_id:
-                    refuse("tax_code", "không phải mã số thuế của doanh nghiệp này / not this enterprise's tax code")
+                    refuse("tax_code", _("không phải mã số thuế của doanh nghiệp này"))
     elif values["tax_code"] is None:
-        refuse("tax_code", "cần mã số thuế của doanh nghiệp / the enterprise's tax code is required")
+        refuse("tax_code", _("cần mã số thuế của doanh nghiệp"))
     else:
         try:
             code = rules.normalise_tax_code(values["tax_code"])
@@ -737,44 +744,50 @@ def _parse_row(
             refuse("tax_code", str(exc))
         else:
             if code not in organisations:
-                refuse("tax_code", f"không có doanh nghiệp mã số thuế {code} / no enterprise with this tax code")
+                refuse("tax_code", _("không có doanh nghiệp mã số thuế %(code)s", code=code))
             else:
                 values["organisation_id"] = organisations[code]
     instrument_type = None
     if values["type_code"] is None:
-        refuse("type_code", "cần mã loại phương tiện đo / the instrument type code is required")
+        refuse("type_code", _("cần mã loại phương tiện đo"))
     else:
         instrument_type = types.get(values["type_code"])
         if instrument_type is None:
-            refuse("type_code", f"không có loại '{values['type_code']}' trong danh mục / not in the catalogue")
+            refuse(
+                "type_code",
+                _(
+                    "không có loại '%(type_code)s' trong danh mục",
+                    type_code=values["type_code"],
+                ),
+            )
         else:
             values["instrument_type_id"] = instrument_type.id
     if values["serial"] is None:
-        refuse("serial", "cần số sản xuất / the serial number is required")
+        refuse("serial", _("cần số sản xuất"))
     for key in ("range_min", "range_max", "resolution", "verification_interval"):
         try:
             values[key] = _as_number(cells.get(key))
         except (ValueError, TypeError):
-            refuse(key, f"không phải số: {cells.get(key)!r} / not a number")
+            refuse(key, _("không phải số: %(get)r", get=cells.get(key)))
             values[key] = None
         else:
             if key != "range_min" and values[key] is not None and values[key] <= 0:
-                refuse(key, "phải lớn hơn 0 / must be positive")
+                refuse(key, _("phải lớn hơn 0"))
     if (
         values["range_min"] is not None
         and values["range_max"] is not None
         and values["range_min"] > values["range_max"]
     ):
-        refuse("range_min", "lớn hơn phạm vi đo đến / above range_max")
+        refuse("range_min", _("lớn hơn phạm vi đo đến"))
     for key in ("last_service_on", "next_due_on"):
         try:
             values[key] = _as_date(cells.get(key))
         except (ValueError, TypeError):
-            refuse(key, f"ngày không hợp lệ (dd/mm/yyyy hoặc yyyy-mm-dd): {cells.get(key)!r} / invalid date")
+            refuse(key, _("ngày không hợp lệ (dd/mm/yyyy hoặc yyyy-mm-dd): %(get)r", get=cells.get(key)))
             values[key] = None
         else:
             if values[key] is not None and not is_plausible_day(values[key]):
-                refuse(key, f"ngày ngoài khoảng 1900–2100: {values[key]} / a day outside 1900–2100")
+                refuse(key, _("ngày ngoài khoảng 1900–2100: %(values)s", values=values[key]))
                 values[key] = None
     kind = _as_text(cells.get("last_service_kind"))
     kind = {"kiểm định": "verification", "hiệu chuẩn": "calibration"}.get((kind or "").lower(), kind)
@@ -820,7 +833,7 @@ def import_instruments(
         )
     }
     if organisation_id is not None and session.get(Organisation, organisation_id) is None:
-        raise NotFound("Không có doanh nghiệp này / no such organisation")
+        raise NotFound(_("Không có doanh nghiệp này"))
     types = {t.code: t for t in session.scalars(select(InstrumentType).where(InstrumentType.active.is_(True)))}
     cycles = CycleBook(session, valid_until_rule(session))
     parsed: list[dict] = []
@@ -832,7 +845,7 @@ def import_instruments(
             key = (values["organisation_id"], values["instrument_type_id"], values["serial"])
             if key in seen:
                 report.problems.append(
-                    ImportProblem(sheet_row.number, "serial", f"trùng với dòng {seen[key]} / same as row {seen[key]}")
+                    ImportProblem(sheet_row.number, "serial", _("trùng với dòng %(seen)s", seen=seen[key]))
                 )
             else:
                 seen[key] = sheet_row.number
@@ -842,7 +855,7 @@ def import_instruments(
         if len(report.problems) >= MAX_REPORTED_PROBLEMS:
             break
     if report.rows == 0 and not report.problems:
-        report.problems.append(ImportProblem(2, "-", "tệp không có dòng dữ liệu / the file has no data rows"))
+        report.problems.append(ImportProblem(2, "-", _("tệp không có dòng dữ liệu")))
     if not report.problems:
         _refuse_known_serials(session, seen, report)
     if report.problems:
@@ -871,9 +884,7 @@ def _refuse_known_serials(session: Session, seen: dict[tuple, int], report: Impo
     for known in session.execute(query):
         row_number = seen.get((known[0], known[1], known[2]))
         if row_number is not None:
-            report.problems.append(
-                ImportProblem(row_number, "serial", "phương tiện đo này đã có trong hệ thống / already registered")
-            )
+            report.problems.append(ImportProblem(row_number, "serial", _("phương tiện đo này đã có trong hệ thống")))
             if len(report.problems) >= MAX_REPORTED_PROBLEMS:
                 break
     report.problems.sort(key=lambda problem: problem.row)
@@ -892,7 +903,7 @@ def queue_reminders(session: Session, actor, today: date, within_days: int = 30,
     from datetime import timedelta
 
     if channel not in CHANNELS:
-        raise RuleViolation(f"Kênh không hợp lệ / unknown channel: {channel}", field="channel")
+        raise RuleViolation(_("Kênh không hợp lệ: %(channel)s", channel=channel), field="channel")
     horizon = today + timedelta(days=within_days)
     due = session.execute(reminder_candidates_query(horizon, channel)).all()
     by_organisation: dict[int, list] = defaultdict(list)
@@ -996,7 +1007,7 @@ def mark_letter_printed(session: Session, actor, message_id: int) -> OutboxMessa
     require(actor, Capability.SEND_REMINDERS)
     message = session.get(OutboxMessage, message_id)
     if message is None or message.channel != "letter":
-        raise NotFound("Không có thư này / no such letter")
+        raise NotFound(_("Không có thư này"))
     message.status, message.sent_at = "printed", utcnow()
     session.flush()
     return message
@@ -1009,7 +1020,7 @@ def calendar_token(session: Session, actor, organisation: Organisation, renew: b
     """Return the enterprise's calendar link token, making one (or a new one, revoking the old link)."""
     require(actor, Capability.SHARE_CALENDAR)
     if not may_see_organisation(actor, organisation.id):
-        raise NotFound("Không có doanh nghiệp này / no such organisation")
+        raise NotFound(_("Không có doanh nghiệp này"))
     if organisation.calendar_token is None or renew:
         organisation.calendar_token = secrets.token_urlsafe(32)
         session.flush()
@@ -1019,10 +1030,10 @@ def calendar_token(session: Session, actor, organisation: Organisation, renew: b
 def organisation_by_calendar_token(session: Session, token: str) -> Organisation:
     """Return the enterprise a calendar link belongs to."""
     if not token or len(token) < 20:
-        raise NotFound("Không có lịch này / no such calendar")
+        raise NotFound(_("Không có lịch này"))
     organisation = session.scalar(select(Organisation).where(Organisation.calendar_token == token))
     if organisation is None:
-        raise NotFound("Không có lịch này / no such calendar")
+        raise NotFound(_("Không có lịch này"))
     return organisation
 
 

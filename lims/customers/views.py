@@ -467,7 +467,7 @@ def letter_printed(message_id: int):
 def outbox_message(message_id: int):
     message = db.session.get(OutboxMessage, message_id)
     if message is None:
-        raise NotFound("Không có thư này / no such message")
+        raise NotFound(_("Không có thư này"))
     return render_template("customers/outbox_message.html", message=message)
 
 
@@ -491,7 +491,7 @@ def types():
 def _load_type(type_id: int) -> InstrumentType:
     instrument_type = db.session.get(InstrumentType, type_id)
     if instrument_type is None:
-        raise NotFound("Không có loại phương tiện đo này / no such instrument type")
+        raise NotFound(_("Không có loại phương tiện đo này"))
     return instrument_type
 
 
@@ -552,7 +552,7 @@ def cycle_add(type_id: int):
 def cycle_confirm(cycle_id: int):
     cycle = db.session.get(VerificationCycle, cycle_id)
     if cycle is None:
-        raise NotFound("Không có chu kỳ này / no such cycle")
+        raise NotFound(_("Không có chu kỳ này"))
     form = ConfirmCycleForm()
     if not form.validate_on_submit():
         refuse_invalid(form)
@@ -573,7 +573,7 @@ def cycle_confirm(cycle_id: int):
 def method_confirm(method_id: int):
     method = db.session.get(Method, method_id)
     if method is None:
-        raise NotFound("Không có phương pháp này / no such method")
+        raise NotFound(_("Không có phương pháp này"))
     form = ConfirmMethodForm()
     if not form.validate_on_submit():
         refuse_invalid(form)
@@ -588,9 +588,7 @@ def valid_until_rule_save():
     form = ValidUntilRuleForm()
     if not form.validate_on_submit():
         refuse_invalid(form)
-    services.set_valid_until_rule(
-        db.session, current_user, form.rule.data, reason="cài đặt của phòng thí nghiệm / lab setting"
-    )
+    services.set_valid_until_rule(db.session, current_user, form.rule.data, reason=_("cài đặt của phòng thí nghiệm"))
     flash(_("Đã lưu cách tính ngày có giá trị đến."), "success")
     return redirect(url_for("customers.types"))
 

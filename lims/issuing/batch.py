@@ -100,15 +100,15 @@ def start_batch(
     """
     require(actor, Capability.ISSUE_CERTIFICATES)
     if not check_password(actor.password_hash, password or ""):
-        raise RuleViolation("Mật khẩu xác nhận chữ ký không đúng / the signing password is wrong", field="password")
+        raise RuleViolation(_("Mật khẩu xác nhận chữ ký không đúng"), field="password")
     job_ids = sorted({int(job_id) for job_id in job_ids})
     if not job_ids:
-        raise RuleViolation("Chưa chọn công việc nào / no job selected", field="job_ids")
+        raise RuleViolation(_("Chưa chọn công việc nào"), field="job_ids")
     statuses = dict(session.execute(select(Job.id, Job.status).where(Job.id.in_(job_ids))).all())
     missing = [job_id for job_id in job_ids if statuses.get(job_id) not in ("reviewed", "certified", "returned")]
     if missing:
         raise RuleViolation(
-            f"Các công việc sau chưa soát xét hoặc không tồn tại: {missing} / not reviewed or unknown jobs: {missing}",
+            _("Các công việc sau chưa soát xét hoặc không tồn tại: %(missing)s", missing=missing),
             field="job_ids",
         )
     left = [job_id for job_id in job_ids if statuses[job_id] == "reviewed"]

@@ -283,6 +283,10 @@ def build_certificate(
     values = result.get("values") or {}
     uncertainty = coverage_statement(result) if kind is doc.Kind.CALIBRATION else None
     method = result.get("method") or {}
+    notice = (result.get("values") or {}).get("failure_notice")
+    if passed is False and notice:
+        # The procedure's own wording of what a failed verification means for the instrument.
+        remarks = (*remarks, f"{notice['vi']} / {notice['en']}" if notice.get("en") else notice["vi"])
     request = job.request
     on_site = job.place == "on_site"
     measured = job.measured_on or (record.measured_on if record else job.received_on)

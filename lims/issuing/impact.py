@@ -4,6 +4,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -64,8 +65,9 @@ def _queue_in_outbox(session: Session, organisation, standard: Standard, numbers
             organisation_id=organisation.id,
             channel="letter",
             recipient=organisation.address or organisation.name,
-            subject=f"Thông báo về chuẩn {standard.code} / notice about standard {standard.code}",
-            body=f"{message}\n\nGiấy chứng nhận liên quan / certificates concerned: {', '.join(numbers)}",
+            # A letter to a Vietnamese enterprise: Vietnamese, whatever the sender's page language.
+            subject=f"Thông báo về chuẩn {standard.code}",
+            body=f"{message}\n\nGiấy chứng nhận liên quan: {', '.join(numbers)}",
         )
     )
 
@@ -75,7 +77,7 @@ def notify_impact(session: Session, actor, impact: Impact, message: str) -> list
     require(actor, Capability.NOTIFY_IMPACT)
     message = nfc((message or "").strip())
     if not message:
-        raise RuleViolation("Cần nội dung thông báo / the notice needs a message", field="message")
+        raise RuleViolation(_("Cần nội dung thông báo"), field="message")
     notices = []
     for organisation, certificates in impact.by_organisation().items():
         in_force = [c.display_number for c in certificates if c.status == "issued"]
@@ -92,6 +94,6 @@ def notify_impact(session: Session, actor, impact: Impact, message: str) -> list
         notices.append(notice)
         _queue_in_outbox(session, organisation, impact.standard, in_force, message)
     if not notices:
-        raise RuleViolation("Không có doanh nghiệp nào cần thông báo / no enterprise to notify")
+        raise RuleViolation(_("Không có doanh nghiệp nào cần thông báo"))
     session.flush()
     return notices

@@ -11,6 +11,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 from flask import current_app
+from flask_babel import gettext as _
 
 from certificates.signing import CertificateSigner, SigningKeyError, create_self_signed_key
 from lims.core.errors import RuleViolation
@@ -39,8 +40,10 @@ def lab_signer() -> CertificateSigner:
         mtime = os.stat(path).st_mtime_ns
     except FileNotFoundError:
         raise RuleViolation(
-            f"Chưa có khóa ký số tại {path}; quản trị viên chạy `lims keys create` hoặc cấu hình khóa thật "
-            f"/ no signing key at {path}: run `lims keys create` or configure the lab's key"
+            _(
+                "Chưa có khóa ký số tại %(path)s; quản trị viên chạy `lims keys create` hoặc cấu hình khóa thật",
+                path=path,
+            )
         ) from None
     key = (str(path), mtime)
     with _lock:
@@ -49,7 +52,7 @@ def lab_signer() -> CertificateSigner:
             try:
                 signer = CertificateSigner(path, passphrase)
             except SigningKeyError as exc:
-                raise RuleViolation(f"Không nạp được khóa ký số / the signing key cannot be loaded: {exc}") from exc
+                raise RuleViolation(_("Không nạp được khóa ký số: %(exc)s", exc=exc)) from exc
             _cached.update(key=key, signer=signer)
             log.info("signing key loaded from %s (%s)", path, signer.subject)
         return _cached["signer"]  # type: ignore[return-value]
@@ -69,9 +72,7 @@ def _token_signer() -> CertificateSigner:
                     config.get("SIGNING_PKCS11_CERT") or None,
                 )
             except SigningKeyError as exc:
-                raise RuleViolation(
-                    f"Không dùng được khóa ký số trên token / the signing token cannot be used: {exc}"
-                ) from exc
+                raise RuleViolation(_("Không dùng được khóa ký số trên token: %(exc)s", exc=exc)) from exc
             previous = _cached.get("signer")
             if previous is not None:
                 previous.close()  # a token allows one login per process: the old session goes first
@@ -84,7 +85,7 @@ def create_lab_key(common_name: str, organisation: str, passphrase: str | None, 
     """Write a self-signed demo signing key at SIGNING_KEY_PATH (and its certificate beside it); return the path."""
     target = Path(current_app.config["SIGNING_KEY_PATH"])
     if target.exists() and not overwrite:
-        raise RuleViolation(f"Đã có khóa tại {target} / a key already exists at {target}")
+        raise RuleViolation(_("Đã có khóa tại %(target)s", target=target))
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent) as scratch:
         # PKCS#12 encryption needs a passphrase; a demo key configured without one is re-saved unencrypted.

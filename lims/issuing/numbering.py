@@ -6,6 +6,7 @@ a year run 1, 2, 3 ... without gaps on any number of app processes.
 """
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -29,17 +30,17 @@ def set_number_format(session: Session, actor, series: str, number_format_: str)
     """Set how a series' numbers look, after checking the format renders and carries the sequence."""
     require(actor, Capability.MANAGE_NUMBERING)
     if "{seq" not in number_format_:
-        raise RuleViolation("Mẫu số phải có {seq} / the format must contain {seq}", field="number_format")
+        raise RuleViolation(_("Mẫu số phải có {seq}"), field="number_format")
     try:
         format_number(number_format_, 1, 2026, "VL")
     except (KeyError, ValueError, IndexError) as exc:
-        raise RuleViolation(f"Mẫu số không hợp lệ / invalid number format: {exc}", field="number_format") from exc
+        raise RuleViolation(_("Mẫu số không hợp lệ: %(exc)s", exc=exc), field="number_format") from exc
     for other in DEFAULT_FORMATS:
         if other != series and format_number(number_format(session, other), 1, 2026, "VL") == format_number(
             number_format_, 1, 2026, "VL"
         ):
             raise RuleViolation(
-                f"Mẫu số trùng với loại {other} / the format gives the same numbers as the {other} series",
+                _("Mẫu số trùng với loại %(other)s", other=other),
                 field="number_format",
             )
     row = session.scalar(select(NumberingSeries).where(NumberingSeries.key == series))

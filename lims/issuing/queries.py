@@ -2,6 +2,7 @@
 
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
@@ -33,7 +34,7 @@ def get_certificate(session: Session, user: User, certificate_id: int) -> Certif
     """Return a certificate this person may see; another organisation's is "not found", not "forbidden"."""
     certificate = session.get(Certificate, certificate_id)
     if certificate is None or not may_see_organisation(user, certificate.organisation_id):
-        raise NotFound("Không có giấy chứng nhận này / no such certificate")
+        raise NotFound(_("Không có giấy chứng nhận này"))
     return certificate
 
 
@@ -45,14 +46,14 @@ def ready_jobs() -> Select:
 def get_job(session: Session, job_id: int) -> Job:
     job = session.get(Job, job_id)
     if job is None:
-        raise NotFound("Không có công việc này / no such job")
+        raise NotFound(_("Không có công việc này"))
     return job
 
 
 def get_batch(session: Session, batch_id: int) -> IssueBatch:
     batch = session.get(IssueBatch, batch_id)
     if batch is None:
-        raise NotFound("Không có đợt cấp này / no such batch")
+        raise NotFound(_("Không có đợt cấp này"))
     return batch
 
 
@@ -79,7 +80,7 @@ def standards_query() -> Select:
 def get_standard(session: Session, standard_id: int) -> Standard:
     standard = session.get(Standard, standard_id)
     if standard is None:
-        raise NotFound("Không có chuẩn này / no such standard")
+        raise NotFound(_("Không có chuẩn này"))
     return standard
 
 

@@ -43,12 +43,12 @@ from lims.standards.models import IntermediateCheck
 
 log = logging.getLogger(__name__)
 
-SIGNATURE_MEANING = "Phê duyệt và ban hành / approved and issued"
-DCC_DESCRIPTION = "Giấy chứng nhận hiệu chuẩn số (DCC 3.3.0) / Digital Calibration Certificate (DCC 3.3.0)"
-
-
+SIGNATURE_MEANING = "Phê duyệt và ban hành / approved and issued"  # in the signed PDF: both languages
 # Letters and digits that cannot be misread for one another when typed from paper.
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+DCC_DESCRIPTION = (
+    "Giấy chứng nhận hiệu chuẩn số (DCC 3.3.0) / Digital Calibration Certificate (DCC 3.3.0)"  # in the PDF
+)
 
 
 def new_short_code() -> str:
@@ -72,15 +72,16 @@ def valid_until_for(session: Session, instrument: Instrument, verified_on: date)
     valid_until, cycle = verification_valid_until(session, instrument.instrument_type_id, verified_on)
     if not cycle.confirmed:
         raise RuleViolation(
-            f"Chu kỳ kiểm định theo {cycle.legal_source} chưa được xác nhận: trưởng phòng phải xác nhận trước khi cấp "
-            f"giấy chứng nhận / the verification cycle of {cycle.legal_source} is unconfirmed: a manager must "
-            "confirm it before certification",
+            _(
+                "Chu kỳ kiểm định theo %(legal_source)s chưa được xác nhận: trưởng phòng phải xác nhận trước khi "
+                "cấp giấy chứng nhận",
+                legal_source=cycle.legal_source,
+            ),
             field="valid_until",
         )
     if valid_until is None:
         raise RuleViolation(
-            "Loại phương tiện đo này chỉ kiểm định ban đầu, không có chu kỳ "
-            "/ this instrument type has initial verification only, no periodic cycle",
+            _("Loại phương tiện đo này chỉ kiểm định ban đầu, không có chu kỳ"),
             field="valid_until",
         )
     return valid_until
@@ -92,18 +93,16 @@ def valid_until_for(session: Session, instrument: Instrument, verified_on: date)
 def check_signatory(signatory: User, password: str | None, job: Job, batch_id: int | None = None) -> None:
     """Refuse anyone but an authorised signatory who re-enters their password and did not measure the job."""
     if not may(signatory, Capability.ISSUE_CERTIFICATES):
-        raise PermissionDenied("Chỉ người ký được ủy quyền mới ký / only an authorised signatory may sign")
+        raise PermissionDenied(_("Chỉ người ký được ủy quyền mới ký"))
     if batch_id is not None:
         batch = object_session(job).get(IssueBatch, batch_id)
         confirmed = batch is not None and batch.signatory_id == signatory.id and job.id in batch.job_ids
         if not confirmed:
-            raise PermissionDenied("Công việc không thuộc đợt cấp đã ký / the job is not in the signed batch")
+            raise PermissionDenied(_("Công việc không thuộc đợt cấp đã ký"))
     elif not check_password(signatory.password_hash, password or ""):
-        raise RuleViolation("Mật khẩu xác nhận chữ ký không đúng / the signing password is wrong", field="password")
+        raise RuleViolation(_("Mật khẩu xác nhận chữ ký không đúng"), field="password")
     if measured_by(signatory, job):
-        raise PermissionDenied(
-            "Người ký không được là người đã đo công việc này / the signatory may not be the person who measured"
-        )
+        raise PermissionDenied(_("Người ký không được là người đã đo công việc này"))
 
 
 @dataclass(frozen=True)
@@ -254,15 +253,19 @@ def reserve_certificate(
         )
     if job.status != "reviewed":
         raise RuleViolation(
-            f"Chỉ cấp giấy chứng nhận cho công việc đã soát xét (công việc {job.number} đang ở trạng thái "
-            f"'{job.status}') / only a reviewed job can be certified",
+            _(
+                "Chỉ cấp giấy chứng nhận cho công việc đã soát xét (công việc %(number)s đang ở trạng thái "
+                "'%(status)s')",
+                number=job.number,
+                status=job.status,
+            ),
             field="job",
         )
     kind = document.kind_of(job)
     issued_on = issued_on or lab_today()
     record = document.final_record(job)
     if record is None:
-        raise RuleViolation("Công việc chưa có biên bản đo / the job has no measurement record", field="job")
+        raise RuleViolation(_("Công việc chưa có biên bản đo"), field="job")
     passed = job.passed if job.passed is not None else record.passed
     valid_until = None
     sticker = None
@@ -272,7 +275,7 @@ def reserve_certificate(
         sticker = stickers.take_for_certificate(session, actor, sticker_serial)
     elif sticker_serial:
         raise RuleViolation(
-            "Chỉ gắn tem cho phương tiện đo kiểm định đạt / a sticker goes only on a passed verification",
+            _("Chỉ gắn tem cho phương tiện đo kiểm định đạt"),
             field="sticker_serial",
         )
     remarks = tuple(nfc(r.strip()) for r in remarks if r and r.strip())
@@ -348,9 +351,7 @@ def _document(
         )
     except InputError as exc:
         # The document refuses what a certificate may not say (dates out of order, a pass without validity...).
-        raise RuleViolation(
-            f"Không lập được giấy chứng nhận / the certificate cannot be made: {exc}", field="job"
-        ) from exc
+        raise RuleViolation(_("Không lập được giấy chứng nhận: %(exc)s", exc=exc), field="job") from exc
 
 
 def complete_certificate(session: Session, actor, certificate: Certificate) -> Certificate:
@@ -441,7 +442,7 @@ def void_certificate(session: Session, actor, certificate: Certificate, reason: 
             ),
             field="certificate",
         )
-    with audit_reason(f"hủy số / voided: {reason}"):
+    with audit_reason(f"hủy số: {reason}"):
         certificate.status = "void"
         session.flush()
         for sticker in locked(session, Sticker, Sticker.certificate_id == certificate.id):
@@ -475,7 +476,7 @@ def restore_instrument_service(session: Session, actor, instrument: Instrument) 
     )
 
 
-AMENDMENT_REMARK = "Sửa đổi / Amendment:"
+AMENDMENT_REMARK = "Sửa đổi / Amendment:"  # printed on the certificate
 
 
 def _standing_remarks(certificate: Certificate) -> tuple[str, ...]:
@@ -498,18 +499,21 @@ def amend_certificate(
     require(actor, Capability.ISSUE_CERTIFICATES)
     reason = nfc((reason or "").strip())
     if not reason:
-        raise RuleViolation("Cần ghi lý do sửa đổi / a correction needs its reason", field="reason")
+        raise RuleViolation(_("Cần ghi lý do sửa đổi"), field="reason")
     if certificate.status != "issued":
         raise RuleViolation(
-            f"Giấy chứng nhận {certificate.display_number} đã '{certificate.status}', không sửa đổi được "
-            f"/ certificate {certificate.display_number} is {certificate.status} and cannot be amended",
+            _(
+                "Giấy chứng nhận %(display_number)s đã '%(status)s', không sửa đổi được",
+                display_number=certificate.display_number,
+                status=certificate.status,
+            ),
             field="certificate",
         )
     job = certificate.job
     check_signatory(actor, password, job)
     issued_on = issued_on or lab_today()
     # The replaced certificate's standing changes in the same transaction as the new one is issued.
-    with audit_reason(f"sửa đổi / amended: {reason}"):
+    with audit_reason(f"sửa đổi: {reason}"):
         certificate.status = "superseded"
         session.flush()
         amended = Certificate(
@@ -560,15 +564,15 @@ def revoke_certificate(
     require(actor, Capability.REVOKE_CERTIFICATES)
     reason = nfc((reason or "").strip())
     if not reason:
-        raise RuleViolation("Cần ghi lý do thu hồi / revocation needs its reason", field="reason")
+        raise RuleViolation(_("Cần ghi lý do thu hồi"), field="reason")
     if not check_password(actor.password_hash, password or ""):
-        raise RuleViolation("Mật khẩu xác nhận không đúng / the confirming password is wrong", field="password")
+        raise RuleViolation(_("Mật khẩu xác nhận không đúng"), field="password")
     if certificate.status != "issued":
         raise RuleViolation(
-            f"Giấy chứng nhận đang '{certificate.status}' / the certificate is {certificate.status}",
+            _("Giấy chứng nhận đang '%(status)s'", status=certificate.status),
             field="certificate",
         )
-    with audit_reason(f"thu hồi / revoked: {reason}"):
+    with audit_reason(f"thu hồi: {reason}"):
         certificate.status = "revoked"
         certificate.revoked_at = utcnow()
         certificate.revoked_by_id = actor.id
@@ -594,9 +598,11 @@ def _refuse_changes_to_issued_certificates(session: Session, flush_context, inst
         } - allowed
         if changed:
             raise PermissionDenied(
-                "Giấy chứng nhận đã cấp không được thay đổi; hãy ban hành bản sửa đổi "
-                f"/ an issued certificate cannot change ({', '.join(sorted(changed))}); issue an amendment"
+                _(
+                    "Giấy chứng nhận đã cấp không được thay đổi; hãy ban hành bản sửa đổi: %(items)s",
+                    items=", ".join(sorted(changed)),
+                )
             )
     for instance in session.deleted:
         if isinstance(instance, Certificate):
-            raise PermissionDenied("Giấy chứng nhận đã cấp không được xóa / an issued certificate cannot be deleted")
+            raise PermissionDenied(_("Giấy chứng nhận đã cấp không được xóa"))

@@ -39,15 +39,15 @@ def receive_stickers(
     require(actor, Capability.MANAGE_STICKERS)
     prefix = nfc(prefix or "").lstrip()  # a trailing space is part of the printed serial ("VL 0012345")
     if first < 0 or last < first:
-        raise RuleViolation("Dải số tem không hợp lệ / invalid serial range", field="last")
+        raise RuleViolation(_("Dải số tem không hợp lệ"), field="last")
     if last - first + 1 > MAX_RANGE:
-        raise RuleViolation(f"Tối đa {MAX_RANGE} tem mỗi lần / at most {MAX_RANGE} stickers at once", field="last")
+        raise RuleViolation(_("Tối đa %(MAX_RANGE)s tem mỗi lần", MAX_RANGE=MAX_RANGE), field="last")
     if len(str(last)) > digits:
-        raise RuleViolation("Số chữ số không đủ cho dải số / too few digits for the range", field="digits")
+        raise RuleViolation(_("Số chữ số không đủ cho dải số"), field="digits")
     serials = [serial_text(prefix, n, digits) for n in range(first, last + 1)]
     clash = session.scalar(select(Sticker.serial).where(Sticker.serial.in_(serials)).limit(1))
     if clash:
-        raise RuleViolation(f"Tem {clash} đã có trong sổ / sticker {clash} is already recorded", field="first")
+        raise RuleViolation(_("Tem %(clash)s đã có trong sổ", clash=clash), field="first")
     batch = StickerBatch(
         prefix=prefix,
         first_number=first,
@@ -67,7 +67,7 @@ def receive_stickers(
 def get_sticker(session: Session, serial: str) -> Sticker:
     sticker = session.scalar(select(Sticker).where(Sticker.serial == nfc((serial or "").strip())))
     if sticker is None:
-        raise NotFound(f"Không có tem số {serial} trong sổ / no sticker {serial} in the register")
+        raise NotFound(_("Không có tem số %(serial)s trong sổ", serial=serial))
     return sticker
 
 
@@ -75,12 +75,12 @@ def hand_out_stickers(session: Session, actor, serials: list[str], technician: U
     """Issue stickers from stock to a technician, who then answers for each one."""
     require(actor, Capability.MANAGE_STICKERS)
     if not technician.is_lab_staff:
-        raise RuleViolation("Chỉ giao tem cho nhân viên phòng / stickers go to lab staff only", field="holder")
+        raise RuleViolation(_("Chỉ giao tem cho nhân viên phòng"), field="holder")
     handed = []
     for serial in serials:
         sticker = get_sticker(session, serial)
         if sticker.state != "in_stock":
-            raise RuleViolation(f"Tem {serial} đang '{sticker.state}' / sticker {serial} is {sticker.state}")
+            raise RuleViolation(_("Tem %(serial)s đang '%(state)s'", serial=serial, state=sticker.state))
         sticker.state, sticker.holder_id, sticker.changed_at = "issued", technician.id, utcnow()
         handed.append(sticker)
     session.flush()
@@ -91,17 +91,17 @@ def discard_sticker(session: Session, actor, serial: str, state: str, reason: st
     """Record a sticker as spoiled (damaged when applied) or voided (lost, withdrawn), with the reason."""
     require(actor, Capability.HANDLE_STICKERS)
     if state not in ("spoiled", "voided"):
-        raise RuleViolation("Trạng thái không hợp lệ / invalid state", field="state")
+        raise RuleViolation(_("Trạng thái không hợp lệ"), field="state")
     reason = nfc((reason or "").strip())
     if not reason:
-        raise RuleViolation("Cần ghi lý do / a reason is required", field="reason")
+        raise RuleViolation(_("Cần ghi lý do"), field="reason")
     sticker = get_sticker(session, serial)
     if sticker.state in ("used", "spoiled", "voided"):
-        raise RuleViolation(f"Tem {serial} đã '{sticker.state}' / sticker {serial} is already {sticker.state}")
+        raise RuleViolation(_("Tem %(serial)s đã '%(state)s'", serial=serial, state=sticker.state))
     if state == "voided" and not may(actor, Capability.MANAGE_STICKERS):
-        raise PermissionDenied("Chỉ trưởng phòng hủy tem / only a manager voids stickers")
+        raise PermissionDenied(_("Chỉ trưởng phòng hủy tem"))
     if sticker.state == "issued" and sticker.holder_id != actor.id and not may(actor, Capability.MANAGE_STICKERS):
-        raise PermissionDenied("Tem này đang giao cho người khác / this sticker is held by someone else")
+        raise PermissionDenied(_("Tem này đang giao cho người khác"))
     with audit_reason(reason):
         sticker.state, sticker.note, sticker.changed_at = state, reason, utcnow()
         session.flush()
@@ -113,7 +113,7 @@ def take_for_certificate(session: Session, actor, serial: str | None) -> Sticker
     require(actor, Capability.ISSUE_CERTIFICATES)
     if not serial or not serial.strip():
         raise RuleViolation(
-            "Kiểm định đạt phải ghi số tem đã dán / a passed verification names the sticker applied",
+            _("Kiểm định đạt phải ghi số tem đã dán"),
             field="sticker_serial",
         )
     # Locked before it is checked: two issuers naming the same sticker are served one after the other.
@@ -122,8 +122,7 @@ def take_for_certificate(session: Session, actor, serial: str | None) -> Sticker
         raise RuleViolation(_("Không có tem số %(serial)s trong sổ.", serial=serial), field="sticker_serial")
     if sticker.state not in ("in_stock", "issued"):
         raise RuleViolation(
-            f"Tem {sticker.serial} đang '{sticker.state}', không dùng được / sticker {sticker.serial} is "
-            f"{sticker.state}",
+            _("Tem %(serial)s đang '%(state)s', không dùng được", serial=sticker.serial, state=sticker.state),
             field="sticker_serial",
         )
     return sticker
@@ -184,5 +183,5 @@ def sticker_sheet(certificates: list[Certificate], public_url: str, lab_short_na
         if c.kind == "verification" and c.passed and c.sticker_serial and c.valid_until and c.status == "issued"
     ]
     if not labels:
-        raise RuleViolation("Không có giấy chứng nhận kiểm định đạt nào để in tem / no passed verification to print")
+        raise RuleViolation(_("Không có giấy chứng nhận kiểm định đạt nào để in tem"))
     return render_sticker_sheet(labels)

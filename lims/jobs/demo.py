@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from instruments import oiml_r76
 from instruments.errors import InputError
 from instruments.oiml_r111 import CLASSES
+from instruments.procedures import PROCEDURES
 from lims.auth.models import User
 from lims.core.dates import lab_today
 from lims.core.errors import RuleViolation
@@ -36,7 +37,7 @@ def _user(session: Session, username: str) -> User | None:
 
 def _grant(session: Session, manager: User, person: User, today) -> None:
     if session.scalar(select(Authorisation.id).where(Authorisation.user_id == person.id)) is None:
-        for cls_key in services.PROCEDURE_FIELDS:
+        for cls_key in PROCEDURES:  # the built-in ones; a definition's key is granted once it is approved
             services.grant_authorisation(
                 session,
                 manager,

@@ -71,6 +71,8 @@ class ServiceRequestItem(db.Model):
     instrument_id: Mapped[int] = mapped_column(ForeignKey("instrument.id"), index=True)
     service: Mapped[str] = mapped_column(String(30))  # one of SERVICES
     procedure_key: Mapped[str] = mapped_column(String(60))
+    # The version of a procedure defined as data the contract review agreed (None: a built-in procedure).
+    procedure_version_id: Mapped[int | None] = mapped_column(ForeignKey("procedure_version.id"))
     method_code: Mapped[str | None] = mapped_column(String(60))
     method_name: Mapped[str | None] = mapped_column(String(300))
     method_id: Mapped[int | None] = mapped_column(ForeignKey("method.id"))
@@ -92,6 +94,8 @@ class Job(db.Model):
     instrument_id: Mapped[int] = mapped_column(ForeignKey("instrument.id"), index=True)
     service: Mapped[str] = mapped_column(String(30))  # one of SERVICES
     procedure_key: Mapped[str] = mapped_column(String(60))  # a key of instruments.procedures
+    # The version of a procedure defined as data the job was given; a newer version never changes it.
+    procedure_version_id: Mapped[int | None] = mapped_column(ForeignKey("procedure_version.id"), index=True)
     method_code: Mapped[str | None] = mapped_column(String(60))  # e.g. "ĐLVN 286:2015", as printed
     method_name: Mapped[str | None] = mapped_column(String(300))
     method_id: Mapped[int | None] = mapped_column(ForeignKey("method.id"))  # chosen at contract review
@@ -158,6 +162,7 @@ class MeasurementRecord(db.Model):
     conditions: Mapped[dict[str, Any]] = mapped_column(JSON)  # temperature, humidity, pressure
     standards_snapshot: Mapped[list[Any]] = mapped_column(JSON)  # the standards' values on that day
     result: Mapped[dict[str, Any]] = mapped_column(JSON)  # computed by instruments/, stored as computed
+    procedure_version_id: Mapped[int | None] = mapped_column(ForeignKey("procedure_version.id"))  # computed with
     passed: Mapped[bool | None]
     measured_on: Mapped[date] = mapped_column(Date)
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))

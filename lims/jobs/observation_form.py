@@ -7,6 +7,8 @@ generic template renders every procedure and one function reads any of them back
 import re
 from typing import Any
 
+from flask_babel import gettext as _
+
 from lims.core.errors import RuleViolation
 from lims.core.numbers import decimal_point
 
@@ -126,7 +128,7 @@ def _number(raw: str, name: str, integer: bool = False) -> float | int:
         text = decimal_point(raw.replace(" ", ""))
         return int(text) if integer else float(text)
     except ValueError as exc:
-        raise RuleViolation(f"'{raw}' không phải là số / is not a number", field=name) from exc
+        raise RuleViolation(_("'%(raw)s' không phải là số", raw=raw), field=name) from exc
 
 
 def _numbers(raw: str, name: str) -> list[float]:

@@ -2,6 +2,7 @@
 
 from datetime import date, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -27,7 +28,7 @@ def load_request(session: Session, user: User, request_id: int) -> ServiceReques
     """Return a request this person may see; NotFound otherwise (another organisation's looks like none)."""
     request = session.get(ServiceRequest, request_id)
     if request is None or not may_see_organisation(user, request.organisation_id):
-        raise NotFound("Không có yêu cầu này / no such request")
+        raise NotFound(_("Không có yêu cầu này"))
     return request
 
 
@@ -35,7 +36,7 @@ def load_job(session: Session, user: User, job_id: int) -> Job:
     """Return a job this person may see."""
     job = session.get(Job, job_id)
     if job is None or not may_see_organisation(user, job.request.organisation_id):
-        raise NotFound("Không có công việc này / no such job")
+        raise NotFound(_("Không có công việc này"))
     return job
 
 
@@ -43,7 +44,7 @@ def load_record(session: Session, user: User, record_id: int) -> MeasurementReco
     """Return a measurement record this person may see."""
     record = session.get(MeasurementRecord, record_id)
     if record is None or not may_see_organisation(user, record.job.request.organisation_id):
-        raise NotFound("Không có biên bản này / no such record")
+        raise NotFound(_("Không có biên bản này"))
     return record
 
 
@@ -157,14 +158,14 @@ def verifier_cards(session: Session) -> list[VerifierCard]:
 def load_authorisation(session: Session, authorisation_id: int) -> Authorisation:
     authorisation = session.get(Authorisation, authorisation_id)
     if authorisation is None:
-        raise NotFound("Không có phân quyền này / no such authorisation")
+        raise NotFound(_("Không có phân quyền này"))
     return authorisation
 
 
 def load_user(session: Session, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:
-        raise NotFound("Không có tài khoản này / no such account")
+        raise NotFound(_("Không có tài khoản này"))
     return user
 
 

@@ -6,8 +6,9 @@ not stand today (a required load or adequate weights missing, a decision that ch
 allow); the job's page shows why and certification waits until it is reopened and measured again.
 """
 
+from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from instruments.errors import InputError
 from instruments.procedures import Stage
@@ -17,20 +18,28 @@ from lims.core.model import utcnow
 from lims.customers.services import allowed_methods
 from lims.jobs.models import Job
 from lims.jobs.services import current_records, procedure_for
+from lims.procedures.services import ensure_confirmed
 
 
 def ensure_certifiable(job: Job) -> None:
-    """Refuse to certify a job flagged for a second look since its review, or whose method is unconfirmed."""
+    """Refuse to certify a job flagged for a second look since its review, or whose method or procedure version
+    still holds a legal value a manager has not confirmed."""
     if job.method is not None and not job.method.confirmed:
         raise RuleViolation(
-            f"Phương pháp {job.method.code} chưa được xác nhận: trưởng phòng phải xác nhận trước khi cấp giấy chứng "
-            f"nhận / the method {job.method.code} is unconfirmed: a manager must confirm it before certification",
+            _(
+                "Phương pháp %(code)s chưa được xác nhận: trưởng phòng phải xác nhận trước khi cấp giấy chứng nhận",
+                code=job.method.code,
+            ),
             field="method",
         )
+    ensure_confirmed(object_session(job), job.procedure_version_id)
     if job.second_look_reason:
         raise RuleViolation(
-            f"Công việc {job.number} cần soát xét lại trước khi cấp: {job.second_look_reason} / job {job.number} "
-            "needs a second look before certification (reopen it and measure again)",
+            _(
+                "Công việc %(number)s cần soát xét lại trước khi cấp: %(second_look_reason)s",
+                number=job.number,
+                second_look_reason=job.second_look_reason,
+            ),
             field="job",
         )
 
@@ -55,8 +64,11 @@ def second_look_reasons(job: Job) -> list[str]:
     if job.method_id is None and job.method_code and allowed and job.method_code not in {m.code for m in allowed}:
         codes = ", ".join(method.code for method in allowed)
         reasons.append(
-            f"phương pháp {job.method_code} không thuộc các phương pháp của loại phương tiện đo ({codes}) / the "
-            f"method {job.method_code} is not one the instrument type allows ({codes})"
+            _(
+                "phương pháp %(method_code)s không thuộc các phương pháp của loại phương tiện đo (%(codes)s)",
+                method_code=job.method_code,
+                codes=codes,
+            )
         )
     procedure = procedure_for(job)
     for stage, record in sorted(current_records(job).items()):
@@ -70,7 +82,7 @@ def second_look_reasons(job: Job) -> list[str]:
         for item in result.missing:
             reasons.append(f"{stage}: {item.message_vi} / {item.message_en}")
         if not result.missing and result.passed != record.passed:
-            reasons.append(f"{stage}: kết luận nay là {result.passed} / the decision is now {result.passed}")
+            reasons.append(_("%(stage)s: kết luận nay là %(passed)s", stage=stage, passed=result.passed))
     return reasons
 
 

@@ -13,17 +13,19 @@ from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from instruments.errors import InputError
-from instruments.procedures import PROCEDURES, MethodReference, Procedure, Stage, get_procedure
+from instruments.procedures import MethodReference, Procedure, Stage
 from lims.audit.trail import audit_reason
 from lims.auth.models import User
 from lims.auth.permissions import Capability, may, may_see_organisation, require
 from lims.core.dates import lab_today
 from lims.core.errors import PermissionDenied, RuleViolation
 from lims.core.model import utcnow
+from lims.core.words import in_language
 from lims.customers.models import Instrument, InstrumentType, Method, Organisation
 from lims.customers.services import allowed_methods
 from lims.jobs import reference
@@ -37,6 +39,7 @@ from lims.jobs.models import (
     ServiceRequestItem,
     VerifierCard,
 )
+from lims.procedures.services import available_procedures, resolve_procedure, version_for_new_job
 from lims.standards.models import Standard, StandardCalibration
 from lims.standards.services import ensure_usable_on
 
@@ -46,13 +49,6 @@ VERIFICATION_SERVICES = ("initial_verification", "periodic_verification", "after
 PLACES = ("lab", "on_site")
 DECISION_RULES = ("simple", "guarded")  # the codes instruments.decision.rule_from_input reads
 STAGES = ("as_found", "as_left")
-# The verifier card's field of measurement each procedure belongs to (Thông tư 24/2013 lists cards by field).
-PROCEDURE_FIELDS = {
-    "weight-comparison-r111": "khối lượng",
-    "scale-verification-r76": "khối lượng",
-    "scale-calibration-cg18": "khối lượng",
-}
-
 # Which state may follow which; on hold and cancel are handled apart (they apply to any open state).
 TRANSITIONS = {
     "received": {"scheduled"},
@@ -66,15 +62,15 @@ TRANSITIONS = {
 }
 OPEN_STATES = ("received", "scheduled", "in_progress", "measured", "reviewed")
 STATE_LABELS = {
-    "received": "đã tiếp nhận / received",
-    "scheduled": "đã lên lịch / scheduled",
-    "in_progress": "đang đo / in progress",
-    "measured": "đã đo / measured",
-    "reviewed": "đã soát xét / reviewed",
-    "certified": "đã cấp chứng chỉ / certified",
-    "returned": "đã trả / returned",
-    "on_hold": "tạm dừng / on hold",
-    "cancelled": "đã hủy / cancelled",
+    "received": _l("đã tiếp nhận"),
+    "scheduled": _l("đã lên lịch"),
+    "in_progress": _l("đang đo"),
+    "measured": _l("đã đo"),
+    "reviewed": _l("đã soát xét"),
+    "certified": _l("đã cấp chứng chỉ"),
+    "returned": _l("đã trả"),
+    "on_hold": _l("tạm dừng"),
+    "cancelled": _l("đã hủy"),
 }
 
 
@@ -86,7 +82,7 @@ def _new_number(prefix: str) -> str:
 def _require_text(value: str | None, field: str, what: str) -> str:
     text = (value or "").strip()
     if not text:
-        raise RuleViolation(f"Cần ghi {what}", field=field)
+        raise RuleViolation(_("Cần ghi %(what)s", what=what), field=field)
     return text
 
 
@@ -111,7 +107,8 @@ def applicable_procedures(instrument_type: InstrumentType) -> list[type[Procedur
     is left out, so a type cannot be requested for a procedure that does not exist.
     """
     keys = [key.strip() for key in (instrument_type.procedure_keys or "").replace(" ", ",").split(",")]
-    return [PROCEDURES[key] for key in dict.fromkeys(keys) if key in PROCEDURES]
+    available = available_procedures(object_session(instrument_type))
+    return [available[key] for key in dict.fromkeys(keys) if key in available]
 
 
 def procedure_applies(instrument_type: InstrumentType, procedure_key: str) -> bool:
@@ -156,8 +153,12 @@ def choose_method(
         if chosen is None:
             codes = ", ".join(method.code for method in allowed) or "—"
             raise RuleViolation(
-                f"Dòng {row}: phương pháp không được phép cho loại phương tiện đo và quy trình này (được phép: "
-                f"{codes}) / row {row}: the method is not allowed for this instrument type and procedure ({field})",
+                _(
+                    "Dòng %(row)s: phương pháp không được phép cho loại phương tiện đo và quy trình này (được "
+                    "phép: %(codes)s)",
+                    row=row,
+                    codes=codes,
+                ),
                 field=field,
             )
         return chosen
@@ -165,8 +166,11 @@ def choose_method(
         return allowed[0]
     if allowed and required:
         raise RuleViolation(
-            f"Dòng {row}: cần chọn phương pháp ({', '.join(method.code for method in allowed)}) / row {row}: "
-            f"choose the method at contract review ({field})",
+            _(
+                "Dòng %(row)s: cần chọn phương pháp (%(items)s)",
+                row=row,
+                items=", ".join(method.code for method in allowed),
+            ),
             field=field,
         )
     return None
@@ -191,15 +195,22 @@ def _check_applies(instrument: Instrument, procedure_key: str, field: str, row: 
     available = applicable_procedures(instrument_type)
     if not available:
         raise RuleViolation(
-            f"Dòng {row}: chưa có quy trình nào cho loại phương tiện đo '{instrument_type.name_vi}' "
-            f"/ row {row}: no procedure is available yet for the instrument type '{instrument_type.name_en}' "
-            f"({field})",
+            _(
+                "Dòng %(row)s: chưa có quy trình nào cho loại phương tiện đo '%(name_vi)s'",
+                row=row,
+                name_vi=in_language(instrument_type.name_vi, instrument_type.name_en),
+            ),
             field=field,
         )
     raise RuleViolation(
-        f"Dòng {row}: quy trình {procedure_key} không áp dụng cho loại phương tiện đo '{instrument_type.name_vi}' "
-        f"(áp dụng: {', '.join(cls.key for cls in available)}) / row {row}: procedure {procedure_key} does not "
-        f"apply to the instrument type '{instrument_type.name_en}' ({field})",
+        _(
+            "Dòng %(row)s: quy trình %(procedure_key)s không áp dụng cho loại phương tiện đo '%(name_vi)s' (áp "
+            "dụng: %(items)s)",
+            row=row,
+            procedure_key=procedure_key,
+            name_vi=in_language(instrument_type.name_vi, instrument_type.name_en),
+            items=", ".join(cls.key for cls in available),
+        ),
         field=field,
     )
 
@@ -209,44 +220,39 @@ def _check_item(session: Session, actor: User, organisation_id: int, item: Reque
     row = index + 1
     if not item.instrument_id:
         raise RuleViolation(
-            f"Dòng {row}: cần chọn phương tiện đo / row {row}: choose an instrument ({field}.instrument_id)",
+            _("Dòng %(row)s: cần chọn phương tiện đo", row=row),
             field=f"{field}.instrument_id",
         )
     instrument = session.get(Instrument, item.instrument_id)
     if instrument is None or instrument.organisation_id != organisation_id:
         raise RuleViolation(
-            "Phương tiện đo không thuộc doanh nghiệp yêu cầu / the instrument does not belong to the requesting "
-            "organisation",
+            _("Phương tiện đo không thuộc doanh nghiệp yêu cầu"),
             field=f"{field}.instrument_id",
         )
     if not item.service:
-        raise RuleViolation(
-            f"Dòng {row}: cần chọn dịch vụ / row {row}: choose a service ({field}.service)", field=f"{field}.service"
-        )
+        raise RuleViolation(_("Dòng %(row)s: cần chọn dịch vụ", row=row), field=f"{field}.service")
     if item.service not in SERVICES:
         raise RuleViolation(
-            f"Dòng {row}: dịch vụ không hợp lệ / row {row}: unknown service {item.service!r} ({field}.service)",
+            _("Dòng %(row)s: dịch vụ không hợp lệ: %(service)r", row=row, service=item.service),
             field=f"{field}.service",
         )
     if not item.procedure_key:
         raise RuleViolation(
-            f"Dòng {row}: cần chọn quy trình / row {row}: choose a procedure ({field}.procedure_key)",
+            _("Dòng %(row)s: cần chọn quy trình", row=row),
             field=f"{field}.procedure_key",
         )
     try:
-        procedure = get_procedure(item.procedure_key)
-    except InputError as exc:
+        procedure = resolve_procedure(session, item.procedure_key)
+    except RuleViolation as exc:
         raise RuleViolation(
-            f"Dòng {row}: không có quy trình {item.procedure_key!r} / row {row}: unknown procedure "
-            f"{item.procedure_key!r} ({field}.procedure_key)",
+            _("Dòng %(row)s: không có quy trình %(procedure_key)r", row=row, procedure_key=item.procedure_key),
             field=f"{field}.procedure_key",
         ) from exc
     _check_applies(instrument, item.procedure_key, f"{field}.procedure_key", row)
     is_verification = item.service in VERIFICATION_SERVICES
     if is_verification != (procedure.kind == "verification"):
         raise RuleViolation(
-            f"Dòng {row}: quy trình không phù hợp với dịch vụ (kiểm định / hiệu chuẩn) / row {row}: the procedure "
-            f"does not match the service (verification / calibration) ({field}.procedure_key)",
+            _("Dòng %(row)s: quy trình không phù hợp với dịch vụ (kiểm định / hiệu chuẩn)", row=row),
             field=f"{field}.procedure_key",
         )
     return instrument
@@ -270,22 +276,19 @@ def create_request(
     """Record an enterprise's request; an enterprise user may only request for its own organisation."""
     require(actor, Capability.SUBMIT_REQUESTS)
     if not may_see_organisation(actor, organisation_id):
-        raise PermissionDenied(
-            "Chỉ được gửi yêu cầu cho phương tiện đo của doanh nghiệp mình / you may only request for your own "
-            "organisation's instruments"
-        )
+        raise PermissionDenied(_("Chỉ được gửi yêu cầu cho phương tiện đo của doanh nghiệp mình"))
     organisation = session.get(Organisation, organisation_id)
     if organisation is None:
-        raise RuleViolation("Không có doanh nghiệp này / no such organisation", field="organisation_id")
+        raise RuleViolation(_("Không có doanh nghiệp này"), field="organisation_id")
     if all(is_blank(item) for item in items):
-        raise RuleViolation("Yêu cầu cần ít nhất một phương tiện đo / a request needs at least one item", field="items")
+        raise RuleViolation(_("Yêu cầu cần ít nhất một phương tiện đo"), field="items")
     if place not in PLACES:
-        raise RuleViolation("Địa điểm không hợp lệ / unknown place", field="place")
+        raise RuleViolation(_("Địa điểm không hợp lệ"), field="place")
     if place == "on_site" and not (site_address or "").strip():
-        raise RuleViolation("Cần ghi địa chỉ hiện trường / the site address is required", field="site_address")
+        raise RuleViolation(_("Cần ghi địa chỉ hiện trường"), field="site_address")
     if decision_rule not in DECISION_RULES:
         raise RuleViolation(
-            f"Quy tắc quyết định không hợp lệ / unknown decision rule: {decision_rule}", "decision_rule"
+            _("Quy tắc quyết định không hợp lệ: %(decision_rule)s", decision_rule=decision_rule), "decision_rule"
         )
     seen = set()
     lines = []
@@ -295,7 +298,7 @@ def create_request(
         _check_item(session, actor, organisation_id, item, index)
         if (item.instrument_id, item.service) in seen:
             raise RuleViolation(
-                "Phương tiện đo bị lặp trong yêu cầu / the same instrument and service appear twice",
+                _("Phương tiện đo bị lặp trong yêu cầu"),
                 field=f"items[{index}].instrument_id",
             )
         seen.add((item.instrument_id, item.service))
@@ -313,6 +316,7 @@ def create_request(
                 instrument_id=item.instrument_id,
                 service=item.service,
                 procedure_key=item.procedure_key,
+                procedure_version_id=version_for_new_job(session, item.procedure_key),
                 **_method_fields(method),
             )
         )
@@ -362,7 +366,7 @@ def accept_request(
     """
     require(actor, Capability.REVIEW_CONTRACTS)
     if request.status != "submitted":
-        raise RuleViolation("Yêu cầu đã được xem xét / the request was already reviewed", field="status")
+        raise RuleViolation(_("Yêu cầu đã được xem xét"), field="status")
     _review_conformity(request, wants_conformity_statement, conformity_specification)
     # The catalogue may have changed since the request (or the request predates the check): review it again.
     for index, item in enumerate(request.items):
@@ -393,6 +397,7 @@ def accept_request(
             instrument_id=item.instrument_id,
             service=item.service,
             procedure_key=item.procedure_key,
+            procedure_version_id=item.procedure_version_id,
             method_id=item.method_id,
             method_code=item.method_code,
             method_name=item.method_name,
@@ -423,8 +428,7 @@ def _review_conformity(request: ServiceRequest, wants: bool | None, specificatio
         return
     if specification is None and any(item.service == "calibration" for item in request.items):
         raise RuleViolation(
-            "Cần ghi quy định kỹ thuật để tuyên bố sự phù hợp (vd. OIML R 111-1, cấp M1) / name the specification "
-            "conformity is to be stated against (e.g. OIML R 111-1, class M1)",
+            _("Cần ghi quy định kỹ thuật để tuyên bố sự phù hợp (vd. OIML R 111-1, cấp M1)"),
             field="conformity_specification",
         )
     request.conformity_specification = specification
@@ -433,9 +437,9 @@ def _review_conformity(request: ServiceRequest, wants: bool | None, specificatio
 def decline_request(session: Session, actor: User, request: ServiceRequest, *, notes: str) -> ServiceRequest:
     """Record the contract review as declined, with the reason."""
     require(actor, Capability.REVIEW_CONTRACTS)
-    notes = _require_text(notes, "review_notes", "lý do từ chối / the reason for declining")
+    notes = _require_text(notes, "review_notes", _("lý do từ chối"))
     if request.status != "submitted":
-        raise RuleViolation("Yêu cầu đã được xem xét / the request was already reviewed", field="status")
+        raise RuleViolation(_("Yêu cầu đã được xem xét"), field="status")
     request.status = "declined"
     request.reviewed_by_id = actor.id
     request.reviewed_at = utcnow()
@@ -450,7 +454,7 @@ def decline_request(session: Session, actor: User, request: ServiceRequest, *, n
 
 def _check_period(valid_from: date, valid_until: date | None) -> None:
     if valid_until is not None and valid_until < valid_from:
-        raise RuleViolation("Ngày hết hạn trước ngày hiệu lực / valid until is before valid from", field="valid_until")
+        raise RuleViolation(_("Ngày hết hạn trước ngày hiệu lực"), field="valid_until")
 
 
 def grant_authorisation(
@@ -460,13 +464,13 @@ def grant_authorisation(
     require(actor, Capability.MANAGE_AUTHORISATIONS)
     person = session.get(User, user_id)
     if person is None or not person.is_lab_staff:
-        raise RuleViolation(
-            "Chỉ cấp quyền cho nhân viên phòng thí nghiệm / only lab staff can be authorised", "user_id"
-        )
+        raise RuleViolation(_("Chỉ cấp quyền cho nhân viên phòng thí nghiệm"), "user_id")
     try:
-        get_procedure(procedure_key)
-    except InputError as exc:
-        raise RuleViolation(f"Quy trình không tồn tại / unknown procedure: {procedure_key}", "procedure_key") from exc
+        resolve_procedure(session, procedure_key)
+    except RuleViolation as exc:
+        raise RuleViolation(
+            _("Quy trình không tồn tại: %(procedure_key)s", procedure_key=procedure_key), "procedure_key"
+        ) from exc
     _check_period(valid_from, valid_until)
     authorisation = Authorisation(
         user_id=user_id,
@@ -483,7 +487,7 @@ def grant_authorisation(
 def revoke_authorisation(session: Session, actor: User, authorisation: Authorisation, reason: str) -> None:
     """Withdraw an authorisation (kept, marked revoked)."""
     require(actor, Capability.MANAGE_AUTHORISATIONS)
-    reason = _require_text(reason, "reason", "lý do thu hồi / the reason for revoking")
+    reason = _require_text(reason, "reason", _("lý do thu hồi"))
     authorisation.revoked = True
     with audit_reason(reason):
         session.flush()
@@ -504,15 +508,15 @@ def grant_verifier_card(
     require(actor, Capability.MANAGE_AUTHORISATIONS)
     person = session.get(User, user_id)
     if person is None or not person.is_lab_staff:
-        raise RuleViolation("Chỉ nhân viên phòng thí nghiệm có thẻ / only lab staff hold verifier cards", "user_id")
-    card_number = _require_text(card_number, "card_number", "số thẻ / the card number")
+        raise RuleViolation(_("Chỉ nhân viên phòng thí nghiệm có thẻ"), "user_id")
+    card_number = _require_text(card_number, "card_number", _("số thẻ"))
     if session.scalar(select(VerifierCard.id).where(VerifierCard.card_number == card_number)):
-        raise RuleViolation(f"Số thẻ đã có / card number already recorded: {card_number}", field="card_number")
+        raise RuleViolation(_("Số thẻ đã có: %(card_number)s", card_number=card_number), field="card_number")
     _check_period(valid_from, valid_until)
     card = VerifierCard(
         user_id=user_id,
         card_number=card_number,
-        field=_require_text(field, "field", "lĩnh vực / the field"),
+        field=_require_text(field, "field", _("lĩnh vực")),
         valid_from=valid_from,
         valid_until=valid_until,
         issued_by=issued_by,
@@ -536,17 +540,25 @@ def ensure_authorised(session: Session, person: User, job: Job, day: date) -> No
     ).all()
     if not any(_valid_on(row, day) for row in authorisations):
         raise RuleViolation(
-            f"{person.full_name} chưa được phân quyền thực hiện quy trình {job.procedure_key} vào ngày {day:%d/%m/%Y} "
-            f"/ {person.full_name} is not authorised for procedure {job.procedure_key} on {day:%d/%m/%Y}",
+            _(
+                "%(full_name)s chưa được phân quyền thực hiện quy trình %(procedure_key)s vào ngày %(day)s",
+                full_name=person.full_name,
+                procedure_key=job.procedure_key,
+                day=format(day, "%d/%m/%Y"),
+            ),
             field="technician_id",
         )
     if job.service in VERIFICATION_SERVICES:
-        field = PROCEDURE_FIELDS.get(job.procedure_key)
+        field = procedure_for(job).verifier_field
         cards = session.scalars(select(VerifierCard).where(VerifierCard.user_id == person.id)).all()
         if not any(_valid_on(card, day) and card.field == field for card in cards):
             raise RuleViolation(
-                f"{person.full_name} không có thẻ kiểm định viên còn hiệu lực cho lĩnh vực {field} vào ngày "
-                f"{day:%d/%m/%Y} / {person.full_name} holds no valid verifier card for {field} on {day:%d/%m/%Y}",
+                _(
+                    "%(full_name)s không có thẻ kiểm định viên còn hiệu lực cho lĩnh vực %(field)s vào ngày %(day)s",
+                    full_name=person.full_name,
+                    field=field,
+                    day=format(day, "%d/%m/%Y"),
+                ),
                 field="technician_id",
             )
 
@@ -557,8 +569,11 @@ def ensure_authorised(session: Session, person: User, job: Job, day: date) -> No
 def _move(session: Session, job: Job, to: str, reason: str | None = None) -> None:
     if to not in TRANSITIONS.get(job.status, set()):
         raise RuleViolation(
-            f"Không thể chuyển công việc từ '{STATE_LABELS[job.status]}' sang '{STATE_LABELS[to]}' "
-            f"/ a job cannot go from {job.status} to {to}",
+            _(
+                "Không thể chuyển công việc từ '%(status)s' sang '%(to)s'",
+                status=STATE_LABELS[job.status],
+                to=STATE_LABELS[to],
+            ),
             field="status",
         )
     with audit_reason(reason or f"{job.status} -> {to}"):
@@ -571,16 +586,16 @@ def _check_performer(actor: User, job: Job) -> None:
     if may(actor, Capability.PLAN_JOBS):  # who assigns the work may also do it
         return
     if job.technician_id != actor.id:
-        raise PermissionDenied(
-            "Công việc này được giao cho người khác / this job is assigned to someone else", field="technician_id"
-        )
+        raise PermissionDenied(_("Công việc này được giao cho người khác"), field="technician_id")
 
 
 def schedule_job(session: Session, actor: User, job: Job, *, technician: User, day: date) -> Job:
     """Assign a job to a technician on a day (again, to reschedule)."""
     require(actor, Capability.PLAN_JOBS)
     if "technician" not in technician.roles:
-        raise RuleViolation(f"{technician.full_name} không phải kỹ thuật viên / is not a technician", "technician_id")
+        raise RuleViolation(
+            _("%(full_name)s không phải kỹ thuật viên", full_name=technician.full_name), "technician_id"
+        )
     ensure_authorised(session, technician, job, day)
     if job.status == "scheduled":
         reason = f"rescheduled to {day.isoformat()} for {technician.username}"
@@ -604,7 +619,7 @@ def finish_measurement(session: Session, actor: User, job: Job) -> Job:
     _check_performer(actor, job)
     current = current_records(job)
     if not current:
-        raise RuleViolation("Chưa có biên bản đo nào / no measurement record yet", field="records")
+        raise RuleViolation(_("Chưa có biên bản đo nào"), field="records")
     final = current.get("as_left") or current["as_found"]
     job.measured_on = final.measured_on
     job.measured_by_id = final.recorded_by_id
@@ -617,7 +632,7 @@ def finish_measurement(session: Session, actor: User, job: Job) -> Job:
 def reopen_measurement(session: Session, actor: User, job: Job, reason: str) -> Job:
     """Send a measured job back to measuring (a reviewer's finding, a missed test)."""
     require(actor, Capability.HANDLE_JOBS)
-    reason = _require_text(reason, "reason", "lý do / the reason")
+    reason = _require_text(reason, "reason", _("lý do"))
     job.second_look_reason = None
     job.second_look_flagged_at = None
     _move(session, job, "in_progress", reason)
@@ -634,8 +649,11 @@ def ensure_records_complete(job: Job) -> None:
         more_vi = f" (và {len(missing) - 1} mục khác)" if len(missing) > 1 else ""
         more_en = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
         raise RuleViolation(
-            f"Biên bản chưa đủ để kết luận: {first['message_vi']}{more_vi} / the record is incomplete: "
-            f"{first['message_en']}{more_en}",
+            _(
+                "Biên bản chưa đủ để kết luận: %(message_vi)s%(more_vi)s",
+                message_vi=in_language(first["message_vi"], first["message_en"]),
+                more_vi=in_language(more_vi, more_en),
+            ),
             field=f"observations.{first['field']}",
         )
 
@@ -650,7 +668,7 @@ def review_job(session: Session, actor: User, job: Job, *, notes: str | None = N
     require(actor, Capability.REVIEW_RECORDS)
     if measured_by(actor, job):
         raise RuleViolation(
-            "Người soát xét không được là người đã đo / the reviewer must not be the person who measured",
+            _("Người soát xét không được là người đã đo"),
             field="reviewed_by_id",
         )
     ensure_records_complete(job)
@@ -692,11 +710,10 @@ def mark_returned(session: Session, actor, job: Job, returned_on: date | None = 
 def hold_job(session: Session, actor: User, job: Job, reason: str) -> Job:
     """Put an open job on hold, remembering the state to resume to."""
     require(actor, Capability.HANDLE_JOBS)
-    reason = _require_text(reason, "reason", "lý do tạm dừng / the reason for the hold")
+    reason = _require_text(reason, "reason", _("lý do tạm dừng"))
     if job.status not in OPEN_STATES:
         raise RuleViolation(
-            f"Không thể tạm dừng công việc ở trạng thái '{STATE_LABELS[job.status]}' / a {job.status} job cannot "
-            "be put on hold",
+            _("Không thể tạm dừng công việc ở trạng thái '%(status)s'", status=STATE_LABELS[job.status]),
             field="status",
         )
     with audit_reason(reason):
@@ -711,7 +728,7 @@ def resume_job(session: Session, actor: User, job: Job) -> Job:
     """Take a job off hold, back to the state it was in."""
     require(actor, Capability.HANDLE_JOBS)
     if job.status != "on_hold":
-        raise RuleViolation("Công việc không ở trạng thái tạm dừng / the job is not on hold", field="status")
+        raise RuleViolation(_("Công việc không ở trạng thái tạm dừng"), field="status")
     with audit_reason(f"resumed to {job.status_before_hold}"):
         job.status = job.status_before_hold or "received"
         job.status_before_hold = None
@@ -723,11 +740,10 @@ def resume_job(session: Session, actor: User, job: Job) -> Job:
 def cancel_job(session: Session, actor: User, job: Job, reason: str) -> Job:
     """Cancel a job that has not been certified, with the reason."""
     require(actor, Capability.PLAN_JOBS)
-    reason = _require_text(reason, "reason", "lý do hủy / the reason for cancelling")
+    reason = _require_text(reason, "reason", _("lý do hủy"))
     if job.status not in (*OPEN_STATES, "on_hold"):
         raise RuleViolation(
-            f"Không thể hủy công việc ở trạng thái '{STATE_LABELS[job.status]}' / a {job.status} job cannot be "
-            "cancelled",
+            _("Không thể hủy công việc ở trạng thái '%(status)s'", status=STATE_LABELS[job.status]),
             field="status",
         )
     with audit_reason(reason):
@@ -742,7 +758,7 @@ def cancel_job(session: Session, actor: User, job: Job, reason: str) -> Job:
 
 def procedure_for(job: Job) -> Procedure:
     """Return the job's procedure, carrying the job's ĐLVN method."""
-    cls = get_procedure(job.procedure_key)
+    cls = resolve_procedure(object_session(job), job.procedure_key, job.procedure_version_id)
     method = MethodReference(job.method_code, job.method_name or "") if job.method_code else None
     return cls(method=method)
 
@@ -784,7 +800,7 @@ def compute_result(
 ) -> Preview:
     """Compute what the procedure gives for these observations and the standards' values; saves nothing."""
     if stage not in STAGES:
-        raise RuleViolation("Giai đoạn không hợp lệ / stage must be as_found or as_left", field="stage")
+        raise RuleViolation(_("Giai đoạn không hợp lệ"), field="stage")
     procedure = procedure_for(job)
     try:
         result = procedure.calculate(procedure.with_standards(observations, standards or []), Stage(stage))
@@ -876,22 +892,20 @@ def record_measurement(
     _check_performer(actor, job)
     if job.status != "in_progress":
         raise RuleViolation(
-            "Chỉ ghi kết quả đo khi công việc đang đo / records are written only while the job is in progress",
+            _("Chỉ ghi kết quả đo khi công việc đang đo"),
             field="status",
         )
     day = measured_on or lab_today()
     if day > lab_today():
-        raise RuleViolation(
-            "Ngày đo không thể ở tương lai / the measurement day cannot be in the future", "measured_on"
-        )
+        raise RuleViolation(_("Ngày đo không thể ở tương lai"), "measured_on")
     ensure_authorised(session, actor, job, day)
     if not standard_ids:
-        raise RuleViolation("Cần chọn chuẩn đã dùng / choose the standards used", field="standards")
+        raise RuleViolation(_("Cần chọn chuẩn đã dùng"), field="standards")
     standards = []
     for standard_id in dict.fromkeys(standard_ids):
         standard = session.get(Standard, standard_id)
         if standard is None:
-            raise RuleViolation("Không có chuẩn này / no such standard", field="standards")
+            raise RuleViolation(_("Không có chuẩn này"), field="standards")
         ensure_usable_on(standard, day)
         standards.append(standard)
     snapshot = [snapshot_standard(session, standard, day) for standard in standards]
@@ -902,7 +916,7 @@ def record_measurement(
     previous = current_records(job).get(stage)
     revision = 1
     if previous is not None:
-        change_reason = _require_text(change_reason, "change_reason", "lý do sửa / the reason for the change")
+        change_reason = _require_text(change_reason, "change_reason", _("lý do sửa"))
         previous.superseded = True
         revision = previous.revision + 1
     checked = check_reference(job, observations, snapshot)
@@ -914,6 +928,7 @@ def record_measurement(
         conditions=_json_ready(conditions),
         standards_snapshot=snapshot,
         result=preview.result,
+        procedure_version_id=job.procedure_version_id,
         passed=preview.passed,
         measured_on=day,
         recorded_by_id=actor.id,
@@ -988,25 +1003,18 @@ def check_reference(job: Job, observations: dict, snapshot: list[dict]) -> dict 
 def initial_observations(job: Job) -> dict:
     """Return the observations a new record starts from: what the instrument and the request already say."""
     instrument = job.instrument
-    fields = {field.name: field for field in procedure_for(job).observation_fields()}
-    document: dict[str, Any] = {}
-    if "scale" in fields:
-        known = {
-            "accuracy_class": instrument.accuracy_class,
-            "max": instrument.range_max,
-            "min": instrument.range_min,
-            "e": instrument.verification_interval,
-            "d": instrument.resolution,
-            "unit": instrument.unit,
-        }
-        names = {child.name for child in fields["scale"].fields}
-        document["scale"] = {key: value for key, value in known.items() if key in names and value is not None}
-    if "decision_rule" in fields:
+    procedure = procedure_for(job)
+    register = {
+        "accuracy_class": instrument.accuracy_class,
+        "range_min": instrument.range_min,
+        "range_max": instrument.range_max,
+        "unit": instrument.unit,
+        "resolution": instrument.resolution,
+        "verification_interval": instrument.verification_interval,
+    }
+    document: dict[str, Any] = procedure.initial_observations(register)
+    if "decision_rule" in {field.name for field in procedure.observation_fields()}:
         document["decision_rule"] = job.request.decision_rule
-    if "weight" in fields and instrument.range_max:
-        document["weight"] = {"nominal": f"{instrument.range_max:g} {instrument.unit or 'g'}"}
-        if instrument.accuracy_class:
-            document["weight"]["class"] = instrument.accuracy_class
     return document
 
 

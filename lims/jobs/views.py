@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from instruments.procedures import all_procedures
 from lims.auth.permissions import LAB_ROLES, Capability, may
 from lims.core.dates import is_plausible_day, lab_today
 from lims.core.display import page_locale, printed_result
@@ -37,6 +36,7 @@ from lims.jobs.forms import (
     ScheduleForm,
     VerifierCardForm,
 )
+from lims.procedures.services import available_procedures
 
 blueprint = Blueprint("jobs", __name__, url_prefix="/jobs")
 
@@ -50,7 +50,7 @@ def labels():
         "STATE_NAMES": STATE_NAMES,
         "STAGE_NAMES": STAGE_NAMES,
         "REQUEST_STATUS_NAMES": REQUEST_STATUS_NAMES,
-        "PROCEDURES": {cls.key: cls for cls in all_procedures()},
+        "PROCEDURES": available_procedures(db.session),
     }
 
 
@@ -90,7 +90,7 @@ def _render_request_form(form: RequestForm, status: int = 200):
             picked[instrument_id] = _picked(customer_services.get_instrument(db.session, current_user, instrument_id))
         except RuleViolation:
             continue  # not visible to this person: the service refuses the row by name
-    procedure_choices = [(cls.key, cls.title_vi, cls.kind) for cls in all_procedures()]
+    procedure_choices = [(cls.key, cls.title_vi, cls.kind) for cls in available_procedures(db.session).values()]
     service_choices = [
         (
             choice.value,
@@ -305,7 +305,7 @@ def _job_action(job_id: int, action, message: str):
 def job_schedule(job_id: int):
     form = ScheduleForm()
     if not form.validate_on_submit():
-        raise RuleViolation("Cần chọn kỹ thuật viên và ngày / choose a technician and a day", field="day")
+        raise RuleViolation(_("Cần chọn kỹ thuật viên và ngày"), field="day")
     technician = queries.load_user(db.session, form.technician_id.data)
     return _job_action(
         job_id,
@@ -380,7 +380,7 @@ def job_cancel(job_id: int):
 def _stage() -> str:
     stage = request.values.get("stage", "as_found")
     if stage not in services.STAGES:
-        raise RuleViolation("Giai đoạn không hợp lệ / stage must be as_found or as_left", field="stage")
+        raise RuleViolation(_("Giai đoạn không hợp lệ"), field="stage")
     return stage
 
 
@@ -557,7 +557,7 @@ def _measured_on() -> date | None:
     try:
         day = date.fromisoformat(text) if text else None
     except ValueError:
-        raise RuleViolation("Ngày đo không hợp lệ / the measurement day is not a date", field="measured_on") from None
+        raise RuleViolation(_("Ngày đo không hợp lệ"), field="measured_on") from None
     if day is not None and not is_plausible_day(day):
         raise RuleViolation(_("Ngày phải nằm trong khoảng 1900–2100."), field="measured_on")
     return day
@@ -719,7 +719,9 @@ def _authorisation_forms():
     staff = choices((u.id, f"{u.full_name} ({u.username})") for u in queries.lab_staff(db.session))
     grant, card = AuthorisationForm(prefix="auth"), VerifierCardForm(prefix="card")
     grant.user_id.choices = staff
-    grant.procedure_key.choices = choices((cls.key, f"{cls.title_vi} ({cls.key})") for cls in all_procedures())
+    grant.procedure_key.choices = choices(
+        (cls.key, f"{cls.title_vi} ({cls.key})") for cls in available_procedures(db.session).values()
+    )
     card.user_id.choices = staff
     return grant, card
 

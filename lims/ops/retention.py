@@ -48,8 +48,11 @@ def set_retention(session: Session, retention: Retention, days: int, reason: str
     """Change how long a log is kept (audited with the reason)."""
     if days < retention.minimum_days:
         raise RuleViolation(
-            f"Thời gian lưu tối thiểu {retention.minimum_days} ngày / keep {retention.label} at least "
-            f"{retention.minimum_days} days",
+            _(
+                "Thời gian lưu tối thiểu %(minimum_days)s ngày: %(label)s",
+                minimum_days=retention.minimum_days,
+                label=retention.label,
+            ),
             field="days",
         )
     if not (reason or "").strip():

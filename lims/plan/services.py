@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -32,16 +34,16 @@ MILLION = 1_000_000
 
 # What each metric counts, in the words the yearly report prints as its evidence.
 METRIC_EVIDENCE = {
-    "reference_standards": "Sổ chuẩn: chuẩn chính đưa vào sử dụng / standards registry: reference standards in service",
-    "people_trained": "Hồ sơ đào tạo: số người (không trùng) đã được tập huấn / training records: distinct people",
-    "enterprises_enrolled": "Doanh nghiệp tham gia Chương trình đảm bảo đo lường / enterprises enrolled",
-    "criteria_applied": "Đánh giá theo bộ tiêu chí quốc gia: phòng thí nghiệm / criteria assessments of labs",
-    "criteria_service": "Đánh giá theo bộ tiêu chí quốc gia: tổ chức dịch vụ / criteria assessments of service bodies",
-    "inspections": "Đợt kiểm tra, giám sát tổ chức dịch vụ / inspection rounds held",
-    "surveys": "Đợt khảo sát, đánh giá doanh nghiệp / survey rounds held",
-    "media": "Đợt tuyên truyền, phổ biến pháp luật / media campaigns held",
-    "conferences": "Hội nghị sơ kết, tổng kết / review conferences held",
-    "manual": "Số liệu do phòng nhập, kèm minh chứng / figure entered by the lab with its evidence",
+    "reference_standards": _l("Sổ chuẩn: chuẩn chính đưa vào sử dụng"),
+    "people_trained": _l("Hồ sơ đào tạo: số người (không trùng) đã được tập huấn"),
+    "enterprises_enrolled": _l("Doanh nghiệp tham gia Chương trình đảm bảo đo lường"),
+    "criteria_applied": _l("Đánh giá theo bộ tiêu chí quốc gia: phòng thí nghiệm"),
+    "criteria_service": _l("Đánh giá theo bộ tiêu chí quốc gia: tổ chức dịch vụ"),
+    "inspections": _l("Đợt kiểm tra, giám sát tổ chức dịch vụ"),
+    "surveys": _l("Đợt khảo sát, đánh giá doanh nghiệp"),
+    "media": _l("Đợt tuyên truyền, phổ biến pháp luật"),
+    "conferences": _l("Hội nghị sơ kết, tổng kết"),
+    "manual": _l("Số liệu do phòng nhập, kèm minh chứng"),
 }
 ACTIVITY_METRICS = {"inspections": "inspection", "surveys": "survey", "media": "media", "conferences": "conference"}
 
@@ -189,7 +191,7 @@ def split_over_years(amount_vnd: int, first_year: int, last_year: int) -> dict[i
 def get_plan(session: Session, plan_id: int) -> Plan:
     plan = session.get(Plan, plan_id)
     if plan is None:
-        raise NotFound("Không có kế hoạch này / no such plan")
+        raise NotFound(_("Không có kế hoạch này"))
     return plan
 
 
@@ -198,9 +200,9 @@ def create_plan(session: Session, actor, *, code: str, title: str, issued_on: da
     require(actor, Capability.MANAGE_PLAN)
     code = nfc((code or "").strip())
     if not code or not (title or "").strip():
-        raise RuleViolation("Cần số hiệu và tên kế hoạch / a plan needs a code and a title", field="code")
+        raise RuleViolation(_("Cần số hiệu và tên kế hoạch"), field="code")
     if session.scalar(select(Plan.id).where(Plan.code == code)):
-        raise RuleViolation(f"Kế hoạch đã có / plan exists: {code}", field="code")
+        raise RuleViolation(_("Kế hoạch đã có: %(code)s", code=code), field="code")
     plan = Plan(code=code, title=title.strip(), issued_on=issued_on, issuer=issuer or None)
     session.add(plan)
     session.flush()
@@ -211,10 +213,10 @@ def add_period(session: Session, actor, plan: Plan, *, label: str, starts_on: da
     """Add a period to a plan (periods may not overlap)."""
     require(actor, Capability.MANAGE_PLAN)
     if ends_on < starts_on:
-        raise RuleViolation("Kết thúc trước khi bắt đầu / ends before it starts", field="ends_on")
+        raise RuleViolation(_("Kết thúc trước khi bắt đầu"), field="ends_on")
     for other in plan.periods:
         if starts_on <= other.ends_on and other.starts_on <= ends_on:
-            raise RuleViolation(f"Trùng với giai đoạn {other.label} / overlaps {other.label}", field="starts_on")
+            raise RuleViolation(_("Trùng với giai đoạn %(label)s", label=other.label), field="starts_on")
     period = PlanPeriod(plan=plan, label=label.strip(), starts_on=starts_on, ends_on=ends_on)
     session.add(period)
     session.flush()
@@ -237,11 +239,11 @@ def add_item(
     """Add a target or a task to a plan."""
     require(actor, Capability.MANAGE_PLAN)
     if kind not in ITEM_KINDS:
-        raise RuleViolation("Loại không hợp lệ / unknown kind", field="kind")
+        raise RuleViolation(_("Loại không hợp lệ"), field="kind")
     if metric not in METRICS:
-        raise RuleViolation("Cách tính không hợp lệ / unknown metric", field="metric")
+        raise RuleViolation(_("Cách tính không hợp lệ"), field="metric")
     if any(i.kind == kind and i.code == code for i in plan.items):
-        raise RuleViolation(f"Mã đã có / code taken: {code}", field="code")
+        raise RuleViolation(_("Mã đã có: %(code)s", code=code), field="code")
     item = PlanItem(
         plan=plan,
         kind=kind,
@@ -272,12 +274,12 @@ def set_goal(
     """Set (or change) what an item should reach in a period, and its manual actual where it is typed in."""
     require(actor, Capability.MANAGE_PLAN)
     if period.plan_id != item.plan_id:
-        raise RuleViolation("Giai đoạn thuộc kế hoạch khác / the period belongs to another plan", field="period_id")
+        raise RuleViolation(_("Giai đoạn thuộc kế hoạch khác"), field="period_id")
     if target is not None and target < 0:
-        raise RuleViolation("Chỉ tiêu không âm / a target cannot be negative", field="target")
+        raise RuleViolation(_("Chỉ tiêu không âm"), field="target")
     if manual_actual is not None and item.metric != "manual":
         raise RuleViolation(
-            "Số liệu này được tính từ hồ sơ, không nhập tay / this figure is computed from the records",
+            _("Số liệu này được tính từ hồ sơ, không nhập tay"),
             field="manual_actual",
         )
     goal = goal_for(item, period)
@@ -296,14 +298,14 @@ def set_budget_line(session: Session, actor, item: PlanItem, *, source: str, yea
     """Plan money for a task in a year from a source (integer VND); an existing line is changed."""
     require(actor, Capability.MANAGE_PLAN)
     if item.kind != "task":
-        raise RuleViolation("Kinh phí gắn với nhiệm vụ / money is planned for tasks", field="item_id")
+        raise RuleViolation(_("Kinh phí gắn với nhiệm vụ"), field="item_id")
     if source not in FUNDING_SOURCES:
-        raise RuleViolation("Nguồn kinh phí không hợp lệ / unknown funding source", field="source")
+        raise RuleViolation(_("Nguồn kinh phí không hợp lệ"), field="source")
     if planned_vnd < 0:
-        raise RuleViolation("Kinh phí không âm / an amount cannot be negative", field="planned_vnd")
+        raise RuleViolation(_("Kinh phí không âm"), field="planned_vnd")
     periods = item.plan.periods
     if periods and not any(p.starts_on.year <= year <= p.ends_on.year for p in periods):
-        raise RuleViolation("Năm ngoài kế hoạch / the year is outside the plan", field="year")
+        raise RuleViolation(_("Năm ngoài kế hoạch"), field="year")
     line = next((b for b in item.budget_lines if b.source == source and b.year == year), None)
     if line is None:
         line = BudgetLine(item=item, source=source, year=year, planned_vnd=planned_vnd)
@@ -320,13 +322,11 @@ def record_expense(
     """Record money spent against a budget line, in its year."""
     require(actor, Capability.MANAGE_PLAN)
     if amount_vnd <= 0:
-        raise RuleViolation("Số tiền phải dương / the amount must be positive", field="amount_vnd")
+        raise RuleViolation(_("Số tiền phải dương"), field="amount_vnd")
     if spent_on.year != line.year:
-        raise RuleViolation(
-            f"Khoản chi phải thuộc năm {line.year} / the expense must fall in {line.year}", field="spent_on"
-        )
+        raise RuleViolation(_("Khoản chi phải thuộc năm %(year)s", year=line.year), field="spent_on")
     if not (description or "").strip():
-        raise RuleViolation("Cần nội dung chi / a description is required", field="description")
+        raise RuleViolation(_("Cần nội dung chi"), field="description")
     expense = Expense(
         budget_line=line, spent_on=spent_on, amount_vnd=amount_vnd, description=description.strip(), voucher=voucher
     )
@@ -349,9 +349,9 @@ def record_activity(
     """Record an inspection round, survey, media campaign or conference the plan counts."""
     require(actor, Capability.MANAGE_PLAN)
     if kind not in ACTIVITY_KINDS:
-        raise RuleViolation("Loại hoạt động không hợp lệ / unknown activity kind", field="kind")
+        raise RuleViolation(_("Loại hoạt động không hợp lệ"), field="kind")
     if not (title or "").strip():
-        raise RuleViolation("Cần tên hoạt động / a title is required", field="title")
+        raise RuleViolation(_("Cần tên hoạt động"), field="title")
     activity = PlanActivity(
         kind=kind, title=title.strip(), held_on=held_on, place=place or None, participants=participants, notes=notes
     )

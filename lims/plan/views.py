@@ -24,7 +24,7 @@ blueprint = Blueprint("plan", __name__, url_prefix="/plan")
 def _plan(plan_id: int | None = None):
     plan = services.get_plan(db.session, plan_id) if plan_id else queries.current_plan(db.session)
     if plan is None:
-        raise NotFound("Chưa có kế hoạch / no plan recorded yet")
+        raise NotFound(_("Chưa có kế hoạch"))
     return plan
 
 
@@ -209,7 +209,7 @@ def _report():
     plan = _plan(request.args.get("plan", type=int))
     year = request.args.get("year", type=int) or lab_today().year
     if not 1990 <= year <= 2100:
-        raise RuleViolation("Năm không hợp lệ / invalid year", field="year")
+        raise RuleViolation(_("Năm không hợp lệ"), field="year")
     return yearly_report(db.session, plan, year)
 
 

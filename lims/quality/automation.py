@@ -4,6 +4,7 @@ Two ways in: the services that write such records send a signal (lims.core.signa
 transaction; a sweep finds the ones written before.
 """
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -35,7 +36,7 @@ def raise_for_check(session: Session, check: IntermediateCheck, flush: bool = Tr
         source="intermediate_check",
         source_ref=f"intermediate_check:{check.id}",
         clause="6.4",
-        title=f"Kiểm tra giữa kỳ vượt giới hạn: {label} / intermediate check out of limits",
+        title=_("Kiểm tra giữa kỳ vượt giới hạn: %(label)s", label=label),
         description=(
             f"Kiểm tra giữa kỳ #{check.id} của {label} ngày {check.checked_on:%d/%m/%Y} vượt giới hạn cho phép. "
             "Xem lại các kết quả đã dùng chuẩn này từ lần kiểm tra đạt gần nhất (17025 6.4.13, 7.10)."
@@ -54,7 +55,7 @@ def raise_for_failed_standard(session: Session, change: StandardStatusChange, fl
         source="standard_failure",
         source_ref=f"standard_status_change:{change.id}",
         clause="6.4",
-        title=f"Chuẩn bị đình chỉ sử dụng: {label} / standard taken out of service",
+        title=_("Chuẩn bị đình chỉ sử dụng: %(label)s", label=label),
         description=f"{label} chuyển sang '{change.to_status}': {change.reason}",
         raised_on=day,
         flush=flush,
@@ -84,7 +85,7 @@ def sweep_system_nonconformities(session: Session, actor) -> list[Nonconformity]
                     source="proficiency",
                     source_ref=f"proficiency_result:{result.id}",
                     clause="7.7.2",
-                    title=f"Kết quả {result.round.code} không đạt: En = {result.en:.2f} / unsatisfactory En",
+                    title=_("Kết quả %(code)s không đạt: En = %(en).2f", code=result.round.code, en=result.en),
                     description=f"{result.round.title}, {result.item}: En = {result.en:.2f} (|En| > 1).",
                     raised_on=result.round.held_on,
                 )

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from importlib import resources
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -40,8 +41,12 @@ class CatalogueImportError(RuleViolation):
         lines = "; ".join(f"dòng/line {p.line} [{p.column}]: {p.message}" for p in problems[:20])
         more = f" (+{len(problems) - 20})" if len(problems) > 20 else ""
         super().__init__(
-            f"Tệp có {len(problems)} lỗi, không nhập gì / the file has {len(problems)} bad rows, nothing imported: "
-            f"{lines}{more}",
+            _(
+                "Tệp có %(count)s lỗi, không nhập gì: %(lines)s: %(more)s",
+                count=len(problems),
+                lines=lines,
+                more=more,
+            ),
             field="file",
         )
         self.problems = problems
@@ -75,7 +80,7 @@ def _decode(data: bytes | str) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise CatalogueImportError([RowProblem(1, "file", "không phải UTF-8 / not UTF-8 text")]) from None
+        raise CatalogueImportError([RowProblem(1, "file", _("không phải UTF-8"))]) from None
 
 
 def parse_rows(data: bytes | str) -> list[_Row]:
@@ -87,9 +92,7 @@ def parse_rows(data: bytes | str) -> list[_Row]:
     headers = {name.strip().lower(): name for name in (reader.fieldnames or []) if name}
     title_header = headers.get("title") or headers.get("title_vi")
     if "code" not in headers or title_header is None:
-        raise CatalogueImportError(
-            [RowProblem(1, "header", "cần cột 'code' và 'title' / columns 'code' and 'title' are required")]
-        )
+        raise CatalogueImportError([RowProblem(1, "header", _("cần cột 'code' và 'title'"))])
 
     def cell(record: dict, name: str | None) -> str:
         return (record.get(name) or "").strip() if name else ""
@@ -99,10 +102,10 @@ def parse_rows(data: bytes | str) -> list[_Row]:
     seen: dict[str, int] = {}
     for line, record in enumerate(reader, start=2):
         if len(rows) >= MAX_ROWS:
-            problems.append(RowProblem(line, "file", f"quá {MAX_ROWS} dòng / more than {MAX_ROWS} rows"))
+            problems.append(RowProblem(line, "file", _("quá %(MAX_ROWS)s dòng", MAX_ROWS=MAX_ROWS)))
             break
         if None in record:  # more cells than headers
-            problems.append(RowProblem(line, "row", "thừa cột / more cells than columns"))
+            problems.append(RowProblem(line, "row", _("thừa cột")))
         row = _Row(
             line,
             cell(record, headers["code"]),
@@ -115,30 +118,48 @@ def parse_rows(data: bytes | str) -> list[_Row]:
         if not any((row.code, row.title_vi, row.parent, row.field)):
             continue  # a blank line
         if not row.code:
-            problems.append(RowProblem(line, "code", "thiếu mã / code is empty"))
+            problems.append(RowProblem(line, "code", _("thiếu mã")))
         elif not CODE_PATTERN.match(row.code):
-            problems.append(RowProblem(line, "code", f"mã không hợp lệ / invalid code {row.code!r}"))
+            problems.append(RowProblem(line, "code", _("mã không hợp lệ: %(code)r", code=row.code)))
         elif row.code in seen:
-            problems.append(RowProblem(line, "code", f"trùng mã với dòng {seen[row.code]} / duplicate of line"))
+            problems.append(RowProblem(line, "code", _("trùng mã với dòng %(seen)s", seen=seen[row.code])))
         else:
             seen[row.code] = line
         if not row.title_vi:
-            problems.append(RowProblem(line, "title", "thiếu tiêu đề / title is empty"))
+            problems.append(RowProblem(line, "title", _("thiếu tiêu đề")))
         elif len(row.title_vi) > 400 or len(row.title_en) > 400:
-            problems.append(RowProblem(line, "title", "tiêu đề quá 400 ký tự / title longer than 400 characters"))
+            problems.append(RowProblem(line, "title", _("tiêu đề quá 400 ký tự")))
         if len(row.field) > 100:
-            problems.append(RowProblem(line, "field", "lĩnh vực quá 100 ký tự / field longer than 100 characters"))
+            problems.append(RowProblem(line, "field", _("lĩnh vực quá 100 ký tự")))
         if row.parent and row.parent == row.code:
-            problems.append(RowProblem(line, "parent", "mục cha là chính nó / a row cannot be its own parent"))
+            problems.append(RowProblem(line, "parent", _("mục cha là chính nó")))
         if row.clause and not CLAUSE_PATTERN.match(row.clause):
-            problems.append(RowProblem(line, "clause", f"không phải điều 17025 / not a 17025 clause {row.clause!r}"))
+            problems.append(
+                RowProblem(
+                    line,
+                    "clause",
+                    _(
+                        "không phải điều 17025: %(clause)r",
+                        clause=row.clause,
+                    ),
+                )
+            )
         rows.append(row)
     for row in rows:
         if row.parent and row.parent != row.code and row.parent not in seen:
-            problems.append(RowProblem(row.line, "parent", f"không có mục cha / no row with code {row.parent!r}"))
+            problems.append(
+                RowProblem(
+                    row.line,
+                    "parent",
+                    _(
+                        "không có mục cha: %(parent)r",
+                        parent=row.parent,
+                    ),
+                )
+            )
     problems += _cycles(rows, seen)
     if not rows and not problems:
-        problems.append(RowProblem(1, "file", "tệp không có dòng nào / the file has no rows"))
+        problems.append(RowProblem(1, "file", _("tệp không có dòng nào")))
     if problems:
         raise CatalogueImportError(sorted(problems, key=lambda p: p.line))
     return rows
@@ -151,7 +172,7 @@ def _cycles(rows: list[_Row], seen: dict[str, int]) -> list[RowProblem]:
         code, steps = row.parent, 0
         while code and code in parent_of and steps <= len(parent_of):
             if code == row.code:
-                problems.append(RowProblem(row.line, "parent", "vòng lặp mục cha / parents form a loop"))
+                problems.append(RowProblem(row.line, "parent", _("vòng lặp mục cha")))
                 break
             code, steps = parent_of[code], steps + 1
     return problems
@@ -172,9 +193,9 @@ def import_catalogue(
     require(actor, Capability.MANAGE_QUALITY)
     code, name = nfc(code.strip()), nfc(name.strip())
     if kind not in CATALOGUE_KINDS:
-        raise RuleViolation("Loại bộ tiêu chí không hợp lệ / unknown catalogue kind", field="kind")
+        raise RuleViolation(_("Loại bộ tiêu chí không hợp lệ"), field="kind")
     if not code or not name:
-        raise RuleViolation("Cần mã và tên bộ tiêu chí / a catalogue needs a code and a name", field="code")
+        raise RuleViolation(_("Cần mã và tên bộ tiêu chí"), field="code")
     rows = parse_rows(data)
     catalogue = session.scalar(select(RequirementCatalogue).where(RequirementCatalogue.code == code))
     if catalogue is None:

@@ -10,9 +10,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from lims.core.words import in_language
 from lims.customers.models import LabSetting
 from lims.issuing.models import Certificate
 from lims.jobs.models import Authorisation, VerifierCard
@@ -211,7 +213,7 @@ class EvidenceFinder:
         items.append(
             EvidenceItem(
                 "personnel",
-                f"Hồ sơ năng lực nhân sự: {records} mục / competence records: {records}",
+                _("Hồ sơ năng lực nhân sự: %(records)s mục", records=records),
                 "present" if records else "missing",
                 endpoint="quality.competence",
             )
@@ -225,8 +227,11 @@ class EvidenceFinder:
         items.append(
             EvidenceItem(
                 "personnel",
-                f"Phân công được phép còn hiệu lực: {len(valid)}, hết hạn: {len(expired)} "
-                f"/ valid authorisations: {len(valid)}, expired: {len(expired)}",
+                _(
+                    "Phân công được phép còn hiệu lực: %(count)s, hết hạn: %(count2)s",
+                    count=len(valid),
+                    count2=len(expired),
+                ),
                 status,
             )
         )
@@ -236,8 +241,11 @@ class EvidenceFinder:
             items.append(
                 EvidenceItem(
                     "personnel",
-                    f"Thẻ kiểm định viên còn hiệu lực: {len(valid_cards)}/{len(cards)} "
-                    f"/ valid verifier cards: {len(valid_cards)}/{len(cards)}",
+                    _(
+                        "Thẻ kiểm định viên còn hiệu lực: %(count)s/%(count2)s",
+                        count=len(valid_cards),
+                        count2=len(cards),
+                    ),
                     "present" if valid_cards else "stale",
                 )
             )
@@ -255,8 +263,11 @@ class EvidenceFinder:
         return [
             EvidenceItem(
                 "standards",
-                f"Chuẩn và thiết bị đang sử dụng: {len(standards)}, quá hạn hiệu chuẩn: {len(overdue)} "
-                f"/ standards in service: {len(standards)}, overdue: {len(overdue)}",
+                _(
+                    "Chuẩn và thiết bị đang sử dụng: %(count)s, quá hạn hiệu chuẩn: %(count2)s",
+                    count=len(standards),
+                    count2=len(overdue),
+                ),
                 status,
                 detail,
             )
@@ -272,13 +283,16 @@ class EvidenceFinder:
             status = "stale"
         else:
             status = "present"
-        detail = ", ".join([f"{s.code}: chưa có chứng chỉ / no certificate" for s in untraced[:5]])
-        detail += ", ".join([f"{s.code}: quá hạn / overdue {_d(s.due_on)}" for s in overdue[:5]])
+        detail = ", ".join([_("%(code)s: chưa có chứng chỉ", code=s.code) for s in untraced[:5]])
+        detail += ", ".join([_("%(code)s: quá hạn: %(d)s", code=s.code, d=_d(s.due_on)) for s in overdue[:5]])
         return [
             EvidenceItem(
                 "traceability",
-                f"Chuẩn có chứng chỉ hiệu chuẩn còn hạn: {len(standards) - len(untraced) - len(overdue)}/"
-                f"{len(standards)} / standards with a current calibration certificate",
+                _(
+                    "Chuẩn có chứng chỉ hiệu chuẩn còn hạn: %(value)s/%(count)s",
+                    value=len(standards) - len(untraced) - len(overdue),
+                    count=len(standards),
+                ),
                 status,
                 detail,
             )
@@ -299,8 +313,13 @@ class EvidenceFinder:
         items.append(
             EvidenceItem(
                 "validity",
-                f"Thử nghiệm thành thạo/so sánh liên phòng: {results} kết quả, {unsatisfactory} không đạt, "
-                f"gần nhất {_d(latest_round)} / proficiency results: {results}, unsatisfactory {unsatisfactory}",
+                _(
+                    "Thử nghiệm thành thạo/so sánh liên phòng: %(results)s kết quả, %(unsatisfactory)s không "
+                    "đạt, gần nhất %(d)s",
+                    results=results,
+                    unsatisfactory=unsatisfactory,
+                    d=_d(latest_round),
+                ),
                 status,
                 endpoint="quality.proficiency",
             )
@@ -316,7 +335,7 @@ class EvidenceFinder:
         items.append(
             EvidenceItem(
                 "validity",
-                f"Kiểm tra giữa kỳ: {count}, gần nhất {_d(latest)} / intermediate checks: {count}",
+                _("Kiểm tra giữa kỳ: %(count)s, gần nhất %(d)s", count=count, d=_d(latest)),
                 status,
             )
         )
@@ -328,7 +347,7 @@ class EvidenceFinder:
         return [
             EvidenceItem(
                 "certificates",
-                f"Giấy chứng nhận đã cấp: {count} / certificates issued: {count}",
+                _("Giấy chứng nhận đã cấp: %(count)s", count=count),
                 "present" if count else "missing",
             )
         ]
@@ -342,8 +361,13 @@ class EvidenceFinder:
         return [
             EvidenceItem(
                 "nonconformities",
-                f"{label_vi}: {len(rows)}, đã đóng {closed}, quá hạn {len(overdue)} "
-                f"/ {label_en}: {len(rows)}, closed {closed}, overdue {len(overdue)}",
+                _(
+                    "%(label_vi)s: %(count)s, đã đóng %(closed)s, quá hạn %(count2)s",
+                    label_vi=in_language(label_vi, label_en),
+                    count=len(rows),
+                    closed=closed,
+                    count2=len(overdue),
+                ),
                 status,
                 ", ".join(n.number for n in overdue[:10]),
                 endpoint="quality.nonconformities",
@@ -366,19 +390,20 @@ class EvidenceFinder:
             return [
                 EvidenceItem(
                     "integrity",
-                    "Chưa kiểm tra tính toàn vẹn nhật ký / the audit chain was never verified",
+                    _("Chưa kiểm tra tính toàn vẹn nhật ký"),
                     "missing",
                     endpoint="quality.chain_checks",
                 )
             ]
         age = self.today - check.checked_at.date()
         if not check.ok:
-            status, label = "stale", "Lần kiểm tra gần nhất phát hiện can thiệp / the last check found tampering"
+            status, label = "stale", _("Lần kiểm tra gần nhất phát hiện can thiệp")
         else:
             status = "present" if age <= self.limits.max_age("chain_check_days") else "stale"
-            label = (
-                f"Nhật ký nguyên vẹn ({check.events_checked} sự kiện) lúc {_d(check.checked_at.date())} "
-                f"/ audit chain intact ({check.events_checked} events)"
+            label = _(
+                "Nhật ký nguyên vẹn (%(events_checked)s sự kiện) lúc %(d)s",
+                events_checked=check.events_checked,
+                d=_d(check.checked_at.date()),
             )
         return [EvidenceItem("integrity", label, status, check.problem or "", endpoint="quality.chain_checks")]
 
@@ -392,8 +417,11 @@ class EvidenceFinder:
         return [
             EvidenceItem(
                 "documents",
-                f"Tài liệu được kiểm soát: {len(current)}, quá hạn xem xét: {len(overdue)} "
-                f"/ controlled documents: {len(current)}, past review: {len(overdue)}",
+                _(
+                    "Tài liệu được kiểm soát: %(count)s, quá hạn xem xét: %(count2)s",
+                    count=len(current),
+                    count2=len(overdue),
+                ),
                 status,
                 ", ".join(v.document.code for v in overdue[:10]),
                 endpoint="quality.documents",
@@ -413,9 +441,13 @@ class EvidenceFinder:
         return [
             EvidenceItem(
                 "risks",
-                f"Rủi ro và cơ hội đang theo dõi: {len(risks)}, quá hạn xem xét: {len(overdue)}, "
-                f"đã đóng gần đây: {closed_lately} / risks and opportunities: {len(risks)}, past review: "
-                f"{len(overdue)}, closed lately: {closed_lately}",
+                _(
+                    "Rủi ro và cơ hội đang theo dõi: %(count)s, quá hạn xem xét: %(count2)s, đã đóng gần đây: "
+                    "%(closed_lately)s",
+                    count=len(risks),
+                    count2=len(overdue),
+                    closed_lately=closed_lately,
+                ),
                 status,
                 endpoint="quality.risks",
             )
@@ -436,7 +468,7 @@ class EvidenceFinder:
         return [
             EvidenceItem(
                 "audits",
-                f"Đánh giá nội bộ gần nhất: {_d(latest)}, kế hoạch trễ: {late} / last internal audit, late plans",
+                _("Đánh giá nội bộ gần nhất: %(d)s, kế hoạch trễ: %(late)s", d=_d(latest), late=late),
                 status,
                 endpoint="quality.audits",
             )
@@ -452,7 +484,7 @@ class EvidenceFinder:
         return [
             EvidenceItem(
                 "reviews",
-                f"Xem xét của lãnh đạo gần nhất: {_d(latest.held_on if latest else None)} / last management review",
+                _("Xem xét của lãnh đạo gần nhất: %(d)s", d=_d(latest.held_on if latest else None)),
                 status,
                 endpoint="quality.reviews",
             )
@@ -473,22 +505,20 @@ def document_evidence(requirement: Requirement, today: date) -> list[EvidenceIte
                     "document",
                     label,
                     "missing",
-                    f"đã thu hồi {_d(document.withdrawn_on)} / withdrawn, obsolete",
+                    _("đã thu hồi %(d)s", d=_d(document.withdrawn_on)),
                     "quality.document",
                     args,
                 )
             )
         elif version is None:
-            items.append(
-                EvidenceItem("document", label, "missing", "chưa ban hành / not approved", "quality.document", args)
-            )
+            items.append(EvidenceItem("document", label, "missing", _("chưa ban hành"), "quality.document", args))
         elif version.review_due_on < today:
             items.append(
                 EvidenceItem(
                     "document",
                     f"{label} (v{version.number})",
                     "stale",
-                    f"quá hạn xem xét {_d(version.review_due_on)} / past its review date",
+                    _("quá hạn xem xét %(d)s", d=_d(version.review_due_on)),
                     "quality.document",
                     args,
                 )
@@ -499,7 +529,7 @@ def document_evidence(requirement: Requirement, today: date) -> list[EvidenceIte
                     "document",
                     f"{label} (v{version.number})",
                     "present",
-                    f"xem xét trước {_d(version.review_due_on)} / review by",
+                    _("xem xét trước %(d)s", d=_d(version.review_due_on)),
                     "quality.document",
                     args,
                 )

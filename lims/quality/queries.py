@@ -1,5 +1,6 @@
 """Reads of the quality system, with the permission checks of the person reading."""
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
@@ -77,7 +78,7 @@ def get_nonconformity(session: Session, user: User, nonconformity_id: int) -> No
     """Load a nonconformity the person may read (a complaint of an organisation outside an inspector's scope: 404)."""
     nonconformity = session.get(Nonconformity, nonconformity_id)
     if nonconformity is None or not may_see_organisation(user, nonconformity.organisation_id, lab_records=True):
-        raise NotFound("Không có hồ sơ này / no such record")
+        raise NotFound(_("Không có hồ sơ này"))
     return nonconformity
 
 
@@ -127,5 +128,5 @@ def readable_organisations(session: Session, user: User) -> list[Organisation]:
 def get_readable_organisation(session: Session, user: User, organisation_id: int | None) -> Organisation:
     organisation = session.get(Organisation, organisation_id) if organisation_id else None
     if organisation is None or not may_see_organisation(user, organisation.id):
-        raise NotFound("Không có tổ chức này / no such organisation")
+        raise NotFound(_("Không có tổ chức này"))
     return organisation

@@ -6,6 +6,7 @@ import unicodedata
 from collections.abc import Mapping
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -18,6 +19,7 @@ from lims.auth.permissions import Capability, require
 from lims.core.errors import NotFound, RuleViolation
 from lims.core.files import StoredFile
 from lims.core.model import nfc, utcnow
+from lims.core.words import in_language
 from lims.customers.models import LabSetting, Organisation
 from lims.quality.evidence import FRESHNESS_SETTINGS, FreshnessLimits, freshness_limits
 from lims.quality.models import (
@@ -59,14 +61,14 @@ def _d(day: date) -> str:
 def _required(value: str | None, field: str, what: str) -> str:
     value = nfc((value or "").strip())
     if not value:
-        raise RuleViolation(f"Cần nhập {what} / {field} is required", field=field)
+        raise RuleViolation(_("Cần nhập %(what)s", what=what), field=field)
     return value
 
 
 def _get(session: Session, model, ident: int, what: str):
     row = session.get(model, ident)
     if row is None:
-        raise NotFound(f"Không có {what} này / no such {model.__tablename__.replace('_', ' ')}")
+        raise NotFound(_("Không có %(what)s này", what=what))
     return row
 
 
@@ -74,12 +76,12 @@ def _get(session: Session, model, ident: int, what: str):
 def create_document(session: Session, actor, *, code: str, title: str, kind: str) -> ControlledDocument:
     """Register a controlled document (its first version is uploaded next)."""
     require(actor, Capability.RECORD_QUALITY)
-    code = _required(code, "code", "mã tài liệu")
+    code = _required(code, "code", _("mã tài liệu"))
     if kind not in DOCUMENT_KINDS:
-        raise RuleViolation("Loại tài liệu không hợp lệ / unknown document kind", field="kind")
+        raise RuleViolation(_("Loại tài liệu không hợp lệ"), field="kind")
     if session.scalar(select(ControlledDocument.id).where(ControlledDocument.code == code)):
-        raise RuleViolation(f"Mã tài liệu đã có / document code taken: {code}", field="code")
-    document = ControlledDocument(code=code, title=_required(title, "title", "tên tài liệu"), kind=kind)
+        raise RuleViolation(_("Mã tài liệu đã có: %(code)s", code=code), field="code")
+    document = ControlledDocument(code=code, title=_required(title, "title", _("tên tài liệu")), kind=kind)
     session.add(document)
     session.flush()
     return document
@@ -98,11 +100,11 @@ def add_document_version(
     """Add a new version of a document from a file already stored by its SHA-256; it waits for approval."""
     require(actor, Capability.RECORD_QUALITY)
     if document.withdrawn:
-        raise RuleViolation("Tài liệu đã bị thu hồi / the document was withdrawn", field="file")
+        raise RuleViolation(_("Tài liệu đã bị thu hồi"), field="file")
     if any(v.approved_at is None for v in document.versions):
-        raise RuleViolation("Còn một phiên bản chờ phê duyệt / a version is already waiting for approval", field="file")
+        raise RuleViolation(_("Còn một phiên bản chờ phê duyệt"), field="file")
     if any(v.file_sha256 == stored.sha256 for v in document.versions):
-        raise RuleViolation("Tệp này trùng một phiên bản trước / this file is an earlier version", field="file")
+        raise RuleViolation(_("Tệp này trùng một phiên bản trước"), field="file")
     number = max((v.number for v in document.versions), default=0) + 1
     version = DocumentVersion(
         document=document,
@@ -124,16 +126,14 @@ def approve_document_version(session: Session, actor, version: DocumentVersion, 
     require(actor, Capability.MANAGE_QUALITY)
     if version.document.withdrawn:
         raise RuleViolation(
-            "Tài liệu đã bị thu hồi, không được phê duyệt / the document was withdrawn and cannot be approved",
+            _("Tài liệu đã bị thu hồi, không được phê duyệt"),
             field="version",
         )
     if version.approved_at is not None:
-        raise RuleViolation("Phiên bản đã được phê duyệt / already approved", field="version")
+        raise RuleViolation(_("Phiên bản đã được phê duyệt"), field="version")
     if version.uploaded_by_id == actor.id:
-        raise RuleViolation(
-            "Người tải lên không tự phê duyệt / the uploader cannot approve their own version", field="version"
-        )
-    with audit_reason(f"phê duyệt {version.document.code} v{version.number} / approved"):
+        raise RuleViolation(_("Người tải lên không tự phê duyệt"), field="version")
+    with audit_reason(f"phê duyệt {version.document.code} v{version.number}"):
         version.approved_by_id = actor.id
         version.approved_at = utcnow()
         version.effective_on = effective_on
@@ -150,19 +150,20 @@ def withdraw_document(
     require(actor, Capability.MANAGE_QUALITY)
     if document.withdrawn:
         raise RuleViolation(
-            f"Tài liệu đã bị thu hồi ngày {_d(document.withdrawn_on) if document.withdrawn_on else '—'} "
-            "/ the document was already withdrawn",
+            _(
+                "Tài liệu đã bị thu hồi ngày %(value)s",
+                value=_d(document.withdrawn_on) if document.withdrawn_on else "—",
+            ),
             field="reason",
         )
-    reason = _required(reason, "reason", "lý do thu hồi")
+    reason = _required(reason, "reason", _("lý do thu hồi"))
     current = document.current
     if current is not None and current.effective_on is not None and withdrawn_on < current.effective_on:
         raise RuleViolation(
-            f"Ngày thu hồi trước ngày hiệu lực {_d(current.effective_on)} của phiên bản hiện hành "
-            "/ withdrawn before the current version took effect",
+            _("Ngày thu hồi trước ngày hiệu lực %(d)s của phiên bản hiện hành", d=_d(current.effective_on)),
             field="withdrawn_on",
         )
-    with audit_reason(f"thu hồi {document.code} / withdrawn: {reason}"):
+    with audit_reason(f"thu hồi {document.code}: {reason}"):
         document.withdrawn = True
         document.withdrawn_on = withdrawn_on
         document.withdrawn_reason = reason
@@ -177,9 +178,9 @@ def link_evidence(
     """Put a controlled document forward as evidence for a requirement."""
     require(actor, Capability.MANAGE_QUALITY)
     if document.withdrawn:
-        raise RuleViolation("Tài liệu đã bị thu hồi / the document was withdrawn (obsolete)", field="document_id")
+        raise RuleViolation(_("Tài liệu đã bị thu hồi"), field="document_id")
     if any(link.document_id == document.id for link in requirement.links):
-        raise RuleViolation("Tài liệu đã được liên kết / already linked", field="document_id")
+        raise RuleViolation(_("Tài liệu đã được liên kết"), field="document_id")
     link = EvidenceLink(requirement=requirement, document=document, note=note or None, linked_by_id=actor.id)
     session.add(link)
     session.flush()
@@ -207,8 +208,8 @@ def record_criteria_assessment(
     """Record that an organisation was assessed against a national criteria set (a plan target counts these)."""
     require(actor, Capability.MANAGE_QUALITY)
     if outcome not in ("met", "partly", "not_met"):
-        raise RuleViolation("Kết quả không hợp lệ / unknown outcome", field="outcome")
-    _get(session, Organisation, organisation_id, "tổ chức")
+        raise RuleViolation(_("Kết quả không hợp lệ"), field="outcome")
+    _get(session, Organisation, organisation_id, _("tổ chức"))
     assessment = CriteriaAssessment(
         catalogue=catalogue,
         organisation_id=organisation_id,
@@ -257,17 +258,17 @@ def add_competence_record(
 ) -> CompetenceRecord:
     """Add a line to a staff member's competence file."""
     require(actor, Capability.MANAGE_QUALITY)
-    person = _get(session, User, user_id, "nhân viên")
+    person = _get(session, User, user_id, _("nhân viên"))
     if not person.is_lab_staff:
-        raise RuleViolation("Chỉ nhân viên phòng thí nghiệm / lab staff only", field="user_id")
+        raise RuleViolation(_("Chỉ nhân viên phòng thí nghiệm"), field="user_id")
     if kind not in COMPETENCE_KINDS:
-        raise RuleViolation("Loại hồ sơ không hợp lệ / unknown kind", field="kind")
+        raise RuleViolation(_("Loại hồ sơ không hợp lệ"), field="kind")
     if started_on and ended_on and ended_on < started_on:
-        raise RuleViolation("Ngày kết thúc trước ngày bắt đầu / ends before it starts", field="ended_on")
+        raise RuleViolation(_("Ngày kết thúc trước ngày bắt đầu"), field="ended_on")
     record = CompetenceRecord(
         user_id=person.id,
         kind=kind,
-        title=_required(title, "title", "nội dung"),
+        title=_required(title, "title", _("nội dung")),
         institution=institution or None,
         started_on=started_on,
         ended_on=ended_on,
@@ -293,11 +294,11 @@ def create_training_event(
     """Record a training course or workshop."""
     require(actor, Capability.RECORD_QUALITY)
     if ended_on and ended_on < held_on:
-        raise RuleViolation("Ngày kết thúc trước ngày bắt đầu / ends before it starts", field="ended_on")
+        raise RuleViolation(_("Ngày kết thúc trước ngày bắt đầu"), field="ended_on")
     if hours is not None and hours <= 0:
-        raise RuleViolation("Số giờ phải dương / hours must be positive", field="hours")
+        raise RuleViolation(_("Số giờ phải dương"), field="hours")
     event = TrainingEvent(
-        title=_required(title, "title", "tên khóa học"),
+        title=_required(title, "title", _("tên khóa học")),
         held_on=held_on,
         ended_on=ended_on,
         place=place or None,
@@ -351,13 +352,13 @@ def add_attendee(
     """Add a person to a training event; the same person met again (same identity key) is reused, not duplicated."""
     require(actor, Capability.RECORD_QUALITY)
     if category not in ("lab", "agency", "enterprise"):
-        raise RuleViolation("Nhóm học viên không hợp lệ / unknown category", field="category")
-    user = _get(session, User, user_id, "tài khoản") if user_id else None
+        raise RuleViolation(_("Nhóm học viên không hợp lệ"), field="category")
+    user = _get(session, User, user_id, _("tài khoản")) if user_id else None
     if user is not None:
         full_name = full_name or user.full_name
         organisation_id = organisation_id or user.organisation_id
-    full_name = _required(full_name, "full_name", "họ tên")
-    organisation = _get(session, Organisation, organisation_id, "tổ chức") if organisation_id else None
+    full_name = _required(full_name, "full_name", _("họ tên"))
+    organisation = _get(session, Organisation, organisation_id, _("tổ chức")) if organisation_id else None
     organisation_name = nfc((organisation_name or (organisation.name if organisation else "") or "").strip()) or None
     key = identity_key(
         full_name=full_name,
@@ -379,7 +380,7 @@ def add_attendee(
         session.add(person)
         session.flush()
     if any(a.person_id == person.id for a in event.attendances):
-        raise RuleViolation(f"{full_name} đã có trong danh sách / already listed", field="full_name")
+        raise RuleViolation(_("%(full_name)s đã có trong danh sách", full_name=full_name), field="full_name")
     attendance = TrainingAttendance(event=event, person=person)
     session.add(attendance)
     session.flush()
@@ -402,16 +403,16 @@ def create_proficiency_round(
 ) -> ProficiencyRound:
     """Record a proficiency test or comparison round the lab took part in."""
     require(actor, Capability.RECORD_QUALITY)
-    code = _required(code, "code", "mã vòng")
+    code = _required(code, "code", _("mã vòng"))
     if kind not in ("pt", "ilc"):
-        raise RuleViolation("Loại không hợp lệ / unknown kind", field="kind")
+        raise RuleViolation(_("Loại không hợp lệ"), field="kind")
     if session.scalar(select(ProficiencyRound.id).where(ProficiencyRound.code == code)):
-        raise RuleViolation(f"Mã vòng đã có / round code taken: {code}", field="code")
+        raise RuleViolation(_("Mã vòng đã có: %(code)s", code=code), field="code")
     round_ = ProficiencyRound(
         code=code,
         kind=kind,
-        provider=_required(provider, "provider", "đơn vị tổ chức"),
-        title=_required(title, "title", "tên chương trình"),
+        provider=_required(provider, "provider", _("đơn vị tổ chức")),
+        title=_required(title, "title", _("tên chương trình")),
         field=field or None,
         held_on=held_on,
     )
@@ -440,8 +441,8 @@ def record_proficiency_result(
         raise RuleViolation(f"{error.message} / {error.field}", field=error.field) from None
     result = ProficiencyResult(
         round=round_,
-        item=_required(item, "item", "hạng mục"),
-        unit=_required(unit, "unit", "đơn vị"),
+        item=_required(item, "item", _("hạng mục")),
+        unit=_required(unit, "unit", _("đơn vị")),
         lab_value=lab_value,
         lab_uncertainty=lab_uncertainty,
         reference_value=reference_value,
@@ -459,7 +460,7 @@ def record_proficiency_result(
             source="proficiency",
             source_ref=f"proficiency_result:{result.id}",
             clause="7.7.2",
-            title=f"Kết quả {round_.code} không đạt: En = {assessment.en:.2f} / unsatisfactory En",
+            title=_("Kết quả %(code)s không đạt: En = %(en).2f", code=round_.code, en=assessment.en),
             description=(
                 f"{round_.title} ({round_.provider}), {result.item}: x_lab = {lab_value} ± {lab_uncertainty} {unit}, "
                 f"x_ref = {reference_value} ± {reference_uncertainty} {unit}, En = {assessment.en:.2f} (|En| > 1)."
@@ -504,19 +505,19 @@ def raise_nonconformity(
     """Open a nonconformity or record a complaint (flush=False from inside a flush hook)."""
     require(actor, Capability.RECORD_QUALITY)
     if kind not in NC_KINDS:
-        raise RuleViolation("Loại không hợp lệ / unknown kind", field="kind")
+        raise RuleViolation(_("Loại không hợp lệ"), field="kind")
     if source not in NC_SOURCES:
-        raise RuleViolation("Nguồn không hợp lệ / unknown source", field="source")
+        raise RuleViolation(_("Nguồn không hợp lệ"), field="source")
     if organisation_id:
-        _get(session, Organisation, organisation_id, "tổ chức")
+        _get(session, Organisation, organisation_id, _("tổ chức"))
     nonconformity = Nonconformity(
         number=_next_number(session, raised_on.year),
         kind=kind,
         source=source,
         source_ref=source_ref,
         clause=clause or None,
-        title=_required(title, "title", "tiêu đề")[:300],
-        description=_required(description, "description", "mô tả"),
+        title=_required(title, "title", _("tiêu đề"))[:300],
+        description=_required(description, "description", _("mô tả")),
         organisation_id=organisation_id or None,
         raised_on=raised_on,
         raised_by=raised_by or current_actor().label,
@@ -553,7 +554,7 @@ def open_system_nonconformity(
     for pending in session.new:
         if isinstance(pending, Nonconformity) and (pending.source, pending.source_ref) == (source, source_ref):
             return pending
-    with audit_reason(f"phát hiện tự động / raised by the system from {source_ref}"):
+    with audit_reason(f"phát hiện tự động: {source_ref}"):
         return raise_nonconformity(
             session,
             actor,
@@ -582,14 +583,14 @@ def plan_corrective_action(
     """Record the root cause, the owner, the due date and the actions to take."""
     require(actor, Capability.RECORD_QUALITY)
     if nonconformity.status == "closed":
-        raise RuleViolation("Đã đóng / already closed", field="root_cause")
-    owner = _get(session, User, owner_id, "người phụ trách")
+        raise RuleViolation(_("Đã đóng"), field="root_cause")
+    owner = _get(session, User, owner_id, _("người phụ trách"))
     if not owner.is_lab_staff:
-        raise RuleViolation("Người phụ trách phải là nhân viên / the owner must be lab staff", field="owner_id")
+        raise RuleViolation(_("Người phụ trách phải là nhân viên"), field="owner_id")
     actions = [nfc(a.strip()) for a in actions if a and a.strip()]
     if not actions and not nonconformity.actions:
-        raise RuleViolation("Cần ít nhất một hành động / at least one action", field="actions")
-    nonconformity.root_cause = _required(root_cause, "root_cause", "nguyên nhân gốc")
+        raise RuleViolation(_("Cần ít nhất một hành động"), field="actions")
+    nonconformity.root_cause = _required(root_cause, "root_cause", _("nguyên nhân gốc"))
     nonconformity.owner_id = owner.id
     nonconformity.due_on = due_on
     for text in actions:
@@ -603,7 +604,7 @@ def complete_action(session: Session, actor, action: CorrectiveAction, done_on: 
     """Mark a corrective action done."""
     require(actor, Capability.RECORD_QUALITY)
     if action.done_on is not None:
-        raise RuleViolation("Hành động đã hoàn thành / already done", field="done_on")
+        raise RuleViolation(_("Hành động đã hoàn thành"), field="done_on")
     action.done_on = done_on
     action.done_note = note or None
     if all(a.done_on is not None for a in action.nonconformity.actions):
@@ -617,15 +618,13 @@ def review_effectiveness(
     """Record whether the actions worked; effective closes the case, not effective reopens it for new actions."""
     require(actor, Capability.MANAGE_QUALITY)
     if nonconformity.status == "closed":
-        raise RuleViolation("Đã đóng / already closed", field="effective")
+        raise RuleViolation(_("Đã đóng"), field="effective")
     if not nonconformity.actions or any(a.done_on is None for a in nonconformity.actions):
-        raise RuleViolation(
-            "Chưa hoàn thành mọi hành động khắc phục / not every corrective action is done", field="effective"
-        )
-    nonconformity.effectiveness_review = _required(review, "review", "nhận xét hiệu lực")
+        raise RuleViolation(_("Chưa hoàn thành mọi hành động khắc phục"), field="effective")
+    nonconformity.effectiveness_review = _required(review, "review", _("nhận xét hiệu lực"))
     nonconformity.effective = effective
     nonconformity.reviewed_on = reviewed_on
-    with audit_reason("đóng / closed" if effective else "chưa hiệu quả, mở lại / not effective, reopened"):
+    with audit_reason("đóng" if effective else "chưa hiệu quả, mở lại"):
         if effective:
             nonconformity.status = "closed"
             nonconformity.closed_on = reviewed_on
@@ -643,9 +642,9 @@ def plan_internal_audit(
     """Plan an internal audit."""
     require(actor, Capability.MANAGE_QUALITY)
     audit = InternalAudit(
-        title=_required(title, "title", "tên cuộc đánh giá"),
-        scope=_required(scope, "scope", "phạm vi"),
-        auditors=_required(auditors, "auditors", "chuyên gia đánh giá"),
+        title=_required(title, "title", _("tên cuộc đánh giá")),
+        scope=_required(scope, "scope", _("phạm vi")),
+        auditors=_required(auditors, "auditors", _("chuyên gia đánh giá")),
         planned_on=planned_on,
     )
     session.add(audit)
@@ -657,7 +656,7 @@ def record_audit_held(session: Session, actor, audit: InternalAudit, *, held_on:
     """Record that a planned audit was held, with its summary."""
     require(actor, Capability.MANAGE_QUALITY)
     audit.held_on = held_on
-    audit.summary = _required(summary, "summary", "tóm tắt")
+    audit.summary = _required(summary, "summary", _("tóm tắt"))
     session.flush()
     return audit
 
@@ -668,11 +667,11 @@ def add_audit_finding(
     """Add a finding; a nonconformity finding opens a nonconformity at once."""
     require(actor, Capability.MANAGE_QUALITY)
     if kind not in FINDING_KINDS:
-        raise RuleViolation("Loại phát hiện không hợp lệ / unknown finding kind", field="kind")
+        raise RuleViolation(_("Loại phát hiện không hợp lệ"), field="kind")
     if audit.held_on is None:
-        raise RuleViolation("Cuộc đánh giá chưa diễn ra / the audit has not been held", field="kind")
+        raise RuleViolation(_("Cuộc đánh giá chưa diễn ra"), field="kind")
     finding = AuditFinding(
-        audit=audit, clause=clause or None, kind=kind, description=_required(description, "description", "mô tả")
+        audit=audit, clause=clause or None, kind=kind, description=_required(description, "description", _("mô tả"))
     )
     session.add(finding)
     session.flush()
@@ -706,13 +705,13 @@ def record_management_review(
     """Record a management review."""
     require(actor, Capability.MANAGE_QUALITY)
     if next_review_on and next_review_on <= held_on:
-        raise RuleViolation("Lần sau phải sau lần này / the next review must come later", field="next_review_on")
+        raise RuleViolation(_("Lần sau phải sau lần này"), field="next_review_on")
     review = ManagementReview(
         held_on=held_on,
-        chaired_by=_required(chaired_by, "chaired_by", "người chủ trì"),
+        chaired_by=_required(chaired_by, "chaired_by", _("người chủ trì")),
         attendees=attendees or None,
-        inputs=_required(inputs, "inputs", "đầu vào"),
-        decisions=_required(decisions, "decisions", "quyết định"),
+        inputs=_required(inputs, "inputs", _("đầu vào")),
+        decisions=_required(decisions, "decisions", _("quyết định")),
         next_review_on=next_review_on,
     )
     session.add(review)
@@ -736,13 +735,13 @@ def record_risk(
     """Record a risk or an opportunity with its score (likelihood x impact, each 1 to 5)."""
     require(actor, Capability.MANAGE_QUALITY)
     if kind not in RISK_KINDS:
-        raise RuleViolation("Loại không hợp lệ / unknown kind", field="kind")
+        raise RuleViolation(_("Loại không hợp lệ"), field="kind")
     for name, value in (("likelihood", likelihood), ("impact", impact)):
         if not 1 <= int(value) <= 5:
-            raise RuleViolation("Thang điểm 1 đến 5 / scores run from 1 to 5", field=name)
+            raise RuleViolation(_("Thang điểm 1 đến 5"), field=name)
     risk = Risk(
         kind=kind,
-        title=_required(title, "title", "tên rủi ro"),
+        title=_required(title, "title", _("tên rủi ro")),
         clause=clause or None,
         likelihood=int(likelihood),
         impact=int(impact),
@@ -757,14 +756,14 @@ def record_risk(
 
 def _score(name: str, value: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
-        raise RuleViolation("Thang điểm 1 đến 5 / scores run from 1 to 5", field=name)
+        raise RuleViolation(_("Thang điểm 1 đến 5"), field=name)
     return value
 
 
 def _open_risk(risk: Risk, field: str) -> None:
     if risk.closed:
         raise RuleViolation(
-            f"Rủi ro đã đóng ngày {_d(risk.closed_on) if risk.closed_on else '—'} / the risk is closed", field=field
+            _("Rủi ro đã đóng ngày %(value)s", value=_d(risk.closed_on) if risk.closed_on else "—"), field=field
         )
 
 
@@ -789,21 +788,21 @@ def update_risk(
     _open_risk(risk, "likelihood")
     likelihood, impact = _score("likelihood", likelihood), _score("impact", impact)
     if owner_id:
-        owner = _get(session, User, owner_id, "người phụ trách")
+        owner = _get(session, User, owner_id, _("người phụ trách"))
         if not owner.is_lab_staff or not owner.active:
-            raise RuleViolation("Người phụ trách phải là nhân viên / the owner must be lab staff", field="owner_id")
-    reason = _required(reason, "reason", "lý do thay đổi")
+            raise RuleViolation(_("Người phụ trách phải là nhân viên"), field="owner_id")
+    reason = _required(reason, "reason", _("lý do thay đổi"))
     treatment = nfc((treatment or "").strip()) or None
     last = _last_review(risk)
     if review_on is not None and last is not None and review_on <= last:
         raise RuleViolation(
-            f"Ngày xem xét lại phải sau lần xem xét {_d(last)} / the review date must follow the last review",
+            _("Ngày xem xét lại phải sau lần xem xét %(d)s", d=_d(last)),
             field="review_on",
         )
     new = (likelihood, impact, treatment, owner_id or None, review_on)
     if new == (risk.likelihood, risk.impact, risk.treatment, risk.owner_id, risk.review_on):
-        raise RuleViolation("Không có gì thay đổi / nothing changed", field="likelihood")
-    with audit_reason(f"đánh giá lại / reassessed: {reason}"):
+        raise RuleViolation(_("Không có gì thay đổi"), field="likelihood")
+    with audit_reason(f"đánh giá lại: {reason}"):
         risk.likelihood, risk.impact, risk.treatment, risk.owner_id, risk.review_on = new
         session.flush()
     return risk
@@ -824,17 +823,13 @@ def review_risk(
     require(actor, Capability.MANAGE_QUALITY)
     _open_risk(risk, "reviewed_on")
     likelihood, impact = _score("likelihood", likelihood), _score("impact", impact)
-    note = _required(note, "note", "nhận xét")
+    note = _required(note, "note", _("nhận xét"))
     last = _last_review(risk)
     if last is not None and reviewed_on < last:
-        raise RuleViolation(
-            f"Đã có lần xem xét sau ngày này ({_d(last)}) / a later review is already recorded", field="reviewed_on"
-        )
+        raise RuleViolation(_("Đã có lần xem xét sau ngày này (%(d)s)", d=_d(last)), field="reviewed_on")
     if next_review_on is not None and next_review_on <= reviewed_on:
-        raise RuleViolation(
-            "Lần xem xét sau phải sau lần này / the next review must come later", field="next_review_on"
-        )
-    with audit_reason(f"xem xét định kỳ {_d(reviewed_on)} / periodic review"):
+        raise RuleViolation(_("Lần xem xét sau phải sau lần này"), field="next_review_on")
+    with audit_reason(f"xem xét định kỳ {_d(reviewed_on)}"):
         review = RiskReview(
             risk=risk,
             reviewed_on=reviewed_on,
@@ -856,14 +851,12 @@ def close_risk(
     """Close a risk or opportunity, saying why and how effective its actions were (17025 8.5.3); it stays listed."""
     require(actor, Capability.MANAGE_QUALITY)
     _open_risk(risk, "reason")
-    reason = _required(reason, "reason", "lý do đóng")
-    effectiveness = _required(effectiveness, "effectiveness", "đánh giá hiệu lực của biện pháp")
+    reason = _required(reason, "reason", _("lý do đóng"))
+    effectiveness = _required(effectiveness, "effectiveness", _("đánh giá hiệu lực của biện pháp"))
     last = _last_review(risk)
     if last is not None and closed_on < last:
-        raise RuleViolation(
-            f"Ngày đóng trước lần xem xét {_d(last)} / closed before its last review", field="closed_on"
-        )
-    with audit_reason(f"đóng / closed: {reason}"):
+        raise RuleViolation(_("Ngày đóng trước lần xem xét %(d)s", d=_d(last)), field="closed_on")
+    with audit_reason(f"đóng: {reason}"):
         risk.closed = True
         risk.closed_on = closed_on
         risk.closed_by_id = actor.id
@@ -897,7 +890,7 @@ def set_freshness_limits(
     require(actor, Capability.MANAGE_QUALITY)
     unknown = set(values) - {setting.name for setting in FRESHNESS_SETTINGS}
     if unknown:
-        raise RuleViolation(f"Cài đặt không có / unknown setting: {', '.join(sorted(unknown))}", field=min(unknown))
+        raise RuleViolation(_("Cài đặt không có: %(items)s", items=", ".join(sorted(unknown))), field=min(unknown))
     current = freshness_limits(session)
     changes: dict[str, int] = {}
     for setting in FRESHNESS_SETTINGS:
@@ -906,13 +899,17 @@ def set_freshness_limits(
         days = _whole_days(values[setting.name])
         if days is None or not 1 <= days <= setting.maximum:
             raise RuleViolation(
-                f"{setting.label_vi}: phải là số ngày nguyên từ 1 đến {setting.maximum} / {setting.label_en}: "
-                f"must be a whole number of days from 1 to {setting.maximum} (not {values[setting.name]!r})",
+                _(
+                    "%(label_vi)s: phải là số ngày nguyên từ 1 đến %(maximum)s: %(values)r",
+                    label_vi=in_language(setting.label_vi, setting.label_en),
+                    maximum=setting.maximum,
+                    values=values[setting.name],
+                ),
                 field=setting.name,
             )
         if days != getattr(current, setting.name):
             changes[setting.key] = days
-    with audit_reason(nfc((reason or "").strip()) or "giới hạn thời gian của bằng chứng / evidence freshness limits"):
+    with audit_reason(nfc((reason or "").strip()) or "giới hạn thời gian của bằng chứng"):
         for key, days in changes.items():
             row = session.get(LabSetting, key)
             if row is None:

@@ -40,7 +40,7 @@ blueprint = Blueprint("quality", __name__, url_prefix="/quality")
 def _get(model, ident: int):
     row = db.session.get(model, ident)
     if row is None:
-        raise NotFound("Không có hồ sơ này / no such record")
+        raise NotFound(_("Không có hồ sơ này"))
     return row
 
 
@@ -135,7 +135,7 @@ def catalogue_import():
         refuse_invalid(form)
     upload = form.file.data
     if upload is None or not getattr(upload, "filename", ""):
-        raise RuleViolation("Chưa chọn tệp / no file chosen", field="file")
+        raise RuleViolation(_("Chưa chọn tệp"), field="file")
     report = catalogues.import_catalogue(
         db.session,
         current_user,
@@ -839,7 +839,7 @@ def _period_args() -> tuple[date, date]:
     except ValueError:
         abort(400)
     if end < start:
-        raise RuleViolation("Ngày cuối trước ngày đầu / the period ends before it starts", field="end")
+        raise RuleViolation(_("Ngày cuối trước ngày đầu"), field="end")
     return start, end
 
 

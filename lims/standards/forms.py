@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import DateField, SelectField, StringField, TextAreaField
@@ -87,8 +88,11 @@ def parse_items(text: str | None) -> list[ItemInput]:
                 density = float(decimal_point(cells[3]))
             except ValueError:
                 raise RuleViolation(
-                    f"Dòng {number}: khối lượng riêng '{cells[3]}' không phải số "
-                    f"/ line {number}: the density is not a number",
+                    _(
+                        "Dòng %(number)s: khối lượng riêng '%(cells)s' không phải số",
+                        number=number,
+                        cells=cells[3],
+                    ),
                     field="items_text",
                 ) from None
         items.append(ItemInput(cells[0], cells[1] or None, cells[2] or None, density))
@@ -132,7 +136,7 @@ def _number(raw: str | None, field: str) -> float | None:
     try:
         return float(Decimal(decimal_point(raw)))
     except (ArithmeticError, ValueError):
-        raise RuleViolation(f"'{raw}' không phải số / '{raw}' is not a number", field=field) from None
+        raise RuleViolation(_("'%(raw)s' không phải số", raw=raw), field=field) from None
 
 
 def parse_values(formdata, items, unit: str) -> list[ValueInput]:
@@ -145,8 +149,11 @@ def parse_values(formdata, items, unit: str) -> list[ValueInput]:
             continue
         if value is None or uncertainty is None:
             raise RuleViolation(
-                f"Quả cân {item.nominal}{item.marking or ''}: cần cả số hiệu chính và U "
-                f"/ weight {item.nominal}: both the correction and U are needed",
+                _(
+                    "Quả cân %(nominal)s%(value)s: cần cả số hiệu chính và U",
+                    nominal=item.nominal,
+                    value=item.marking or "",
+                ),
                 field=f"value-{item.id}",
             )
         k = _number(formdata.get(f"k-{item.id}"), f"k-{item.id}") or 2.0
@@ -159,7 +166,7 @@ def parse_values(formdata, items, unit: str) -> list[ValueInput]:
         uncertainty = _number(formdata.get(f"row-{row}-u"), f"row-{row}-u")
         if not quantity or value is None or uncertainty is None:
             raise RuleViolation(
-                f"Dòng {row + 1}: cần đại lượng, giá trị và U / row {row + 1}: quantity, value and U are needed",
+                _("Dòng %(value)s: cần đại lượng, giá trị và U", value=row + 1),
                 field=f"row-{row}-value",
             )
         k = _number(formdata.get(f"row-{row}-k"), f"row-{row}-k") or 2.0

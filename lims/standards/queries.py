@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -33,7 +34,7 @@ SORTS = {
 def ensure_may_read(user) -> None:
     """Refuse anyone but lab staff and inspectors: enterprises see nothing of the lab's own equipment."""
     if not may(user, Capability.READ_STANDARDS):
-        raise PermissionDenied("Bạn không được xem sổ chuẩn / you may not read the standards register")
+        raise PermissionDenied(_("Bạn không được xem sổ chuẩn"))
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,7 @@ def get_standard(session: Session, user, standard_id: int) -> Standard:
     ensure_may_read(user)
     standard = session.get(Standard, standard_id)
     if standard is None:
-        raise NotFound("Không có chuẩn này / no such standard")
+        raise NotFound(_("Không có chuẩn này"))
     return standard
 
 
@@ -96,7 +97,7 @@ def get_calibration(session: Session, user, standard_id: int, calibration_id: in
         .options(selectinload(StandardCalibration.values).selectinload(StandardCalibrationValue.item))
     )
     if calibration is None:
-        raise NotFound("Không có giấy chứng nhận này / no such calibration certificate")
+        raise NotFound(_("Không có giấy chứng nhận này"))
     return calibration
 
 
@@ -200,14 +201,14 @@ def calibration_conformity(calibration: StandardCalibration) -> list[ConformityR
         problem = None
         result = None
         if not weight_class:
-            problem = "Chưa ghi cấp chính xác / no accuracy class recorded"
+            problem = _("Chưa ghi cấp chính xác")
         else:
             try:
                 correction = to_mg(value.value, value.unit)
                 uncertainty = to_mg(value.expanded_uncertainty, value.unit)
                 result = weight_conformity(item.nominal, weight_class, correction, uncertainty)
             except KeyError:
-                problem = f"Đơn vị '{value.unit}' không phải khối lượng / '{value.unit}' is not a mass unit"
+                problem = _("Đơn vị '%(unit)s' không phải khối lượng", unit=value.unit)
             except InputError as exc:
                 problem = exc.message
         rows.append(

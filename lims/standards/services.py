@@ -4,6 +4,8 @@ import math
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -33,15 +35,22 @@ def ensure_usable_on(standard: Standard, day: date) -> None:
     """Refuse a standard that is not in service or is past its due date on the day of measurement."""
     if standard.status != "in_service":
         raise RuleViolation(
-            f"Chuẩn {standard.code} đang ở trạng thái '{standard.status}', không được dùng "
-            f"/ standard {standard.code} is not in service ({standard.status})",
+            _(
+                "Chuẩn %(code)s đang ở trạng thái '%(status)s', không được dùng",
+                code=standard.code,
+                status=standard.status,
+            ),
             field="standards",
         )
     if standard.due_on is None or standard.due_on < day:
         due = standard.due_on.strftime("%d/%m/%Y") if standard.due_on else "—"
         raise RuleViolation(
-            f"Chuẩn {standard.code} đã quá hạn hiệu chuẩn ({due}) vào ngày đo {day:%d/%m/%Y} "
-            f"/ standard {standard.code} is past its calibration due date ({due}) on the measurement day",
+            _(
+                "Chuẩn %(code)s đã quá hạn hiệu chuẩn (%(due)s) vào ngày đo %(day)s",
+                code=standard.code,
+                due=due,
+                day=format(day, "%d/%m/%Y"),
+            ),
             field="standards",
         )
 
@@ -50,9 +59,9 @@ def _text(value: str | None, field: str, *, required: bool = False, limit: int =
     # NFC here, not only at flush, so comparisons (a duplicate weight, "nothing changed") see the stored form.
     value = nfc((value or "").strip()) or None
     if required and value is None:
-        raise RuleViolation("Cần nhập thông tin này / this is required", field=field)
+        raise RuleViolation(_("Cần nhập thông tin này"), field=field)
     if value is not None and len(value) > limit:
-        raise RuleViolation(f"Quá {limit} ký tự / longer than {limit} characters", field=field)
+        raise RuleViolation(_("Quá %(limit)s ký tự", limit=limit), field=field)
     return value
 
 
@@ -60,13 +69,13 @@ def _finite(value, field: str, *, minimum: float | None = None, positive: bool =
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise RuleViolation("Cần một số / a number is needed", field=field) from None
+        raise RuleViolation(_("Cần một số"), field=field) from None
     if not math.isfinite(number):
-        raise RuleViolation("Cần một số hữu hạn / a finite number is needed", field=field)
+        raise RuleViolation(_("Cần một số hữu hạn"), field=field)
     if positive and number <= 0:
-        raise RuleViolation("Phải lớn hơn 0 / must be greater than 0", field=field)
+        raise RuleViolation(_("Phải lớn hơn 0"), field=field)
     if minimum is not None and number < minimum:
-        raise RuleViolation(f"Không được nhỏ hơn {minimum:g} / must not be below {minimum:g}", field=field)
+        raise RuleViolation(_("Không được nhỏ hơn %(minimum)s", minimum=format(minimum, "g")), field=field)
     return number
 
 
@@ -78,7 +87,7 @@ def _interval_months(value) -> int:
         months = int(value.strip())
     if months is None or not 1 <= months <= 120:
         raise RuleViolation(
-            "Chu kỳ hiệu chuẩn phải là số tháng nguyên từ 1 đến 120 / the interval must be 1 to 120 whole months",
+            _("Chu kỳ hiệu chuẩn phải là số tháng nguyên từ 1 đến 120"),
             field="calibration_interval_months",
         )
     return months
@@ -130,11 +139,11 @@ def register_standard(
     require(actor, Capability.MANAGE_STANDARDS)
     code = _text(code, "code", required=True, limit=40)
     if session.scalar(select(Standard.id).where(Standard.code == code)) is not None:
-        raise RuleViolation(f"Mã {code} đã có trong sổ / code {code} is already registered", field="code")
+        raise RuleViolation(_("Mã %(code)s đã có trong sổ", code=code), field="code")
     if kind not in STANDARD_KINDS:
-        raise RuleViolation(f"Loại không hợp lệ: {kind} / unknown kind", field="kind")
+        raise RuleViolation(_("Loại không hợp lệ: %(kind)s", kind=kind), field="kind")
     if level not in STANDARD_LEVELS:
-        raise RuleViolation(f"Cấp không hợp lệ: {level} / unknown level", field="level")
+        raise RuleViolation(_("Cấp không hợp lệ: %(level)s", level=level), field="level")
     calibration_interval_months = _interval_months(calibration_interval_months)
     standard = Standard(
         code=code,
@@ -162,7 +171,7 @@ def register_standard(
             standard_id=standard.id,
             from_status=None,
             to_status="in_service",
-            reason="Đăng ký vào sổ chuẩn / registered",
+            reason=_("Đăng ký vào sổ chuẩn"),
             changed_by_id=actor.id,
         )
     )
@@ -185,10 +194,10 @@ DETAIL_TEXTS = {
 }
 DETAIL_FIELDS = (*DETAIL_TEXTS, "level", "calibration_interval_months", "put_in_service_on")
 NOT_EDITED_HERE = {
-    "code": "Mã tài sản là định danh của chuẩn, không sửa / the asset code identifies the standard",
-    "kind": "Loại chuẩn không đổi sau khi đăng ký / the kind does not change after registration",
-    "status": "Đổi trạng thái ở trang đổi trạng thái, kèm lý do / change the status on its own page, with a reason",
-    "due_on": "Hạn hiệu chuẩn theo giấy chứng nhận mới nhất / the due date follows the newest certificate",
+    "code": _l("Mã tài sản là định danh của chuẩn, không sửa"),
+    "kind": _l("Loại chuẩn không đổi sau khi đăng ký"),
+    "status": _l("Đổi trạng thái ở trang đổi trạng thái, kèm lý do"),
+    "due_on": _l("Hạn hiệu chuẩn theo giấy chứng nhận mới nhất"),
 }
 
 
@@ -207,7 +216,7 @@ def update_standard_details(
     require(actor, Capability.MANAGE_STANDARDS)
     if standard.status == "retired":
         raise RuleViolation(
-            "Chuẩn đã thanh lý; hồ sơ giữ như khi thanh lý / the standard is retired; its record is kept as it was",
+            _("Chuẩn đã thanh lý; hồ sơ giữ như khi thanh lý"),
             field="status",
         )
     cleaned = {}
@@ -218,16 +227,16 @@ def update_standard_details(
             cleaned[key] = _text(value, key, required=key == "name", limit=DETAIL_TEXTS[key])
         elif key == "level":
             if value not in STANDARD_LEVELS:
-                raise RuleViolation(f"Cấp không hợp lệ: {value} / unknown level", field="level")
+                raise RuleViolation(_("Cấp không hợp lệ: %(value)s", value=value), field="level")
             cleaned[key] = value
         elif key == "calibration_interval_months":
             cleaned[key] = _interval_months(value)
         elif key == "put_in_service_on":
             if value is not None and (not isinstance(value, date) or isinstance(value, datetime)):
-                raise RuleViolation("Cần một ngày / a date is needed", field=key)
+                raise RuleViolation(_("Cần một ngày"), field=key)
             cleaned[key] = value
         else:
-            raise RuleViolation(f"Không sửa được trường '{key}' ở đây / '{key}' cannot be changed here", field=key)
+            raise RuleViolation(_("Không sửa được trường '%(key)s' ở đây", key=key), field=key)
     differences = {
         key: (getattr(standard, key), value) for key, value in cleaned.items() if getattr(standard, key) != value
     }
@@ -250,21 +259,22 @@ def add_standard_item(
     """
     require(actor, Capability.MANAGE_STANDARDS)
     if standard.status == "retired":
-        raise RuleViolation("Chuẩn đã thanh lý / the standard is retired", field="status")
+        raise RuleViolation(_("Chuẩn đã thanh lý"), field="status")
     prefix = f"{field}." if field else ""
     nominal = _text(item.nominal, f"{prefix}nominal", required=True, limit=40)
     marking = _text(item.marking, f"{prefix}marking", limit=40)
     mass_kg = nominal_kg(nominal, f"{prefix}nominal")
     if not mass_kg > 0:
-        raise RuleViolation(
-            "Khối lượng danh định phải lớn hơn 0 / the nominal mass must be above 0", f"{prefix}nominal"
-        )
+        raise RuleViolation(_("Khối lượng danh định phải lớn hơn 0"), f"{prefix}nominal")
     for existing in standard.items:
         # Compared by mass, not by spelling: "0.5 kg" and "500 g" are the same weight.
         if math.isclose(existing.nominal_kg, mass_kg, rel_tol=1e-9) and (existing.marking or "") == (marking or ""):
             raise RuleViolation(
-                f"Quả cân {existing.nominal}{marking or ''} đã có trong bộ; đánh dấu quả thứ hai bằng '*' "
-                f"/ {existing.nominal}{marking or ''} is already in the set: mark the second one with '*'",
+                _(
+                    "Quả cân %(nominal)s%(value)s đã có trong bộ; đánh dấu quả thứ hai bằng '*'",
+                    nominal=existing.nominal,
+                    value=marking or "",
+                ),
                 field=f"{prefix}marking",
             )
     density = _finite(item.density, f"{prefix}density", positive=True) if item.density is not None else None
@@ -296,7 +306,7 @@ def weight_set_composition(smallest: str, largest: str, accuracy_class: str | No
     low_mg = Decimal(repr(nominal_kg(smallest, "composition_from"))) * 1000000
     high_mg = Decimal(repr(nominal_kg(largest, "composition_to"))) * 1000000
     if low_mg > high_mg:
-        raise RuleViolation("Khoảng khối lượng ngược / the smallest weight is above the largest", "composition_to")
+        raise RuleViolation(_("Khoảng khối lượng ngược"), "composition_to")
     items = []
     decade = Decimal("0.001")
     while decade <= high_mg:
@@ -344,26 +354,23 @@ def record_calibration(
     """
     require(actor, Capability.MANAGE_STANDARDS)
     if standard.status == "retired":
-        raise RuleViolation("Chuẩn đã thanh lý / the standard is retired", field="status")
+        raise RuleViolation(_("Chuẩn đã thanh lý"), field="status")
     number = _text(certificate_number, "certificate_number", required=True, limit=100)
     lab = _text(calibrating_lab, "calibrating_lab", required=True)
     for earlier in standard.calibrations:
         if earlier.certificate_number == number and earlier.calibrating_lab == lab:
             raise RuleViolation(
-                f"Giấy chứng nhận {number} đã được ghi; một giấy mới không ghi đè giấy cũ "
-                f"/ certificate {number} is already recorded; a new certificate never overwrites an old one",
+                _("Giấy chứng nhận %(number)s đã được ghi; một giấy mới không ghi đè giấy cũ", number=number),
                 field="certificate_number",
             )
     if calibrated_on > today:
         raise RuleViolation(
-            "Ngày hiệu chuẩn không được ở tương lai / the calibration date cannot be in the future",
+            _("Ngày hiệu chuẩn không được ở tương lai"),
             field="calibrated_on",
         )
     due_on = due_on or add_months(calibrated_on, standard.calibration_interval_months)
     if due_on <= calibrated_on:
-        raise RuleViolation(
-            "Hạn hiệu chuẩn phải sau ngày hiệu chuẩn / the due date must be after the calibration date", field="due_on"
-        )
+        raise RuleViolation(_("Hạn hiệu chuẩn phải sau ngày hiệu chuẩn"), field="due_on")
     item_ids = {item.id for item in standard.items}
     calibration = StandardCalibration(
         certificate_number=number,
@@ -377,7 +384,7 @@ def record_calibration(
     for index, entry in enumerate(values):
         field = f"values[{index}]"
         if entry.item_id is not None and entry.item_id not in item_ids:
-            raise RuleViolation("Quả cân không thuộc bộ chuẩn này / not a piece of this standard", field=field)
+            raise RuleViolation(_("Quả cân không thuộc bộ chuẩn này"), field=field)
         calibration.values.append(
             StandardCalibrationValue(
                 item_id=entry.item_id,
@@ -412,14 +419,12 @@ def change_status(session: Session, actor, standard: Standard, to_status: str, r
     """Put a standard in service, send it out for calibration, quarantine or retire it, saying why."""
     require(actor, Capability.MANAGE_STANDARDS)
     if to_status not in STANDARD_STATUSES:
-        raise RuleViolation(f"Trạng thái không hợp lệ: {to_status} / unknown status", field="to_status")
+        raise RuleViolation(_("Trạng thái không hợp lệ: %(to_status)s", to_status=to_status), field="to_status")
     reason = _text(reason, "reason", required=True, limit=2000)
     if to_status == standard.status:
-        raise RuleViolation("Chuẩn đã ở trạng thái này / the standard already has this status", field="to_status")
+        raise RuleViolation(_("Chuẩn đã ở trạng thái này"), field="to_status")
     if standard.status == "retired":
-        raise RuleViolation(
-            "Chuẩn đã thanh lý không thể dùng lại / a retired standard cannot come back", field="to_status"
-        )
+        raise RuleViolation(_("Chuẩn đã thanh lý không thể dùng lại"), field="to_status")
     change = StandardStatusChange(
         standard_id=standard.id,
         from_status=standard.status,
@@ -454,20 +459,18 @@ def record_intermediate_check(
     """Record a check between calibrations; a result outside its limits is flagged for the quality module."""
     require(actor, Capability.RECORD_CHECKS)
     if standard.status == "retired":
-        raise RuleViolation("Chuẩn đã thanh lý / the standard is retired", field="status")
+        raise RuleViolation(_("Chuẩn đã thanh lý"), field="status")
     if checked_on > today:
-        raise RuleViolation(
-            "Ngày kiểm tra không được ở tương lai / the check date cannot be in the future", "checked_on"
-        )
+        raise RuleViolation(_("Ngày kiểm tra không được ở tương lai"), "checked_on")
     low = _finite(lower_limit, "lower_limit")
     high = _finite(upper_limit, "upper_limit")
     if low >= high:
         raise RuleViolation(
-            "Giới hạn dưới phải nhỏ hơn giới hạn trên / the lower limit must be below the upper limit",
+            _("Giới hạn dưới phải nhỏ hơn giới hạn trên"),
             field="upper_limit",
         )
     if item_id is not None and item_id not in {item.id for item in standard.items}:
-        raise RuleViolation("Quả cân không thuộc bộ chuẩn này / not a piece of this standard", field="item_id")
+        raise RuleViolation(_("Quả cân không thuộc bộ chuẩn này"), field="item_id")
     result = _finite(value, "value")
     check = IntermediateCheck(
         standard_id=standard.id,

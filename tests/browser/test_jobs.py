@@ -148,7 +148,7 @@ def test_a_refused_save_comes_back_with_the_readings_and_the_error_at_the_standa
     assert page.locator('[name="env.temperature"]').input_value() == "24"
     page.fill('[name="obs.weighing.1.load"]', "2,5")
     page.click("[data-testid=record-save]")
-    expect(page.locator("[data-testid=error-standards]")).to_contain_text("choose the standards used")
+    expect(page.locator("[data-testid=error-standards]")).to_contain_text("Cần chọn chuẩn đã dùng")
     assert page.locator('[name="obs.weighing.1.load"]').input_value() == "2.5"
     page.check(f"#standard-{lab['standard'].id}")
     page.click("[data-testid=record-save]")

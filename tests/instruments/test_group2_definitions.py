@@ -127,11 +127,10 @@ def test_sphygmomanometer_error_leak_and_deflation():
     assert len(result.tables) == 3
 
 
-def test_a_missing_water_temperature_is_refused_naming_its_point():
-    from instruments.errors import InputError
-
+def test_a_missing_water_temperature_is_named_at_its_point_and_holds_the_decision():
+    # A point lacking a field is not refused: the record is saved incomplete, the field named, and its review waits.
     observations = example("water-meter-dlvn17", 0)
     del observations["flows"][1]["water_temperature"]
-    with pytest.raises(InputError) as refused:
-        load_procedure(text_of("water-meter-dlvn17"))().calculate(observations)
-    assert refused.value.field == "flows[1].water_temperature"
+    result = load_procedure(text_of("water-meter-dlvn17"))().calculate(observations)
+    assert [item.field for item in result.missing] == ["flows[1].water_temperature"]
+    assert result.passed is None

@@ -214,23 +214,33 @@ def test_gauge_form_schema_has_a_row_per_point_and_a_column_per_run_field():
     assert procedure().environment[0].maximum == 25
 
 
-def test_a_missing_point_is_named_with_its_nominal():
+def test_a_missing_point_is_named_with_its_nominal_and_no_decision_is_made():
     procedure = load_procedure(GAUGE_TEXT)
     observations = gauge_document()["examples"][0]["observations"]
     observations["pressure"] = observations["pressure"][:3]
-    with pytest.raises(InputError) as caught:
-        procedure().calculate(observations)
-    assert caught.value.field == "pressure[3]"
-    assert "point 4 (nominal 1.2)" in caught.value.message
+    result = procedure().calculate(observations)
+    assert [item.field for item in result.missing] == ["pressure[3]", "pressure[4]"]
+    assert "(nominal 1.2)" in result.missing[0].message_en and "(1,2)" not in result.missing[0].message_vi
+    assert result.passed is None and result.rule is None
+    assert len(result.tables[0].rows) == 3  # the points measured
 
 
 def test_a_missing_reading_is_named_by_its_field():
     procedure = load_procedure(GAUGE_TEXT)
     observations = gauge_document()["examples"][0]["observations"]
     del observations["pressure"][2]["reading_down"]
-    with pytest.raises(InputError) as caught:
-        procedure().calculate(observations)
-    assert caught.value.field == "pressure[2].reading_down"
+    result = procedure().calculate(observations)
+    assert [item.field for item in result.missing] == ["pressure[2].reading_down"]
+    assert result.passed is None
+
+
+def test_an_example_may_expect_missing_points():
+    document = gauge_document()
+    example = document["examples"][0]
+    example["observations"]["pressure"] = example["observations"]["pressure"][:4]
+    example["expect"] = {"passed": None, "missing": ["pressure[4]"], "pressure[1].up.error": 0.01}
+    report = validate_definition(json.dumps(document, ensure_ascii=False))
+    assert report.valid, report.lines()
 
 
 def test_guarded_acceptance_chosen_at_contract_review_uses_the_uncertainty():
@@ -516,7 +526,7 @@ def test_the_complete_example_of_the_reference_page_is_valid():
     assert report.examples[0].checked == 9
 
 
-def test_several_units_under_test_are_declared_but_not_yet_computed():
+def test_a_several_unit_definition_refuses_an_example_written_for_one_unit():
     document = changed(WATER, "units_under_test", value={"several": True, "max_units": 20})
     (problem,) = problems_of(document)
     assert problem.field == "examples[0].observations.units"
@@ -552,3 +562,16 @@ def test_a_reading_far_larger_than_its_uncertainty_is_reported():
     observations["pressure"][0]["reading_up"] = 1e24
     result = GAUGE_PROCEDURE().calculate(observations)
     assert result.values["tests"]["pressure"]["points"][0]["runs"]["up"]["checks"]["error"]["passed"] is False
+
+
+def test_a_new_gauge_record_starts_from_the_instrument_register():
+    register = {"accuracy_class": "1.6", "range_min": 0, "range_max": 16, "unit": "bar", "resolution": None}
+    assert GAUGE_PROCEDURE().initial_observations(register) == {
+        "parameters": {"pressure_unit": "bar", "p_min": 0, "p_max": 16, "accuracy_class": "1.6"}
+    }
+    assert (
+        GAUGE_PROCEDURE().initial_observations({**register, "unit": "psi"})["parameters"].get("pressure_unit") is None
+    )
+    assert fields_of(changed(WATER, "parameters", 0, "from_instrument", value="flow")) == [
+        "parameters[0].from_instrument"
+    ]

@@ -165,7 +165,7 @@ def test_the_error_curve_keeps_the_correlation_of_its_points():
     roundings ¼·2·8.33333e-8 = 4.16667e-8; u² = 1.125e-6, u = 1.060660e-3 kg.
     ν_eff = u⁴ / (s⁴/2) = (1.125e-6)² × 2 / 1e-12 = 2.53 -> ν = 2.
     """
-    from instruments.procedures.scale_calibration import ErrorResult, LoadPoint, ReferenceLoad, fit_error_curve
+    from instruments.procedures.scale_calibration_parts import ErrorResult, LoadPoint, ReferenceLoad, fit_error_curve
 
     values = run(copy.deepcopy(TWO_POINTS)).values
     assert [row["error"] for row in values["errors"]] == pytest.approx([0.0, 0.002], abs=1e-12)

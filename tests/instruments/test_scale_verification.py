@@ -156,7 +156,7 @@ def test_both_stages_of_one_job_are_kept():
         (lambda d: d["repeatability"]["loadings"].pop(), "repeatability.loadings"),
         (lambda d: d["scale"].update(accuracy_class="V"), "scale.accuracy_class"),
         (lambda d: d["scale"].pop("unit"), "scale.unit"),
-        (lambda d: d["scale"].update(d=0.001), "zero.additional_load"),  # change points need d = e
+        (lambda d: d["scale"].update(d=0.001), "scale.d"),  # d < e only on class I and II (R 76-1 3.4.2)
         (lambda d: d["scale"].update(range_type="two"), "scale.range_type"),
         (
             lambda d: d.update(discrimination=[{"load": 16, "indication": 16, "indication_with_extra": 16}]),
@@ -312,16 +312,47 @@ def test_where_d_equals_e_an_error_rounded_to_the_digit_is_not_an_error():
 
 
 def test_with_d_below_e_the_indication_minus_load_is_the_error():
-    """d = 0.002 kg < e = 0.005 kg: no change point is asked (the rounding is ±1 g, within 0.2 e)."""
-    document = copy.deepcopy(CASE)
-    document["scale"]["d"] = 0.002
-    for test in (document["weighing"], document["eccentricity"]["positions"], document["repeatability"]["loadings"]):
-        for loading in test:
-            loading.pop("additional_load")
-    document.pop("zero")
+    """Class II, Max 25 kg, e = 5 g, d = 1 g (n = 5000, Min = 50 e = 0.25 kg, R 76-1 Table 3): no change point is
+    asked (the rounding is ±0.5 g, within 0.1 e); E = I − L: 0.001 kg at 25 kg within MPE 0.5 e = 0.0025 kg."""
+    document = {
+        "scale": {"accuracy_class": "II", "max": 25, "min": 0.25, "e": 0.005, "d": 0.001, "unit": "kg"},
+        "weighing": [
+            {"load": 0.25, "indication": 0.25},
+            {"load": 10, "indication": 10.001},
+            {"load": 25, "indication": 25.001},
+            {"load": 10, "indication": 10.001, "direction": "decreasing"},
+        ],
+        "eccentricity": {"load": 10, "positions": [{"indication": 10.0 + i / 1000} for i in (0, 1, 1, 0, 2)]},
+        "repeatability": {"load": 20, "loadings": [{"indication": 20.0 + i / 1000} for i in (0, 1, 0, 1, 1, 0)]},
+        "standard_weights": {"class": "F1"},
+    }
     result = run(document)
     assert result.missing == ()
-    assert result.passed is not None
+    assert result.values["weighing"]["rows"][2]["error"] == pytest.approx(0.001)
+    assert result.passed is True
+
+
+@pytest.mark.parametrize(
+    ("scale", "field", "words"),
+    [
+        # R 76-1 3.4.2: an auxiliary indicating device (d < e) only on class I and II instruments.
+        ({"d": 0.002}, "scale.d", "class I and II"),
+        # R 76-1 3.1.2: scale intervals are 1, 2 or 5 × 10^k.
+        ({"e": 0.004, "d": 0.004}, "scale.e", "1, 2 or 5"),
+        # Table 3, class III, 0.1 g ≤ e ≤ 2 g: Min at least 20 e = 20 g for e = 1 g.
+        ({"max": 5, "e": 0.001, "d": 0.001, "min": 0.01}, "scale.min", "20 e"),
+        # Table 3, class III, e ≥ 5 g: n = Max/e at least 500; 2 kg / 5 g = 400.
+        ({"max": 2, "min": 0.1}, "scale.max", "n = Max/e = 400"),
+        # Table 3: class III has no e below 0.1 g.
+        ({"e": 0.00005, "d": 0.00005, "min": 0.001}, "scale.e", "outside the intervals"),
+    ],
+)
+def test_an_instrument_outside_r76_table_3_is_refused_naming_the_field(scale, field, words):
+    document = copy.deepcopy(CASE)
+    document["scale"].update(scale)
+    with pytest.raises(InputError) as refused:
+        run(document)
+    assert refused.value.field == field and words in refused.value.message
 
 
 def test_the_discrimination_test_asks_one_d_more_for_1_4_d_added():

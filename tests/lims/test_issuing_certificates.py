@@ -144,7 +144,7 @@ def test_only_a_reviewed_job_can_be_certified(world):
     job = world.job()
     job.status = "measured"
     world.session.commit()
-    with pytest.raises(RuleViolation, match="reviewed"):
+    with pytest.raises(RuleViolation, match="đã soát xét"):
         services.issue_certificate(world.session, world.signatory, job, TEST_PASSWORD)
 
 
@@ -159,7 +159,7 @@ def test_the_signatory_may_not_sign_what_they_measured(world, make_user):
     job = world.job(kind="calibration")
     job.measured_by_id = both.id
     world.session.commit()
-    with pytest.raises(PermissionDenied, match="measured"):
+    with pytest.raises(PermissionDenied, match="người đã đo"):
         services.issue_certificate(world.session, both, job, TEST_PASSWORD)
 
 
@@ -183,7 +183,7 @@ def test_an_unconfirmed_cycle_blocks_certification_until_a_manager_confirms_it(w
     world.session.commit()
     world.stickers()
     job = world.job()
-    with pytest.raises(RuleViolation, match="confirm"):
+    with pytest.raises(RuleViolation, match="xác nhận"):
         services.issue_certificate(world.session, world.signatory, job, TEST_PASSWORD, sticker_serial="VL 0000001")
     world.session.rollback()
 
@@ -234,5 +234,5 @@ def test_a_record_the_certificate_cannot_state_is_refused_as_a_rule_not_a_crash(
 def test_the_two_series_cannot_be_given_formats_that_collide(world):
     from lims.issuing.numbering import set_number_format
 
-    with pytest.raises(RuleViolation, match="same numbers"):
+    with pytest.raises(RuleViolation, match="Mẫu số trùng"):
         set_number_format(world.session, SYSTEM, "calibration", "{seq}-{yy}-{unit}")

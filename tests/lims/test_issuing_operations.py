@@ -117,7 +117,7 @@ def test_every_sticker_serial_is_accounted_for(world, make_user):
 
 def test_stickers_cannot_be_received_twice_or_reused(world):
     world.stickers(1, 5)
-    with pytest.raises(RuleViolation, match="already"):
+    with pytest.raises(RuleViolation, match="đã có"):
         world.stickers(5, 9)
     world.session.rollback()
     stickers.discard_sticker(world.session, world.signatory, "VL 0000004", "spoiled", "hỏng")

@@ -36,7 +36,7 @@ def test_an_incomplete_record_is_saved_with_its_missing_items_and_review_is_refu
     with pytest.raises(RuleViolation) as refused:
         services.review_job(session, lab["other"], job)
     assert refused.value.field == "observations.weighing"
-    assert "0.1 kg (Min, 20 e)" in refused.value.message and "(and 1 more)" in refused.value.message
+    assert "0.1 kg (Min, 20 e)" in refused.value.message and "(và 1 mục khác)" in refused.value.message
     assert job.status == "measured"
 
 
@@ -66,7 +66,7 @@ def test_a_reviewed_job_whose_record_no_longer_stands_is_flagged_not_recomputed(
 
     with pytest.raises(RuleViolation) as refused:
         issuing.issue_certificate(session, lab["other"], job, "whatever")
-    assert refused.value.field == "job" and "second look" in refused.value.message
+    assert refused.value.field == "job" and "cần soát xét lại" in refused.value.message
 
     services.reopen_measurement(session, lab["other"], job, "soát xét lại theo quy tắc mới")
     assert job.status == "in_progress" and job.second_look_reason is None

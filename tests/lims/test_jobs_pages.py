@@ -164,7 +164,7 @@ def test_the_reviewer_guard_is_shown_on_the_page(client, session, lab):
     sign_in(client, lab["technician"])
     response = client.post(f"/jobs/{job.id}/review", data={}, headers={"Referer": f"/jobs/{job.id}"})
     assert response.status_code == 302
-    assert "must not be the person who measured" in client.get(f"/jobs/{job.id}").get_data(as_text=True)
+    assert "Người soát xét không được là người đã đo" in client.get(f"/jobs/{job.id}").get_data(as_text=True)
     session.refresh(job)
     assert job.status == "measured"
 
@@ -211,7 +211,7 @@ def test_a_save_refused_for_want_of_a_standard_keeps_everything_and_says_so_at_t
     response = client.post(f"/jobs/{job.id}/record", data=data)
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    assert 'data-testid="error-standards"' in page and "choose the standards used" in page
+    assert 'data-testid="error-standards"' in page and "Cần chọn chuẩn đã dùng" in page
     assert 'value="10.005"' in page and 'value="20.5"' in page
     assert f'value="{(lab["today"] - timedelta(days=1)).isoformat()}"' in page
     assert 'data-preview-now="1"' in page
@@ -308,7 +308,7 @@ def test_a_row_without_a_service_is_refused_at_that_row(client, session, lab):
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert 'data-testid="error-items-2-service"' in page
-    assert "choose a service (items[2].service)" in page and "unknown service" not in page
+    assert "Dòng 3: cần chọn dịch vụ" in page and "dịch vụ không hợp lệ" not in page
 
 
 def test_the_manager_sees_and_cannot_accept_an_item_whose_procedure_does_not_apply(client, session, lab):

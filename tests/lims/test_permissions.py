@@ -314,6 +314,14 @@ READS = {
     "lims.plan.services.item_figure",
     "lims.plan.services.money_by_year",
     "lims.plan.services.plan_figures",
+    "lims.procedures.services.available_procedures",
+    "lims.procedures.services.current_version",
+    "lims.procedures.services.ensure_confirmed",
+    "lims.procedures.services.get_unconfirmed_value",
+    "lims.procedures.services.get_version",
+    "lims.procedures.services.previous_version",
+    "lims.procedures.services.resolve_procedure",
+    "lims.procedures.services.version_for_new_job",
     "lims.quality.services.people_trained",
 }
 # Writes that no actor performs, each with the reason.

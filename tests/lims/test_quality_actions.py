@@ -256,7 +256,7 @@ def test_intermediate_checks_evidence_the_validity_of_results(session):
     session.add(_check(standard, True, day=date(2026, 4, 2)))
     session.flush()
     row = next(r for r in catalogue_readiness(session, iso, date(2026, 5, 1)).rows if r.requirement.code == "7.7")
-    assert row.status == "present" and any("intermediate checks: 1" in item.label for item in row.items)
+    assert row.status == "present" and any("Kiểm tra giữa kỳ: 1" in item.label for item in row.items)
     row = next(r for r in catalogue_readiness(session, iso, date(2027, 6, 1)).rows if r.requirement.code == "7.7")
     assert row.status == "stale"
 
@@ -551,7 +551,7 @@ def test_a_withdrawn_document_is_no_evidence_and_cannot_be_linked(session, make_
     services.link_evidence(session, manager, clauses["7.2"], document, None)
     services.withdraw_document(session, manager, document, withdrawn_on=date(2026, 5, 1), reason="Thay thế")
     row = next(r for r in catalogue_readiness(session, iso, date(2026, 6, 1)).rows if r.requirement.code == "7.2")
-    assert row.status == "missing" and "withdrawn" in row.items[0].detail
+    assert row.status == "missing" and "đã thu hồi" in row.items[0].detail
     with pytest.raises(RuleViolation):
         services.link_evidence(session, manager, clauses["7.3"], document, None)
 
@@ -581,7 +581,7 @@ def test_a_withdrawn_document_stays_listed_marked_obsolete_with_its_versions_rea
         data={"effective_on": "2026-05-02"},
         headers={"Accept": "application/json"},
     )
-    assert refused.status_code == 422 and "withdrawn" in refused.get_json()["error"]
+    assert refused.status_code == 422 and "thu hồi" in refused.get_json()["error"]
     session.expire_all()
     assert pending.approved_at is None
     assert session.scalar(select(func.count(ControlledDocument.id))) == 1

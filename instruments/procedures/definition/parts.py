@@ -21,6 +21,8 @@ MAX_ITEMS = 200  # entries of any one list (points, fields, examples...)
 MAX_NAME = 40
 
 KINDS = ("verification", "calibration")
+# What the instrument register knows of an instrument, which a parameter may start from (``from_instrument``).
+INSTRUMENT_FACTS = ("accuracy_class", "range_min", "range_max", "unit", "resolution", "verification_interval")
 PLACES = ("lab", "on_site")
 PER = ("run", "point")
 SHOWS = ("value", "point", "run", "verdict")
@@ -93,6 +95,7 @@ class Parameter:
     minimum: float | None = None
     maximum: float | None = None
     required: bool = True
+    from_instrument: str | None = None  # the register's fact a new record starts from (one of INSTRUMENT_FACTS)
 
 
 @dataclass(frozen=True)
@@ -293,6 +296,7 @@ class Definition:
     examples: tuple[Example, ...]
     unconfirmed: tuple[Unconfirmed, ...]
     units_under_test: UnitsUnderTest = field(default_factory=UnitsUnderTest)
+    verifier_field: str | None = None  # the field of measurement a verifier's card must cover
 
     @property
     def has_in_service(self) -> bool:
@@ -316,6 +320,7 @@ class DefinitionError(Exception):
 
 
 __all__ = [
+    "INSTRUMENT_FACTS",
     "FORMAT",
     "MAX_TEXT",
     "MAX_EXPRESSION",

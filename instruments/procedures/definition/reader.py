@@ -150,6 +150,9 @@ class _Reader(TestsReader):
             "instrument_types": tuple(key_of(t, join_path("instrument_types", i)) for i, t in enumerate(types)),
             "methods": tuple(methods),
             "reference_document": text_of(doc.get("reference_document") or "—", "reference_document", 200),
+            "verifier_field": None
+            if doc.get("verifier_field") is None
+            else text_of(doc["verifier_field"], "verifier_field", 100),
         }
 
     def _parameters(self) -> tuple[Parameter, ...]:

@@ -12,6 +12,7 @@ import yaml
 
 from instruments.errors import InputError
 from instruments.procedures.definition.parts import (
+    INSTRUMENT_FACTS,
     MAX_DEPTH,
     MAX_EXPRESSION,
     MAX_ITEMS,
@@ -233,9 +234,11 @@ class _Problems:
 TOP_LEVEL = (
     "format", "key", "version", "effective", "title", "kind", "place", "instrument_types", "methods",
     "reference_document", "units_under_test", "parameters", "constants", "standards", "environment", "tests",
-    "tables", "failure_notice", "examples",
+    "tables", "failure_notice", "examples", "verifier_field",
 )  # fmt: skip
-PARAMETER_KEYS = ("name", "label", "kind", "unit", "choices", "minimum", "maximum", "required", "unconfirmed")
+PARAMETER_KEYS = (
+    "name", "label", "kind", "unit", "choices", "minimum", "maximum", "required", "unconfirmed", "from_instrument",
+)  # fmt: skip
 PARAMETER_KINDS = ("number", "choice", "unit", "text")
 
 
@@ -265,7 +268,10 @@ def parameter_of(value: Any, where: str, unit_parameters: Iterable[str], kinds=P
     required = document.get("required", True)
     if not isinstance(required, bool):
         raise InputError(join_path(where, "required"), "must be true or false")
-    return Parameter(name, label, kind, unit, choices, bounds.get("minimum"), bounds.get("maximum"), required)
+    source = document.get("from_instrument")
+    if source is not None and source not in INSTRUMENT_FACTS:
+        raise InputError(join_path(where, "from_instrument"), f"must be one of {', '.join(INSTRUMENT_FACTS)}")
+    return Parameter(name, label, kind, unit, choices, bounds.get("minimum"), bounds.get("maximum"), required, source)
 
 
 def note_unconfirmed(document: Mapping, where: str, found: list[Unconfirmed]) -> None:
