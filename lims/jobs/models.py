@@ -172,6 +172,10 @@ class MeasurementRecord(db.Model):
 
     job: Mapped[Job] = relationship(back_populates="records")
     recorded_by: Mapped[User] = relationship()
+    # A bench record (several units under test): the job of each instrument on it, in the order of its units.
+    units: Mapped[list["RecordUnit"]] = relationship(
+        back_populates="record", order_by="RecordUnit.position", cascade="all, delete-orphan"
+    )
 
     @property
     def missing(self) -> list[dict]:
@@ -191,6 +195,26 @@ class MeasurementRecord(db.Model):
         """Whether the reference values recorded differ from the standard's certificate beyond rounding."""
         check = self.reference_check
         return bool(check and check.get("status") == "differs")
+
+
+class RecordUnit(db.Model):
+    """One instrument of a record that measured several together (a bench): its own job and its own decision.
+
+    The unit's job takes its result from here (``units[position]`` of the record's result): its own certificate or
+    failure notice and sticker, while the readings stay in the one record they were taken in.
+    """
+
+    __tablename__ = "record_unit"
+    __table_args__ = (UniqueConstraint("record_id", "position"), UniqueConstraint("record_id", "job_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("measurement_record.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)  # its index in the record's units
+    job_id: Mapped[int] = mapped_column(ForeignKey("job.id"), index=True)
+    passed: Mapped[bool | None]  # the unit's own decision, as computed with the record
+
+    record: Mapped[MeasurementRecord] = relationship(back_populates="units")
+    job: Mapped[Job] = relationship()
 
 
 class Authorisation(db.Model):

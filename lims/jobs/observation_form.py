@@ -44,6 +44,11 @@ def _numbers_list(field: dict) -> bool:
     return field["kind"] == "list" and field.get("item", {}).get("kind") in ("number", "integer")
 
 
+def _table(field: dict) -> bool:
+    """Say whether a field is a table of rows rather than one input (a list of numbers is one input)."""
+    return field["kind"] == "list" and not _numbers_list(field)
+
+
 def _input(field: dict, name: str, value: Any, document: dict, label: bool = True) -> dict:
     kind = "numbers" if _numbers_list(field) else field["kind"]
     return {
@@ -85,6 +90,21 @@ def build(fields: list[dict], document: dict, prefix: str = OBSERVATIONS, root: 
             if field.get("max_items"):
                 count = min(count, field["max_items"])
             item = field["item"]
+            if item["kind"] == "group" and any(_table(child) for child in item["fields"]):
+                # Items that hold tables of their own (the units on a bench): one fieldset per item.
+                widgets += [
+                    {
+                        "type": "group",
+                        "name": f"{name}.{i}",
+                        "label_vi": f"{item['label_vi']} {i + 1}",
+                        "label_en": f"{item['label_en']} {i + 1}",
+                        "required": i < (field.get("min_items") or 0),
+                        "help": field.get("help_en", "") if i == 0 else "",
+                        "children": build(item["fields"], items[i] if i < len(items) else {}, f"{name}.{i}", root),
+                    }
+                    for i in range(count)
+                ]
+                continue
             if item["kind"] == "group":
                 columns = item["fields"]
                 rows = [
