@@ -184,13 +184,16 @@ def register_errorhandlers(app: Flask) -> None:
     from flask import jsonify, render_template
     from werkzeug.exceptions import HTTPException
 
-    from lims.core.web import wants_json
+    from lims.core.web import is_api, problem_response, wants_json
 
     def render_error(error):
         code = error.code if isinstance(error, HTTPException) else 500
         if code == 500:
             logging.getLogger("lims").exception("unhandled error on %s", request.path)
             db.session.rollback()
+        if is_api():
+            detail = error.description if isinstance(error, HTTPException) and code != 500 else None
+            return problem_response(code, detail)
         if wants_json():
             return jsonify({"error": error.name if isinstance(error, HTTPException) else "Internal Server Error"}), code
         return render_template("errors/error.html", code=code, message=None), code
@@ -246,6 +249,15 @@ def register_template_helpers(app: Flask) -> None:
     def page_url(number: int) -> str:
         args = request.args.to_dict()
         args["page"] = number
+        return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+    @app.template_global()
+    def cursor_url(cursor: str | None) -> str:
+        """The address of this list from a cursor on (lims.core.lists), its filters kept; None: the first page."""
+        args = request.args.to_dict()
+        args.pop("cursor", None)
+        if cursor:
+            args["cursor"] = cursor
         return url_for(request.endpoint, **(request.view_args or {}), **args)
 
     app.jinja_env.globals["navigation"] = navigation

@@ -1,4 +1,5 @@
-"""`lims procedures list|validate|import`: the procedures the science offers, checking a definition, storing one."""
+"""`lims procedures list|validate|example|import|versions`: the procedures the science offers, checking a definition,
+storing one, and the versions stored."""
 
 import json
 from importlib import resources
@@ -142,3 +143,20 @@ def import_definition(file, username: str, approver: str | None) -> None:  # noq
             click.echo(f"approved {label} by {approver}")
     except RuleViolation as exc:
         raise click.ClickException(exc.message) from exc
+
+
+@procedures_group.command("versions")
+@with_appcontext
+def list_versions() -> None:
+    """List the definition versions stored in the database: status, effective date, values awaiting confirmation."""
+    from sqlalchemy import select
+
+    from lims.extensions import db
+    from lims.procedures.models import ProcedureVersion
+
+    for version in db.session.scalars(select(ProcedureVersion).order_by(ProcedureVersion.key, ProcedureVersion.id)):
+        waiting = len(version.waiting_confirmation)
+        click.echo(
+            f"{version.key:<26} v{version.version:<4} {version.status:<10} effective {version.effective.isoformat()}"
+            f"  unconfirmed values waiting: {waiting}"
+        )

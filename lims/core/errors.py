@@ -22,3 +22,9 @@ class NotFound(RuleViolation):
     """No such record (or none this person may see: the two are not told apart)."""
 
     status = 404
+
+
+class BadArgument(RuleViolation):
+    """A query argument of a list (a filter, the page size, the cursor) that cannot be read."""
+
+    status = 400

@@ -138,8 +138,41 @@ def inspector_may_write(view: Callable, user) -> bool:
     return user.roles != {"inspector"} or getattr(view, "lims_inspector_may", False)
 
 
+def is_api() -> bool:
+    """Whether this request is one of the API's (its errors are application/problem+json, RFC 9457)."""
+    return request.path.startswith("/api/")
+
+
+def problem_response(status: int, detail: str | None = None, *, field: str | None = None, errors=None):
+    """Return an RFC 9457 problem document: the status, its title, what went wrong and the field it concerns.
+
+    ``errors`` lists every refused field as ``{"field": "items[2].serial", "message": ...}`` (a body that failed
+    its schema); ``field`` names the first, as the lab's other JSON errors do.
+    """
+    from werkzeug.http import HTTP_STATUS_CODES
+
+    body = {
+        "type": "about:blank",
+        "title": HTTP_STATUS_CODES.get(status, "Error"),
+        "status": status,
+        "detail": str(detail) if detail else HTTP_STATUS_CODES.get(status, "Error"),
+        "instance": request.path,
+    }
+    if errors:
+        body["errors"] = [{"field": item["field"], "message": str(item["message"])} for item in errors]
+        field = field or body["errors"][0]["field"]
+    if field is not None:
+        body["field"] = field
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = "application/problem+json"
+    return response
+
+
 def rule_violation_response(exc: RuleViolation):
     """Turn a refused operation into a JSON error, or a page that says why."""
+    if is_api():
+        return problem_response(exc.status, exc.message, field=exc.field, errors=getattr(exc, "errors", None))
     if wants_json():
         return jsonify({"error": exc.message, "field": exc.field}), exc.status
     if request.method == "POST" and exc.status == 422 and request.referrer:

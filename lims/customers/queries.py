@@ -8,7 +8,10 @@ from datetime import date, timedelta
 from sqlalchemy import Select, and_, exists, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from instruments.formatting import format_cell
 from lims.auth.permissions import scope_condition
+from lims.core.dates import lab_today
+from lims.core.lists import Column, Key, ListSpec, arg
 from lims.core.search import matches
 from lims.customers.models import (
     Instrument,
@@ -44,17 +47,17 @@ def instrument_id_in(typed: str | None) -> int | None:
 
 @dataclass(frozen=True)
 class InstrumentFilter:
-    """The filters of the instrument list, shared by the page, the export and the recall."""
+    """The filters of the instrument list, shared by the page, the export, the API and the recall."""
 
-    organisation_id: int | None = None
-    instrument_type_id: int | None = None
-    search: str | None = None
-    due: str | None = None  # None | "overdue" | "due" (due within `within_days`, overdue included)
-    within_days: int = 30
+    organisation_id: int | None = arg(kind=int, minimum=1, description="the owning enterprise")
+    instrument_type_id: int | None = arg("type", kind=int, minimum=1, description="the instrument type")
+    search: str | None = arg("q", description="words of the serial, model, maker, enterprise or type")
+    due: str | None = arg(choices=("due", "overdue"), description="due within `days` (overdue included), or overdue")
+    within_days: int = arg("days", default=30, kind=int, minimum=0, maximum=3660, description="the `due` horizon")
     include_inactive: bool = False
 
 
-def instruments_query(user, filters: InstrumentFilter, today: date) -> Select:
+def _instruments_where(user, filters: InstrumentFilter, today: date) -> Select:
     query = (
         select(Instrument)
         .options(joinedload(Instrument.organisation), joinedload(Instrument.instrument_type))
@@ -78,9 +81,73 @@ def instruments_query(user, filters: InstrumentFilter, today: date) -> Select:
         query = query.where(Instrument.next_due_on < today)
     elif filters.due == "due":
         query = query.where(Instrument.next_due_on <= today + timedelta(days=filters.within_days))
-    if filters.due:
-        return query.order_by(Instrument.next_due_on, Instrument.id)
-    return query.order_by(Instrument.organisation_id, Instrument.id)
+    return query
+
+
+def instrument_keys(filters: InstrumentFilter) -> tuple[Key, ...]:
+    """The order of the instrument list: soonest due first when filtered by due date, else by enterprise."""
+    if filters.due:  # the due filters keep only instruments with a due date, so the key is never NULL
+        return (Key(Instrument.next_due_on, lambda item: item.next_due_on, date), Key(Instrument.id, lambda i: i.id))
+    return (Key(Instrument.organisation_id, lambda item: item.organisation_id), Key(Instrument.id, lambda i: i.id))
+
+
+def instruments_query(user, filters: InstrumentFilter, today: date) -> Select:
+    """The instruments this person may see that pass the filters, in the list's order."""
+    keys = instrument_keys(filters)
+    return _instruments_where(user, filters, today).order_by(*(key.column for key in keys))
+
+
+def _exported(value):
+    # Measured values as the lab writes them (decimal comma, no float noise); the import reads them back.
+    return format_cell(value) if isinstance(value, float) else value
+
+
+def _attribute(name: str):
+    return lambda item: _exported(getattr(item, name))
+
+
+# The export's columns are the import's: a file exported here is read back by `lims import instruments`.
+INSTRUMENT_COLUMNS = (
+    Column("tax_code", lambda item: item.organisation.tax_code),
+    Column("type_code", lambda item: item.instrument_type.code),
+    *(
+        Column(name, _attribute(name))
+        for name in (
+            "serial", "maker", "model", "range_min", "range_max", "unit", "resolution", "verification_interval",
+            "accuracy_class", "location", "last_service_on", "last_service_kind", "next_due_on",
+        )
+    ),
+)  # fmt: skip
+
+INSTRUMENT_EXPORT_HEADER = tuple(column.header for column in INSTRUMENT_COLUMNS)
+
+INSTRUMENTS = ListSpec(
+    name="instruments",
+    filters=InstrumentFilter,
+    query=lambda actor, filters: _instruments_where(actor, filters, lab_today()),
+    keys=instrument_keys,
+    columns=INSTRUMENT_COLUMNS,
+)
+
+
+@dataclass(frozen=True)
+class RecallFilter:
+    """The filters of the recall list: instruments overdue or due within ``days``."""
+
+    organisation_id: int | None = arg(kind=int, minimum=1, description="the enterprise")
+    within_days: int = arg("days", default=30, kind=int, minimum=0, maximum=3660, description="the horizon in days")
+
+    def instruments(self) -> InstrumentFilter:
+        return InstrumentFilter(self.organisation_id, due="due", within_days=self.within_days)
+
+
+RECALL = ListSpec(
+    name="recall",
+    filters=RecallFilter,
+    query=lambda actor, filters: _instruments_where(actor, filters.instruments(), lab_today()),
+    keys=lambda filters: instrument_keys(filters.instruments()),
+    columns=INSTRUMENT_COLUMNS,
+)
 
 
 def recall_query(user, today: date, within_days: int, organisation_id: int | None = None) -> Select:

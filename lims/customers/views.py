@@ -9,13 +9,13 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from certificates.qr import qr_svg
-from instruments.formatting import format_cell
 from lims.auth.permissions import LAB_ROLES, Capability
 from lims.core.dates import lab_today
 from lims.core.errors import NotFound, RuleViolation
-from lims.core.exports import csv_response
+from lims.core.exports import list_export
 from lims.core.forms import choices, refuse_invalid, show_refusal
 from lims.core.links import public_url
+from lims.core.lists import fetch_page, parse_filters
 from lims.core.navigation import register_home_panel, register_nav
 from lims.core.web import read_view, write_view
 from lims.customers import queries, services
@@ -40,6 +40,7 @@ from lims.customers.models import InstrumentType, Method, OutboxMessage, Verific
 from lims.extensions import db
 
 blueprint = Blueprint("customers", __name__, url_prefix="/customers")
+IMPORT_COLUMNS = queries.INSTRUMENT_EXPORT_HEADER  # a file exported from the list imports back
 
 
 def _int_arg(name: str, default: int | None = None) -> int | None:
@@ -219,66 +220,28 @@ def calendar(token: str):
 # --- instruments -------------------------------------------------------------------------------------------------
 
 
-def _instrument_filter() -> queries.InstrumentFilter:
-    due = request.args.get("due")
-    return queries.InstrumentFilter(
-        organisation_id=_int_arg("organisation_id"),
-        instrument_type_id=_int_arg("type"),
-        search=request.args.get("q") or None,
-        due=due if due in ("due", "overdue") else None,
-        within_days=max(0, min(_int_arg("days", 30) or 0, 3660)),
-    )
-
-
 @blueprint.route("/instruments")
 @read_view(Capability.READ_CUSTOMERS)
 def instruments():
-    filters = _instrument_filter()
+    filters = parse_filters(queries.InstrumentFilter, request.args)
     labelled = queries.instrument_id_in(filters.search)
     if labelled:  # a label's code or QR address, typed or scanned into the search: open that instrument
         return redirect(url_for("customers.instrument", instrument_id=labelled))
-    page = db.paginate(queries.instruments_query(current_user, filters, lab_today()), per_page=50, error_out=False)
+    page = fetch_page(db.session, queries.INSTRUMENTS, current_user, filters, cursor=request.args.get("cursor"))
     types = db.session.scalars(queries.instrument_types_query()).all()
     return render_template("customers/instruments.html", page=page, filters=filters, types=types, today=lab_today())
-
-
-EXPORT_COLUMNS = (
-    "tax_code",
-    "type_code",
-    "serial",
-    "maker",
-    "model",
-    "range_min",
-    "range_max",
-    "unit",
-    "resolution",
-    "verification_interval",
-    "accuracy_class",
-    "location",
-    "last_service_on",
-    "last_service_kind",
-    "next_due_on",
-)
-
-
-def _exported(value):
-    return format_cell(value) if isinstance(value, float) else value
 
 
 @blueprint.route("/instruments.csv")
 @read_view(Capability.READ_CUSTOMERS)
 def instruments_export():
-    query = queries.instruments_query(current_user, _instrument_filter(), lab_today())
-    # Measured values as the lab writes them (decimal comma, no float noise); the import reads them back.
-    rows = (
-        [
-            item.organisation.tax_code,
-            item.instrument_type.code,
-            *(_exported(getattr(item, name)) for name in EXPORT_COLUMNS[2:]),
-        ]
-        for item in db.session.scalars(query)
-    )
-    return csv_response(EXPORT_COLUMNS, rows, "phuong-tien-do.csv")
+    return list_export(queries.INSTRUMENTS, current_user, "phuong-tien-do", "csv")
+
+
+@blueprint.route("/instruments.xlsx")
+@read_view(Capability.READ_CUSTOMERS)
+def instruments_export_xlsx():
+    return list_export(queries.INSTRUMENTS, current_user, "phuong-tien-do", "xlsx")
 
 
 @blueprint.route("/instruments/<int:instrument_id>")
@@ -374,7 +337,7 @@ def _fill_organisations(form: ImportForm) -> None:
 def import_form():
     form = ImportForm(organisation_id=_int_arg("organisation_id", 0))
     _fill_organisations(form)
-    return render_template("customers/import.html", form=form, report=None, columns=EXPORT_COLUMNS)
+    return render_template("customers/import.html", form=form, report=None, columns=IMPORT_COLUMNS)
 
 
 @blueprint.route("/import", methods=["POST"])
@@ -383,7 +346,7 @@ def import_upload():
     form = ImportForm()
     _fill_organisations(form)
     if not form.validate_on_submit():
-        return render_template("customers/import.html", form=form, report=None, columns=EXPORT_COLUMNS), 400
+        return render_template("customers/import.html", form=form, report=None, columns=IMPORT_COLUMNS), 400
     upload = form.file.data
     report = services.import_instruments(
         db.session,
@@ -394,9 +357,9 @@ def import_upload():
     )
     if not report.ok:
         # A 422 makes write_view roll back: nothing of a refused file stays.
-        return render_template("customers/import.html", form=form, report=report, columns=EXPORT_COLUMNS), 422
+        return render_template("customers/import.html", form=form, report=report, columns=IMPORT_COLUMNS), 422
     flash(_("Đã nhập %(count)s phương tiện đo.", count=report.imported), "success")
-    return render_template("customers/import.html", form=form, report=report, columns=EXPORT_COLUMNS)
+    return render_template("customers/import.html", form=form, report=report, columns=IMPORT_COLUMNS)
 
 
 # --- recall and reminders ------------------------------------------------------------------------------------
@@ -406,10 +369,10 @@ def import_upload():
 @read_view(Capability.READ_CUSTOMERS)
 def recall():
     today = lab_today()
-    days = max(0, min(_int_arg("days", 30) or 0, 3660))
-    organisation_id = _int_arg("organisation_id")
+    filters = parse_filters(queries.RecallFilter, request.args)
+    days, organisation_id = filters.within_days, filters.organisation_id
     summary = queries.recall_summary(db.session, current_user, today, days, organisation_id=organisation_id)
-    page = db.paginate(queries.recall_query(current_user, today, days, organisation_id), per_page=50, error_out=False)
+    page = fetch_page(db.session, queries.RECALL, current_user, filters, cursor=request.args.get("cursor"))
     return render_template(
         "customers/recall.html",
         page=page,

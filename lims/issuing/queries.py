@@ -1,6 +1,7 @@
 """Reads of certificates, stickers and batches, with the permission check of who may see them."""
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, select
@@ -9,8 +10,9 @@ from sqlalchemy.orm import Session
 from lims.auth.models import User
 from lims.auth.permissions import may_see_organisation, visible_to
 from lims.core.errors import NotFound
+from lims.core.lists import Column, Key, ListSpec, arg
 from lims.core.search import matches
-from lims.issuing.models import Certificate, ImpactNotice, IssueBatch
+from lims.issuing.models import CERTIFICATE_STATUSES, Certificate, ImpactNotice, IssueBatch
 from lims.jobs.models import Job
 from lims.standards.models import Standard
 
@@ -22,12 +24,57 @@ def visible_certificates(user: User) -> Select:
 
 
 def search_certificates(user: User, text: str | None = None, status: str | None = None) -> Select:
-    query = visible_certificates(user)
-    if text:
-        query = query.where(matches(text, [Certificate.search_text]))
-    if status:
-        query = query.where(Certificate.status == status)
+    return CERTIFICATES.ordered(user, CertificateFilter(search=text, status=status))
+
+
+@dataclass(frozen=True)
+class CertificateFilter:
+    """The filters of the certificate list, shared by the page, the export and the API."""
+
+    search: str | None = arg("q", description="words of the number, enterprise or instrument")
+    status: str | None = arg(choices=CERTIFICATE_STATUSES, description="issued, superseded or revoked")
+    kind: str | None = arg(choices=("verification", "calibration"), description="verification or calibration")
+    organisation_id: int | None = arg(kind=int, minimum=1, description="the enterprise")
+    instrument_id: int | None = arg(kind=int, minimum=1, description="the instrument")
+    issued_from: date | None = arg(kind=date, description="issued on or after this day")
+    issued_to: date | None = arg(kind=date, description="issued on or before this day")
+
+
+def _certificates_where(user: User, filters: CertificateFilter) -> Select:
+    query = visible_to(user, select(Certificate), Certificate.organisation_id)
+    if filters.search:
+        query = query.where(matches(filters.search, [Certificate.search_text]))
+    for name in ("status", "kind", "organisation_id", "instrument_id"):
+        if getattr(filters, name):
+            query = query.where(getattr(Certificate, name) == getattr(filters, name))
+    if filters.issued_from:
+        query = query.where(Certificate.issued_on >= filters.issued_from)
+    if filters.issued_to:
+        query = query.where(Certificate.issued_on <= filters.issued_to)
     return query
+
+
+CERTIFICATES = ListSpec(
+    name="certificates",
+    filters=CertificateFilter,
+    query=_certificates_where,
+    # Newest first: the moment of issue, then the id (two issued in one batch share no id).
+    keys=lambda filters: (
+        Key(Certificate.issued_at, lambda c: c.issued_at, datetime, descending=True),
+        Key(Certificate.id, lambda c: c.id, descending=True),
+    ),
+    columns=(
+        Column("number", lambda c: c.display_number),
+        Column("kind", lambda c: c.kind),
+        Column("customer", lambda c: c.customer_name),
+        Column("instrument", lambda c: c.instrument_summary),
+        Column("issued_on", lambda c: c.issued_on),
+        Column("valid_until", lambda c: c.valid_until),
+        Column("passed", lambda c: c.passed),
+        Column("status", lambda c: c.status),
+        Column("pdf_sha256", lambda c: c.pdf_sha256),
+    ),
+)
 
 
 def get_certificate(session: Session, user: User, certificate_id: int) -> Certificate:

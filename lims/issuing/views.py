@@ -12,13 +12,13 @@ from lims.auth.models import User
 from lims.auth.permissions import Capability, may_see_organisation
 from lims.core.dates import lab_day, lab_today
 from lims.core.errors import NotFound, RuleViolation
-from lims.core.exports import download
+from lims.core.exports import download, list_export
 from lims.core.files import read_bytes
 from lims.core.forms import choices, refuse_invalid
 from lims.core.limits import limiter
 from lims.core.links import public_url
+from lims.core.lists import fetch_page, parse_filters
 from lims.core.navigation import register_home_panel, register_nav
-from lims.core.paging import capped_paginate
 from lims.core.web import client_address, read_view, write_view
 from lims.extensions import db
 from lims.issuing import batch as batches
@@ -43,7 +43,6 @@ from lims.jobs.models import Job
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("issuing", __name__)
-PER_PAGE = 50
 
 
 def _remarks(text: str | None) -> tuple[str, ...]:
@@ -56,12 +55,21 @@ def _remarks(text: str | None) -> tuple[str, ...]:
 @blueprint.route("/certificates")
 @read_view(Capability.READ_CERTIFICATES)
 def certificates():
-    status = request.args.get("status") or None
-    query = queries.search_certificates(
-        current_user, request.args.get("q"), status if status in CERTIFICATE_STATUSES else None
-    )
-    page = capped_paginate(db.session, query, PER_PAGE)
-    return render_template("issuing/certificates.html", page=page, statuses=CERTIFICATE_STATUSES)
+    filters = parse_filters(queries.CertificateFilter, request.args)
+    page = fetch_page(db.session, queries.CERTIFICATES, current_user, filters, cursor=request.args.get("cursor"))
+    return render_template("issuing/certificates.html", page=page, filters=filters, statuses=CERTIFICATE_STATUSES)
+
+
+@blueprint.route("/certificates.csv")
+@read_view(Capability.READ_CERTIFICATES)
+def certificates_export():
+    return list_export(queries.CERTIFICATES, current_user, "giay-chung-nhan", "csv")
+
+
+@blueprint.route("/certificates.xlsx")
+@read_view(Capability.READ_CERTIFICATES)
+def certificates_export_xlsx():
+    return list_export(queries.CERTIFICATES, current_user, "giay-chung-nhan", "xlsx")
 
 
 @blueprint.route("/certificates/<int:certificate_id>")

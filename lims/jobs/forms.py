@@ -30,7 +30,10 @@ STATE_NAMES = {
     "cancelled": _l("Đã hủy"),
 }
 STAGE_NAMES = {"as_found": _l("Trước điều chỉnh (as found)"), "as_left": _l("Sau điều chỉnh (as left)")}
-REQUEST_STATUS_NAMES = {"submitted": _l("Chờ xem xét"), "accepted": _l("Đã chấp nhận"), "declined": _l("Đã từ chối")}
+REQUEST_STATUS_NAMES = {
+    "submitted": _l("Chờ xem xét"), "accepted": _l("Đã chấp nhận"), "declined": _l("Đã từ chối"),
+    "cancelled": _l("Đã hủy"),
+}
 MAX_ITEM_ROWS = 100  # rows a request may hold: the form starts with one and adds a row on demand
 
 

@@ -1,5 +1,6 @@
 """Reads of requests, jobs, records and authorisations; loaders that also check who may see them."""
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
@@ -10,18 +11,64 @@ from lims.auth.models import User, UserRole
 from lims.auth.permissions import may_see_organisation, visible_to
 from lims.core.dates import lab_today
 from lims.core.errors import NotFound
+from lims.core.lists import Column, Key, ListSpec, arg
 from lims.customers.models import Instrument, Organisation
 from lims.customers.queries import InstrumentFilter, instrument_id_in, instruments_query
-from lims.jobs.models import Authorisation, Job, MeasurementRecord, ServiceRequest, VerifierCard
+from lims.jobs.models import JOB_STATES, Authorisation, Job, MeasurementRecord, ServiceRequest, VerifierCard
 from lims.standards.models import Standard
 
 BOARD_STATES = ("received", "scheduled", "in_progress", "measured", "reviewed", "certified", "on_hold")
 
 
+REQUEST_STATUSES = ("submitted", "accepted", "declined", "cancelled")
+
+
+@dataclass(frozen=True)
+class RequestFilter:
+    """The filters of the request list, shared by the page, the export and the API."""
+
+    status: str | None = arg(choices=REQUEST_STATUSES, description="submitted, accepted, declined or cancelled")
+    organisation_id: int | None = arg(kind=int, minimum=1, description="the requesting enterprise")
+    search: str | None = arg("q", description="the request's number, or part of it")
+    requested_from: date | None = arg(kind=date, description="requested on or after this day")
+    requested_to: date | None = arg(kind=date, description="requested on or before this day")
+
+
+def _requests_where(user: User, filters: RequestFilter) -> Select:
+    query = visible_to(user, select(ServiceRequest), ServiceRequest.organisation_id)
+    query = query.options(selectinload(ServiceRequest.items), selectinload(ServiceRequest.organisation))
+    if filters.status:
+        query = query.where(ServiceRequest.status == filters.status)
+    if filters.organisation_id:
+        query = query.where(ServiceRequest.organisation_id == filters.organisation_id)
+    if filters.search:
+        query = query.where(ServiceRequest.number.contains(filters.search.strip().upper(), autoescape=True))
+    if filters.requested_from:
+        query = query.where(ServiceRequest.requested_on >= filters.requested_from)
+    if filters.requested_to:
+        query = query.where(ServiceRequest.requested_on <= filters.requested_to)
+    return query
+
+
+REQUESTS = ListSpec(
+    name="requests",
+    filters=RequestFilter,
+    query=_requests_where,
+    keys=lambda filters: (Key(ServiceRequest.id, lambda r: r.id, descending=True),),  # newest first
+    columns=(
+        Column("number", lambda r: r.number),
+        Column("organisation", lambda r: r.organisation.name),
+        Column("requested_on", lambda r: r.requested_on),
+        Column("items", lambda r: len(r.items)),
+        Column("status", lambda r: r.status),
+        Column("agreed_on", lambda r: r.agreed_on),
+    ),
+)
+
+
 def requests_query(user: User) -> Select:
     """Requests this person may see, newest first."""
-    query = select(ServiceRequest).order_by(ServiceRequest.id.desc())
-    return visible_to(user, query, ServiceRequest.organisation_id)
+    return REQUESTS.ordered(user, RequestFilter())
 
 
 def load_request(session: Session, user: User, request_id: int) -> ServiceRequest:
@@ -84,11 +131,56 @@ def visible_jobs(user: User, query: Select) -> Select:
     return visible_to(user, query, ServiceRequest.organisation_id)
 
 
-def jobs_query(user: User, state: str | None = None) -> Select:
-    query = visible_jobs(user, select(Job).order_by(Job.id.desc()))
-    if state:
-        query = query.where(Job.status == state)
+@dataclass(frozen=True)
+class JobFilter:
+    """The filters of the job list, shared by the page, the export and the API."""
+
+    state: str | None = arg(choices=JOB_STATES, description="the job's state")
+    organisation_id: int | None = arg(kind=int, minimum=1, description="the enterprise")
+    request_id: int | None = arg(kind=int, minimum=1, description="the request the job came from")
+    instrument_id: int | None = arg(kind=int, minimum=1, description="the instrument")
+    technician_id: int | None = arg("technician", kind=int, minimum=1, description="the technician assigned")
+
+
+def _jobs_where(user: User, filters: JobFilter) -> Select:
+    query = visible_jobs(user, select(Job)).options(selectinload(Job.instrument), selectinload(Job.technician))
+    if filters.state:
+        query = query.where(Job.status == filters.state)
+    if filters.organisation_id:
+        query = query.where(ServiceRequest.organisation_id == filters.organisation_id)
+    for name, column in (
+        ("request_id", Job.request_id),
+        ("instrument_id", Job.instrument_id),
+        ("technician_id", Job.technician_id),
+    ):
+        if getattr(filters, name):
+            query = query.where(column == getattr(filters, name))
     return query
+
+
+JOBS = ListSpec(
+    name="jobs",
+    filters=JobFilter,
+    query=_jobs_where,
+    keys=lambda filters: (Key(Job.id, lambda job: job.id, descending=True),),  # newest first
+    columns=(
+        Column("number", lambda job: job.number),
+        Column("request", lambda job: job.request.number),
+        Column("organisation", lambda job: job.request.organisation.name),
+        Column("instrument", lambda job: job.instrument.serial),
+        Column("service", lambda job: job.service),
+        Column("procedure", lambda job: job.procedure_key),
+        Column("status", lambda job: job.status),
+        Column("technician", lambda job: job.technician.full_name if job.technician else None),
+        Column("scheduled_on", lambda job: job.scheduled_on),
+        Column("measured_on", lambda job: job.measured_on),
+        Column("passed", lambda job: job.passed),
+    ),
+)
+
+
+def jobs_query(user: User, state: str | None = None) -> Select:
+    return JOBS.ordered(user, JobFilter(state=state))
 
 
 def board(session: Session, user: User, per_state: int = 50) -> dict[str, list[Job]]:

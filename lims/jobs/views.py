@@ -13,7 +13,9 @@ from lims.auth.permissions import LAB_ROLES, Capability, may
 from lims.core.dates import is_plausible_day, lab_today
 from lims.core.display import page_locale, printed_result
 from lims.core.errors import RuleViolation
+from lims.core.exports import list_export
 from lims.core.forms import choices, show_refusal
+from lims.core.lists import fetch_page, parse_filters
 from lims.core.navigation import register_home_panel, register_nav
 from lims.core.web import read_view, write_view
 from lims.customers import services as customer_services
@@ -36,6 +38,7 @@ from lims.jobs.forms import (
     ScheduleForm,
     VerifierCardForm,
 )
+from lims.jobs.models import JOB_STATES
 from lims.procedures.services import available_procedures
 
 blueprint = Blueprint("jobs", __name__, url_prefix="/jobs")
@@ -60,8 +63,24 @@ def labels():
 @blueprint.route("/requests")
 @read_view(Capability.READ_REQUESTS)
 def requests():
-    rows = db.session.scalars(queries.requests_query(current_user).limit(200)).all()
-    return render_template("jobs/requests.html", requests=rows)
+    filters = parse_filters(queries.RequestFilter, request.args)
+    page = fetch_page(db.session, queries.REQUESTS, current_user, filters, cursor=request.args.get("cursor"))
+    organisations = queries.organisations_for(db.session, current_user) if current_user.is_lab_staff else []
+    return render_template(
+        "jobs/requests.html", page=page, filters=filters, statuses=queries.REQUEST_STATUSES, organisations=organisations
+    )
+
+
+@blueprint.route("/requests.csv")
+@read_view(Capability.READ_REQUESTS)
+def requests_export():
+    return list_export(queries.REQUESTS, current_user, "yeu-cau", "csv")
+
+
+@blueprint.route("/requests.xlsx")
+@read_view(Capability.READ_REQUESTS)
+def requests_export_xlsx():
+    return list_export(queries.REQUESTS, current_user, "yeu-cau", "xlsx")
 
 
 def _fill_request_choices(form: RequestForm) -> None:
@@ -273,6 +292,28 @@ def request_decline(request_id: int):
 @read_view(Capability.READ_JOBS)
 def board():
     return render_template("jobs/board.html", board=queries.board(db.session, current_user))
+
+
+@blueprint.route("/list")
+@read_view(Capability.READ_JOBS)
+def jobs_list():
+    filters = parse_filters(queries.JobFilter, request.args)
+    page = fetch_page(db.session, queries.JOBS, current_user, filters, cursor=request.args.get("cursor"))
+    return render_template(
+        "jobs/jobs.html", page=page, filters=filters, states=JOB_STATES, technicians=queries.technicians(db.session)
+    )
+
+
+@blueprint.route("/list.csv")
+@read_view(Capability.READ_JOBS)
+def jobs_export():
+    return list_export(queries.JOBS, current_user, "cong-viec", "csv")
+
+
+@blueprint.route("/list.xlsx")
+@read_view(Capability.READ_JOBS)
+def jobs_export_xlsx():
+    return list_export(queries.JOBS, current_user, "cong-viec", "xlsx")
 
 
 @blueprint.route("/<int:job_id>")

@@ -8,7 +8,9 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from lims.auth.permissions import Capability, may
+from lims.core.dates import lab_today
 from lims.core.errors import NotFound, PermissionDenied
+from lims.core.lists import Column, Key, ListSpec, arg, parse_filters
 from lims.core.search import matches
 from lims.standards.models import (
     STANDARD_KINDS,
@@ -41,26 +43,39 @@ def ensure_may_read(user) -> None:
 class StandardFilter:
     """What a person asked the register for: kind, status, due window, free text and sort order."""
 
-    kind: str | None = None
-    status: str | None = None
-    due: str | None = None  # "overdue" or a number of days ahead
-    text: str | None = None
-    sort: str = "due_on"
-    descending: bool = False
+    kind: str | None = arg(choices=STANDARD_KINDS, description="the kind of standard")
+    status: str | None = arg(choices=STANDARD_STATUSES, description="in service, out for calibration, ...")
+    due: str | None = arg(choices=DUE_WINDOWS, description="overdue, or due within 30, 60 or 90 days")
+    text: str | None = arg("q", description="words of the code, name, maker, model or serial")
+    sort: str = arg(default="due_on", choices=tuple(SORTS), description="the column to sort by")
+    direction: str | None = arg("dir", choices=("asc", "desc"), description="the sort's direction")
+
+    @property
+    def descending(self) -> bool:
+        return self.direction == "desc"
 
     @classmethod
     def from_args(cls, args) -> "StandardFilter":
         """Read the filter from query-string arguments, ignoring values that are not offered."""
-        kind = args.get("kind") if args.get("kind") in STANDARD_KINDS else None
-        status = args.get("status") if args.get("status") in STANDARD_STATUSES else None
-        due = args.get("due") if args.get("due") in DUE_WINDOWS else None
-        sort = args.get("sort") if args.get("sort") in SORTS else "due_on"
-        text = (args.get("q") or "").strip()[:100] or None
-        return cls(kind, status, due, text, sort, args.get("dir") == "desc")
+        return parse_filters(cls, args)
 
 
-def standards_query(filters: StandardFilter, today: date) -> Select:
-    """Return the register's rows matching the filter (the same query feeds the page, the export and the panel)."""
+# Standards with no due date (never calibrated) sort as the most urgent: a NULL key is the smallest value.
+_SMALLEST = {"due_on": date(1, 1, 1)}
+
+
+def standard_keys(filters: StandardFilter) -> tuple[Key, ...]:
+    """The register's order: the chosen column (never NULL in the key), then the code, which is unique."""
+    name = filters.sort if filters.sort in SORTS else "due_on"
+    smallest = _SMALLEST.get(name, "")
+    column = func.coalesce(SORTS[name], smallest)
+    return (
+        Key(column, lambda s: getattr(s, name) or smallest, date if name == "due_on" else str, filters.descending),
+        Key(Standard.code, lambda s: s.code, str),
+    )
+
+
+def _standards_where(filters: StandardFilter, today: date) -> Select:
     query = select(Standard)
     if filters.kind:
         query = query.where(Standard.kind == filters.kind)
@@ -73,10 +88,47 @@ def standards_query(filters: StandardFilter, today: date) -> Select:
         query = query.where(Standard.status != "retired", Standard.due_on >= today, Standard.due_on <= horizon)
     if filters.text:
         query = query.where(matches(filters.text, [Standard.search_text]))
-    column = SORTS[filters.sort]
-    # Standards with no due date sort as the most urgent ones: they have never been calibrated.
-    ordered = column.desc().nulls_last() if filters.descending else column.asc().nulls_first()
-    return query.order_by(ordered, Standard.code)
+    return query
+
+
+def standards_query(filters: StandardFilter, today: date) -> Select:
+    """Return the register's rows matching the filter (the same query feeds the page, the export and the panel)."""
+    return _standards_where(filters, today).order_by(*(key.column for key in standard_keys(filters)))
+
+
+def _last_calibration(standard: Standard, name: str):
+    last = standard.calibrations[-1] if standard.calibrations else None
+    return getattr(last, name) if last else None
+
+
+def _attribute(name: str):
+    return lambda standard: getattr(standard, name)
+
+
+STANDARDS = ListSpec(
+    name="standards",
+    filters=StandardFilter,
+    # The register is the lab's: ensure_may_read (lab staff and inspectors) is checked by each route.
+    query=lambda actor, filters: _standards_where(filters, lab_today()),
+    keys=standard_keys,
+    columns=(
+        *(
+            Column(header, _attribute(name))
+            for header, name in (
+                ("code", "code"), ("name", "name"), ("kind", "kind"), ("level", "level"),
+                ("accuracy_class", "accuracy_class"), ("maker", "maker"), ("model", "model"), ("serial", "serial"),
+                ("range", "range_text"), ("resolution", "resolution_text"), ("location", "location"),
+                ("owner", "owner"), ("status", "status"), ("put_in_service_on", "put_in_service_on"),
+                ("due_on", "due_on"),
+            )
+        ),
+        Column("last_certificate", lambda s: _last_calibration(s, "certificate_number")),
+        Column("calibrating_lab", lambda s: _last_calibration(s, "calibrating_lab")),
+        Column("lab_accreditation", lambda s: _last_calibration(s, "lab_accreditation")),
+        Column("calibrated_on", lambda s: _last_calibration(s, "calibrated_on")),
+    ),  # fmt: skip
+    per_page=25,
+)
 
 
 def get_standard(session: Session, user, standard_id: int) -> Standard:

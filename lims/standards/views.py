@@ -8,9 +8,10 @@ from flask_login import current_user
 from lims.auth.permissions import Capability, may
 from lims.core.dates import lab_today
 from lims.core.errors import RuleViolation
-from lims.core.exports import csv_response, download
+from lims.core.exports import download, list_export
 from lims.core.files import read_bytes
 from lims.core.forms import choices, show_refusal
+from lims.core.lists import fetch_page
 from lims.core.navigation import register_home_panel, register_nav
 from lims.core.web import read_view, write_view
 from lims.extensions import db
@@ -44,7 +45,7 @@ def index():
     queries.ensure_may_read(current_user)
     filters = queries.StandardFilter.from_args(request.args)
     today = lab_today()
-    page = db.paginate(queries.standards_query(filters, today), per_page=25, error_out=False)
+    page = fetch_page(db.session, queries.STANDARDS, current_user, filters, cursor=request.args.get("cursor"))
     return render_template(
         "standards/index.html",
         page=page,
@@ -56,29 +57,18 @@ def index():
     )
 
 
-CSV_COLUMNS = (
-    "code", "name", "kind", "level", "accuracy_class", "maker", "model", "serial", "range", "resolution",
-    "location", "owner", "status", "put_in_service_on", "due_on", "last_certificate", "calibrating_lab",
-    "lab_accreditation", "calibrated_on",
-)  # fmt: skip
-
-
 @blueprint.route("/export.csv")
 @read_view(Capability.READ_STANDARDS)
 def export_csv():
     queries.ensure_may_read(current_user)
-    filters = queries.StandardFilter.from_args(request.args)
-    rows = []
-    for standard in db.session.scalars(queries.standards_query(filters, lab_today())):
-        last = standard.calibrations[-1] if standard.calibrations else None
-        rows.append((
-            standard.code, standard.name, standard.kind, standard.level, standard.accuracy_class, standard.maker,
-            standard.model, standard.serial, standard.range_text, standard.resolution_text, standard.location,
-            standard.owner, standard.status, standard.put_in_service_on, standard.due_on,
-            last.certificate_number if last else None, last.calibrating_lab if last else None,
-            last.lab_accreditation if last else None, last.calibrated_on if last else None,
-        ))  # fmt: skip
-    return csv_response(CSV_COLUMNS, rows, "so-chuan-thiet-bi.csv")
+    return list_export(queries.STANDARDS, current_user, "so-chuan-thiet-bi", "csv")
+
+
+@blueprint.route("/export.xlsx")
+@read_view(Capability.READ_STANDARDS)
+def export_xlsx():
+    queries.ensure_may_read(current_user)
+    return list_export(queries.STANDARDS, current_user, "so-chuan-thiet-bi", "xlsx")
 
 
 @blueprint.route("/new", methods=["GET"])

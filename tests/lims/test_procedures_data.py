@@ -350,3 +350,18 @@ def test_the_record_form_and_its_preview_are_generated_from_the_definition(clien
     assert preview["complete"] is True and preview["passed"] is True
     checks = preview["result"]["values"]["tests"]["pressure"]["points"][1]["runs"]["up"]["checks"]
     assert [row["name"] for row in checks["error"]["budget"]["budget"]] == ["reading", "reference"]
+
+
+def test_the_import_command_stores_and_approves_the_shipped_definition_and_versions_lists_it(app_context, lab):
+    from lims.cli.procedures import procedures_group
+
+    runner = app_context.test_cli_runner()
+    args = ["import", str(GAUGE_FILE), "--by", lab["first"].username]
+    imported = runner.invoke(procedures_group, args=[*args, "--approve-by", lab["second"].username])
+    assert imported.exit_code == 0, imported.output
+    assert f"approved {KEY} v1 by {lab['second'].username}" in imported.output
+    again = runner.invoke(procedures_group, args=args)
+    assert again.exit_code != 0 and "đã được tải lên" in again.output
+    listed = runner.invoke(procedures_group, args=["versions"])
+    assert listed.exit_code == 0
+    assert KEY in listed.output and "approved" in listed.output and "unconfirmed values waiting: 4" in listed.output
