@@ -91,7 +91,9 @@ def load(session: Session) -> list[tuple[str, str]]:
         job for job in _reviewed_demo_jobs(session, "weight-comparison") if not services.stop_reasons(session, job)
     ]
     weights = weights[:WEIGHTS_TO_SIGN]
-    for job in [*scales, *weights]:
+    # One job of each family a shipped definition verifies (water meters, dispensers, sphygmomanometers, gauges).
+    defined = [job for job in _reviewed_demo_jobs(session, "") if job.procedure_version_id is not None]
+    for job in [*scales, *weights, *defined]:
         passed_verification = job.service.endswith("verification") and job.passed
         if passed_verification:
             _confirm_cycle(session, manager, job)

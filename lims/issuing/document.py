@@ -162,7 +162,8 @@ def _instrument(job: Job, nominals: tuple[str, ...] = ()) -> doc.Instrument:
         measuring_range=measuring_range,
         nominal="; ".join(nominals),
         resolution=resolution.strip(),
-        accuracy_class=item.accuracy_class or "",
+        # A class written as a number ("0.5", "1.6") is a number on paper: "0,5"; "M1" and "III" stay as they are.
+        accuracy_class=_number(item.accuracy_class) if item.accuracy_class else "",
     )
 
 

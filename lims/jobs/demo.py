@@ -4,6 +4,7 @@ Instruments and standards come from the customers and standards demos; whatever 
 """
 
 import logging
+import zlib
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -251,6 +252,7 @@ def load(session: Session) -> list[tuple[str, str]]:
         except (TypeError, ZeroDivisionError, InputError):
             continue
         _advance(session, job, state, people, standards, observations, conditions)
+    _defined_families(session, people, today)
     # One request still waiting for contract review.
     if scales:
         services.create_request(
@@ -261,3 +263,85 @@ def load(session: Session) -> list[tuple[str, str]]:
             notes=DEMO_NOTE,
         )
     return []
+
+
+# The standard each role of a shipped definition is measured with in the demo (lims/standards/demo.py).
+DEFINED_STANDARDS = {
+    "reference_meter": "DHN-CH-01",
+    "capacity_measure": "BC-20-01",
+    "reference_manometer": "AK-HA-01",
+    "reference_gauge": "AK-CH-01",
+}
+
+
+def _defined_families(session: Session, people: dict, today) -> None:
+    """One instrument of each family a shipped definition verifies, from request to review, with the definition's
+    first worked example as its readings: issuing's demo then signs their certificates."""
+    import yaml
+
+    from lims.procedures.demo import approved_versions
+
+    for version in approved_versions(session):
+        for key in ("an", "binh"):
+            held = select(Authorisation.id).where(
+                Authorisation.user_id == people[key].id, Authorisation.procedure_key == version.key
+            )
+            if session.scalar(held) is None:
+                services.grant_authorisation(
+                    session,
+                    people["manager"],
+                    user_id=people[key].id,
+                    procedure_key=version.key,
+                    valid_from=today - timedelta(days=30),
+                    valid_until=today + timedelta(days=2 * 365),
+                )
+            field = yaml.safe_load(version.definition_text).get("verifier_field")
+            cards = select(VerifierCard.id).where(VerifierCard.user_id == people[key].id, VerifierCard.field == field)
+            if field and session.scalar(cards) is None:
+                services.grant_verifier_card(
+                    session,
+                    people["manager"],
+                    user_id=people[key].id,
+                    card_number=f"KĐV-VL-{people[key].id:04d}-{zlib.crc32(field.encode()) % 1000:03d}",
+                    field=field,
+                    valid_from=today - timedelta(days=365),
+                    valid_until=today + timedelta(days=4 * 365),
+                    issued_by="Tổng cục Tiêu chuẩn Đo lường Chất lượng",
+                )
+        instrument = session.scalar(
+            select(Instrument)
+            .join(InstrumentType)
+            .where(InstrumentType.code.in_(version.instrument_types or []), Instrument.active.is_(True))
+            .order_by(Instrument.id)
+            .limit(1)
+        )
+        if instrument is None:
+            continue
+        document = yaml.safe_load(version.definition_text)
+        standard_codes = [
+            DEFINED_STANDARDS[s["role"]] for s in document.get("standards", []) if s["role"] in DEFINED_STANDARDS
+        ]
+        standards = list(session.scalars(select(Standard).where(Standard.code.in_(standard_codes))))
+        conditions = {
+            item["name"]: (item.get("minimum", 20) + item.get("maximum", 20)) / 2
+            for item in document.get("environment", [])
+        }
+        service = "periodic_verification" if version.kind == "verification" else "calibration"
+        request = services.create_request(
+            session,
+            people["manager"],
+            organisation_id=instrument.organisation_id,
+            items=[services.RequestItem(instrument.id, service, version.key)],
+            agreed_on=today + timedelta(days=7),
+            notes=DEMO_NOTE,
+            contact_name="Phòng kỹ thuật",
+        )
+        methods = {
+            item.id: allowed[0].id
+            for item in request.items
+            if (allowed := services.allowed_methods(item.instrument.instrument_type, item.procedure_key))
+        }
+        (job,) = services.accept_request(
+            session, people["manager"], request, notes="Đủ năng lực và chuẩn", methods=methods
+        )
+        _advance(session, job, "reviewed", people, standards, document["examples"][0]["observations"], conditions)

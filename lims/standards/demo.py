@@ -209,5 +209,35 @@ def load(session: Session) -> list[tuple[str, str]]:
                 values=[ValueInput(v + 0.05 * index, u, unit, 2.0, None, q) for q, v, u, unit in rows],
             )  # fmt: skip
         _backdate_registration(standard, ago(1000))
+    _group2_standards(session, manager, today)
     session.flush()
     return []
+
+
+# The standards of the Group 2 families the shipped definitions verify (code, name, range, resolution, value row).
+GROUP2_STANDARDS = (
+    ("DHN-CH-01", "Đồng hồ nước chuẩn DN15", "0,01 – 5 m³/h", "0,001 L",
+     ("Sai số tương đối tại 2,5 m³/h", 0.05, 0.2, "%")),
+    ("BC-20-01", "Bình chuẩn kim loại 20 L", "20 L", "5 mL", ("Thể tích tại 20 °C", 20.004, 0.004, "L")),
+    ("AK-HA-01", "Áp kế chuẩn chỉ thị số 0 – 400 mmHg", "0 – 400 mmHg", "0,1 mmHg",
+     ("Sai số tại 200 mmHg", 0.1, 0.5, "mmHg")),
+    ("AK-CH-01", "Áp kế chuẩn 0 – 10 bar", "0 – 10 bar", "0,001 bar", ("Sai số tại 5 bar", 0.002, 0.01, "bar")),
+)  # fmt: skip
+
+
+def _group2_standards(session: Session, manager: User, today) -> None:
+    """Working standards for the water-meter, fuel-dispenser, sphygmomanometer and pressure-gauge demo jobs."""
+    for index, (code, name, range_text, resolution_text, (quantity, value, u, unit)) in enumerate(GROUP2_STANDARDS):
+        standard = services.register_standard(
+            session, manager, code=code, name=name, kind="other", level="working", range_text=range_text,
+            resolution_text=resolution_text, location="Phòng dung tích – áp suất", owner="Phòng Đo lường",
+            calibration_interval_months=12, put_in_service_on=today - timedelta(days=400),
+        )  # fmt: skip
+        day = today - timedelta(days=120 + 10 * index)
+        services.record_calibration(
+            session, manager, standard,
+            certificate_number=f"G2-{day.year}/{310 + index}", calibrating_lab=QUATEST3[0],
+            lab_accreditation=QUATEST3[1], calibrated_on=day, today=today,
+            traceability="Chuẩn quốc gia (VMI) → chuẩn công tác của QUATEST 3",
+            values=[ValueInput(value, u, unit, 2.0, None, quantity)],
+        )  # fmt: skip
