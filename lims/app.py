@@ -265,7 +265,7 @@ def register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def layout_context():
         return {
-            "lab_name": app.config["LAB_NAME"],
+            "lab_name": app.config["LAB_NAME_EN"] if select_locale() == "en" else app.config["LAB_NAME"],
             "lab_short_name": app.config["LAB_SHORT_NAME"],
             "current_lang": select_locale(),
             # In a template: {% if may("manage_quality") %}: the capabilities of lims.auth.permissions.

@@ -38,6 +38,7 @@ from lims.issuing.forms import (
     UploadForm,
     VoidForm,
 )
+from lims.issuing.labels import CertificateStatus  # noqa: F401  (the label filter finds the issuing codes)
 from lims.issuing.models import CERTIFICATE_STATUSES
 from lims.jobs.models import Job
 

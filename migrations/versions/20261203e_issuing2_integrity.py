@@ -5,7 +5,7 @@ certificates, a sticker in a state its other columns contradict. A certificate m
 not yet signed) or "void"; a batch records the sticker named for each job and its heartbeat.
 
 Revision ID: 20261203e_issuing_integrity
-Revises: 20261203e_procdata2_units
+Revises: 20261203e_words_status_checks
 Create Date: 2026-12-03 15:27:35.702488
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '20261203e_issuing_integrity'
-down_revision = '20261203e_procdata2_units'
+down_revision = '20261203e_words_status_checks'
 branch_labels = None
 depends_on = None
 
