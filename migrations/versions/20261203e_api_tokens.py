@@ -1,7 +1,7 @@
 """api: personal access tokens and each use of them; the day an enterprise would like its request served
 
 Revision ID: 20261203e_api_tokens
-Revises: 20261203e_words_status_checks
+Revises: 20261203e_issuing_integrity
 Create Date: 2026-12-03 19:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '20261203e_api_tokens'
-down_revision = '20261203e_words_status_checks'
+down_revision = '20261203e_issuing_integrity'
 branch_labels = None
 depends_on = None
 
