@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from lims.config import PROJECT_ROOT, Config
 from lims.core.display import register_display
+from lims.core.limits import init_limits
 from lims.extensions import babel, bootstrap, csrf, db, login_manager, migrate
 from lims.ops.observe import init_request_observation
 
@@ -70,6 +71,7 @@ def trust_proxies(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
+    init_limits(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

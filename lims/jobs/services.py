@@ -676,6 +676,18 @@ def mark_certified(session: Session, actor, job: Job) -> Job:
     return job
 
 
+def reopen_for_certificate(session: Session, actor, job: Job, reason: str) -> Job:
+    """Move a certified job back to reviewed when its certificate number was voided before it could be issued."""
+    if not may(actor, Capability.MANAGE_NUMBERING):
+        require(actor, Capability.REVOKE_CERTIFICATES)
+    if job.status != "certified":
+        raise RuleViolation(_("Công việc %(number)s không ở trạng thái đã cấp.", number=job.number), field="status")
+    with audit_reason(f"certified -> reviewed: {reason}"):
+        job.status, job.certified_at = "reviewed", None
+        session.flush()
+    return job
+
+
 def mark_returned(session: Session, actor, job: Job, returned_on: date | None = None) -> Job:
     """Move a certified job to returned (the instrument and its certificate went back to the enterprise)."""
     require(actor, Capability.ISSUE_CERTIFICATES)
