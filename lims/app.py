@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from lims.config import PROJECT_ROOT, Config
 from lims.core.display import register_display
+from lims.core.limits import init_limits
 from lims.extensions import babel, bootstrap, csrf, db, login_manager, migrate
 from lims.ops.observe import init_request_observation
 
@@ -70,6 +71,7 @@ def trust_proxies(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
+    init_limits(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -263,7 +265,7 @@ def register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def layout_context():
         return {
-            "lab_name": app.config["LAB_NAME"],
+            "lab_name": app.config["LAB_NAME_EN"] if select_locale() == "en" else app.config["LAB_NAME"],
             "lab_short_name": app.config["LAB_SHORT_NAME"],
             "current_lang": select_locale(),
             # In a template: {% if may("manage_quality") %}: the capabilities of lims.auth.permissions.

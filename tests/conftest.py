@@ -118,11 +118,13 @@ def _empty_all_tables(app) -> None:
 @pytest.fixture()
 def app_context(app):
     """An application context on an empty database, emptied again after the test."""
+    from lims.core.limits import limiter
     from lims.extensions import db
 
     with app.app_context():
         yield app
         db.session.remove()
+        limiter.reset()  # counts of public look-ups are kept in memory, not in the tables emptied below
     _empty_all_tables(app)
 
 

@@ -6,7 +6,7 @@ import sys
 import click
 from flask.cli import with_appcontext
 
-from lims.audit.services import anchor_chain, verify_chain
+from lims.audit.services import anchor_chain, verify_chain, verify_since_anchor
 from lims.core.unit_of_work import unit_of_work
 from lims.extensions import db
 
@@ -18,10 +18,14 @@ def audit_group() -> None:
 
 @audit_group.command("verify")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option("--full", is_flag=True, help="Recompute the whole chain, not only the events since the last checkpoint.")
 @with_appcontext
-def verify_command(as_json: bool) -> None:
-    """Recompute the chain; exit 1 naming the first altered, deleted or reordered event."""
-    result = verify_chain(db.session)
+def verify_command(as_json: bool, full: bool) -> None:
+    """Check the signed checkpoints and recompute the chain since the last one (all of it with --full).
+
+    Exit 1 naming the first altered, deleted or reordered event.
+    """
+    result = verify_chain(db.session) if full else verify_since_anchor(db.session)
     if as_json:
         click.echo(json.dumps(result.as_dict()))
     elif result.ok:

@@ -73,9 +73,9 @@ def _check_event(row: AuditEvent, expected_seq: int, prev_hash: str) -> str | No
     return None
 
 
-def _events_in_order(session: Session, batch: int = 2000):
+def _events_in_order(session: Session, batch: int = 2000, after_seq: int | None = None):
     # Keyset pages rather than one streaming cursor: bounded memory, and nothing left open when checking stops early.
-    last_seq = None
+    last_seq = after_seq
     while True:
         query = select(AuditEvent).order_by(AuditEvent.seq).limit(batch)
         if last_seq is not None:
@@ -109,6 +109,36 @@ def verify_chain(session: Session) -> ChainVerification:
         if problem:
             return ChainVerification(False, checked, 0, min(anchor.seq, head_seq + 1), problem, head_seq, prev_hash)
     return ChainVerification(True, checked, len(anchors), head_seq=head_seq, head_hash=prev_hash)
+
+
+def verify_since_anchor(session: Session) -> ChainVerification:
+    """Check every signed checkpoint against its event, then recompute the chain from the newest one to the head.
+
+    What a checkpoint vouches for was verified when it was signed and cannot change without breaking its signature
+    or its event's hash; so the daily check reads one event per checkpoint and the events since the last one.
+    ``verify_chain`` recomputes the whole chain (``lims audit verify --full``).
+    """
+    anchors = session.scalars(select(AuditAnchor).order_by(AuditAnchor.seq)).all()
+    head_seq = session.scalar(select(AuditEvent.seq).order_by(AuditEvent.seq.desc()).limit(1)) or 0
+    hashes = dict(
+        session.execute(
+            select(AuditEvent.seq, AuditEvent.hash).where(AuditEvent.seq.in_([anchor.seq for anchor in anchors]))
+        ).all()
+    )
+    trusted_key = _load_public_key_if_present()
+    for anchor in anchors:
+        problem = _check_anchor(anchor, head_seq, hashes, trusted_key)
+        if problem:
+            return ChainVerification(False, 0, 0, min(anchor.seq, head_seq + 1), problem, head_seq)
+    start = anchors[-1] if anchors else None
+    expected_seq, prev_hash = (start.seq + 1, start.hash) if start else (1, GENESIS_HASH)
+    checked = 0
+    for row in _events_in_order(session, after_seq=start.seq if start else None):
+        problem = _check_event(row, expected_seq, prev_hash)
+        if problem:
+            return ChainVerification(False, checked, len(anchors), min(row.seq, expected_seq), problem)
+        prev_hash, expected_seq, checked = row.hash, expected_seq + 1, checked + 1
+    return ChainVerification(True, checked, len(anchors), head_seq=expected_seq - 1, head_hash=prev_hash)
 
 
 def _check_anchor(anchor: AuditAnchor, head_seq: int, hashes: dict[int, str], trusted_key: str | None) -> str | None:

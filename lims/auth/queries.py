@@ -3,6 +3,7 @@
 from sqlalchemy import Select, select
 
 from lims.auth.models import User
+from lims.core.words import vietnamese
 from lims.customers.models import Organisation
 
 
@@ -11,5 +12,5 @@ def users_query() -> Select:
 
 
 def organisations_query(kind: str | None = None) -> Select:
-    query = select(Organisation).order_by(Organisation.name)
+    query = select(Organisation).order_by(vietnamese(Organisation.name))
     return query.where(Organisation.kind == kind) if kind else query

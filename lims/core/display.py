@@ -5,6 +5,7 @@ from typing import Any
 
 from flask import Flask
 from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 
 from instruments.formatting import (
     format_cell,
@@ -13,6 +14,7 @@ from instruments.formatting import (
     format_uncertainty,
     table_cells,
 )
+from lims.core.words import VIETNAMESE, label, named, sort_vietnamese
 
 
 def page_locale() -> str:
@@ -43,8 +45,32 @@ def uncertainty(u: Any, unit: str | None = None) -> str:
 
 
 def cells(table: dict) -> list[list[str]]:
-    """Return a stored results table's cells as the certificate writes them: ``{% for row in table | cells %}``."""
-    return table_cells(table, locale=page_locale())
+    """Return a stored results table's cells as the certificate writes them: ``{% for row in table | cells %}``, with
+    the words the science writes in Vietnamese ("Đạt", "↑ tăng") or in both languages (the Vietnamese, a slash,
+    the English) in the page's language."""
+    locale = page_locale()
+    return [[page_words(cell, locale) for cell in row] for row in table_cells(table, locale=locale)]
+
+
+# The words the results tables of instruments/ write in Vietnamese, for English pages.
+TABLE_WORDS = {
+    "Đạt": _l("Đạt"),
+    "Không đạt": _l("Không đạt"),
+    "↑ tăng": _l("↑ tăng"),
+    "↓ giảm": _l("↓ giảm"),
+}
+
+
+def page_words(text: Any, locale: str) -> Any:
+    """Return a table cell in the page's language: a known word translated, one side of a "vi / en" pair."""
+    if not isinstance(text, str):
+        return text
+    if text in TABLE_WORDS:
+        return str(TABLE_WORDS[text])
+    vi, separator, en = text.partition(" / ")
+    if separator and " / " not in en and VIETNAMESE.search(vi) and not VIETNAMESE.search(en):
+        return en if locale == "en" else vi
+    return text
 
 
 def _budgets(value: Any, path: str, found: list) -> list:
@@ -95,9 +121,12 @@ def _expanded(value: Any, locale: str) -> str:
 
 
 def register_display(app: Flask) -> None:
-    """Install the number filters in the app's templates."""
+    """Install the number filters, the one label of a stored code and the Vietnamese order in the app's templates."""
     app.add_template_filter(number, "num")
     app.add_template_filter(measured, "measured")
     app.add_template_filter(coverage_factor, "k")
     app.add_template_filter(uncertainty, "uncertainty")
     app.add_template_filter(cells, "cells")
+    app.add_template_filter(label, "label")
+    app.add_template_filter(sort_vietnamese, "sort_vi")
+    app.add_template_filter(named, "named")

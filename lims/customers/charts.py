@@ -2,6 +2,7 @@
 
 from datetime import date
 
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 
@@ -15,7 +16,7 @@ def due_by_month_svg(months: list[tuple[date, int]], width: int = 720, height: i
     peak = max(count for _month, count in months) or 1
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
-        f'role="img" aria-label="{escape("Số phương tiện đo đến hạn theo tháng")}" data-testid="due-chart">'
+        f'role="img" aria-label="{escape(_("Số phương tiện đo đến hạn theo tháng"))}" data-testid="due-chart">'
     ]
     for index, (month, count) in enumerate(months):
         bar_height = plot_height * count / peak

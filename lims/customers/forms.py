@@ -14,14 +14,9 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from lims.core.forms import LabForm, LocalFloatField, LocalIntegerField, choices
-from lims.customers.models import ENROLMENT_STATES, ENROLMENT_STEPS
+from lims.customers.models import ENROLMENT_STATES, ENROLMENT_STEPS, EnrolmentStatus
 
-ENROLMENT_STATE_LABELS = {
-    "surveyed": _l("Đã khảo sát"),
-    "enrolled": _l("Đang tham gia"),
-    "completed": _l("Đã hoàn thành"),
-    "withdrawn": _l("Đã rút"),
-}
+ENROLMENT_STATE_LABELS = {status.value: status.label for status in EnrolmentStatus}
 ENROLMENT_STEP_LABELS = {
     "survey": _l("Khảo sát, đánh giá hiện trạng đo lường"),
     "commitment": _l("Cam kết của lãnh đạo doanh nghiệp"),

@@ -2,11 +2,13 @@
 
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Column, Date, Float, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lims.core.model import utcnow
 from lims.core.search import Searchable
+from lims.core.words import Labelled, stored_as
 from lims.extensions import db
 
 
@@ -183,7 +185,34 @@ class Contact(db.Model):
 
 # The steps of a measurement assurance programme in an enterprise (guidance of QĐ 510/QĐ-BKHCN, 17/03/2021).
 ENROLMENT_STEPS = ("survey", "commitment", "staff_trained", "procedures_written", "instruments_controlled", "assessed")
-ENROLMENT_STATES = ("surveyed", "enrolled", "completed", "withdrawn")
+
+
+class EnrolmentStatus(Labelled):
+    """Where an enterprise stands in the measurement assurance programme."""
+
+    SURVEYED = "surveyed", _l("Đã khảo sát")
+    ENROLLED = "enrolled", _l("Đang tham gia")
+    COMPLETED = "completed", _l("Đã hoàn thành")
+    WITHDRAWN = "withdrawn", _l("Đã rút")
+
+
+class Channel(Labelled):
+    """How a message reaches an enterprise."""
+
+    EMAIL = "email", _l("Thư điện tử")
+    LETTER = "letter", _l("Thư giấy")
+
+
+class OutboxStatus(Labelled):
+    """Where a message of the outbox stands."""
+
+    QUEUED = "queued", _l("Chờ gửi")
+    SENT = "sent", _l("Đã gửi")
+    FAILED = "failed", _l("Gửi không được")
+    PRINTED = "printed", _l("Đã in, gửi")
+
+
+ENROLMENT_STATES = EnrolmentStatus.values()
 
 
 class AssuranceEnrolment(db.Model):
@@ -193,7 +222,9 @@ class AssuranceEnrolment(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), unique=True)
-    status: Mapped[str] = mapped_column(String(20), default="enrolled")  # one of ENROLMENT_STATES
+    status: Mapped[EnrolmentStatus] = mapped_column(
+        stored_as(EnrolmentStatus, "status"), default=EnrolmentStatus.ENROLLED
+    )
     enrolled_on: Mapped[date | None] = mapped_column(Date)  # None while only surveyed
     withdrawn_on: Mapped[date | None] = mapped_column(Date)
     steps_done: Mapped[list[str]] = mapped_column(JSON, default=list)  # keys of ENROLMENT_STEPS
@@ -220,11 +251,11 @@ class OutboxMessage(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     # None for a message to a person rather than an enterprise (an account's unlock link)
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
-    channel: Mapped[str] = mapped_column(String(10))  # email | letter
+    channel: Mapped[Channel] = mapped_column(stored_as(Channel, "channel", 10))
     recipient: Mapped[str] = mapped_column(String(500))  # e-mail addresses, or the postal address of a letter
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(10), default="queued")  # queued | sent | failed | printed
+    status: Mapped[OutboxStatus] = mapped_column(stored_as(OutboxStatus, "status", 10), default=OutboxStatus.QUEUED)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(String(500))
@@ -241,6 +272,6 @@ class ReminderLog(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     instrument_id: Mapped[int] = mapped_column(ForeignKey("instrument.id", ondelete="CASCADE"))
     due_on: Mapped[date] = mapped_column(Date)
-    channel: Mapped[str] = mapped_column(String(10))
+    channel: Mapped[Channel] = mapped_column(stored_as(Channel, "channel", 10))
     outbox_message_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_message.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -13,6 +13,7 @@ from lims.auth.permissions import scope_condition
 from lims.core.dates import lab_today
 from lims.core.lists import Column, Key, ListSpec, arg
 from lims.core.search import matches
+from lims.core.words import vietnamese
 from lims.customers.models import (
     Instrument,
     InstrumentType,
@@ -26,7 +27,7 @@ from lims.customers.rules import add_months
 
 
 def organisations_query(user, search: str | None = None, kind: str | None = "enterprise") -> Select:
-    query = select(Organisation).where(scope_condition(user, Organisation.id)).order_by(Organisation.name)
+    query = select(Organisation).where(scope_condition(user, Organisation.id)).order_by(vietnamese(Organisation.name))
     if kind:
         query = query.where(Organisation.kind == kind)
     if search:
@@ -218,7 +219,7 @@ def calendar_items_query(organisation_id: int) -> Select:
 
 
 def instrument_types_query(active_only: bool = False, search: str | None = None) -> Select:
-    query = select(InstrumentType).order_by(InstrumentType.legal_group.desc(), InstrumentType.name_vi)
+    query = select(InstrumentType).order_by(InstrumentType.legal_group.desc(), vietnamese(InstrumentType.name_vi))
     if search:
         query = query.where(matches(search, [InstrumentType.search_text]))
     return query.where(InstrumentType.active.is_(True)) if active_only else query

@@ -29,7 +29,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from lims.audit.trail import audit_reason, record_event
-from lims.auth.permissions import Capability, may_see_organisation, require
+from lims.auth.permissions import Capability, may, may_see_organisation, require
 from lims.core.dates import is_plausible_day
 from lims.core.errors import NotFound, RuleViolation
 from lims.core.model import nfc, utcnow
@@ -428,12 +428,43 @@ def record_service(
         raise ValueError(f"kind must be one of {SERVICE_KINDS}")
     if instrument.last_service_on is not None and service_on < instrument.last_service_on:
         return instrument
+    _set_service(instrument, kind, service_on, valid_until)
+    session.flush()
+    return instrument
+
+
+def _set_service(instrument: Instrument, kind: str, service_on: date, valid_until: date | None) -> None:
+    # A verification is due again on its certificate's "valid until"; a calibration on the given date or the lab's
+    # recommended interval.
     instrument.last_service_on = service_on
     instrument.last_service_kind = kind
     if kind == "verification":
         instrument.next_due_on = valid_until
     else:
         instrument.next_due_on = valid_until or calibration_due(instrument.instrument_type, service_on)
+
+
+def reset_service(
+    session: Session,
+    actor,
+    instrument: Instrument,
+    kind: str | None,
+    service_on: date | None,
+    valid_until: date | None,
+) -> Instrument:
+    """Put an instrument's last service back to an earlier one (or to none) when a later certificate stops standing.
+
+    Unlike :func:`record_service` this may move the dates backwards; the caller names the service that stands. Who
+    withdraws a certificate (revoking it) or a number (voiding it) may do this.
+    """
+    if not may(actor, Capability.MANAGE_NUMBERING):
+        require(actor, Capability.REVOKE_CERTIFICATES)
+    if kind is None or service_on is None:
+        instrument.last_service_on, instrument.last_service_kind, instrument.next_due_on = None, None, None
+    elif kind in SERVICE_KINDS:
+        _set_service(instrument, kind, service_on, valid_until)
+    else:
+        raise ValueError(f"kind must be one of {SERVICE_KINDS}")
     session.flush()
     return instrument
 

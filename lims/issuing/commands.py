@@ -15,6 +15,7 @@ from lims.core.unit_of_work import unit_of_work
 from lims.extensions import db
 from lims.issuing import batch as batches
 from lims.issuing import keys, numbering, queries, services
+from lims.issuing.models import Certificate, IssueBatch
 from lims.jobs.models import Job
 
 
@@ -37,7 +38,7 @@ def create_key_command(overwrite: bool) -> None:
 
 @click.group("certificates")
 def certificates_group() -> None:
-    """Certificates: issue, numbering."""
+    """Certificates: issue, resume a batch, void a number, numbering."""
 
 
 def _signatory(session, username: str) -> User:
@@ -52,9 +53,10 @@ def _signatory(session, username: str) -> User:
 @click.option("--signatory", "username", required=True, help="The signatory's username.")
 @click.option("--batch", "as_batch", is_flag=True, help="Issue the given jobs (or every reviewed job) as one batch.")
 @click.option("--sticker", help="The sticker serial applied (a single passed verification).")
+@click.option("--first-sticker", help="Batch: first serial of the roll, applied in job order to passed verifications.")
 @click.password_option("--password", confirmation_prompt=False, help="The signatory's password (asked for).")
 @with_appcontext
-def issue_command(job_numbers, username, as_batch, sticker, password) -> None:
+def issue_command(job_numbers, username, as_batch, sticker, first_sticker, password) -> None:
     """Sign and issue the certificates of reviewed jobs."""
     session = db.session
     signatory = _signatory(session, username)
@@ -68,22 +70,67 @@ def issue_command(job_numbers, username, as_batch, sticker, password) -> None:
         if len(jobs) != 1:
             raise click.ClickException("give one job number, or use --batch")
         try:
+            # Two transactions, as on the page: the number first, then the signed PDF.
             with unit_of_work(f"cli:{username}", user_id=signatory.id) as work:
-                issued = services.issue_certificate(work, signatory, jobs[0], password, sticker_serial=sticker)
+                reserved = services.reserve_certificate(work, signatory, jobs[0], password, sticker_serial=sticker)
+            with unit_of_work(f"cli:{username}", user_id=signatory.id) as work:
+                issued = services.complete_certificate(work, signatory, reserved)
         except RuleViolation as exc:
             raise click.ClickException(exc.message) from exc
         click.echo(f"issued {issued.display_number}")
         return
     try:
         with unit_of_work(f"cli:{username}", user_id=signatory.id) as work:
-            started = batches.start_batch(work, signatory, password, [job.id for job in jobs])
+            pairs = batches.pair_stickers(work, list(jobs), first_sticker)
+            named = {pair.job.id: pair.sticker_serial for pair in pairs if pair.sticker_serial}
+            for pair in pairs:
+                click.echo(f"  {pair.job.number} -> {pair.sticker_serial or '-'} {'; '.join(pair.problems)}")
+            started = batches.start_batch(work, signatory, password, [job.id for job in jobs], named)
     except RuleViolation as exc:
         raise click.ClickException(exc.message) from exc
-    with click.progressbar(length=started.total, label=f"batch {started.id}") as bar:
-        finished = batches.run_batch(started.id, progress=lambda done, total: bar.update(1))
+    _run(started.id, started.total)
+
+
+def _run(batch_id: int, total: int) -> None:
+    with click.progressbar(length=total, label=f"batch {batch_id}") as bar:
+        finished = batches.run_batch(batch_id, progress=lambda done, total: bar.update(1))
     click.echo(f"issued {finished.done} of {finished.total}; refused {finished.failed}")
     for error in finished.errors:
         click.echo(f"  job {error['job_id']}: {error['message']}", err=True)
+
+
+@certificates_group.command("resume")
+@click.argument("batch_id", type=int)
+@with_appcontext
+def resume_command(batch_id: int) -> None:
+    """Run an interrupted batch again: issues only what is left, completes numbers taken but not rendered."""
+    found = db.session.get(IssueBatch, batch_id)
+    if found is None:
+        raise click.ClickException(f"no batch {batch_id}")
+    if found.status == "running" and not batches.is_interrupted(found):
+        click.echo(f"batch {batch_id} seems alive (heartbeat {found.heartbeat_at}); resuming it anyway", err=True)
+    total = found.total
+    db.session.rollback()
+    _run(batch_id, total)
+
+
+@certificates_group.command("void")
+@click.argument("number")
+@click.option("--manager", "username", required=True, help="The manager's username.")
+@click.option("--reason", required=True, help="Why the number can never be issued.")
+@with_appcontext
+def void_command(number: str, username: str, reason: str) -> None:
+    """Void a certificate number that was taken but can never be issued (it stays in the register as void)."""
+    manager = _signatory(db.session, username)
+    found = db.session.scalar(select(Certificate).where(Certificate.number == number, Certificate.revision == 0))
+    if found is None:
+        raise click.ClickException(f"no certificate {number}")
+    try:
+        with unit_of_work(f"cli:{username}", user_id=manager.id) as work:
+            services.void_certificate(work, manager, found, reason)
+    except RuleViolation as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"voided {number}")
 
 
 @certificates_group.command("numbering")

@@ -86,7 +86,11 @@ def load(session: Session) -> list[tuple[str, str]]:
     issued: list[Certificate] = []
     # The last reviewed scale is left for a signatory to find on their home page.
     scales = _reviewed_demo_jobs(session, "scale-verification")[1 : 1 + SCALES_TO_SIGN]
-    weights = _reviewed_demo_jobs(session, "weight-comparison")[:WEIGHTS_TO_SIGN]
+    # A record flagged at save (reference value differs from the standard's certificate) is left for review.
+    weights = [
+        job for job in _reviewed_demo_jobs(session, "weight-comparison") if not services.stop_reasons(session, job)
+    ]
+    weights = weights[:WEIGHTS_TO_SIGN]
     # One job of each family a shipped definition verifies (water meters, dispensers, sphygmomanometers, gauges).
     defined = [job for job in _reviewed_demo_jobs(session, "") if job.procedure_version_id is not None]
     for job in [*scales, *weights, *defined]:

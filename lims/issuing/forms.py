@@ -25,8 +25,16 @@ class RevokeForm(LabForm):
     password = PasswordField(_l("Mật khẩu của bạn (xác nhận thu hồi)"), validators=[DataRequired()])
 
 
+class VoidForm(LabForm):
+    reason = TextAreaField(_l("Lý do hủy số"), validators=[DataRequired(), Length(max=1000)])
+
+
 class BatchForm(LabForm):
     password = PasswordField(_l("Mật khẩu của bạn (xác nhận chữ ký)"), validators=[DataRequired()])
+
+
+class BatchResumeForm(LabForm):
+    """Resume an interrupted batch: the signatory's password was given when it started."""
 
 
 class StickerReceiveForm(LabForm):

@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lims.auth.models import User
@@ -13,8 +13,21 @@ from lims.customers.models import Instrument, Organisation
 from lims.extensions import db
 from lims.jobs.models import Job
 
-CERTIFICATE_STATUSES = ("issued", "superseded", "revoked")
+# "issuing": the number is taken and the job certified, the signed PDF not yet stored (rendering runs outside the
+# short transaction that takes the number); "void": a taken number that could never be issued, kept in the register.
+CERTIFICATE_STATUSES = ("issuing", "issued", "superseded", "revoked", "void")
 STICKER_STATES = ("in_stock", "issued", "used", "spoiled", "voided")
+
+
+def _where(condition: str) -> dict:
+    """The same partial-index condition for both databases the lab runs."""
+    return {"sqlite_where": text(condition), "postgresql_where": text(condition)}
+
+
+def _in(values: tuple[str, ...]) -> str:
+    return ", ".join(f"'{value}'" for value in values)
+
+
 SERIES = ("verification", "calibration")
 
 
@@ -52,6 +65,22 @@ class Certificate(Searchable, db.Model):
         UniqueConstraint("number", "revision"),
         UniqueConstraint("series", "year", "seq", "revision"),
         Index("ix_certificate_organisation_issued", "organisation_id", "issued_at"),
+        Index("ix_certificate_issued_at", "issued_at"),
+        # What must never happen twice, refused by the database whatever the code does: one original certificate
+        # per job and one certificate per sticker (revisions repeat both; a voided number frees neither again).
+        Index("uq_certificate_job_original", "job_id", unique=True, **_where("revision = 0 AND status <> 'void'")),
+        Index(
+            "uq_certificate_sticker_original",
+            "sticker_serial",
+            unique=True,
+            **_where("revision = 0 AND status <> 'void' AND sticker_serial IS NOT NULL"),
+        ),
+        CheckConstraint(f"status IN ({_in(CERTIFICATE_STATUSES)})", name="status"),
+        # Only a certificate still being issued (or voided before it was) may lack its signed PDF.
+        CheckConstraint(
+            "status IN ('issuing', 'void') OR (pdf_sha256 IS NOT NULL AND content IS NOT NULL)",
+            name="signed",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -71,18 +100,20 @@ class Certificate(Searchable, db.Model):
     passed: Mapped[bool | None]
     valid_until: Mapped[date | None] = mapped_column(Date)
     sticker_serial: Mapped[str | None] = mapped_column(String(40))
-    instrument_summary: Mapped[str] = mapped_column(String(500))  # what the public page shows
-    customer_name: Mapped[str] = mapped_column(String(300))
+    instrument_summary: Mapped[str | None] = mapped_column(String(500))  # what the public page shows
+    customer_name: Mapped[str | None] = mapped_column(String(300))
     lab_snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)  # the lab's identity on the day of issue
-    content: Mapped[dict[str, Any]] = mapped_column(JSON)  # the certificate document as rendered
-    pdf_sha256: Mapped[str] = mapped_column(String(64), index=True)
-    pdf_size: Mapped[int] = mapped_column(Integer)
+    # The document and its signed PDF: empty only while the certificate is "issuing".
+    content: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the certificate document as rendered
+    pdf_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    pdf_size: Mapped[int | None] = mapped_column(Integer)
     # A calibration certificate's Digital Calibration Certificate (DCC 3.3.0 XML, signed), stored beside the PDF.
     dcc_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
     dcc_size: Mapped[int | None] = mapped_column(Integer)
     signed_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     signature_meaning: Mapped[str] = mapped_column(String(100))
-    signer_subject: Mapped[str] = mapped_column(String(300))
+    signer_subject: Mapped[str | None] = mapped_column(String(300))
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("issue_batch.id"), index=True)
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("certificate.id"), unique=True)
     amendment_reason: Mapped[str | None] = mapped_column(Text)
     # The only columns that change after issue: the certificate's standing, never its content.
@@ -99,6 +130,20 @@ class Certificate(Searchable, db.Model):
     supersedes: Mapped["Certificate | None"] = relationship(remote_side=[id], foreign_keys=[supersedes_id])
 
     MUTABLE_COLUMNS = frozenset({"status", "revoked_at", "revoked_by_id", "revoke_reason"})
+    # What completing an "issuing" certificate fills in, once.
+    COMPLETED_COLUMNS = frozenset(
+        {
+            "content",
+            "pdf_sha256",
+            "pdf_size",
+            "dcc_sha256",
+            "dcc_size",
+            "signer_subject",
+            "instrument_summary",
+            "customer_name",
+            "issued_at",
+        }
+    )
 
     @property
     def display_number(self) -> str:
@@ -126,6 +171,14 @@ class Sticker(db.Model):
     """One verification sticker and its state: in stock, issued to a technician, used, spoiled or voided."""
 
     __tablename__ = "sticker"
+    __table_args__ = (
+        # One state at a time, and each state with what it implies: used = on exactly one certificate (and one
+        # certificate per sticker), issued = in someone's hands.
+        CheckConstraint(f"state IN ({_in(STICKER_STATES)})", name="state"),
+        CheckConstraint("(state = 'used') = (certificate_id IS NOT NULL)", name="used_on_certificate"),
+        CheckConstraint("state <> 'issued' OR holder_id IS NOT NULL", name="issued_has_holder"),
+        Index("uq_sticker_certificate", "certificate_id", unique=True, **_where("certificate_id IS NOT NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     serial: Mapped[str] = mapped_column(String(40), unique=True)
@@ -168,8 +221,12 @@ class IssueBatch(db.Model):
     failed: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str] = mapped_column(String(20), default="queued")  # queued | running | finished
     errors: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # The sticker the signatory named for each passed verification, by job id (as text: JSON keys).
+    stickers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     signatory_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Written by the running process after each job: a running batch whose heartbeat stopped was interrupted.
+    heartbeat_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
 
 

@@ -12,6 +12,7 @@ from lims.auth.permissions import may_see_organisation, visible_to
 from lims.core.errors import NotFound
 from lims.core.lists import Column, Key, ListSpec, arg
 from lims.core.search import matches
+from lims.core.words import vietnamese
 from lims.issuing.models import CERTIFICATE_STATUSES, Certificate, ImpactNotice, IssueBatch
 from lims.jobs.models import Job
 from lims.standards.models import Standard
@@ -117,7 +118,7 @@ def notices_query() -> Select:
 
 
 def staff_query() -> Select:
-    return select(User).where(User.active.is_(True)).order_by(User.full_name)
+    return select(User).where(User.active.is_(True)).order_by(vietnamese(User.full_name))
 
 
 def standards_query() -> Select:

@@ -13,6 +13,7 @@ from lims.audit.trail import audit_reason
 from lims.auth.models import User
 from lims.auth.permissions import Capability, may, require
 from lims.core.errors import NotFound, PermissionDenied, RuleViolation
+from lims.core.locking import locked_one
 from lims.core.model import nfc, utcnow
 from lims.issuing.models import STICKER_STATES, Certificate, Sticker, StickerBatch
 
@@ -115,7 +116,10 @@ def take_for_certificate(session: Session, actor, serial: str | None) -> Sticker
             _("Kiểm định đạt phải ghi số tem đã dán"),
             field="sticker_serial",
         )
-    sticker = get_sticker(session, serial)
+    # Locked before it is checked: two issuers naming the same sticker are served one after the other.
+    sticker = locked_one(session, Sticker, Sticker.serial == nfc(serial.strip()))
+    if sticker is None:
+        raise RuleViolation(_("Không có tem số %(serial)s trong sổ.", serial=serial), field="sticker_serial")
     if sticker.state not in ("in_stock", "issued"):
         raise RuleViolation(
             _("Tem %(serial)s đang '%(state)s', không dùng được", serial=sticker.serial, state=sticker.state),
@@ -127,6 +131,14 @@ def take_for_certificate(session: Session, actor, serial: str | None) -> Sticker
 def mark_used(session: Session, actor, sticker: Sticker, certificate: Certificate) -> None:
     require(actor, Capability.ISSUE_CERTIFICATES)
     sticker.state, sticker.certificate_id, sticker.changed_at = "used", certificate.id, utcnow()
+    session.flush()
+
+
+def release(session: Session, actor, sticker: Sticker) -> None:
+    """Give back a sticker whose certificate number was voided: to its holder, or to stock."""
+    require(actor, Capability.MANAGE_NUMBERING)
+    sticker.state = "issued" if sticker.holder_id else "in_stock"
+    sticker.certificate_id, sticker.changed_at = None, utcnow()
     session.flush()
 
 

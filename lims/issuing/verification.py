@@ -5,11 +5,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from certificates import dcc
-from lims.core.model import nfc, utcnow
+from lims.core.model import nfc
 from lims.extensions import db
 from lims.issuing.models import Certificate, CertificateCheck
 from lims.issuing.services import normalise_code
@@ -28,17 +28,6 @@ class Verdict:
 def limit_and_window() -> tuple[int, timedelta]:
     config = current_app.config
     return int(config.get("VERIFY_RATE_LIMIT", 30)), timedelta(minutes=int(config.get("VERIFY_RATE_MINUTES", 10)))
-
-
-def is_throttled(session: Session, remote_addr: str | None) -> bool:
-    """Whether this address has made too many look-ups in the window (30 in 10 minutes by default)."""
-    limit, window = limit_and_window()
-    recent = session.scalar(
-        select(func.count(CertificateCheck.id)).where(
-            CertificateCheck.remote_addr == remote_addr, CertificateCheck.checked_at >= utcnow() - window
-        )
-    )
-    return (recent or 0) >= limit
 
 
 def log_check(method: str, query_text: str | None, verdict: Verdict | None, remote_addr: str | None) -> None:
@@ -63,7 +52,8 @@ def _replacement(session: Session, certificate: Certificate) -> Certificate | No
 
 
 def verdict_for(session: Session, certificate: Certificate | None) -> Verdict:
-    if certificate is None:
+    if certificate is None or certificate.status in ("issuing", "void"):
+        # A number still being issued, or voided, was never handed to anyone as a certificate.
         return Verdict("not_found")
     if certificate.status == "superseded":
         # Follow the chain to the revision in force today.

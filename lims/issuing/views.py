@@ -1,5 +1,7 @@
 """Pages of issuing: certificates, signing, batches, stickers, impact of a failed standard, public verification."""
 
+import logging
+
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -9,10 +11,11 @@ from certificates.marks import stamp_revoked
 from lims.auth.models import User
 from lims.auth.permissions import Capability, may_see_organisation
 from lims.core.dates import lab_day, lab_today
-from lims.core.errors import RuleViolation
+from lims.core.errors import NotFound, RuleViolation
 from lims.core.exports import download, list_export
 from lims.core.files import read_bytes
 from lims.core.forms import choices, refuse_invalid
+from lims.core.limits import limiter
 from lims.core.links import public_url
 from lims.core.lists import fetch_page, parse_filters
 from lims.core.navigation import register_home_panel, register_nav
@@ -23,6 +26,7 @@ from lims.issuing import impact, numbering, queries, services, stickers, verific
 from lims.issuing.forms import (
     AmendForm,
     BatchForm,
+    BatchResumeForm,
     IssueForm,
     LookupForm,
     NotifyForm,
@@ -32,9 +36,13 @@ from lims.issuing.forms import (
     StickerHandOutForm,
     StickerReceiveForm,
     UploadForm,
+    VoidForm,
 )
+from lims.issuing.labels import CertificateStatus  # noqa: F401  (the label filter finds the issuing codes)
 from lims.issuing.models import CERTIFICATE_STATUSES
+from lims.jobs.models import Job
 
+log = logging.getLogger(__name__)
 blueprint = Blueprint("issuing", __name__)
 
 
@@ -75,6 +83,7 @@ def certificate(certificate_id: int):
         revisions=queries.revisions_of(db.session, found),
         amend_form=AmendForm(),
         revoke_form=RevokeForm(),
+        void_form=VoidForm(),
         public_url=services.verification_url(found.token),
     )
 
@@ -83,6 +92,8 @@ def certificate(certificate_id: int):
 @read_view(Capability.READ_CERTIFICATES)
 def certificate_pdf(certificate_id: int):
     found = queries.get_certificate(db.session, current_user, certificate_id)
+    if found.pdf_sha256 is None:
+        raise NotFound(_("Giấy chứng nhận này chưa có tệp PDF."))
     # The stored, signed bytes, exactly as issued: never rendered again.
     data = read_bytes(found.pdf_sha256)
     filename = f"GCN-{found.display_number.replace('/', '-')}"
@@ -133,7 +144,7 @@ def issue_submit(job_id: int):
     if not form.validate_on_submit():
         return render_template("issuing/issue.html", job=job, form=form), 400
     try:
-        issued = services.issue_certificate(
+        issued = services.reserve_certificate(
             db.session,
             current_user,
             job,
@@ -145,8 +156,46 @@ def issue_submit(job_id: int):
         field = getattr(form, exc.field or "", None) or form.password
         field.errors.append(exc.message)
         return render_template("issuing/issue.html", job=job, form=form), exc.status
+    # The number, job and sticker are settled: commit them now so the next issuer need not wait for the
+    # rendering and signing below (this request's second and last commit is write_view's).
+    db.session.commit()
+    issued = _complete(issued)
     flash(_("Đã cấp giấy chứng nhận số %(number)s.", number=issued.display_number), "success")
     return redirect(url_for("issuing.certificate", certificate_id=issued.id))
+
+
+def _complete(certificate):
+    """Render and sign a reserved certificate; if that fails it stays "issuing" and is resumed later."""
+    certificate_id = certificate.id
+    try:
+        return services.complete_certificate(db.session, current_user, certificate)
+    except Exception:  # the number is committed; the certificate page offers to finish it
+        log.exception("certificate %s: rendering or signing failed; left issuing", certificate.display_number)
+        db.session.rollback()
+        flash(_("Chưa lập xong tệp PDF của giấy chứng nhận; hãy thử lại từ trang của nó."), "warning")
+        return queries.get_certificate(db.session, current_user, certificate_id)
+
+
+@blueprint.route("/certificates/<int:certificate_id>/complete", methods=["POST"])
+@write_view(Capability.ISSUE_CERTIFICATES)
+def complete(certificate_id: int):
+    found = queries.get_certificate(db.session, current_user, certificate_id)
+    finished = _complete(found)
+    if finished.status == "issued":
+        flash(_("Đã cấp giấy chứng nhận số %(number)s.", number=finished.display_number), "success")
+    return redirect(url_for("issuing.certificate", certificate_id=certificate_id))
+
+
+@blueprint.route("/certificates/<int:certificate_id>/void", methods=["POST"])
+@write_view(Capability.MANAGE_NUMBERING)
+def void(certificate_id: int):
+    found = queries.get_certificate(db.session, current_user, certificate_id)
+    form = VoidForm()
+    if not form.validate_on_submit():
+        refuse_invalid(form)
+    services.void_certificate(db.session, current_user, found, form.reason.data)
+    flash(_("Đã hủy số %(number)s.", number=found.display_number), "warning")
+    return redirect(url_for("issuing.certificate", certificate_id=found.id))
 
 
 @blueprint.route("/certificates/<int:certificate_id>/amend", methods=["POST"])
@@ -178,14 +227,38 @@ def revoke(certificate_id: int):
 # --- batch issue ---
 
 
+def _job_ids(values) -> list[int]:
+    return sorted({int(value) for value in values.getlist("job_ids") if value.isdigit()})
+
+
+def _named_stickers(values, job_ids: list[int]) -> dict[int, str]:
+    return {job_id: values.get(f"sticker_{job_id}", "")[:40] for job_id in job_ids if values.get(f"sticker_{job_id}")}
+
+
+@blueprint.route("/issuing/batch/confirm")
+@read_view(Capability.ISSUE_CERTIFICATES)
+def batch_confirm():
+    """The jobs chosen, each with the sticker it will carry and what would stop it, before the password."""
+    job_ids = _job_ids(request.args)
+    if not job_ids:
+        raise RuleViolation(_("Chưa chọn công việc nào."), field="job_ids")
+    jobs = db.session.scalars(queries.ready_jobs().where(Job.id.in_(job_ids))).all()
+    pairs = batches.pair_stickers(
+        db.session, list(jobs), request.args.get("first_sticker"), _named_stickers(request.args, job_ids)
+    )
+    return render_template("issuing/batch_confirm.html", pairs=pairs, form=BatchForm())
+
+
 @blueprint.route("/issuing/batch", methods=["POST"])
 @write_view(Capability.ISSUE_CERTIFICATES)
 def batch_start():
     form = BatchForm()
     if not form.validate_on_submit():
         raise RuleViolation(_("Cần mật khẩu để ký."), field="password")
-    job_ids = [int(value) for value in request.form.getlist("job_ids") if value.isdigit()]
-    started = batches.start_batch(db.session, current_user, form.password.data, job_ids)
+    job_ids = _job_ids(request.form)
+    started = batches.start_batch(
+        db.session, current_user, form.password.data, job_ids, _named_stickers(request.form, job_ids)
+    )
     batches.enqueue_after_commit(db.session, started.id)
     return redirect(url_for("issuing.batch_page", batch_id=started.id))
 
@@ -193,7 +266,22 @@ def batch_start():
 @blueprint.route("/issuing/batch/<int:batch_id>")
 @read_view(Capability.READ_ISSUING)
 def batch_page(batch_id: int):
-    return render_template("issuing/batch.html", batch=queries.get_batch(db.session, batch_id))
+    found = queries.get_batch(db.session, batch_id)
+    return render_template(
+        "issuing/batch.html", batch=found, interrupted=batches.is_interrupted(found), resume_form=BatchResumeForm()
+    )
+
+
+@blueprint.route("/issuing/batch/<int:batch_id>/resume", methods=["POST"])
+@write_view(Capability.ISSUE_CERTIFICATES, Capability.MANAGE_NUMBERING)
+def batch_resume(batch_id: int):
+    found = queries.get_batch(db.session, batch_id)
+    if not BatchResumeForm().validate_on_submit():
+        raise RuleViolation(_("Yêu cầu không hợp lệ."), field="batch")
+    batches.resume_batch(db.session, current_user, found)
+    batches.enqueue_after_commit(db.session, found.id)
+    flash(_("Đợt cấp #%(id)s được chạy tiếp.", id=found.id), "success")
+    return redirect(url_for("issuing.batch_page", batch_id=batch_id))
 
 
 @blueprint.route("/issuing/batch/<int:batch_id>/progress")
@@ -205,7 +293,7 @@ def batch_progress(batch_id: int):
             "done": found.done,
             "failed": found.failed,
             "total": found.total,
-            "status": found.status,
+            "status": "interrupted" if batches.is_interrupted(found) else found.status,
             "errors": found.errors,
         }
     )
@@ -342,11 +430,24 @@ def impact_index():
 # --- public verification ---
 
 
-def _throttled():
-    if verification.is_throttled(db.session, client_address()):
-        verification.log_check("throttled", None, None, client_address())
-        return render_template("issuing/verify.html", verdict=None, form=LookupForm(), throttled=True), 429
-    return None
+def _verify_limit() -> str:
+    limit, window = verification.limit_and_window()
+    return f"{limit} per {int(window.total_seconds() // 60)} minutes"
+
+
+# One count per address across every kind of look-up; a refused one never reaches the database.
+_limited = limiter.shared_limit(
+    _verify_limit,
+    scope="verify",
+    exempt_when=lambda: request.endpoint == "issuing.verify_lookup" and not request.args,  # the empty form
+)
+
+
+@blueprint.errorhandler(429)
+def _throttled(_error):
+    return render_template(
+        "issuing/verify.html", verdict=None, form=LookupForm(formdata=None), upload_form=UploadForm(), throttled=True
+    ), 429
 
 
 def _verdict_page(verdict, method: str, query_text: str | None):
@@ -363,24 +464,20 @@ def _verdict_page(verdict, method: str, query_text: str | None):
 
 @blueprint.route("/v/<token>")
 @read_view(public=True)
+@_limited
 def verify_token(token: str):
-    refused = _throttled()
-    if refused:
-        return refused
     return _verdict_page(verification.by_token(db.session, token[:64]), "link", token[:16])
 
 
 @blueprint.route("/verify")
 @read_view(public=True)
+@_limited
 def verify_lookup():
     form = LookupForm(request.args)
     if not request.args:
         return render_template(
             "issuing/verify.html", verdict=None, form=LookupForm(formdata=None), upload_form=UploadForm()
         )
-    refused = _throttled()
-    if refused:
-        return refused
     if not form.validate():
         return render_template("issuing/verify.html", verdict=None, form=form, upload_form=UploadForm()), 400
     verdict = verification.by_number(db.session, form.number.data, form.code.data)
@@ -396,10 +493,8 @@ def _upload_bytes(form: UploadForm) -> bytes:
 
 @blueprint.route("/verify/file", methods=["POST"])
 @write_view(public=True)
+@_limited
 def verify_file():
-    refused = _throttled()
-    if refused:
-        return refused
     form = UploadForm()
     if not form.validate_on_submit():
         return render_template(

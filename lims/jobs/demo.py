@@ -127,23 +127,33 @@ def _best_weight_class(standards: list[Standard]) -> str | None:
     return min(classes, key=CLASSES.index) if classes else None
 
 
-def weight_observations(instrument: Instrument) -> dict:
-    """Return ABBA observations for a weight against a reference of the same nominal value."""
-    nominal = f"{instrument.range_max:g} {instrument.unit or 'g'}"
+def weight_nominal(instrument: Instrument) -> str:
+    return f"{instrument.range_max:g} {instrument.unit or 'g'}"
+
+
+def weight_observations(instrument: Instrument, reference: dict | None = None) -> dict:
+    """Return ABBA observations for a weight against a reference of the same nominal value.
+
+    ``reference`` is what the standard's certificate says of the reference weight (``services.reference_prefill``):
+    a record whose reference differs from it is flagged at save and cannot be certified.
+    """
+    nominal = weight_nominal(instrument)
+    typed = {"conventional_mass": nominal, "expanded_uncertainty": "1 mg", "coverage_factor": 2}
     return {
         "weight": {"nominal": nominal, "class": instrument.accuracy_class or "M1", "density": 7950},
-        "reference": {
-            "conventional_mass": nominal,
-            "expanded_uncertainty": "1 mg",
-            "coverage_factor": 2,
-            "density": 8000,
-        },
+        "reference": {"density": 8000, **(reference or typed)},
         "air": {"temperature": 22.0, "pressure": 1010.0, "humidity": 65},
         "cycle": "ABBA",
         "readings": [[0.0, 2.0, 2.5, 0.5], [0.5, 2.5, 2.0, 0.0], [0.0, 2.0, 2.0, 0.5]],
         "reading_unit": "mg",
         "balance": {"resolution": "0.1 mg"},
     }
+
+
+def _reference_values(session: Session, job, standards: list[Standard], day, instrument: Instrument) -> dict | None:
+    """The reference weight's values from the standards' certificates, as the record form pre-fills them."""
+    prefill = services.reference_prefill(session, job, [s.id for s in standards], day, [weight_nominal(instrument)])
+    return dict(prefill.values) if prefill is not None and prefill.values else None
 
 
 def _advance(session: Session, job, state: str, people: dict, standards: list[Standard], observations, conditions):
@@ -237,7 +247,7 @@ def load(session: Session) -> list[tuple[str, str]]:
             observations = (
                 scale_observations(instrument, _best_weight_class(standards))
                 if key.startswith("scale")
-                else weight_observations(instrument)
+                else weight_observations(instrument, _reference_values(session, job, standards, today, instrument))
             )
         except (TypeError, ZeroDivisionError, InputError):
             continue

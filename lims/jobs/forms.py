@@ -5,35 +5,19 @@ from wtforms import BooleanField, DateField, FieldList, Form, FormField, SelectF
 from wtforms.validators import DataRequired, Length, Optional
 
 from lims.core.forms import LabForm, choices
+from lims.jobs.models import JobStatus, RecordStage, RequestStatus, Service
 from lims.jobs.services import DECISION_RULES, PLACES
 
-SERVICE_LABELS = {
-    "initial_verification": _l("Kiểm định ban đầu"),
-    "periodic_verification": _l("Kiểm định định kỳ"),
-    "after_repair_verification": _l("Kiểm định sau sửa chữa"),
-    "calibration": _l("Hiệu chuẩn"),
-}
 PLACE_LABELS = {"lab": _l("Tại phòng thí nghiệm"), "on_site": _l("Tại hiện trường")}
 RULE_LABELS = {
     "simple": _l("Chấp nhận đơn giản (ILAC-G8 4.2.1)"),
     "guarded": _l("Chấp nhận có dải bảo vệ w = U (ILAC-G8 4.2.2)"),
 }
-STATE_NAMES = {
-    "received": _l("Đã tiếp nhận"),
-    "scheduled": _l("Đã lên lịch"),
-    "in_progress": _l("Đang đo"),
-    "measured": _l("Đã đo"),
-    "reviewed": _l("Đã soát xét"),
-    "certified": _l("Đã cấp chứng chỉ"),
-    "returned": _l("Đã trả"),
-    "on_hold": _l("Tạm dừng"),
-    "cancelled": _l("Đã hủy"),
-}
-STAGE_NAMES = {"as_found": _l("Trước điều chỉnh (as found)"), "as_left": _l("Sau điều chỉnh (as left)")}
-REQUEST_STATUS_NAMES = {
-    "submitted": _l("Chờ xem xét"), "accepted": _l("Đã chấp nhận"), "declined": _l("Đã từ chối"),
-    "cancelled": _l("Đã hủy"),
-}
+# The labels live with the codes (lims.jobs.models); these maps serve the templates and scripts that look them up.
+SERVICE_LABELS = {service.value: service.label for service in Service}
+STATE_NAMES = {state.value: state.label for state in JobStatus}
+STAGE_NAMES = {stage.value: stage.label for stage in RecordStage}
+REQUEST_STATUS_NAMES = {status.value: status.label for status in RequestStatus}
 MAX_ITEM_ROWS = 100  # rows a request may hold: the form starts with one and adds a row on demand
 
 

@@ -3,27 +3,61 @@
 from datetime import date, datetime
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lims.auth.models import User
 from lims.core.model import utcnow
+from lims.core.words import Labelled, stored_as
 from lims.customers.models import Instrument, Method, Organisation
 from lims.extensions import db
 from lims.standards.models import Standard
 
-SERVICES = ("initial_verification", "periodic_verification", "after_repair_verification", "calibration")
-JOB_STATES = (
-    "received",
-    "scheduled",
-    "in_progress",
-    "measured",
-    "reviewed",
-    "certified",
-    "returned",
-    "on_hold",
-    "cancelled",
-)
+
+class Service(Labelled):
+    """What the lab is asked to do with an instrument."""
+
+    INITIAL_VERIFICATION = "initial_verification", _l("Kiểm định ban đầu")
+    PERIODIC_VERIFICATION = "periodic_verification", _l("Kiểm định định kỳ")
+    AFTER_REPAIR_VERIFICATION = "after_repair_verification", _l("Kiểm định sau sửa chữa")
+    CALIBRATION = "calibration", _l("Hiệu chuẩn")
+
+
+SERVICES = Service.values()
+
+
+class RequestStatus(Labelled):
+    """Where a service request stands at contract review."""
+
+    SUBMITTED = "submitted", _l("Chờ xem xét")
+    ACCEPTED = "accepted", _l("Đã chấp nhận")
+    DECLINED = "declined", _l("Đã từ chối")
+    CANCELLED = "cancelled", _l("Đã hủy")
+
+
+class JobStatus(Labelled):
+    """Where a job stands, from receiving the instrument to returning it."""
+
+    RECEIVED = "received", _l("Đã tiếp nhận")
+    SCHEDULED = "scheduled", _l("Đã lên lịch")
+    IN_PROGRESS = "in_progress", _l("Đang đo")
+    MEASURED = "measured", _l("Đã đo")
+    REVIEWED = "reviewed", _l("Đã soát xét")
+    CERTIFIED = "certified", _l("Đã cấp chứng chỉ")
+    RETURNED = "returned", _l("Đã trả")
+    ON_HOLD = "on_hold", _l("Tạm dừng")
+    CANCELLED = "cancelled", _l("Đã hủy")
+
+
+class RecordStage(Labelled):
+    """When a measurement record was taken: before or after adjustment."""
+
+    AS_FOUND = "as_found", _l("Trước điều chỉnh (as found)")
+    AS_LEFT = "as_left", _l("Sau điều chỉnh (as left)")
+
+
+JOB_STATES = JobStatus.values()
 
 
 class ServiceRequest(db.Model):
@@ -34,7 +68,7 @@ class ServiceRequest(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(40), unique=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
-    status: Mapped[str] = mapped_column(String(20), default="submitted")  # submitted | accepted | declined
+    status: Mapped[RequestStatus] = mapped_column(stored_as(RequestStatus, "status"), default=RequestStatus.SUBMITTED)
     place: Mapped[str] = mapped_column(String(20), default="lab")  # lab | on_site
     site_address: Mapped[str | None] = mapped_column(String(500))
     # Contract review (ISO/IEC 17025 7.1.3): a calibration states conformity only when the customer asked, against
@@ -100,8 +134,8 @@ class Job(db.Model):
     method_name: Mapped[str | None] = mapped_column(String(300))
     method_id: Mapped[int | None] = mapped_column(ForeignKey("method.id"))  # chosen at contract review
     place: Mapped[str] = mapped_column(String(20), default="lab")
-    status: Mapped[str] = mapped_column(String(20), default="received", index=True)
-    status_before_hold: Mapped[str | None] = mapped_column(String(20))
+    status: Mapped[JobStatus] = mapped_column(stored_as(JobStatus, "status"), default=JobStatus.RECEIVED, index=True)
+    status_before_hold: Mapped[JobStatus | None] = mapped_column(stored_as(JobStatus, "status_before_hold"))
     technician_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     scheduled_on: Mapped[date | None] = mapped_column(Date)
     received_on: Mapped[date] = mapped_column(Date)
@@ -156,7 +190,7 @@ class MeasurementRecord(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     job_id: Mapped[int] = mapped_column(ForeignKey("job.id"), index=True)
-    stage: Mapped[str] = mapped_column(String(20), default="as_left")  # as_found | as_left
+    stage: Mapped[RecordStage] = mapped_column(stored_as(RecordStage, "stage"), default=RecordStage.AS_LEFT)
     revision: Mapped[int] = mapped_column(Integer, default=1)
     observations: Mapped[dict[str, Any]] = mapped_column(JSON)  # as typed, per the procedure's schema
     conditions: Mapped[dict[str, Any]] = mapped_column(JSON)  # temperature, humidity, pressure

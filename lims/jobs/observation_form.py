@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 
 from lims.core.errors import RuleViolation
 from lims.core.numbers import decimal_point
+from lims.jobs.record_words import choice_labels, hint
 
 OBSERVATIONS = "obs"
 CONDITIONS = "env"
@@ -59,9 +60,10 @@ def _input(field: dict, name: str, value: Any, document: dict, label: bool = Tru
         "label_en": field["label_en"],
         "unit": _unit(field.get("unit") or field.get("item", {}).get("unit"), document),
         "choices": field.get("choices", []),
+        "choice_labels": choice_labels(field.get("choices", [])),
         "required": field.get("required", True),
         "value": _shown(value if value is not None else field.get("default")),
-        "help": field.get("help_en", ""),
+        "help": hint(field.get("help_en", "")),
     }
 
 
@@ -80,7 +82,7 @@ def build(fields: list[dict], document: dict, prefix: str = OBSERVATIONS, root: 
                     "label_vi": field["label_vi"],
                     "label_en": field["label_en"],
                     "required": field.get("required", True),
-                    "help": field.get("help_en", ""),
+                    "help": hint(field.get("help_en", "")),
                     "children": build(field["fields"], value or {}, name, root),
                 }
             )
@@ -129,7 +131,7 @@ def build(fields: list[dict], document: dict, prefix: str = OBSERVATIONS, root: 
                     "label_vi": field["label_vi"],
                     "label_en": field["label_en"],
                     "required": field.get("required", True),
-                    "help": field.get("help_en", ""),
+                    "help": hint(field.get("help_en", "")),
                     "columns": [
                         {"label_vi": c["label_vi"], "label_en": c["label_en"], "unit": _unit(c.get("unit"), root)}
                         for c in columns

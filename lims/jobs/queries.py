@@ -12,6 +12,7 @@ from lims.auth.permissions import may_see_organisation, visible_to
 from lims.core.dates import lab_today
 from lims.core.errors import NotFound
 from lims.core.lists import Column, Key, ListSpec, arg
+from lims.core.words import vietnamese
 from lims.customers.models import Instrument, Organisation
 from lims.customers.queries import InstrumentFilter, instrument_id_in, instruments_query
 from lims.jobs.models import JOB_STATES, Authorisation, Job, MeasurementRecord, ServiceRequest, VerifierCard
@@ -97,7 +98,7 @@ def load_record(session: Session, user: User, record_id: int) -> MeasurementReco
 
 def organisations_for(session: Session, user: User) -> list[Organisation]:
     """Organisations this person may request for: its own for an enterprise user, every enterprise for the lab."""
-    query = select(Organisation).where(Organisation.kind == "enterprise").order_by(Organisation.name)
+    query = select(Organisation).where(Organisation.kind == "enterprise").order_by(vietnamese(Organisation.name))
     return list(session.scalars(visible_to(user, query, Organisation.id)))
 
 
@@ -229,14 +230,14 @@ def technicians(session: Session) -> list[User]:
             select(User)
             .join(UserRole)
             .where(UserRole.role == "technician", User.active.is_(True))
-            .order_by(User.full_name)
+            .order_by(vietnamese(User.full_name))
             .distinct()
         )
     )
 
 
 def lab_staff(session: Session) -> list[User]:
-    return [user for user in session.scalars(select(User).order_by(User.full_name)) if user.is_lab_staff]
+    return [user for user in session.scalars(select(User).order_by(vietnamese(User.full_name))) if user.is_lab_staff]
 
 
 def authorisations(session: Session) -> list[Authorisation]:

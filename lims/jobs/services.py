@@ -13,7 +13,6 @@ from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
@@ -34,6 +33,7 @@ from lims.jobs.models import (
     Authorisation,
     Job,
     JobStandard,
+    JobStatus,
     MeasurementRecord,
     ServiceRequest,
     ServiceRequestItem,
@@ -61,17 +61,6 @@ TRANSITIONS = {
     "returned": set(),
 }
 OPEN_STATES = ("received", "scheduled", "in_progress", "measured", "reviewed")
-STATE_LABELS = {
-    "received": _l("đã tiếp nhận"),
-    "scheduled": _l("đã lên lịch"),
-    "in_progress": _l("đang đo"),
-    "measured": _l("đã đo"),
-    "reviewed": _l("đã soát xét"),
-    "certified": _l("đã cấp chứng chỉ"),
-    "returned": _l("đã trả"),
-    "on_hold": _l("tạm dừng"),
-    "cancelled": _l("đã hủy"),
-}
 
 
 def _new_number(prefix: str) -> str:
@@ -571,8 +560,8 @@ def _move(session: Session, job: Job, to: str, reason: str | None = None) -> Non
         raise RuleViolation(
             _(
                 "Không thể chuyển công việc từ '%(status)s' sang '%(to)s'",
-                status=STATE_LABELS[job.status],
-                to=STATE_LABELS[to],
+                status=JobStatus(job.status).label,
+                to=JobStatus(to).label,
             ),
             field="status",
         )
@@ -687,6 +676,18 @@ def mark_certified(session: Session, actor, job: Job) -> Job:
     return job
 
 
+def reopen_for_certificate(session: Session, actor, job: Job, reason: str) -> Job:
+    """Move a certified job back to reviewed when its certificate number was voided before it could be issued."""
+    if not may(actor, Capability.MANAGE_NUMBERING):
+        require(actor, Capability.REVOKE_CERTIFICATES)
+    if job.status != "certified":
+        raise RuleViolation(_("Công việc %(number)s không ở trạng thái đã cấp.", number=job.number), field="status")
+    with audit_reason(f"certified -> reviewed: {reason}"):
+        job.status, job.certified_at = "reviewed", None
+        session.flush()
+    return job
+
+
 def mark_returned(session: Session, actor, job: Job, returned_on: date | None = None) -> Job:
     """Move a certified job to returned (the instrument and its certificate went back to the enterprise)."""
     require(actor, Capability.ISSUE_CERTIFICATES)
@@ -701,7 +702,7 @@ def hold_job(session: Session, actor: User, job: Job, reason: str) -> Job:
     reason = _require_text(reason, "reason", _("lý do tạm dừng"))
     if job.status not in OPEN_STATES:
         raise RuleViolation(
-            _("Không thể tạm dừng công việc ở trạng thái '%(status)s'", status=STATE_LABELS[job.status]),
+            _("Không thể tạm dừng công việc ở trạng thái '%(status)s'", status=JobStatus(job.status).label),
             field="status",
         )
     with audit_reason(reason):
@@ -731,7 +732,7 @@ def cancel_job(session: Session, actor: User, job: Job, reason: str) -> Job:
     reason = _require_text(reason, "reason", _("lý do hủy"))
     if job.status not in (*OPEN_STATES, "on_hold"):
         raise RuleViolation(
-            _("Không thể hủy công việc ở trạng thái '%(status)s'", status=STATE_LABELS[job.status]),
+            _("Không thể hủy công việc ở trạng thái '%(status)s'", status=JobStatus(job.status).label),
             field="status",
         )
     with audit_reason(reason):

@@ -18,6 +18,7 @@ from lims.core.forms import choices, show_refusal
 from lims.core.lists import fetch_page, parse_filters
 from lims.core.navigation import register_home_panel, register_nav
 from lims.core.web import read_view, write_view
+from lims.core.words import in_language
 from lims.customers import services as customer_services
 from lims.extensions import db
 from lims.jobs import observation_form, queries, reference, services
@@ -109,7 +110,10 @@ def _render_request_form(form: RequestForm, status: int = 200):
             picked[instrument_id] = _picked(customer_services.get_instrument(db.session, current_user, instrument_id))
         except RuleViolation:
             continue  # not visible to this person: the service refuses the row by name
-    procedure_choices = [(cls.key, cls.title_vi, cls.kind) for cls in available_procedures(db.session).values()]
+    procedure_choices = [
+        (cls.key, in_language(cls.title_vi, cls.title_en), cls.kind)
+        for cls in available_procedures(db.session).values()
+    ]
     service_choices = [
         (
             choice.value,
@@ -761,7 +765,8 @@ def _authorisation_forms():
     grant, card = AuthorisationForm(prefix="auth"), VerifierCardForm(prefix="card")
     grant.user_id.choices = staff
     grant.procedure_key.choices = choices(
-        (cls.key, f"{cls.title_vi} ({cls.key})") for cls in available_procedures(db.session).values()
+        (cls.key, f"{in_language(cls.title_vi, cls.title_en)} ({cls.key})")
+        for cls in available_procedures(db.session).values()
     )
     card.user_id.choices = staff
     return grant, card

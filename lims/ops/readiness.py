@@ -8,6 +8,7 @@ from flask import current_app
 from sqlalchemy import text
 
 from lims.core.files import file_store
+from lims.core.limits import unshared_limits_warning
 from lims.extensions import db
 
 log = logging.getLogger(__name__)
@@ -88,4 +89,7 @@ def check_readiness() -> Readiness:
                 f"{web_workers()} web workers without LIMS_REDIS_URL: a batch issue runs in a thread of the worker "
                 "that took the request and stops if that worker is restarted; configure Redis and `lims worker`"
             )
+    limits = unshared_limits_warning(current_app, web_workers())
+    if limits:
+        result.warnings.append(limits)
     return result

@@ -5,6 +5,7 @@ from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from lims.core.forms import LabForm, LocalFloatField, LocalIntegerField, choices
+from lims.plan.models import ActivityKind
 
 
 class ExpenseForm(LabForm):
@@ -34,15 +35,7 @@ class GoalForm(LabForm):
 class ActivityForm(LabForm):
     kind = SelectField(
         _l("Loại"),
-        choices=choices(
-            [
-                ("inspection", _l("Kiểm tra, giám sát")),
-                ("survey", _l("Khảo sát doanh nghiệp")),
-                ("media", _l("Tuyên truyền")),
-                ("conference", _l("Hội nghị")),
-                ("other", _l("Khác")),
-            ]
-        ),
+        choices=choices(ActivityKind.choices()),
     )
     title = StringField(_l("Nội dung"), validators=[DataRequired(), Length(max=300)])
     held_on = DateField(_l("Ngày"), validators=[DataRequired()])

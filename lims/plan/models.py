@@ -2,15 +2,29 @@
 
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Date, Float, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lims.core.model import Money, NFCText, utcnow
+from lims.core.words import Labelled
 from lims.extensions import db
 
 ITEM_KINDS = ("target", "task")
 FUNDING_SOURCES = ("NSNN", "DN")  # state budget, enterprises
-ACTIVITY_KINDS = ("inspection", "survey", "media", "conference", "other")
+
+
+class ActivityKind(Labelled):
+    """What kind of programme activity was held."""
+
+    INSPECTION = "inspection", _l("Kiểm tra, giám sát")
+    SURVEY = "survey", _l("Khảo sát doanh nghiệp")
+    MEDIA = "media", _l("Tuyên truyền")
+    CONFERENCE = "conference", _l("Hội nghị")
+    OTHER = "other", _l("Khác")
+
+
+ACTIVITY_KINDS = ActivityKind.values()
 # How an item's actual figure is computed from the records the system keeps ("manual": typed in by the manager).
 METRICS = (
     "reference_standards",

@@ -13,6 +13,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from lims.core.forms import LabForm, LocalFloatField, LocalIntegerField, choices
+from lims.quality.models import CompetenceKind, DocumentKind, FindingKind, NonconformityKind
 
 
 class ImportCatalogueForm(LabForm):
@@ -27,15 +28,7 @@ class DocumentForm(LabForm):
     title = StringField(_l("Tên tài liệu"), validators=[DataRequired(), Length(max=300)])
     kind = SelectField(
         _l("Loại"),
-        choices=choices(
-            [
-                ("procedure", _l("Quy trình")),
-                ("manual", _l("Sổ tay")),
-                ("instruction", _l("Hướng dẫn")),
-                ("form", _l("Biểu mẫu")),
-                ("other", _l("Khác")),
-            ]
-        ),
+        choices=choices(DocumentKind.choices()),
     )
 
 
@@ -63,14 +56,7 @@ class CompetenceForm(LabForm):
     user_id = SelectField(_l("Nhân viên"), coerce=int, choices=[])
     kind = SelectField(
         _l("Loại"),
-        choices=choices(
-            [
-                ("education", _l("Học vấn")),
-                ("training", _l("Đào tạo")),
-                ("experience", _l("Kinh nghiệm")),
-                ("qualification", _l("Chứng chỉ")),
-            ]
-        ),
+        choices=choices(CompetenceKind.choices()),
     )
     title = StringField(_l("Nội dung"), validators=[DataRequired(), Length(max=300)])
     institution = StringField(_l("Nơi đào tạo / công tác"), validators=[Optional(), Length(max=300)])
@@ -122,9 +108,7 @@ class ResultForm(LabForm):
 
 
 class NonconformityForm(LabForm):
-    kind = SelectField(
-        _l("Loại"), choices=choices([("nonconformity", _l("Sự không phù hợp")), ("complaint", _l("Khiếu nại"))])
-    )
+    kind = SelectField(_l("Loại"), choices=choices(NonconformityKind.choices()))
     title = StringField(_l("Tiêu đề"), validators=[DataRequired(), Length(max=300)])
     description = TextAreaField(_l("Mô tả"), validators=[DataRequired()])
     clause = StringField(_l("Điều khoản"), validators=[Optional(), Length(max=20)])
@@ -181,13 +165,7 @@ class FindingForm(LabForm):
     clause = StringField(_l("Điều khoản"), validators=[Optional(), Length(max=20)])
     kind = SelectField(
         _l("Loại phát hiện"),
-        choices=choices(
-            [
-                ("nonconformity", _l("Không phù hợp")),
-                ("observation", _l("Khuyến nghị")),
-                ("opportunity", _l("Cơ hội cải tiến")),
-            ]
-        ),
+        choices=choices(FindingKind.choices()),
     )
     description = TextAreaField(_l("Mô tả"), validators=[DataRequired()])
 

@@ -2,21 +2,87 @@
 
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Date, Float, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lims.auth.models import User
 from lims.core.model import NFCText, utcnow
+from lims.core.words import Labelled, stored_as
 from lims.customers.models import Organisation
 from lims.extensions import db
 
-CATALOGUE_KINDS = ("iso17025", "national")
+
+class CatalogueKind(Labelled):
+    """Which criteria a requirements catalogue holds."""
+
+    ISO17025 = "iso17025", _l("TCVN ISO/IEC 17025")
+    NATIONAL = "national", _l("Bộ tiêu chí quốc gia")
+
+
+class DocumentKind(Labelled):
+    """What a controlled document is."""
+
+    PROCEDURE = "procedure", _l("Quy trình")
+    MANUAL = "manual", _l("Sổ tay")
+    INSTRUCTION = "instruction", _l("Hướng dẫn")
+    FORM = "form", _l("Biểu mẫu")
+    OTHER = "other", _l("Khác")
+
+
+class CompetenceKind(Labelled):
+    """What a competence record attests."""
+
+    EDUCATION = "education", _l("Học vấn")
+    TRAINING = "training", _l("Đào tạo")
+    EXPERIENCE = "experience", _l("Kinh nghiệm")
+    QUALIFICATION = "qualification", _l("Chứng chỉ")
+
+
+class NonconformityKind(Labelled):
+    """A nonconformity found by the lab, or a customer's complaint."""
+
+    NONCONFORMITY = "nonconformity", _l("Sự không phù hợp")
+    COMPLAINT = "complaint", _l("Khiếu nại")
+
+
+class NonconformitySource(Labelled):
+    """Where a nonconformity was found."""
+
+    MANUAL = "manual", _l("Ghi nhận trực tiếp")
+    INTERMEDIATE_CHECK = "intermediate_check", _l("Kiểm tra giữa kỳ")
+    STANDARD_FAILURE = "standard_failure", _l("Chuẩn không đạt")
+    PROFICIENCY = "proficiency", _l("Thử nghiệm thành thạo")
+    INTERNAL_AUDIT = "internal_audit", _l("Đánh giá nội bộ")
+    COMPLAINT = "complaint", _l("Khiếu nại")
+
+
+class FindingKind(Labelled):
+    """What an audit found."""
+
+    NONCONFORMITY = "nonconformity", _l("Không phù hợp")
+    OBSERVATION = "observation", _l("Khuyến nghị")
+    OPPORTUNITY = "opportunity", _l("Cơ hội cải tiến")
+
+
+CATALOGUE_KINDS = CatalogueKind.values()
 DOCUMENT_KINDS = ("manual", "procedure", "instruction", "form", "other")
-COMPETENCE_KINDS = ("education", "training", "experience", "qualification")
-NC_KINDS = ("nonconformity", "complaint")
-NC_SOURCES = ("manual", "intermediate_check", "standard_failure", "proficiency", "internal_audit", "complaint")
-NC_STATES = ("open", "action", "review", "closed")
-FINDING_KINDS = ("nonconformity", "observation", "opportunity")
+COMPETENCE_KINDS = CompetenceKind.values()
+NC_KINDS = NonconformityKind.values()
+NC_SOURCES = NonconformitySource.values()
+
+
+class NonconformityStatus(Labelled):
+    """Where a nonconformity stands: open, being corrected, waiting for the effectiveness review, closed."""
+
+    OPEN = "open", _l("Mở")
+    ACTION = "action", _l("Đang khắc phục")
+    REVIEW = "review", _l("Chờ đánh giá hiệu lực")
+    CLOSED = "closed", _l("Đã đóng")
+
+
+NC_STATES = NonconformityStatus.values()
+FINDING_KINDS = FindingKind.values()
 RISK_KINDS = ("risk", "opportunity")
 READINESS = ("present", "stale", "missing")
 
@@ -290,7 +356,9 @@ class Nonconformity(db.Model):
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
     raised_on: Mapped[date] = mapped_column(Date, index=True)
     raised_by: Mapped[str] = mapped_column(String(200))
-    status: Mapped[str] = mapped_column(String(20), default="open", index=True)
+    status: Mapped[NonconformityStatus] = mapped_column(
+        stored_as(NonconformityStatus, "status"), default=NonconformityStatus.OPEN, index=True
+    )
     root_cause: Mapped[str | None] = mapped_column(NFCText)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     due_on: Mapped[date | None] = mapped_column(Date)

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 from lims.auth.models import User
 from lims.auth.permissions import may_see_organisation, organisation_scope, visible_to
 from lims.core.errors import NotFound
+from lims.core.words import vietnamese
 from lims.customers.models import Organisation
 from lims.quality.models import (
     ChainCheck,
@@ -115,13 +116,17 @@ def assessments_query(user: User) -> Select:
 
 def lab_staff(session: Session) -> list[User]:
     return [
-        u for u in session.scalars(select(User).where(User.active.is_(True)).order_by(User.full_name)) if u.is_lab_staff
+        u
+        for u in session.scalars(select(User).where(User.active.is_(True)).order_by(vietnamese(User.full_name)))
+        if u.is_lab_staff
     ]
 
 
 def readable_organisations(session: Session, user: User) -> list[Organisation]:
     """Organisations the person may build an evidence pack for."""
-    organisations = session.scalars(select(Organisation).order_by(Organisation.kind.desc(), Organisation.name)).all()
+    organisations = session.scalars(
+        select(Organisation).order_by(Organisation.kind.desc(), vietnamese(Organisation.name))
+    ).all()
     return [o for o in organisations if may_see_organisation(user, o.id)]
 
 

@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from lims.core.errors import RuleViolation
 from lims.core.forms import LabForm, LocalDecimalField, LocalIntegerField, choices
 from lims.core.numbers import decimal_point
-from lims.standards.models import STANDARD_KINDS, STANDARD_LEVELS, STANDARD_STATUSES
+from lims.standards.models import STANDARD_KINDS, STANDARD_LEVELS, STANDARD_STATUSES, StandardStatus
 from lims.standards.services import ItemInput, ValueInput
 
 KIND_LABELS = {
@@ -23,12 +23,7 @@ KIND_LABELS = {
     "other": _l("Thiết bị khác"),
 }
 LEVEL_LABELS = {"reference": _l("Chuẩn chính"), "working": _l("Chuẩn công tác"), "equipment": _l("Thiết bị đo")}
-STATUS_LABELS = {
-    "in_service": _l("Đang sử dụng"),
-    "out_for_calibration": _l("Đang gửi hiệu chuẩn"),
-    "quarantined": _l("Tạm ngừng (cách ly)"),
-    "retired": _l("Thanh lý"),
-}
+STATUS_LABELS = {status.value: status.label for status in StandardStatus}
 WEIGHT_CLASSES = ("E1", "E2", "F1", "F2", "M1", "M1-2", "M2", "M2-3", "M3")
 MASS_UNITS = ("mg", "g", "µg")
 VALUE_ROWS = 5  # free rows for instruments that have no individual pieces (thermohygrometer points, ...)

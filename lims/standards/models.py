@@ -2,16 +2,29 @@
 
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lims.core.model import utcnow
 from lims.core.search import Searchable
+from lims.core.words import Labelled, stored_as
 from lims.extensions import db
 
 STANDARD_KINDS = ("weight_set", "balance", "comparator", "thermohygrometer", "barometer", "other")
 STANDARD_LEVELS = ("reference", "working", "equipment")
-STANDARD_STATUSES = ("in_service", "out_for_calibration", "quarantined", "retired")
+
+
+class StandardStatus(Labelled):
+    """Whether a standard may be used: in service, away for calibration, quarantined, retired."""
+
+    IN_SERVICE = "in_service", _l("Đang sử dụng")
+    OUT_FOR_CALIBRATION = "out_for_calibration", _l("Đang gửi hiệu chuẩn")
+    QUARANTINED = "quarantined", _l("Tạm ngừng (cách ly)")
+    RETIRED = "retired", _l("Thanh lý")
+
+
+STANDARD_STATUSES = StandardStatus.values()
 
 
 class Standard(Searchable, db.Model):
@@ -34,7 +47,9 @@ class Standard(Searchable, db.Model):
     resolution_text: Mapped[str | None] = mapped_column(String(100))
     location: Mapped[str | None] = mapped_column(String(200))
     owner: Mapped[str | None] = mapped_column(String(200))
-    status: Mapped[str] = mapped_column(String(30), default="in_service")
+    status: Mapped[StandardStatus] = mapped_column(
+        stored_as(StandardStatus, "status", 30), default=StandardStatus.IN_SERVICE
+    )
     calibration_interval_months: Mapped[int] = mapped_column(Integer, default=12)
     put_in_service_on: Mapped[date | None] = mapped_column(Date)
     # Copied from the newest calibration, so lists and the "usable on a day" rule need no join.
@@ -123,8 +138,8 @@ class StandardStatusChange(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     standard_id: Mapped[int] = mapped_column(ForeignKey("standard.id"), index=True)
-    from_status: Mapped[str | None] = mapped_column(String(30))
-    to_status: Mapped[str] = mapped_column(String(30))
+    from_status: Mapped[StandardStatus | None] = mapped_column(stored_as(StandardStatus, "from_status", 30))
+    to_status: Mapped[StandardStatus] = mapped_column(stored_as(StandardStatus, "to_status", 30))
     reason: Mapped[str] = mapped_column(Text)
     changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     changed_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -115,10 +115,20 @@ STANDARDS = ListSpec(
         *(
             Column(header, _attribute(name))
             for header, name in (
-                ("code", "code"), ("name", "name"), ("kind", "kind"), ("level", "level"),
-                ("accuracy_class", "accuracy_class"), ("maker", "maker"), ("model", "model"), ("serial", "serial"),
-                ("range", "range_text"), ("resolution", "resolution_text"), ("location", "location"),
-                ("owner", "owner"), ("status", "status"), ("put_in_service_on", "put_in_service_on"),
+                ("code", "code"),
+                ("name", "name"),
+                ("kind", "kind"),
+                ("level", "level"),
+                ("accuracy_class", "accuracy_class"),
+                ("maker", "maker"),
+                ("model", "model"),
+                ("serial", "serial"),
+                ("range", "range_text"),
+                ("resolution", "resolution_text"),
+                ("location", "location"),
+                ("owner", "owner"),
+                ("status", "status"),
+                ("put_in_service_on", "put_in_service_on"),
                 ("due_on", "due_on"),
             )
         ),

@@ -171,14 +171,17 @@
   if (!form || !panel) {
     return;
   }
+  // The words come from the catalogue, in the page's language: the template writes them into #jobs-words.
+  var wordsBlock = document.getElementById("jobs-words");
+  var words = wordsBlock ? JSON.parse(wordsBlock.textContent) : {};
   var english = panel.dataset.lang === "en";
   var statusLine = document.getElementById("preview-status");
   var body = document.getElementById("preview-body");
   var timer = null;
   var sequence = 0;
 
-  function text(vi, en) {
-    return english ? en : vi;
+  function text(key) {
+    return words[key] || key;
   }
 
   function element(tag, className, content) {
@@ -222,9 +225,9 @@
     var decision = element("p", "fs-5 mb-2");
     decision.dataset.testid = "preview-decision";
     if (data.passed === null || data.passed === undefined) {
-      decision.textContent = text("Hiệu chuẩn: không kết luận đạt/không đạt", "Calibration: no pass/fail");
+      decision.textContent = text("calibration_no_decision");
     } else {
-      decision.textContent = data.passed ? text("Kết luận: Đạt", "Decision: Pass") : text("Kết luận: Không đạt", "Decision: Fail");
+      decision.textContent = data.passed ? text("decision_pass") : text("decision_fail");
       decision.className += data.passed ? " text-success" : " text-danger";
     }
     body.appendChild(decision);
@@ -246,11 +249,11 @@
       body.appendChild(table(headings, data.printed.tables[index], "preview-table-" + resultTable.key));
     });
     data.printed.budgets.forEach(function (budget) {
-      var title = text("Bảng ngân sách độ không đảm bảo", "Uncertainty budget") + (budget.path ? " — " + budget.path : "");
+      var title = text("budget") + (budget.path ? " — " + budget.path : "");
       body.appendChild(element("h3", "h6 small mt-2", title));
       body.appendChild(
         table(
-          [text("Đại lượng", "Quantity"), text("Giá trị", "Value"), "u", "c", "|c|·u", "ν"],
+          [text("quantity"), text("value"), "u", "c", "|c|·u", "ν"],
           budget.rows,
           "preview-budget"
         )
@@ -272,7 +275,7 @@
 
   function preview() {
     var mine = ++sequence;
-    statusLine.textContent = text("Đang tính…", "Computing…");
+    statusLine.textContent = text("computing");
     fetch(form.dataset.previewUrl, {
       method: "POST",
       body: new FormData(form),
@@ -293,15 +296,15 @@
           statusLine.textContent = statusLine.dataset.incomplete + " " + (answer.data.label || "");
           body.replaceChildren();
         } else if (answer.ok) {
-          statusLine.textContent = text("Kết quả tính từ số liệu đang nhập (chưa lưu).", "Computed from the values typed (not saved).");
+          statusLine.textContent = text("computed");
           render(answer.data);
         } else {
-          statusLine.textContent = text("Chưa tính được:", "Cannot compute yet:");
+          statusLine.textContent = text("cannot_compute");
           showError((answer.data.label ? answer.data.label + ": " : "") + answer.data.error);
         }
       })
       .catch(function () {
-        statusLine.textContent = text("Không kết nối được máy chủ.", "The server cannot be reached.");
+        statusLine.textContent = text("unreachable");
       });
   }
 

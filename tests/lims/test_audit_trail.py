@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select, text, update
 
 from lims.audit.models import AuditEvent
-from lims.audit.services import anchor_chain, verify_chain
+from lims.audit.services import anchor_chain, verify_chain, verify_since_anchor
 from lims.audit.trail import audit_reason
 from lims.customers.models import Organisation
 from lims.extensions import db
@@ -165,6 +165,33 @@ def test_cli_verify_exits_0_when_intact_and_1_naming_the_event_when_not(app_cont
     broken = runner.invoke(args=["audit", "verify"])
     assert broken.exit_code == 1
     assert "event 5" in broken.output
+
+
+def test_the_daily_check_starts_at_the_last_checkpoint_and_full_reads_everything(app_context, session):
+    _make_history(session)
+    anchor = anchor_chain(session)
+    session.commit()
+    session.add(Organisation(name="Sau mốc", kind="enterprise"))
+    session.commit()
+    since = verify_since_anchor(session)
+    assert since.ok and since.checked == 1 and since.head_seq == anchor.seq + 1
+    assert since.head_hash == verify_chain(session).head_hash
+    # After the checkpoint: recomputed, caught.
+    session.execute(text(f"UPDATE audit_event SET entity = 'x' WHERE seq = {anchor.seq + 1}"))
+    session.commit()
+    assert not verify_since_anchor(session).ok
+    session.execute(text(f"UPDATE audit_event SET entity = 'organisation' WHERE seq = {anchor.seq + 1}"))
+    # Before it: the event under the checkpoint is read again; an earlier one needs --full.
+    session.execute(text(f"UPDATE audit_event SET hash = '{'e' * 64}' WHERE seq = {anchor.seq}"))
+    session.commit()
+    assert "differs from the signed checkpoint" in verify_since_anchor(session).problem
+    session.execute(text(f"UPDATE audit_event SET hash = '{anchor.hash}' WHERE seq = {anchor.seq}"))
+    session.execute(text("UPDATE audit_event SET actor = 'someone-else' WHERE seq = 2"))
+    session.commit()
+    runner = app_context.test_cli_runner()
+    assert runner.invoke(args=["audit", "verify"]).exit_code == 0
+    full = runner.invoke(args=["audit", "verify", "--full"])
+    assert full.exit_code == 1 and "event 2" in full.output
 
 
 def test_concurrent_writers_never_fork_the_chain(app_context, backend):

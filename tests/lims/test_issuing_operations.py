@@ -180,7 +180,11 @@ def test_a_batch_issues_every_job_and_reports_the_refused_ones(world):
     measured_by_signatory.measured_by_id = world.signatory.id
     world.session.commit()
     started = batch.start_batch(
-        world.session, world.signatory, TEST_PASSWORD, [j.id for j in [*good, measured_by_signatory]]
+        world.session,
+        world.signatory,
+        TEST_PASSWORD,
+        [j.id for j in [*good, measured_by_signatory]],
+        {good[1].id: "VL 0000001"},
     )
     world.session.commit()
     seen = []

@@ -103,15 +103,17 @@ def test_an_uploaded_pdf_is_recognised_only_when_byte_for_byte_the_issued_one(cl
     assert 'data-match="yes"' in anonymous.get_data(as_text=True) and issued.number in anonymous.get_data(as_text=True)
 
 
-def test_each_lookup_is_logged_and_an_address_is_limited(app, client, session, issued):
+def test_each_lookup_is_logged_and_an_address_is_limited_without_a_database_write(app, client, session, issued):
     app.config["VERIFY_RATE_LIMIT"] = 5
     try:
-        codes = [client.get(f"/v/{issued.token}").status_code for _ in range(7)]
+        codes = [client.get(f"/v/{issued.token}").status_code for _ in range(6)]
+        codes.append(client.get("/verify?number=1-26-VL&code=XXXX-XXXX").status_code)  # one count for every kind
+        other = client.get(f"/v/{issued.token}", environ_base={"REMOTE_ADDR": "192.0.2.7"}).status_code
     finally:
         app.config.pop("VERIFY_RATE_LIMIT")
-    assert codes == [200] * 5 + [429, 429]
+    assert codes == [200] * 5 + [429, 429] and other == 200
     outcomes = session.scalars(CertificateCheck.__table__.select().with_only_columns(CertificateCheck.outcome)).all()
-    assert outcomes.count("genuine") == 5 and len(outcomes) == 7
+    assert outcomes.count("genuine") == 6 and len(outcomes) == 6  # refused look-ups wrote nothing
 
 
 def test_an_enterprise_sees_and_downloads_only_its_own_certificates(world, client, login, make_organisation):

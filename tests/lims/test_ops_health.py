@@ -55,8 +55,15 @@ def test_readyz_warns_when_several_workers_run_without_a_queue(client, monkeypat
     monkeypatch.setenv("LIMS_WEB_WORKERS", "3")
     response = client.get("/readyz")
     assert response.status_code == 200
-    [warning] = response.get_json()["warnings"]
-    assert "3 web workers" in warning and "LIMS_REDIS_URL" in warning
+    queue, limits = response.get_json()["warnings"]
+    assert "3 web workers" in queue and "LIMS_REDIS_URL" in queue
+    # Each worker would count public look-ups in its own memory: an address gets three times the limit.
+    assert "3 web workers" in limits and "look-ups" in limits
+
+
+def test_readyz_does_not_warn_about_limits_for_one_worker(client, monkeypatch):
+    monkeypatch.setenv("LIMS_WEB_WORKERS", "1")
+    assert client.get("/readyz").get_json()["warnings"] == []
 
 
 def test_each_request_logs_one_line_with_id_user_status_and_time(client, login, caplog):
@@ -142,6 +149,7 @@ def test_with_the_queue_configured_readyz_checks_it_and_metrics_report_its_depth
     monkeypatch,
 ):
     monkeypatch.setitem(app.config, "REDIS_URL", redis_queue.url)
+    monkeypatch.setitem(app.config, "RATELIMIT_STORAGE_URI", redis_queue.url)  # as the factory sets it from Redis
     monkeypatch.setitem(app.config, "METRICS", True)
     monkeypatch.setenv("LIMS_WEB_WORKERS", "3")
     body = client.get("/readyz").get_json()
