@@ -168,7 +168,9 @@ def problems_of(page: str, language: str, stored: list[str], msgids: set[str], c
             found.append(f"raw code {text!r}")
         if language != "en" or not VIETNAMESE.search(text):
             continue
-        if all(_typed(piece, stored) for piece in re.split(r"[·:;()\[\]]| — ", text)):
+        # A line of a diff (an uploaded definition against the last) is its file's text after the +/- mark.
+        lines = [line.lstrip("+- ") for line in text.splitlines()]
+        if all(_typed(piece, stored) for line in lines for piece in re.split(r"[·:;()\[\]]| — ", line)):
             continue
         found.append(f"missing catalogue entry {text!r}" if text in msgids else f"Vietnamese {text[:100]!r}")
     return found
