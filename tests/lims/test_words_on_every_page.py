@@ -49,7 +49,10 @@ RAW_WORDS = {"True", "False", "None"}
 
 
 class VisibleText(HTMLParser):
-    """The text a person reads: text nodes outside scripts and styles, and the titles, placeholders and labels."""
+    """The text a person reads: text nodes outside scripts and styles, and the titles, placeholders and labels.
+
+    Text inside <code> is an identifier shown as such (an API's field and enum values, a record's field path): it is
+    the same in every language, so it is neither translated nor a raw code shown by mistake."""
 
     def __init__(self):
         super().__init__()
@@ -57,14 +60,14 @@ class VisibleText(HTMLParser):
         self._hidden = 0
 
     def handle_starttag(self, tag, attrs):
-        if tag in ("script", "style", "template"):
+        if tag in ("script", "style", "template", "code"):
             self._hidden += 1
         for name, value in attrs:
             if name in ("title", "placeholder", "aria-label", "alt") and value:
                 self.parts.append(value.strip())
 
     def handle_endtag(self, tag):
-        if tag in ("script", "style", "template") and self._hidden:
+        if tag in ("script", "style", "template", "code") and self._hidden:
             self._hidden -= 1
 
     def handle_data(self, data):
