@@ -70,6 +70,9 @@ class Config:
         # How many reverse proxies stand in front of the app (0: none, the peer address is the client's). Set it to
         # the number of proxies that add X-Forwarded-For / X-Forwarded-Proto; more would let clients forge them.
         self.TRUSTED_PROXIES = int(_env("LIMS_TRUSTED_PROXIES", "0"))
+        # Public certificate look-ups allowed per client address and window (Flask-Limiter, lims/core/limits.py).
+        self.VERIFY_RATE_LIMIT = int(_env("LIMS_VERIFY_RATE_LIMIT", "30"))
+        self.VERIFY_RATE_MINUTES = int(_env("LIMS_VERIFY_RATE_MINUTES", "10"))
 
         self.BABEL_DEFAULT_LOCALE = "vi"
         self.BABEL_DEFAULT_TIMEZONE = self.TIMEZONE

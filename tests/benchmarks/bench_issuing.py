@@ -46,6 +46,7 @@ def ping():
 
 def make_jobs(app, count: int) -> tuple[list[int], int]:
     """Reviewed calibration jobs ready to sign, built as the issuing tests build them."""
+    from lims.auth.permissions import SYSTEM
     from lims.auth.services import create_user
     from lims.customers.models import Organisation
     from lims.extensions import db
@@ -58,6 +59,7 @@ def make_jobs(app, count: int) -> tuple[list[int], int]:
         def make_user(*roles, **fields):
             user = create_user(
                 session,
+                SYSTEM,
                 username=f"{roles[0]}{next(counter)}",
                 full_name=fields.pop("full_name", roles[0]),
                 password=TEST_PASSWORD,
@@ -254,11 +256,18 @@ def fill_certificates(app, rows: int) -> float:
 
 
 def page_times(app, paths: list[str], repeat: int = 20) -> list[float]:
+    from sqlalchemy import select
+
+    from lims.auth.models import User
+    from lims.auth.permissions import SYSTEM
     from lims.auth.services import create_user
     from lims.extensions import db
 
     with app.app_context():
-        create_user(db.session, username="benchmanager", full_name="QL", password=TEST_PASSWORD, roles=("manager",))
+        if db.session.scalar(select(User.id).where(User.username == "benchmanager")) is None:
+            create_user(
+                db.session, SYSTEM, username="benchmanager", full_name="QL", password=TEST_PASSWORD, roles=("manager",)
+            )
         db.session.commit()
         db.session.remove()
     client = app.test_client()
