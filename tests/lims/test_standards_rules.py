@@ -274,7 +274,8 @@ def test_the_demo_loads_twice_and_shows_a_due_soon_and_an_overdue_standard(app, 
     load(session)
     today = lab_today()
     assert session.scalar(select(Standard).where(Standard.code == "QC-M1-01")) is not None
-    assert len(session.scalars(select(Standard)).all()) == 5
+    # Five for weights (sets, comparator, air) and four for the Group 2 families (volume, pressure).
+    assert len(session.scalars(select(Standard)).all()) == 9
     summary = queries.due_summary(session, today)
     assert summary["overdue"] >= 1 and summary["30"] >= 1
     m1 = session.scalar(select(Standard).where(Standard.code == "QC-M1-01"))
