@@ -6,6 +6,7 @@ Every operation is declared once with ``operation(...)``: the Flask route, the c
 
 import re
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import wraps
 
@@ -168,6 +169,19 @@ class BodyInvalid(RuleViolation):
     def __init__(self, errors: list[dict]):
         super().__init__(errors[0]["message"] if errors else "invalid body", field=errors[0]["field"] if errors else "")
         self.errors = errors
+
+
+@contextmanager
+def refused_in_body(prefix: str = ""):
+    """Turn a service's refusal of a value (422) into the body error naming its path (``items[2].serial``)."""
+    try:
+        yield
+    except BodyInvalid:
+        raise
+    except RuleViolation as exc:
+        if exc.status != 422:
+            raise
+        raise BodyInvalid([{"field": f"{prefix}{exc.field or ''}", "message": exc.message}]) from None
 
 
 def field_errors(messages, prefix: str = "") -> list[dict]:

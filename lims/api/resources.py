@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from lims.api.blueprint import BodyInvalid, operation, read_body
+from lims.api.blueprint import BodyInvalid, operation, read_body, refused_in_body
 from lims.api.schemas import (
     CancelIn,
     CertificateOut,
@@ -25,7 +25,7 @@ from lims.api.schemas import (
 )
 from lims.auth.permissions import Capability
 from lims.core.dates import lab_today
-from lims.core.errors import NotFound, RuleViolation
+from lims.core.errors import NotFound
 from lims.core.exports import download
 from lims.core.lists import fetch_page, parse_filters, parse_limit
 from lims.customers import queries as customer_queries
@@ -121,12 +121,8 @@ def _owner_id(values: dict, prefix: str = "") -> int:
 
 def _register(values: dict, organisation, prefix: str):
     """Register an instrument, naming a refused field by its path in the body."""
-    try:
+    with refused_in_body(prefix):
         return customer_services.create_instrument(db.session, current_user, organisation, **values)
-    except RuleViolation as exc:
-        if exc.status != 422:
-            raise
-        raise BodyInvalid([{"field": f"{prefix}{exc.field or ''}", "message": exc.message}]) from None
 
 
 @operation(
@@ -152,12 +148,8 @@ def instrument_update(instrument_id: int):
     values = _instrument_values(read_body(InstrumentPatch))
     if values.pop("organisation_id", None) not in (None, item.organisation_id):
         raise BodyInvalid([{"field": "organisation_id", "message": _("Không đổi được chủ sở hữu.")}])
-    try:
+    with refused_in_body():
         customer_services.update_instrument(db.session, current_user, item, **values)
-    except RuleViolation as exc:
-        if exc.status != 422:
-            raise
-        raise BodyInvalid([{"field": exc.field or "", "message": exc.message}]) from None
     return one(InstrumentOut, item)
 
 
