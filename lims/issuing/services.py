@@ -140,19 +140,28 @@ def original_certificate(session: Session, job_id: int) -> Certificate | None:
 
 
 def stop_reasons(session: Session, job: Job) -> list[str]:
-    """What stops a reviewed job from being signed, in words; empty when nothing does.
+    """What stops a reviewed job from being signed, in words; empty when nothing does."""
+    return [stop.message for stop in stops_of(session, job)]
+
+
+def stops_of(session: Session, job: Job) -> list[RuleViolation]:
+    """What stops a reviewed job from being signed, each as the refusal it is (with the field it concerns).
 
     A record whose reference values differ from the standard's certificate, and a standard whose latest
     intermediate check fell outside its limits, are found again here whatever the path (single or batch issue).
     """
-    reasons = []
+    reasons: list[RuleViolation] = []
     try:
-        ensure_certifiable(job)  # flagged for a second look since its review
+        ensure_certifiable(job)  # flagged for a second look, or a legal value not yet confirmed
     except RuleViolation as exc:
-        reasons.append(exc.message)
+        reasons.append(exc)
     for record in job.records:
         if not record.superseded and record.reference_differs:
-            reasons.append(_("Biên bản đo có giá trị chuẩn khác giấy chứng nhận của chuẩn; cần soát xét lại."))
+            reasons.append(
+                RuleViolation(
+                    _("Biên bản đo có giá trị chuẩn khác giấy chứng nhận của chuẩn; cần soát xét lại."), field="job"
+                )
+            )
             break
     standard_ids = [use.standard_id for use in job.standards_used]
     if standard_ids:
@@ -168,10 +177,13 @@ def stop_reasons(session: Session, job: Job) -> list[str]:
             if not check.within_limits:
                 code = check.standard.code if check.standard else standard_id
                 reasons.append(
-                    _(
-                        "Chuẩn %(code)s có kiểm tra giữa kỳ ngày %(day)s ngoài giới hạn.",
-                        code=code,
-                        day=f"{check.checked_on:%d/%m/%Y}",
+                    RuleViolation(
+                        _(
+                            "Chuẩn %(code)s có kiểm tra giữa kỳ ngày %(day)s ngoài giới hạn.",
+                            code=code,
+                            day=f"{check.checked_on:%d/%m/%Y}",
+                        ),
+                        field="standards",
                     )
                 )
     return reasons
@@ -234,9 +246,11 @@ def reserve_certificate(
     require(actor, Capability.ISSUE_CERTIFICATES)
     # What stops the job is said first, whoever asks; the password hash is slow on purpose: checked before any
     # lock is taken.
-    stops = stop_reasons(session, job)
+    stops = stops_of(session, job)
+    if len(stops) == 1:
+        raise stops[0]  # one reason: refused at the field it concerns (method, procedure, job, standards)
     if stops:
-        raise RuleViolation("; ".join(stops), field="job")
+        raise RuleViolation("; ".join(stop.message for stop in stops), field="job")
     check_signatory(actor, password, job, batch_id=batch_id)
     job = _lock_job(session, job)
     existing = original_certificate(session, job.id)

@@ -215,15 +215,6 @@ def load(session: Session) -> list[tuple[str, str]]:
         plan.append((scales[-1], "periodic_verification", "scale-verification-r76", "cancelled"))
     plan += [(inst, "calibration", "weight-comparison-r111", "reviewed") for inst in weights]
     for instrument, service, key, state in plan:
-        request = services.create_request(
-            session,
-            people["manager"],
-            organisation_id=instrument.organisation_id,
-            items=[services.RequestItem(instrument.id, service, key)],
-            agreed_on=today + timedelta(days=7),
-            notes=DEMO_NOTE,
-            contact_name="Phòng kỹ thuật",
-        )
         conformity = {}
         if weights and instrument is weights[0]:
             # This customer asks for a statement of conformity (17025 7.1.3); the other weight's customer does not.
@@ -231,15 +222,7 @@ def load(session: Session) -> list[tuple[str, str]]:
                 "wants_conformity_statement": True,
                 "conformity_specification": f"OIML R 111-1, cấp {instrument.accuracy_class or 'M1'}",
             }
-        # Contract review picks the first method the catalogue allows, where it allows several.
-        methods = {
-            item.id: allowed[0].id
-            for item in request.items
-            if (allowed := services.allowed_methods(item.instrument.instrument_type, item.procedure_key))
-        }
-        (job,) = services.accept_request(
-            session, people["manager"], request, notes="Đủ năng lực và chuẩn", methods=methods, **conformity
-        )
+        job = _accepted_job(session, people["manager"], instrument, service, key, today, **conformity)
         if state == "cancelled":
             services.cancel_job(session, people["manager"], job, "Doanh nghiệp rút yêu cầu")
             continue
@@ -274,74 +257,82 @@ DEFINED_STANDARDS = {
 }
 
 
+def _accepted_job(session: Session, manager: User, instrument: Instrument, service: str, key: str, today, **review):
+    """A demo request for one instrument, accepted at contract review: the job it opens."""
+    request = services.create_request(
+        session,
+        manager,
+        organisation_id=instrument.organisation_id,
+        items=[services.RequestItem(instrument.id, service, key)],
+        agreed_on=today + timedelta(days=7),
+        notes=DEMO_NOTE,
+        contact_name="Phòng kỹ thuật",
+    )
+    # Contract review picks the first method the catalogue allows, where it allows several.
+    methods = {
+        item.id: allowed[0].id
+        for item in request.items
+        if (allowed := services.allowed_methods(item.instrument.instrument_type, item.procedure_key))
+    }
+    (job,) = services.accept_request(session, manager, request, notes="Đủ năng lực và chuẩn", methods=methods, **review)
+    return job
+
+
+def _authorise(session: Session, manager: User, person: User, procedure_key: str, field: str | None, today) -> None:
+    """Authorise a demo technician for a defined procedure, with a verifier's card for its field if they lack one."""
+    held = select(Authorisation.id).where(
+        Authorisation.user_id == person.id, Authorisation.procedure_key == procedure_key
+    )
+    if session.scalar(held) is None:
+        services.grant_authorisation(
+            session,
+            manager,
+            user_id=person.id,
+            procedure_key=procedure_key,
+            valid_from=today - timedelta(days=30),
+            valid_until=today + timedelta(days=2 * 365),
+        )
+    cards = select(VerifierCard.id).where(VerifierCard.user_id == person.id, VerifierCard.field == field)
+    if field and session.scalar(cards) is None:
+        services.grant_verifier_card(
+            session,
+            manager,
+            user_id=person.id,
+            card_number=f"KĐV-VL-{person.id:04d}-{zlib.crc32(field.encode()) % 1000:03d}",
+            field=field,
+            valid_from=today - timedelta(days=365),
+            valid_until=today + timedelta(days=4 * 365),
+            issued_by="Tổng cục Tiêu chuẩn Đo lường Chất lượng",
+        )
+
+
 def _defined_families(session: Session, people: dict, today) -> None:
     """One instrument of each family a shipped definition verifies, from request to review, with the definition's
     first worked example as its readings: issuing's demo then signs their certificates."""
-    import yaml
-
     from lims.procedures.demo import approved_versions
+    from lims.procedures.services import version_class
 
     for version in approved_versions(session):
+        definition = version_class(version).definition
         for key in ("an", "binh"):
-            held = select(Authorisation.id).where(
-                Authorisation.user_id == people[key].id, Authorisation.procedure_key == version.key
-            )
-            if session.scalar(held) is None:
-                services.grant_authorisation(
-                    session,
-                    people["manager"],
-                    user_id=people[key].id,
-                    procedure_key=version.key,
-                    valid_from=today - timedelta(days=30),
-                    valid_until=today + timedelta(days=2 * 365),
-                )
-            field = yaml.safe_load(version.definition_text).get("verifier_field")
-            cards = select(VerifierCard.id).where(VerifierCard.user_id == people[key].id, VerifierCard.field == field)
-            if field and session.scalar(cards) is None:
-                services.grant_verifier_card(
-                    session,
-                    people["manager"],
-                    user_id=people[key].id,
-                    card_number=f"KĐV-VL-{people[key].id:04d}-{zlib.crc32(field.encode()) % 1000:03d}",
-                    field=field,
-                    valid_from=today - timedelta(days=365),
-                    valid_until=today + timedelta(days=4 * 365),
-                    issued_by="Tổng cục Tiêu chuẩn Đo lường Chất lượng",
-                )
+            _authorise(session, people["manager"], people[key], version.key, definition.verifier_field, today)
         instrument = session.scalar(
             select(Instrument)
             .join(InstrumentType)
-            .where(InstrumentType.code.in_(version.instrument_types or []), Instrument.active.is_(True))
+            .where(InstrumentType.code.in_(definition.instrument_types), Instrument.active.is_(True))
             .order_by(Instrument.id)
             .limit(1)
         )
         if instrument is None:
             continue
-        document = yaml.safe_load(version.definition_text)
-        standard_codes = [
-            DEFINED_STANDARDS[s["role"]] for s in document.get("standards", []) if s["role"] in DEFINED_STANDARDS
-        ]
-        standards = list(session.scalars(select(Standard).where(Standard.code.in_(standard_codes))))
+        codes = [DEFINED_STANDARDS[role.role] for role in definition.standards if role.role in DEFINED_STANDARDS]
+        standards = list(session.scalars(select(Standard).where(Standard.code.in_(codes))))
+        # Conditions in the middle of each limit the definition sets.
         conditions = {
-            item["name"]: (item.get("minimum", 20) + item.get("maximum", 20)) / 2
-            for item in document.get("environment", [])
+            limit.name: ((limit.minimum if limit.minimum is not None else 20) + (limit.maximum or 20)) / 2
+            for limit in definition.environment
         }
         service = "periodic_verification" if version.kind == "verification" else "calibration"
-        request = services.create_request(
-            session,
-            people["manager"],
-            organisation_id=instrument.organisation_id,
-            items=[services.RequestItem(instrument.id, service, version.key)],
-            agreed_on=today + timedelta(days=7),
-            notes=DEMO_NOTE,
-            contact_name="Phòng kỹ thuật",
-        )
-        methods = {
-            item.id: allowed[0].id
-            for item in request.items
-            if (allowed := services.allowed_methods(item.instrument.instrument_type, item.procedure_key))
-        }
-        (job,) = services.accept_request(
-            session, people["manager"], request, notes="Đủ năng lực và chuẩn", methods=methods
-        )
-        _advance(session, job, "reviewed", people, standards, document["examples"][0]["observations"], conditions)
+        job = _accepted_job(session, people["manager"], instrument, service, version.key, today)
+        observations = dict(definition.examples[0].observations)
+        _advance(session, job, "reviewed", people, standards, observations, conditions)

@@ -232,8 +232,7 @@ def test_a_gauge_from_request_to_a_signed_certificate_whose_table_comes_from_the
     lab["world"].stickers()
     with pytest.raises(RuleViolation) as blocked:
         issuing.issue_certificate(session, signatory, job, TEST_PASSWORD)
-    # Issuing says every reason that stops the job in one refusal at the job (issue 14's stop_reasons).
-    assert blocked.value.field == "job" and "tests[0].checks[1].mpe" in blocked.value.message
+    assert blocked.value.field == "procedure" and "tests[0].checks[1].mpe" in blocked.value.message
     session.rollback()
     for value in version.unconfirmed_values:
         services.confirm_value(session, lab["second"], value, reason="Đã đối chiếu ĐLVN 08:2011 bản gốc")
