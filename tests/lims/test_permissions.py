@@ -343,7 +343,10 @@ def _session_functions():
             continue
         module = importlib.import_module(info.name)
         for name, function in inspect.getmembers(module, inspect.isfunction):
-            if function.__module__ != info.name or name.startswith("_"):
+            # A services package (lims/quality/services/) names the functions its parts define, as before the split.
+            where = function.__module__
+            inside = where == info.name or (info.ispkg and where.startswith(info.name + "."))
+            if not inside or name.startswith("_"):
                 continue
             if list(inspect.signature(function).parameters)[:1] == ["session"]:
                 yield f"{info.name}.{name}", function
