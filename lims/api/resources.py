@@ -7,7 +7,6 @@ checks, the same scope (an enterprise sees its own, an inspector reads), the sam
 from flask import jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from lims.api.blueprint import BodyInvalid, operation, read_body, refused_in_body
 from lims.api.schemas import (
@@ -30,7 +29,6 @@ from lims.core.exports import download
 from lims.core.lists import fetch_page, parse_filters, parse_limit
 from lims.customers import queries as customer_queries
 from lims.customers import services as customer_services
-from lims.customers.models import InstrumentType
 from lims.extensions import db
 from lims.issuing import archive, verification
 from lims.issuing import queries as issuing_queries
@@ -104,7 +102,7 @@ def _instrument_values(values: dict, prefix: str = "") -> dict:
     values = dict(values)
     code = values.pop("type_code", None)
     if code is not None and "instrument_type_id" not in values:
-        found = db.session.scalar(select(InstrumentType).where(InstrumentType.code == code.strip()))
+        found = db.session.scalar(customer_queries.instrument_type_by_code(code))
         if found is None:
             raise BodyInvalid([{"field": f"{prefix}type_code", "message": _("Không có loại phương tiện đo này.")}])
         values["instrument_type_id"] = found.id

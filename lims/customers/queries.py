@@ -218,6 +218,11 @@ def calendar_items_query(organisation_id: int) -> Select:
     )
 
 
+def instrument_type_by_code(code: str) -> Select:
+    """The catalogue's instrument type with this code (as the import and the API name types)."""
+    return select(InstrumentType).where(InstrumentType.code == code.strip())
+
+
 def instrument_types_query(active_only: bool = False, search: str | None = None) -> Select:
     query = select(InstrumentType).order_by(InstrumentType.legal_group.desc(), vietnamese(InstrumentType.name_vi))
     if search:

@@ -314,6 +314,13 @@ def version_for_new_job(session: Session, key: str) -> int | None:
     return None if version is None else version.id
 
 
+def versions(session: Session) -> list[ProcedureVersion]:
+    """Every stored version, by key and newest first within a key (the procedures page)."""
+    return list(
+        session.scalars(select(ProcedureVersion).order_by(ProcedureVersion.key, ProcedureVersion.id.desc()))
+    )
+
+
 def get_version(session: Session, version_id: int) -> ProcedureVersion:
     version = session.get(ProcedureVersion, version_id)
     if version is None:

@@ -5,7 +5,6 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
 
 from lims.auth.permissions import Capability
 from lims.core.errors import RuleViolation
@@ -15,7 +14,7 @@ from lims.core.web import read_view, write_view
 from lims.extensions import db
 from lims.procedures import services
 from lims.procedures.forms import ConfirmForm, UploadForm, WithdrawForm
-from lims.procedures.models import ProcedureVersion, VersionStatus
+from lims.procedures.models import VersionStatus
 
 blueprint = Blueprint("procedures", __name__, url_prefix="/procedures")
 STATUS_LABELS = {
@@ -31,9 +30,7 @@ def labels() -> dict:
 
 
 def _index_page(form: UploadForm, report=None, status: int = 200):
-    versions = db.session.scalars(
-        select(ProcedureVersion).order_by(ProcedureVersion.key, ProcedureVersion.id.desc())
-    ).all()
+    versions = services.versions(db.session)
     return render_template("procedures/index.html", versions=versions, form=form, report=report), status
 
 
