@@ -300,6 +300,7 @@ READS = {
     "lims.issuing.numbering.number_format",
     "lims.issuing.services.original_certificate",
     "lims.issuing.services.stop_reasons",
+    "lims.issuing.services.stops_of",
     "lims.issuing.services.valid_until_for",
     "lims.issuing.stickers.batch_accounting",
     "lims.issuing.stickers.get_sticker",
@@ -322,6 +323,7 @@ READS = {
     "lims.procedures.services.previous_version",
     "lims.procedures.services.resolve_procedure",
     "lims.procedures.services.version_for_new_job",
+    "lims.procedures.services.versions",
     "lims.quality.services.people_trained",
 }
 # Writes that no actor performs, each with the reason.
